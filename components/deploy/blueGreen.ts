@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BlueGreenStrategy, Slot } from "../../config/schema";
+import { slotNames } from "../../config/schema";
+import { slotSelector } from "../common/labels";
+import { blueGreenReplicas, idleSlot } from "./traffic";
+import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
+
+export interface BlueGreenDeploymentArgs extends AppDeploymentArgs {
+    readonly strategy: BlueGreenStrategy;
+}
+
+/**
+ * Blue-green: two slot Deployments (`<name>-blue`, `<name>-green`), each running its own version.
+ * Service `<name>` (live) selects the active slot; Service `<name>-preview` selects the idle one, on
+ * host `<name>-preview.<domain>`, so the next version is tested before it takes traffic.
+ * A switch is a change of `activeSlot` alone: only the two Services' selectors change. Rolling back is
+ * switching back: the previous version still runs in the other slot.
+ */
+export class BlueGreenDeployment extends pulumi.ComponentResource {
+    public readonly activeSlot: Slot;
+    public readonly idleSlot: Slot;
+    public readonly url: string | undefined;
+    public readonly previewUrl: string | undefined;
+    public readonly internalUrl: pulumi.Output<string>;
+    /** In-cluster URL of the preview Service: what smoke tests call before a switch. */
+    public readonly previewInternalUrl: pulumi.Output<string>;
+    public readonly versions: Record<Slot, string>;
+
+    constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:deploy:BlueGreenDeployment", name, {}, opts);
+        const s = args.strategy;
+        this.activeSlot = s.activeSlot;
+        this.idleSlot = idleSlot(s.activeSlot);
+        const replicas = blueGreenReplicas(s.activeSlot, args.config.replicas, s.idleReplicas);
+        for (const slot of slotNames) {
+            slotWorkload(this, name, args, { slot, release: s.slots[slot], replicas: replicas[slot], dependsOn: args.beforeRollout });
+        }
+        const previewName = `${name}-preview`;
+        // The preview Service is where smoke tests run, so it never waits for them.
+        service(this, name, args, previewName, slotSelector(name, this.idleSlot));
+        service(this, name, args, name, slotSelector(name, this.activeSlot), args.beforeTraffic);
+        const previewHost = `${name}-preview.${args.domain}`;
+        if (args.config.host) {
+            ingress(this, name, args, name, args.config.host, name);
+            ingress(this, name, args, previewName, previewHost, previewName);
+        }
+        this.url = args.config.host ? urlOf(args, args.config.host) : undefined;
+        this.previewUrl = args.config.host ? urlOf(args, previewHost) : undefined;
+        this.internalUrl = clusterUrl(name, args.namespace);
+        this.previewInternalUrl = clusterUrl(previewName, args.namespace);
+        this.versions = { blue: s.slots.blue.version, green: s.slots.green.version };
+        this.registerOutputs({
+            activeSlot: this.activeSlot,
+            url: this.url,
+            previewUrl: this.previewUrl,
+            internalUrl: this.internalUrl,
+            previewInternalUrl: this.previewInternalUrl,
+            versions: this.versions,
+        });
+    }
+}

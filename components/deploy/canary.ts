@@ -1,0 +1,98 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { CanaryStrategy } from "../../config/schema";
+import { LABEL, slotSelector } from "../common/labels";
+import { canarySplit, gatewayWeights, nginxCanaryAnnotations } from "./traffic";
+import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
+
+export interface CanaryDeploymentArgs extends AppDeploymentArgs {
+    readonly strategy: CanaryStrategy;
+}
+
+/**
+ * Canary: Deployments `<name>-stable` and, while a candidate exists, `<name>-canary`. Traffic is split by
+ * `router`:
+ * - `nginx`: Ingress `<name>` to Service `<name>` (stable) and Ingress `<name>-canary` with ingress-nginx
+ *   canary annotations to Service `<name>-canary`;
+ * - `gateway`: one HTTPRoute `<name>` with weighted backends `<name>` and `<name>-canary`;
+ * - `replicas`: Service `<name>` selects both tracks and the split follows the replica ratio.
+ * A step changes `weight` (only the weight-bearing fields change); promotion makes the canary release
+ * the stable one and removes `canary` (the canary objects are deleted); abort sets weight 0.
+ */
+export class CanaryDeployment extends pulumi.ComponentResource {
+    public readonly weight: number;
+    public readonly url: string | undefined;
+    public readonly internalUrl: pulumi.Output<string>;
+    /** In-cluster URL that reaches only the canary: what smoke tests call before a step. */
+    public readonly canaryInternalUrl: pulumi.Output<string> | undefined;
+    public readonly versions: { stable: string; canary?: string };
+
+    constructor(name: string, args: CanaryDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:deploy:CanaryDeployment", name, {}, opts);
+        const s = args.strategy;
+        const hasCanary = s.canary !== undefined;
+        const weight = hasCanary ? s.weight : 0;
+        const split = canarySplit(s.router, args.config.replicas, weight, hasCanary);
+        const canaryName = `${name}-canary`;
+        // In replica-ratio mode the replica counts are what carries the weight, so the gate guards them.
+        const weightGate = s.router === "replicas" ? args.beforeTraffic : undefined;
+
+        slotWorkload(this, name, args, { slot: "stable", release: s.stable, replicas: split.stable, dependsOn: args.beforeRollout });
+        if (s.canary) {
+            slotWorkload(this, name, args, {
+                slot: "canary",
+                release: s.canary,
+                replicas: split.canary,
+                dependsOn: [...(args.beforeRollout ?? []), ...(weightGate ?? [])],
+            });
+            service(this, name, args, canaryName, slotSelector(name, "canary"));
+        }
+        service(this, name, args, name, s.router === "replicas" ? { [LABEL.name]: name } : slotSelector(name, "stable"));
+
+        const host = args.config.host;
+        if (host && s.router === "nginx") {
+            ingress(this, name, args, name, host, name);
+            if (hasCanary) ingress(this, name, args, canaryName, host, canaryName, nginxCanaryAnnotations(weight), args.beforeTraffic);
+        } else if (host && s.router === "gateway") {
+            this.route(name, args, host, canaryName, gatewayWeights(weight, hasCanary), hasCanary);
+        } else if (host) {
+            ingress(this, name, args, name, host, name);
+        }
+
+        this.weight = weight;
+        this.url = host ? urlOf(args, host) : undefined;
+        this.internalUrl = clusterUrl(name, args.namespace);
+        this.canaryInternalUrl = hasCanary ? clusterUrl(canaryName, args.namespace) : undefined;
+        this.versions = { stable: s.stable.version, ...(s.canary ? { canary: s.canary.version } : {}) };
+        this.registerOutputs({
+            weight: this.weight,
+            url: this.url,
+            internalUrl: this.internalUrl,
+            canaryInternalUrl: this.canaryInternalUrl,
+            versions: this.versions,
+        });
+    }
+
+    private route(name: string, args: CanaryDeploymentArgs, host: string, canaryName: string, w: { stable: number; canary: number }, hasCanary: boolean) {
+        const backend = (svc: string, weight: number) => ({ group: "", kind: "Service", name: svc, port: 80, weight });
+        new k8s.apiextensions.CustomResource(
+            name,
+            {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "HTTPRoute",
+                metadata: { name, namespace: args.namespace, labels: { ...args.labels, [LABEL.name]: name } },
+                spec: {
+                    parentRefs: [{ name: args.ingress.gateway.name, namespace: args.ingress.gateway.namespace }],
+                    hostnames: [host],
+                    rules: [
+                        {
+                            matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                            backendRefs: hasCanary ? [backend(name, w.stable), backend(canaryName, w.canary)] : [backend(name, w.stable)],
+                        },
+                    ],
+                },
+            },
+            { parent: this, ...(hasCanary && args.beforeTraffic && args.beforeTraffic.length > 0 ? { dependsOn: args.beforeTraffic } : {}) },
+        );
+    }
+}

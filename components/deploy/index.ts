@@ -1,0 +1,6 @@
+export * from "./blueGreen";
+export * from "./canary";
+export * from "./direct";
+export * from "./podTemplate";
+export * from "./traffic";
+export * from "./workload";

@@ -1,0 +1,76 @@
+// Pure builders for the environment's NetworkPolicies: default deny, then exactly the paths apps need.
+import type * as k8s from "@pulumi/kubernetes";
+import { LABEL } from "../common/labels";
+
+type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+
+/** What the environment needs to know about an app to admit its traffic. */
+export interface AppTraffic {
+    readonly name: string;
+    readonly port: number;
+    /** Receives traffic from the ingress controller. */
+    readonly exposed: boolean;
+    /** Apps it calls. */
+    readonly talksTo: readonly string[];
+}
+
+const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
+
+/** Deny all ingress and egress of every pod in the namespace; the allow rules below add back what is needed. */
+export function defaultDeny(): PolicySpec {
+    return { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
+}
+
+/** DNS lookups to kube-dns/CoreDNS in kube-system, for every pod. */
+export function allowDns(): PolicySpec {
+    return {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+            {
+                to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                ports: [
+                    { protocol: "UDP", port: 53 },
+                    { protocol: "TCP", port: 53 },
+                ],
+            },
+        ],
+    };
+}
+
+/**
+ * Ingress to one app: from the ingress controller when exposed, from Prometheus (metrics share the
+ * HTTP port, as podinfo's do), and from every app that declares `talksTo` this one.
+ */
+export function appIngress(app: AppTraffic, all: readonly AppTraffic[], ingressNamespace: string, monitoringNamespace: string): PolicySpec {
+    const port = [{ protocol: "TCP", port: app.port }];
+    const callers = all.filter((a) => a.talksTo.includes(app.name)).map((a) => a.name).sort();
+    const rules: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [];
+    if (app.exposed) rules.push({ from: [{ namespaceSelector: nsSelector(ingressNamespace) }], ports: port });
+    rules.push({ from: [{ namespaceSelector: nsSelector(monitoringNamespace) }], ports: port });
+    if (callers.length > 0) {
+        rules.push({
+            from: [{ podSelector: { matchExpressions: [{ key: LABEL.name, operator: "In", values: callers }] } }],
+            ports: port,
+        });
+    }
+    return { podSelector: { matchLabels: { [LABEL.name]: app.name } }, policyTypes: ["Ingress"], ingress: rules };
+}
+
+/** Egress from one app to the apps it calls, on their ports. Undefined when it calls none. */
+export function appEgress(app: AppTraffic, all: readonly AppTraffic[]): PolicySpec | undefined {
+    const targets = [...app.talksTo].sort().map((name) => {
+        const target = all.find((a) => a.name === name);
+        if (!target) throw new Error(`programming error: ${app.name} talks to unknown app ${name} (config validation should have caught it)`);
+        return target;
+    });
+    if (targets.length === 0) return undefined;
+    return {
+        podSelector: { matchLabels: { [LABEL.name]: app.name } },
+        policyTypes: ["Egress"],
+        egress: targets.map((t) => ({
+            to: [{ podSelector: { matchLabels: { [LABEL.name]: t.name } } }],
+            ports: [{ protocol: "TCP", port: t.port }],
+        })),
+    };
+}

@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, toProblems } from "./errors";
+import { LaunchpadConfig, launchpadSchema, topLevelKeys } from "./schema";
+
+export const PROJECT = "launchpad";
+
+/**
+ * Validates raw configuration values (top-level key -> parsed YAML/JSON value) into the typed
+ * config, or throws a ConfigError naming every bad key path. Pure: no Pulumi runtime needed.
+ */
+export function parseConfig(raw: Record<string, unknown>): LaunchpadConfig {
+    const result = launchpadSchema.safeParse(raw, { reportInput: true });
+    if (!result.success) throw new ConfigError(toProblems(PROJECT, result.error.issues));
+    return result.data;
+}
+
+/**
+ * Reads every `launchpad:*` key through pulumi.Config (the only place the program does) and validates
+ * it. Objects are JSON-parsed by Pulumi; a value that is not valid JSON is reported with its key.
+ */
+export function loadConfig(): LaunchpadConfig {
+    const cfg = new pulumi.Config(PROJECT);
+    const raw: Record<string, unknown> = {};
+    const problems = [];
+    for (const key of topLevelKeys) {
+        try {
+            const value = cfg.getObject<unknown>(key);
+            if (value !== undefined) raw[key] = value;
+        } catch {
+            problems.push({ path: `${PROJECT}:${key}`, message: "expected a YAML object (structured config)" });
+        }
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return parseConfig(raw);
+}

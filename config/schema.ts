@@ -1,0 +1,213 @@
+// The one schema for Launchpad's stack configuration. index.ts, the offline plan and the tests all
+// validate through here, so a bad value fails the same way everywhere, before any resource exists.
+import { z } from "zod";
+
+/** Kubernetes object name (RFC 1123 label), also used to derive child names. */
+export const dnsLabel = z
+    .string()
+    .regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
+        error: "expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters)",
+    });
+
+/** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
+export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
+    error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",
+});
+
+export const intRange = (min: number, max: number) =>
+    z.int({ error: `expected an integer ${min}-${max}` }).min(min, { error: `expected an integer ${min}-${max}` }).max(max, {
+        error: `expected an integer ${min}-${max}`,
+    });
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
+    error: "expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi",
+});
+
+/** One running version of an app: what a slot or track runs. */
+export const releaseSpec = z.strictObject({
+    /** Image pinned by digest. */
+    image: pinnedImage,
+    /** Human version, shown in labels (`app.kubernetes.io/version`) and outputs. */
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a version label such as 6.7.1" }),
+});
+export type ReleaseSpec = z.infer<typeof releaseSpec>;
+
+export const slotNames = ["blue", "green"] as const;
+export type Slot = (typeof slotNames)[number];
+
+export const directStrategy = z.strictObject({
+    type: z.literal("direct"),
+    release: releaseSpec,
+    /** `rolling` keeps every old pod until its replacement is ready (maxUnavailable 0); `recreate` stops all first. */
+    rollout: z.enum(["rolling", "recreate"]).default("rolling"),
+});
+
+export const blueGreenStrategy = z.strictObject({
+    type: z.literal("blueGreen"),
+    /** The slot the live Service selects. Switching is changing only this value. */
+    activeSlot: z.enum(slotNames),
+    slots: z.strictObject({ blue: releaseSpec, green: releaseSpec }),
+    /**
+     * Replicas of the idle slot. Defaults to the app's replicas (kept warm), so that a switch changes
+     * nothing but the Services' selectors.
+     */
+    idleReplicas: intRange(0, 100).optional(),
+});
+
+export const canaryRouters = ["nginx", "gateway", "replicas"] as const;
+export const canaryStrategy = z.strictObject({
+    type: z.literal("canary"),
+    stable: releaseSpec,
+    /** The candidate version. Absent once promoted. */
+    canary: releaseSpec.optional(),
+    /** Percentage of traffic the canary receives. A step is a change of this value; abort is 0. */
+    weight: intRange(0, 100).default(0),
+    /**
+     * How traffic is split: ingress-nginx canary annotations, Gateway API HTTPRoute weights, or the
+     * ratio of canary to stable replicas behind one Service when no router is available.
+     */
+    router: z.enum(canaryRouters).default("nginx"),
+});
+
+export const strategy = z.discriminatedUnion("type", [directStrategy, blueGreenStrategy, canaryStrategy], {
+    error: (iss) =>
+        iss.code === "invalid_union" ? "expected one of direct, blueGreen, canary" : undefined,
+});
+export type Strategy = z.infer<typeof strategy>;
+export type DirectStrategy = z.infer<typeof directStrategy>;
+export type BlueGreenStrategy = z.infer<typeof blueGreenStrategy>;
+export type CanaryStrategy = z.infer<typeof canaryStrategy>;
+
+const resourceList = z.strictObject({ cpu: quantity, memory: quantity });
+
+const probe = z.strictObject({
+    path: z.string().startsWith("/", { error: "expected an HTTP path starting with /" }),
+    initialDelaySeconds: intRange(0, 600).default(0),
+    periodSeconds: intRange(1, 300).default(10),
+    failureThreshold: intRange(1, 30).default(3),
+});
+
+export const appSchema = z.strictObject({
+    /** `service` serves HTTP behind a Service; `worker` runs in the background and serves no traffic. */
+    kind: z.enum(["service", "worker"]).default("service"),
+    /** Owning team: goes into labels and alert routing. */
+    team: dnsLabel.default("platform"),
+    /** Container port (podinfo: 9898). */
+    port: intRange(1, 65535).default(9898),
+    replicas: intRange(1, 100).default(2),
+    strategy,
+    /** Public host name; when set the app gets an Ingress (or HTTPRoute) on this host. */
+    host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS host name" }).optional(),
+    /** Apps this one calls; NetworkPolicies allow exactly these paths. */
+    talksTo: z.array(dnsLabel).default([]),
+    /** Plain (non-secret) environment variables. */
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
+    /** Container arguments (podinfo flags such as `--level=info`). */
+    args: z.array(z.string()).default([]),
+    resources: z
+        .strictObject({ requests: resourceList, limits: resourceList })
+        .default({ requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
+    probes: z
+        .strictObject({ liveness: probe, readiness: probe })
+        .default({
+            liveness: { path: "/healthz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
+            readiness: { path: "/readyz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
+        }),
+    /**
+     * Numeric user and group the container runs as. Required by `runAsNonRoot` for images whose USER
+     * is a name (podinfo's is `app`).
+     */
+    runAsUser: intRange(1, 2147483647).default(10001),
+    /** Deployment revisions kept for `kubectl rollout undo`. */
+    revisionHistoryLimit: intRange(1, 50).default(5),
+    /** Writable emptyDir mounts (the root filesystem is read-only). */
+    writablePaths: z.array(z.string().startsWith("/")).default(["/tmp", "/data"]),
+});
+export type AppConfig = z.infer<typeof appSchema>;
+
+export const environmentSchema = z.strictObject({
+    /** Environment name, also the namespace unless `namespace` is set. */
+    name: dnsLabel,
+    /** `preproduction` environments verify a release before `production` ones receive it. */
+    tier: z.enum(["preproduction", "production"]),
+    namespace: dnsLabel.optional(),
+    /** Base domain; preview hosts of blue-green apps are `<app>-preview.<domain>`. */
+    domain: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS domain" }),
+    quota: z
+        .strictObject({ cpu: quantity, memory: quantity, pods: intRange(1, 10000) })
+        .default({ cpu: "8", memory: "16Gi", pods: 60 }),
+    ingress: z
+        .strictObject({
+            /** IngressClass of the ingress controller. */
+            className: z.string().default("nginx"),
+            /** Namespace the ingress controller runs in; NetworkPolicies admit traffic from it. */
+            namespace: dnsLabel.default("ingress-nginx"),
+            /** Gateway used by apps whose canary router is `gateway`. */
+            gateway: z.strictObject({ name: dnsLabel, namespace: dnsLabel }).default({ name: "public", namespace: "gateway" }),
+            /** Secret holding the TLS certificate for the environment's hosts (cert-manager or similar). */
+            tlsSecretName: dnsLabel.optional(),
+        })
+        .default({ className: "nginx", namespace: "ingress-nginx", gateway: { name: "public", namespace: "gateway" } }),
+    /** Namespace Prometheus scrapes from; NetworkPolicies admit it to the metrics port. */
+    monitoringNamespace: dnsLabel.default("monitoring"),
+});
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+
+export const releaseSchema = z.strictObject({
+    /** The release being launched (semantic version). */
+    version: z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { error: "expected a semantic version such as 2.4.0" }),
+    announcedAt: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time such as 2026-11-20T09:00:00Z" }).optional(),
+    launchAt: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time such as 2026-11-27T09:00:00Z" }).optional(),
+    /** Where the launch was announced (chat channel, mailing list). */
+    channel: z.string().min(1).optional(),
+    /** Release notes URL; defaults to `release/notes/<version>.md` in the repo. */
+    notesUrl: z.url().optional(),
+});
+export type ReleaseConfig = z.infer<typeof releaseSchema>;
+
+/** Every top-level key of `launchpad:*`. Pulumi.yaml declares the same keys. */
+export const launchpadSchema = z
+    .strictObject({
+        environment: environmentSchema,
+        apps: z.record(dnsLabel, appSchema).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
+        release: releaseSchema,
+    })
+    .superRefine((cfg, ctx) => {
+        const names = Object.keys(cfg.apps);
+        for (const [name, app] of Object.entries(cfg.apps)) {
+            app.talksTo.forEach((target, i) => {
+                if (!cfg.apps[target]) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["apps", name, "talksTo", i],
+                        input: target,
+                        message: `expected the name of an app in this stack (${names.join(", ")})`,
+                    });
+                }
+            });
+            if (app.kind === "worker" && app.host) {
+                ctx.addIssue({ code: "custom", path: ["apps", name, "host"], input: app.host, message: "a worker serves no traffic: remove host or set kind: service" });
+            }
+            if (app.strategy.type === "canary" && app.strategy.weight > 0 && !app.strategy.canary) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name, "strategy", "weight"],
+                    input: app.strategy.weight,
+                    message: "expected 0 when no canary release is set (add strategy.canary or set weight: 0)",
+                });
+            }
+            if (app.kind === "worker" && app.strategy.type !== "direct") {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name, "strategy", "type"],
+                    input: app.strategy.type,
+                    message: "a worker serves no traffic to switch or split: expected direct",
+                });
+            }
+        }
+    });
+
+export type LaunchpadConfig = z.infer<typeof launchpadSchema>;
+/** Raw (pre-default) shape, as written in the stack files. */
+export type LaunchpadConfigInput = z.input<typeof launchpadSchema>;
+export const topLevelKeys = Object.keys(launchpadSchema.shape) as (keyof LaunchpadConfig)[];

@@ -1,0 +1,55 @@
+// npm run plan -- --stack <name> [--out <dir>]
+// Exit codes: 0 plan is clean, 1 the plan found problems, 2 bad configuration or usage.
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError } from "../../config/errors";
+import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
+import { UsageError, listStacks } from "./stackConfig";
+
+const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>]
+
+Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
+  --stack <name>   stack to plan (Pulumi.<name>.yaml): ${listStacks(PROJECT_DIR).join(", ")}
+  --out <dir>      where to write resources.json, outputs.json, schema.json and manifests/
+                   (default .plan/<stack>)
+Exit codes: 0 clean, 1 problems found (schema), 2 bad configuration or usage.`;
+
+async function cli(argv: string[]): Promise<number> {
+    let values: { stack?: string; out?: string; help?: boolean };
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: { stack: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+            strict: true,
+        }));
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    if (values.help) {
+        console.log(USAGE);
+        return 0;
+    }
+    if (!values.stack) throw new UsageError("missing --stack");
+    const out = path.resolve(values.out ?? path.join(PROJECT_DIR, ".plan", values.stack));
+    const plan = await planStack({ stack: values.stack });
+    console.log(renderTree(plan));
+    const written = writePlan(plan, out);
+    console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);
+    if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
+    for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
+    console.log(`\nwrote ${written.length} files to ${path.relative(process.cwd(), out) || "."}`);
+    return plan.schema.problems.length > 0 ? 1 : 0;
+}
+
+cli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+        if (e instanceof ConfigError || e instanceof UsageError) {
+            console.error(`error: ${(e as Error).message}`);
+            if (e instanceof UsageError) console.error(`\n${USAGE}`);
+            process.exit(2);
+        }
+        console.error(e);
+        process.exit(1);
+    },
+);

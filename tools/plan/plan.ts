@@ -1,0 +1,139 @@
+// The offline plan of one stack: run the real program under mocks with the stack's real config,
+// validate every Kubernetes object against its schema, and write what a reviewer reads.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { ProgramRun, ResourceRecord, runProgram } from "./recorder";
+import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
+import { readStackConfig } from "./stackConfig";
+
+/** The project root: where Pulumi.yaml and index.ts live. */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+export interface PlanOptions {
+    stack: string;
+    /** Project directory (Pulumi.yaml, Pulumi.<stack>.yaml, index.ts). @default the repository root */
+    projectDir?: string;
+}
+
+export interface Plan {
+    project: string;
+    stack: string;
+    run: ProgramRun;
+    schema: SchemaReport;
+}
+
+/**
+ * Runs `<projectDir>/index.ts`, the real Pulumi entry point, as stack `stack`. The module is evaluated
+ * afresh on every call so that one process can plan several stacks.
+ */
+export async function planStack(opts: PlanOptions): Promise<Plan> {
+    const dir = opts.projectDir ?? PROJECT_DIR;
+    const cfg = readStackConfig(dir, opts.stack);
+    const entry = require.resolve(path.join(dir, "index.ts"));
+    const run = await runProgram({
+        project: cfg.project,
+        stack: cfg.stack,
+        config: cfg.config,
+        secretKeys: cfg.secretKeys,
+        program: () => {
+            delete require.cache[entry];
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return require(entry);
+        },
+    });
+    return { project: cfg.project, stack: cfg.stack, run, schema: validateObjects(run.resources) };
+}
+
+/** JSON with object keys sorted, so that equal plans are byte-identical. */
+export function stableJson(value: unknown): string {
+    const sort = (v: unknown): unknown => {
+        if (Array.isArray(v)) return v.map(sort);
+        if (v && typeof v === "object") {
+            const out: Record<string, unknown> = {};
+            for (const k of Object.keys(v as object).sort()) out[k] = sort((v as Record<string, unknown>)[k]);
+            return out;
+        }
+        return v;
+    };
+    return JSON.stringify(sort(value), null, 2) + "\n";
+}
+
+const HEAD_KEYS = ["apiVersion", "kind", "metadata"];
+/** Kubernetes key order a reader expects: apiVersion, kind, metadata, then the rest sorted. */
+function manifestOrder(obj: Record<string, unknown>): Record<string, unknown> {
+    const sorted = JSON.parse(stableJson(obj)) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of HEAD_KEYS) if (k in sorted) out[k] = sorted[k];
+    for (const k of Object.keys(sorted)) if (!HEAD_KEYS.includes(k)) out[k] = sorted[k];
+    return out;
+}
+
+/** `manifests/<namespace|_cluster>/<kind>.<name>.yaml` */
+export function manifestPath(obj: Record<string, unknown>): string {
+    const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+    const ns = typeof meta.namespace === "string" ? meta.namespace : "_cluster";
+    return path.join("manifests", ns, `${String(obj.kind).toLowerCase()}.${meta.name}.yaml`);
+}
+
+/** Writes resources.json, outputs.json, schema.json and one YAML file per Kubernetes object. */
+export function writePlan(plan: Plan, out: string, extra: Record<string, unknown> = {}): string[] {
+    fs.rmSync(path.join(out, "manifests"), { recursive: true, force: true });
+    fs.mkdirSync(out, { recursive: true });
+    const written: string[] = [];
+    const write = (rel: string, text: string) => {
+        const file = path.join(out, rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+        written.push(rel);
+    };
+    write(
+        "resources.json",
+        stableJson({ project: plan.project, stack: plan.stack, resources: plan.run.resources.map(entry) }),
+    );
+    write("outputs.json", stableJson(plan.run.outputs));
+    write("schema.json", stableJson(plan.schema));
+    for (const [rel, text] of Object.entries(extra)) write(rel, typeof text === "string" ? text : stableJson(text));
+    const seen = new Map<string, string>();
+    for (const r of plan.run.resources) {
+        const obj = kubernetesObject(r);
+        if (!obj) continue;
+        const rel = manifestPath(obj);
+        if (seen.has(rel)) throw new Error(`two objects would be written to ${rel}: ${seen.get(rel)} and ${r.urn}`);
+        seen.set(rel, r.urn);
+        write(rel, stringify(manifestOrder(obj), { lineWidth: 0, sortMapEntries: false }));
+    }
+    return written;
+}
+
+function entry(r: ResourceRecord) {
+    return { urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn, inputs: r.inputs };
+}
+
+/** The resource tree as `pulumi preview` lays it out: components with their children, then counts. */
+export function renderTree(plan: Plan): string {
+    const byParent = new Map<string | undefined, ResourceRecord[]>();
+    for (const r of plan.run.resources) {
+        const list = byParent.get(r.parent) ?? [];
+        list.push(r);
+        byParent.set(r.parent, list);
+    }
+    const lines: string[] = [`${plan.project}-${plan.stack} (pulumi:pulumi:Stack)`];
+    const walk = (parent: string | undefined, prefix: string) => {
+        const kids = (byParent.get(parent) ?? []).slice().sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
+        kids.forEach((r, i) => {
+            const last = i === kids.length - 1;
+            const deps = r.dependsOn.length > 0 ? `  [after ${r.dependsOn.map((u) => u.split("::").pop()).join(", ")}]` : "";
+            lines.push(`${prefix}${last ? "└─ " : "├─ "}${r.name}  ${r.type}${deps}`);
+            walk(r.urn, prefix + (last ? "   " : "│  "));
+        });
+    };
+    walk(undefined, "");
+    const counts = new Map<string, number>();
+    for (const r of plan.run.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const components = plan.run.resources.filter((r) => !r.custom).length;
+    lines.push("");
+    lines.push(`${plan.run.resources.length} resources: ${components} components, ${plan.run.resources.length - components} to create`);
+    for (const [type, n] of [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(4)}  ${type}`);
+    return lines.join("\n");
+}

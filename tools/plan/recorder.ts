@@ -1,0 +1,168 @@
+// The one recorder: runs a Launchpad program under Pulumi's mock runtime and records every resource
+// it registers (type, name, URN, parent, explicit dependsOn, inputs with secrets masked and unknowns
+// marked). The offline plan writes these records; the tests assert on the very same records.
+import * as pulumi from "@pulumi/pulumi";
+
+/** What a secret input looks like in a plan. Never the plaintext. */
+export const SECRET = "[secret]";
+/** What an input that only the real engine knows (an ARN, a generated name) looks like. */
+export const UNKNOWN = "(known after up)";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SIG = {
+    secret: "1b47061264138c4ac30d75fd1eb44270",
+    resource: "5cf8f73096256a8f31e491e813e4eb8e",
+    asset: "c44067f5952c0a294b673a41bacd8c17",
+    archive: "0def7320c3a5731c473e5ecbe6d01bc7",
+    outputValue: "d0e6a833031e9bbcd3f4e8bde6ca49a4",
+};
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface ResourceRecord {
+    urn: string;
+    /** Type token, e.g. `kubernetes:apps/v1:Deployment` or `launchpad:deploy:CanaryDeployment`. */
+    type: string;
+    /** Logical (Pulumi) name. */
+    name: string;
+    /** True for provider-managed resources, false for components. */
+    custom: boolean;
+    /** URN of the parent; undefined for children of the stack. */
+    parent?: string;
+    /** URNs named in `dependsOn` (explicit ordering only; data dependencies are in inputs). */
+    dependsOn: string[];
+    /** Inputs as the engine receives them: secrets are `[secret]`, unknowns `(known after up)`. */
+    inputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+    /** Records sorted by URN. */
+    resources: ResourceRecord[];
+    /** Stack outputs (secrets masked). */
+    outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+    project: string;
+    stack: string;
+    /** Flat config as the engine hands it to a program: `"launchpad:apps": "<JSON>"`. */
+    config: Record<string, string>;
+    /** Keys whose values are secrets. */
+    secretKeys?: string[];
+    /** The program: runs inside the stack and returns its outputs. */
+    program: () => unknown;
+    /**
+     * Run as a preview (the default): outputs only the engine knows stay unknown and are recorded as
+     * `(known after up)`, as `pulumi preview` shows them.
+     */
+    preview?: boolean;
+}
+
+/** Replaces Pulumi's wire encodings (secrets, unknowns, resource references) by what a plan shows. */
+export function cleanValue(v: unknown): unknown {
+    if (v === UNKNOWN_VALUE) return UNKNOWN;
+    if (Array.isArray(v)) return v.map(cleanValue);
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        switch (o[SIG_KEY]) {
+            case SIG.secret:
+                return SECRET;
+            case SIG.resource:
+                return { resource: o.urn };
+            case SIG.asset:
+            case SIG.archive:
+                return { asset: o.path ?? o.uri ?? (o.text !== undefined ? "(inline text)" : "(archive)") };
+            case SIG.outputValue:
+                if (o.secret) return SECRET;
+                return "value" in o ? cleanValue(o.value) : UNKNOWN;
+        }
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(o)) out[k] = cleanValue(o[k]);
+        return out;
+    }
+    return v;
+}
+
+interface Pending {
+    resource: pulumi.Resource;
+    dependsOn: pulumi.Resource[];
+}
+
+function urnOf(r: pulumi.Resource): Promise<string> {
+    return new Promise((resolve) => r.urn.apply((u) => resolve(u)));
+}
+
+function toResources(d: unknown): pulumi.Resource[] {
+    if (!d) return [];
+    const list = Array.isArray(d) ? d : [d];
+    return list.filter((r): r is pulumi.Resource => pulumi.Resource.isInstance(r));
+}
+
+/** Mocks that return every input as state, so what the program reads back is what it set. */
+export const echoMocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({ id: args.custom ? `${args.name}-id` : undefined, state: args.inputs }),
+    call: (args) => args.inputs,
+};
+
+/**
+ * Runs `program` as stack `stack` under the mock runtime and returns every registered resource.
+ * It waits for every registration (not only for the stack outputs, which resolve earlier).
+ */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+    await pulumi.runtime.setMocks(echoMocks, opts.project, opts.stack, opts.preview ?? true);
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+
+    const registered = new Map<string, Omit<ResourceRecord, "dependsOn">>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): void;
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        original(req, (err, resp) => {
+            if (!err && resp && req.getType() !== "pulumi:pulumi:Stack") {
+                registered.set(resp.getUrn(), {
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    parent: req.getParent() || undefined,
+                    inputs: cleanValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                });
+            }
+            cb(err, resp);
+        });
+
+    const pending: Pending[] = [];
+    let stackUrn = "";
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((t) => {
+            pending.push({ resource: t.resource, dependsOn: toResources(t.opts.dependsOn) });
+            return undefined;
+        });
+        return opts.program();
+    });
+    // Stack outputs resolve before every child registration has: wait for all of them.
+    const records: ResourceRecord[] = [];
+    for (const p of pending) {
+        const urn = await urnOf(p.resource);
+        const reg = registered.get(urn);
+        if (!reg) throw new Error(`recorder: ${urn} was constructed but never registered`);
+        records.push({ ...reg, dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).sort() });
+    }
+    for (const r of records) {
+        if (r.parent && registered.get(r.parent) === undefined) {
+            stackUrn = r.parent;
+            r.parent = undefined;
+        }
+    }
+    void stackUrn;
+    records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return { resources: records, outputs: cleanValue(outputs ?? {}) as Record<string, unknown> };
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getParent(): string;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
