@@ -3,23 +3,27 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
+import { loadCrdValidators } from "./crds";
 import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
+import { useCrdValidators } from "./schemas";
 import { UsageError, listStacks } from "./stackConfig";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>]
+const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>]
 
 Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
   --stack <name>   stack to plan (Pulumi.<name>.yaml): ${listStacks(PROJECT_DIR).join(", ")}
   --out <dir>      where to write resources.json, outputs.json, schema.json and manifests/
                    (default .plan/<stack>)
+  --crds <dir>     also validate custom resources against the CustomResourceDefinitions in <dir>
+                   (for example ../shared/crds: Velero, OpenFeature)
 Exit codes: 0 clean, 1 problems found (schema), 2 bad configuration or usage.`;
 
 async function cli(argv: string[]): Promise<number> {
-    let values: { stack?: string; out?: string; help?: boolean };
+    let values: { stack?: string; out?: string; crds?: string; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: { stack: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, help: { type: "boolean", short: "h" } },
             strict: true,
         }));
     } catch (e) {
@@ -31,6 +35,7 @@ async function cli(argv: string[]): Promise<number> {
     }
     if (!values.stack) throw new UsageError("missing --stack");
     const out = path.resolve(values.out ?? path.join(PROJECT_DIR, ".plan", values.stack));
+    if (values.crds) useCrdValidators(loadCrdValidators(path.resolve(values.crds)));
     const plan = await planStack({ stack: values.stack });
     console.log(renderTree(plan));
     const written = writePlan(plan, out);
