@@ -37,6 +37,12 @@ function yamlFiles(dir: string): string[] {
 export function loadCrdValidators(dir: string): Map<string, CrdValidator> {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--crds: ${dir} is not a folder`);
     const ajv = new Ajv({ strict: false, allErrors: true });
+    // The OpenAPI formats Kubernetes CRDs use.
+    ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+    ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+    ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
+    ajv.addFormat("byte", /^[A-Za-z0-9+/]*={0,2}$/);
+    ajv.addFormat("duration", true);
     const validators = new Map<string, CrdValidator>();
     for (const file of yamlFiles(dir)) {
         for (const doc of parseAllDocuments(fs.readFileSync(file, "utf8"))) {
