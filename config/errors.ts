@@ -51,6 +51,8 @@ function describe(issue: z.core.$ZodIssue): string {
         case "invalid_type":
             if (input === undefined) return `required: ${issue.message.startsWith("Invalid input") ? `expected ${issue.expected}` : issue.message}`;
             return `${issue.message.startsWith("Invalid input") ? `expected ${issue.expected}` : issue.message}, got ${show(input)}`;
+        case "invalid_key":
+            return `invalid key: ${issue.issues[0]?.message ?? issue.message}, got ${show(input)}`;
         case "invalid_value":
             return `expected one of ${issue.values.map((v) => String(v)).join(", ")}, got ${show(input)}`;
         default:

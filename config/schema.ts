@@ -175,7 +175,7 @@ export const launchpadSchema = z
     .superRefine((cfg, ctx) => {
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
-            app.talksTo.forEach((target, i) => {
+            (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {
                 if (!cfg.apps[target]) {
                     ctx.addIssue({
                         code: "custom",
@@ -194,6 +194,14 @@ export const launchpadSchema = z
                     path: ["apps", name, "strategy", "weight"],
                     input: app.strategy.weight,
                     message: "expected 0 when no canary release is set (add strategy.canary or set weight: 0)",
+                });
+            }
+            if (app.strategy.type === "canary" && app.strategy.router === "replicas" && app.replicas < 2) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name, "replicas"],
+                    input: app.replicas,
+                    message: "expected at least 2 with router: replicas (the split is a ratio of pods)",
                 });
             }
             if (app.kind === "worker" && app.strategy.type !== "direct") {

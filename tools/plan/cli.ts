@@ -8,7 +8,7 @@ import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
 import { useCrdValidators } from "./schemas";
 import { UsageError, listStacks } from "./stackConfig";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>]
+const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--project <dir>]
 
 Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
   --stack <name>   stack to plan (Pulumi.<name>.yaml): ${listStacks(PROJECT_DIR).join(", ")}
@@ -16,14 +16,15 @@ Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulu
                    (default .plan/<stack>)
   --crds <dir>     also validate custom resources against the CustomResourceDefinitions in <dir>
                    (for example ../shared/crds: Velero, OpenFeature)
+  --project <dir>  the Pulumi project to plan (default: this repository)
 Exit codes: 0 clean, 1 problems found (schema), 2 bad configuration or usage.`;
 
 async function cli(argv: string[]): Promise<number> {
-    let values: { stack?: string; out?: string; crds?: string; help?: boolean };
+    let values: { stack?: string; out?: string; crds?: string; project?: string; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: { stack: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, project: { type: "string" }, help: { type: "boolean", short: "h" } },
             strict: true,
         }));
     } catch (e) {
@@ -34,9 +35,10 @@ async function cli(argv: string[]): Promise<number> {
         return 0;
     }
     if (!values.stack) throw new UsageError("missing --stack");
-    const out = path.resolve(values.out ?? path.join(PROJECT_DIR, ".plan", values.stack));
+    const projectDir = path.resolve(values.project ?? PROJECT_DIR);
+    const out = path.resolve(values.out ?? path.join(projectDir, ".plan", values.stack));
     if (values.crds) useCrdValidators(loadCrdValidators(path.resolve(values.crds)));
-    const plan = await planStack({ stack: values.stack });
+    const plan = await planStack({ stack: values.stack, projectDir });
     console.log(renderTree(plan));
     const written = writePlan(plan, out);
     console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);

@@ -14,6 +14,7 @@ export interface PlanOptions {
     stack: string;
     /** Project directory (Pulumi.yaml, Pulumi.<stack>.yaml, index.ts). @default the repository root */
     projectDir?: string;
+    onRegister?: (urn: string, type: string) => void;
 }
 
 export interface Plan {
@@ -36,6 +37,7 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         stack: cfg.stack,
         config: cfg.config,
         secretKeys: cfg.secretKeys,
+        onRegister: opts.onRegister,
         program: () => {
             delete require.cache[entry];
             // eslint-disable-next-line @typescript-eslint/no-require-imports

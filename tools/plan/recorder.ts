@@ -55,6 +55,8 @@ export interface RunOptions {
      * `(known after up)`, as `pulumi preview` shows them.
      */
     preview?: boolean;
+    /** Called for every registered resource as it registers (progress, or counting on failure). */
+    onRegister?: (urn: string, type: string) => void;
 }
 
 /** Replaces Pulumi's wire encodings (secrets, unknowns, resource references) by what a plan shows. */
@@ -114,11 +116,25 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const registered = new Map<string, Omit<ResourceRecord, "dependsOn">>();
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): void;
+        registerResourceOutputs(req: OutputsRequest, cb: (err: unknown) => void): void;
+    };
+    // Stack outputs as the engine receives them (secret-wrapped), not as the SDK resolves them.
+    let stackOutputs: Record<string, unknown> | undefined;
+    let outputsRegistered: () => void = () => undefined;
+    const outputsDone = new Promise<void>((resolve) => (outputsRegistered = resolve));
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+            stackOutputs = cleanValue(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+            outputsRegistered();
+        }
+        originalOutputs(req, cb);
     };
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
         original(req, (err, resp) => {
             if (!err && resp && req.getType() !== "pulumi:pulumi:Stack") {
+                opts.onRegister?.(resp.getUrn(), req.getType());
                 registered.set(resp.getUrn(), {
                     urn: resp.getUrn(),
                     type: req.getType(),
@@ -132,8 +148,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         });
 
     const pending: Pending[] = [];
-    let stackUrn = "";
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((t) => {
             pending.push({ resource: t.resource, dependsOn: toResources(t.opts.dependsOn) });
             return undefined;
@@ -148,15 +163,16 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         if (!reg) throw new Error(`recorder: ${urn} was constructed but never registered`);
         records.push({ ...reg, dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).sort() });
     }
-    for (const r of records) {
-        if (r.parent && registered.get(r.parent) === undefined) {
-            stackUrn = r.parent;
-            r.parent = undefined;
-        }
-    }
-    void stackUrn;
+    // Children of the stack itself get no parent: the stack is not a resource the program creates.
+    for (const r of records) if (r.parent && !registered.has(r.parent)) r.parent = undefined;
     records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    return { resources: records, outputs: cleanValue(outputs ?? {}) as Record<string, unknown> };
+    await outputsDone;
+    return { resources: records, outputs: stackOutputs ?? {} };
+}
+
+interface OutputsRequest {
+    getUrn(): string;
+    getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
 interface RegisterRequest {

@@ -1,0 +1,114 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "../../config";
+import { stackRaw, stackRawCopy } from "../harness";
+
+/** The problems a broken config produces, as `path: message` lines. */
+function problems(stack: string, breakIt: (c: Record<string, any>) => void): string[] {
+    const c = stackRawCopy(stack);
+    breakIt(c);
+    try {
+        parseConfig(c);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        return e.problems.map((p) => `${p.path}: ${p.message}`);
+    }
+    assert.fail("config was accepted");
+}
+
+describe("config schema", () => {
+    for (const stack of ["staging", "prod"]) {
+        it(`accepts the real ${stack} stack and applies documented defaults`, () => {
+            const cfg = parseConfig(stackRaw(stack));
+            assert.deepEqual(Object.keys(cfg.apps).sort(), ["api", "web", "worker"]);
+            assert.equal(cfg.apps.web.port, 9898);
+            assert.equal(cfg.apps.web.runAsUser, 10001);
+            assert.deepEqual(cfg.apps.web.writablePaths, ["/tmp", "/data"]);
+            assert.equal(cfg.apps.worker.kind, "worker");
+            assert.equal(cfg.environment.monitoringNamespace, "monitoring");
+        });
+    }
+
+    const table: [string, string, (c: Record<string, any>) => void, string[]][] = [
+        ["out-of-range weight", "prod", (c) => (c.apps.api.strategy.weight = 150), ["launchpad:apps.api.strategy.weight: expected an integer 0-100, got 150"]],
+        ["fractional weight", "prod", (c) => (c.apps.api.strategy.weight = 12.5), ["launchpad:apps.api.strategy.weight: expected an integer 0-100, got 12.5"]],
+        [
+            "weight without a canary release",
+            "staging",
+            (c) => (c.apps.api.strategy.weight = 20),
+            ["launchpad:apps.api.strategy.weight: expected 0 when no canary release is set (add strategy.canary or set weight: 0), got 20"],
+        ],
+        [
+            "unknown strategy",
+            "prod",
+            (c) => (c.apps.web.strategy.type = "rainbow"),
+            ['launchpad:apps.web.strategy.type: expected one of direct, blueGreen, canary, got "rainbow"'],
+        ],
+        ["wrong type", "prod", (c) => (c.apps.worker.replicas = "two"), ['launchpad:apps.worker.replicas: expected an integer 1-100, got "two"']],
+        ["unknown key (typo)", "prod", (c) => (c.apps.api.replcas = 3), ["launchpad:apps.api.replcas: unknown key 'replcas'"]],
+        [
+            "image by tag",
+            "prod",
+            (c) => (c.apps.worker.strategy.release.image = "ghcr.io/stefanprodan/podinfo:6.7.1"),
+            [
+                'launchpad:apps.worker.strategy.release.image: expected an image pinned by digest, <repository>@sha256:<64 hex digits>, got "ghcr.io/stefanprodan/podinfo:6.7.1"',
+            ],
+        ],
+        [
+            "talksTo an unknown app",
+            "prod",
+            (c) => (c.apps.web.talksTo = ["payments"]),
+            ['launchpad:apps.web.talksTo[0]: expected the name of an app in this stack (web, api, worker), got "payments"'],
+        ],
+        ["unknown tier", "prod", (c) => (c.environment.tier = "live"), ['launchpad:environment.tier: expected one of preproduction, production, got "live"']],
+        ["missing key", "prod", (c) => delete c.environment, ["launchpad:environment: required: expected object"]],
+        ["unknown slot", "prod", (c) => (c.apps.web.strategy.activeSlot = "red"), ['launchpad:apps.web.strategy.activeSlot: expected one of blue, green, got "red"']],
+        [
+            "app name not a DNS label",
+            "prod",
+            (c) => (c.apps.Web_App = c.apps.web),
+            [
+                'launchpad:apps.Web_App: invalid key: expected a lowercase DNS label (a-z, 0-9, \'-\', starting with a letter, at most 42 characters), got "Web_App"',
+            ],
+        ],
+        ["release version", "prod", (c) => (c.release.version = "next"), ['launchpad:release.version: expected a semantic version such as 2.4.0, got "next"']],
+        [
+            "worker with a host",
+            "prod",
+            (c) => (c.apps.worker.host = "w.example.com"),
+            ['launchpad:apps.worker.host: a worker serves no traffic: remove host or set kind: service, got "w.example.com"'],
+        ],
+        [
+            "worker with blue-green",
+            "prod",
+            (c) => (c.apps.worker.strategy = c.apps.web.strategy),
+            ['launchpad:apps.worker.strategy.type: a worker serves no traffic to switch or split: expected direct, got "blueGreen"'],
+        ],
+        [
+            "bad quantity",
+            "prod",
+            (c) => (c.apps.api.resources.limits.memory = "lots"),
+            ['launchpad:apps.api.resources.limits.memory: expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi, got "lots"'],
+        ],
+        [
+            "several problems at once, sorted by key path",
+            "prod",
+            (c) => {
+                c.apps.worker.replicas = 0;
+                c.apps.api.port = 70000;
+            },
+            ["launchpad:apps.api.port: expected an integer 1-65535, got 70000", "launchpad:apps.worker.replicas: expected an integer 1-100, got 0"],
+        ],
+    ];
+    for (const [name, stack, breakIt, expected] of table) {
+        it(`rejects ${name} with the key path and the value`, () => assert.deepEqual(problems(stack, breakIt), expected));
+    }
+
+    it("formats the error for the CLI: one line per problem, no stack trace in the message", () => {
+        const c = stackRawCopy("prod");
+        c.apps.api.strategy.weight = 150;
+        assert.throws(
+            () => parseConfig(c),
+            (e: Error) => e.message === "invalid configuration (1 problem):\n  launchpad:apps.api.strategy.weight: expected an integer 0-100, got 150",
+        );
+    });
+});

@@ -1,0 +1,79 @@
+import * as assert from "node:assert/strict";
+import { Pod } from "kubernetes-models/v1/Pod";
+import { parseConfig } from "../../config";
+import { podTemplate, volumeName } from "../../components/deploy/podTemplate";
+import { stackRaw } from "../harness";
+
+const cfg = parseConfig(stackRaw("prod"));
+const template = podTemplate({
+    app: "web",
+    config: cfg.apps.web,
+    slot: "blue",
+    release: { image: "ghcr.io/stefanprodan/podinfo@sha256:" + "a".repeat(64), version: "6.7.0" },
+    labels: { "launchpad.dev/environment": "prod" },
+}) as any;
+
+describe("pod template (every strategy)", () => {
+    it("is a valid Pod under the upstream Kubernetes schema", () => {
+        new Pod({ metadata: { name: "x" }, spec: template.spec }).validate();
+    });
+
+    it("meets the restricted Pod Security Standard with a numeric user (podinfo's USER is a name)", () => {
+        assert.deepEqual(template.spec.securityContext, {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            runAsGroup: 10001,
+            fsGroup: 10001,
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        assert.deepEqual(template.spec.containers[0].securityContext, {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            privileged: false,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        assert.equal(template.spec.automountServiceAccountToken, false);
+    });
+
+    it("probes podinfo's health endpoints on the named port and sets requests and limits", () => {
+        const c = template.spec.containers[0];
+        assert.deepEqual(c.livenessProbe.httpGet, { path: "/healthz", port: "http" });
+        assert.deepEqual(c.readinessProbe.httpGet, { path: "/readyz", port: "http" });
+        assert.deepEqual(c.ports, [{ name: "http", containerPort: 9898, protocol: "TCP" }]);
+        assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+    });
+
+    it("mounts an emptyDir at every writable path (root filesystem is read-only)", () => {
+        assert.deepEqual(template.spec.containers[0].volumeMounts, [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "data", mountPath: "/data" },
+        ]);
+        assert.deepEqual(
+            template.spec.volumes.map((v: any) => v.name),
+            ["tmp", "data"],
+        );
+    });
+
+    it("labels pods with the slot selector and version, spreads them across zones and nodes", () => {
+        assert.deepEqual(template.metadata.labels, {
+            "launchpad.dev/environment": "prod",
+            "app.kubernetes.io/name": "web",
+            "launchpad.dev/slot": "blue",
+            "app.kubernetes.io/version": "6.7.0",
+        });
+        assert.deepEqual(
+            template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey),
+            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"],
+        );
+    });
+
+    const names: [string, string][] = [
+        ["/tmp", "tmp"],
+        ["/data/", "data"],
+        ["/var/cache/App", "var-cache-app"],
+        ["/", "root"],
+    ];
+    for (const [p, n] of names) it(`volume name of ${p} is ${n}`, () => assert.equal(volumeName(p), n));
+});

@@ -1,0 +1,102 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ConfigError } from "../../config";
+import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
+
+const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
+
+function plan(args: string[]) {
+    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+}
+
+/** A project folder using the real program, with one stack file written by the test. */
+function tempProject(stackYaml: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-plan-"));
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), stackYaml);
+    const real = (p: string) => JSON.stringify(path.join(PROJECT_DIR, p));
+    fs.writeFileSync(path.join(dir, "index.ts"), `import { loadConfig } from ${real("config/load")};\nimport { main } from ${real("program")};\nexport = main(loadConfig());\n`);
+    return dir;
+}
+
+function listFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+}
+
+describe("offline plan", () => {
+    const tmp: string[] = [];
+    after(() => tmp.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+    const tmpDir = () => {
+        const d = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-out-"));
+        tmp.push(d);
+        return d;
+    };
+
+    it("writes resources.json, outputs.json, schema.json and one manifest per object, byte-identical across runs", async () => {
+        const [a, b] = [tmpDir(), tmpDir()];
+        writePlan(await planStack({ stack: "prod" }), a);
+        writePlan(await planStack({ stack: "prod" }), b);
+        const files = listFiles(a);
+        assert.deepEqual(files, listFiles(b));
+        for (const f of files) assert.ok(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))), `${f} differs between runs`);
+        assert.ok(files.includes("resources.json") && files.includes("outputs.json") && files.includes("schema.json"));
+        assert.ok(files.includes(path.join("manifests", "_cluster", "namespace.prod.yaml")));
+        assert.ok(files.includes(path.join("manifests", "prod", "deployment.web-blue.yaml")));
+        const resources = JSON.parse(fs.readFileSync(path.join(a, "resources.json"), "utf8"));
+        const manifests = files.filter((f) => f.startsWith("manifests"));
+        assert.equal(manifests.length, resources.resources.filter((r: any) => r.type.startsWith("kubernetes:")).length);
+        const dep = resources.resources.find((r: any) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "web-blue");
+        assert.deepEqual(Object.keys(dep).sort(), ["dependsOn", "inputs", "name", "parent", "type", "urn"]);
+        assert.match(dep.parent, /launchpad:deploy:BlueGreenDeployment::web$/);
+        const manifest = parse(fs.readFileSync(path.join(a, "manifests", "prod", "deployment.web-blue.yaml"), "utf8"));
+        assert.deepEqual(Object.keys(manifest).slice(0, 3), ["apiVersion", "kind", "metadata"]);
+        assert.deepEqual(manifest, dep.inputs);
+    });
+
+    it("stops on bad configuration before registering any resource", async () => {
+        const dir = tempProject(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("weight: 10", "weight: 150"));
+        tmp.push(dir);
+        let registered = 0;
+        await assert.rejects(
+            planStack({ stack: "bad", projectDir: dir, onRegister: () => registered++ }),
+            (e: Error) => e instanceof ConfigError && /launchpad:apps\.api\.strategy\.weight: expected an integer 0-100, got 150/.test(e.message),
+        );
+        assert.equal(registered, 0);
+    });
+
+    describe("command line", function () {
+        this.timeout(60000);
+        it("exits 0 and prints the tree and counts for a clean stack", () => {
+            const out = tmpDir();
+            const r = plan(["--stack", "staging", "--out", out]);
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stdout, /└─ staging {2}launchpad:environment:Environment/);
+            assert.match(r.stdout, /schemas: \d+ Kubernetes objects validated, 0 invalid/);
+            assert.ok(fs.existsSync(path.join(out, "resources.json")));
+        });
+
+        it("exits 2 with the key path and no stack trace on bad configuration", () => {
+            const dir = tempProject("config:\n  launchpad:environment: {name: bad, tier: live, domain: example.com}\n");
+            tmp.push(dir);
+            const r = plan(["--stack", "bad", "--project", dir, "--out", tmpDir()]);
+            assert.equal(r.status, 2);
+            assert.match(r.stderr, /launchpad:environment\.tier: expected one of preproduction, production, got "live"/);
+            assert.match(r.stderr, /launchpad:apps: required: expected record/);
+            assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+            assert.equal(r.stdout, "");
+        });
+
+        it("exits 2 on usage errors: unknown stack, unknown option", () => {
+            const r = plan(["--stack", "nope"]);
+            assert.equal(r.status, 2);
+            assert.match(r.stderr, /no stack 'nope'.*\(stacks here: prod, staging\)/);
+            const u = plan(["--stack", "prod", "--frobnicate"]);
+            assert.equal(u.status, 2);
+            assert.match(u.stderr, /Unknown option '--frobnicate'/);
+        });
+    });
+});
