@@ -2,6 +2,7 @@
 // validate every Kubernetes object against its schema, and write what a reviewer reads.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
 import { ProgramRun, ResourceRecord, runProgram } from "./recorder";
 import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
@@ -22,6 +23,8 @@ export interface Plan {
     stack: string;
     run: ProgramRun;
     schema: SchemaReport;
+    /** Milliseconds per phase (program evaluation and recording, schema validation). */
+    timings: Record<string, number>;
 }
 
 /**
@@ -32,6 +35,7 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     const dir = opts.projectDir ?? PROJECT_DIR;
     const cfg = readStackConfig(dir, opts.stack);
     const entry = require.resolve(path.join(dir, "index.ts"));
+    let t = performance.now();
     const run = await runProgram({
         project: cfg.project,
         stack: cfg.stack,
@@ -44,7 +48,10 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
             return require(entry);
         },
     });
-    return { project: cfg.project, stack: cfg.stack, run, schema: validateObjects(run.resources) };
+    const evaluate = performance.now() - t;
+    t = performance.now();
+    const schema = validateObjects(run.resources);
+    return { project: cfg.project, stack: cfg.stack, run, schema, timings: { evaluate, validate: performance.now() - t } };
 }
 
 /** JSON with object keys sorted, so that equal plans are byte-identical. */

@@ -1,0 +1,73 @@
+// One measurement in a fresh process (so peak RSS is this run's own): prints one JSON line.
+//   A: the offline plan of a synthetic stack, phase by phase.
+//   B: the floor: the very same custom resources (from A's resources.json) registered directly through
+//      the SDK under the same mocks and recorder, with no components and no validation.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT_DIR, planStack, writePlan } from "../plan/plan";
+import { runProgram } from "../plan/recorder";
+
+export interface Measurement {
+    mode: "A" | "B";
+    size: number;
+    resources: number;
+    /** Milliseconds per phase. */
+    phases: Record<string, number>;
+    totalMs: number;
+    maxRssMiB: number;
+}
+
+async function measureA(size: number, dir: string, stack: string, out: string): Promise<Measurement> {
+    // Load the program's modules first: B does not pay for imports either.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(path.join(PROJECT_DIR, "program"));
+    const plan = await planStack({ stack, projectDir: dir });
+    const phases: Record<string, number> = { ...plan.timings };
+    const t = performance.now();
+    writePlan(plan, out);
+    phases.write = performance.now() - t;
+    const totalMs = Object.values(phases).reduce((a, b) => a + b, 0);
+    return { mode: "A", size, resources: plan.run.resources.length, phases, totalMs, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** A custom resource of any type token: the SDK's registration path with nothing in front of it. */
+class RawResource extends pulumi.CustomResource {
+    constructor(type: string, name: string, inputs: Record<string, unknown>) {
+        super(type, name, inputs);
+    }
+}
+
+async function measureB(size: number, resourcesJson: string): Promise<Measurement> {
+    const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as { type: string; name: string; inputs: Record<string, unknown>; urn: string }[];
+    const custom = recorded.filter((r) => !r.type.startsWith("launchpad:"));
+    const t = performance.now();
+    const run = await runProgram({
+        project: "launchpad",
+        stack: `bench-${size}`,
+        config: {},
+        program: () => {
+            for (const r of custom) new RawResource(r.type, r.name, r.inputs);
+            return {};
+        },
+    });
+    const evaluate = performance.now() - t;
+    return { mode: "B", size, resources: run.resources.length, phases: { register: evaluate }, totalMs: evaluate, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+async function cli() {
+    const [mode, size, a, b, c] = process.argv.slice(2);
+    const m = mode === "A" ? await measureA(Number(size), a, b, c) : await measureB(Number(size), path.resolve(a));
+    process.stdout.write(JSON.stringify(m) + "\n");
+}
+
+if (require.main === module) {
+    cli().then(
+        () => process.exit(0),
+        (e) => {
+            console.error(e);
+            process.exit(1);
+        },
+    );
+}
