@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- raw stack config is untyped until the schema parses it */
 // Synthetic stacks for the benchmark: the real prod stack's apps (web: blue-green, api: canary,
 // worker: direct, with whatever flags, alerts, smoke tests and backups they declare) repeated in groups
 // of three until the stack has N apps. Written as a real project folder the plan can run.
