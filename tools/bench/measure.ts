@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_DIR, planStack, writePlan } from "../plan/plan";
-import { runProgram } from "../plan/recorder";
+import { plainStackTraces, runProgram } from "../plan/recorder";
 
 export interface Measurement {
     mode: "A" | "B";
@@ -57,6 +57,7 @@ async function measureB(size: number, resourcesJson: string): Promise<Measuremen
 }
 
 async function cli() {
+    plainStackTraces();
     const [mode, size, a, b, c] = process.argv.slice(2);
     const m = mode === "A" ? await measureA(Number(size), a, b, c) : await measureB(Number(size), path.resolve(a));
     process.stdout.write(JSON.stringify(m) + "\n");

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
 import { loadCrdValidators } from "./crds";
 import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
+import { plainStackTraces } from "./recorder";
 import { useCrdValidators } from "./schemas";
 import { UsageError, listStacks } from "./stackConfig";
 
@@ -20,6 +21,7 @@ Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulu
 Exit codes: 0 clean, 1 problems found (schema), 2 bad configuration or usage.`;
 
 async function cli(argv: string[]): Promise<number> {
+    plainStackTraces();
     let values: { stack?: string; out?: string; crds?: string; project?: string; help?: boolean };
     try {
         ({ values } = parseArgs({
