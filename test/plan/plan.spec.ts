@@ -6,6 +6,8 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { ConfigError } from "../../config";
 import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
+import { validateObjects } from "../../tools/plan/schemas";
+import { runConfig, stackRawCopy } from "../harness";
 
 const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
 
@@ -55,6 +57,22 @@ describe("offline plan", () => {
         const manifest = parse(fs.readFileSync(path.join(a, "manifests", "prod", "deployment.web-blue.yaml"), "utf8"));
         assert.deepEqual(Object.keys(manifest).slice(0, 3), ["apiVersion", "kind", "metadata"]);
         assert.deepEqual(manifest, dep.inputs);
+    });
+
+    it("re-planning into the same folder removes manifests of objects that are gone", async () => {
+        const out = tmpDir();
+        writePlan(await planStack({ stack: "prod" }), out);
+        const canary = path.join(out, "manifests", "prod", "deployment.api-canary.yaml");
+        assert.ok(fs.existsSync(canary));
+        const promoted = stackRawCopy("prod");
+        promoted.apps.api.strategy.stable = promoted.apps.api.strategy.canary;
+        delete promoted.apps.api.strategy.canary;
+        promoted.apps.api.strategy.weight = 0;
+        const run = await runConfig(promoted, "prod");
+        writePlan({ project: "launchpad", stack: "prod", run, schema: validateObjects(run.resources), timings: {} }, out);
+        assert.ok(!fs.existsSync(canary));
+        const manifests = listFiles(out).filter((f) => f.startsWith("manifests"));
+        assert.equal(manifests.length, run.resources.filter((r) => r.type.startsWith("kubernetes:")).length);
     });
 
     it("stops on bad configuration before registering any resource", async () => {

@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_DIR, planStack, writePlan } from "../plan/plan";
 import { plainStackTraces, runProgram } from "../plan/recorder";
@@ -39,16 +41,41 @@ class RawResource extends pulumi.CustomResource {
     }
 }
 
+type Ctor = new (name: string, args: Record<string, unknown>) => pulumi.CustomResource;
+
+/**
+ * The provider SDK class of a type token (`kubernetes:apps/v1:Deployment` -> k8s.apps.v1.Deployment,
+ * `aws:s3/bucket:Bucket` -> aws.s3.Bucket), so that the floor pays what any program using those SDKs
+ * pays per object. Custom resources go through k8s.apiextensions.CustomResource; anything else (dynamic
+ * resources) through the bare SDK class.
+ */
+export function sdkConstructor(type: string): (name: string, inputs: Record<string, unknown>) => pulumi.CustomResource {
+    const [pkg, mod, cls] = type.split(":");
+    const lookup = (root: unknown, keys: string[]) => keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], root) as Ctor | undefined;
+    if (pkg === "kubernetes") {
+        const [group, version] = mod.includes("/") ? mod.split("/") : ["core", mod];
+        const ctor = lookup(k8s, [group.split(".")[0], version, cls]);
+        if (ctor && !/\./.test(group.replace(/\.k8s\.io$/, ""))) return (n, i) => new ctor(n, i);
+        return (n, i) => new k8s.apiextensions.CustomResource(n, i as k8s.apiextensions.CustomResourceArgs);
+    }
+    if (pkg === "aws") {
+        const ctor = lookup(aws, [mod.split("/")[0], cls]);
+        if (ctor) return (n, i) => new ctor(n, i);
+    }
+    return (n, i) => new RawResource(type, n, i);
+}
+
 async function measureB(size: number, resourcesJson: string): Promise<Measurement> {
     const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as { type: string; name: string; inputs: Record<string, unknown>; urn: string }[];
     const custom = recorded.filter((r) => !r.type.startsWith("launchpad:"));
+    const ctors = custom.map((r) => sdkConstructor(r.type));
     const t = performance.now();
     const run = await runProgram({
         project: "launchpad",
         stack: `bench-${size}`,
         config: {},
         program: () => {
-            for (const r of custom) new RawResource(r.type, r.name, r.inputs);
+            custom.forEach((r, i) => ctors[i](r.name, r.inputs));
             return {};
         },
     });

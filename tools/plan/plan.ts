@@ -54,24 +54,25 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     return { project: cfg.project, stack: cfg.stack, run, schema, timings: { evaluate, validate: performance.now() - t } };
 }
 
-/** JSON with object keys sorted, so that equal plans are byte-identical. */
-export function stableJson(value: unknown): string {
-    const sort = (v: unknown): unknown => {
-        if (Array.isArray(v)) return v.map(sort);
-        if (v && typeof v === "object") {
-            const out: Record<string, unknown> = {};
-            for (const k of Object.keys(v as object).sort()) out[k] = sort((v as Record<string, unknown>)[k]);
-            return out;
-        }
-        return v;
-    };
-    return JSON.stringify(sort(value), null, 2) + "\n";
+const HEAD_KEYS = ["apiVersion", "kind", "metadata"];
+function sortKeys(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+        return out;
+    }
+    return v;
 }
 
-const HEAD_KEYS = ["apiVersion", "kind", "metadata"];
+/** JSON with object keys sorted, so that equal plans are byte-identical. */
+export function stableJson(value: unknown): string {
+    return JSON.stringify(sortKeys(value), null, 2) + "\n";
+}
+
 /** Kubernetes key order a reader expects: apiVersion, kind, metadata, then the rest sorted. */
 function manifestOrder(obj: Record<string, unknown>): Record<string, unknown> {
-    const sorted = JSON.parse(stableJson(obj)) as Record<string, unknown>;
+    const sorted = sortKeys(obj) as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const k of HEAD_KEYS) if (k in sorted) out[k] = sorted[k];
     for (const k of Object.keys(sorted)) if (!HEAD_KEYS.includes(k)) out[k] = sorted[k];
@@ -85,34 +86,57 @@ export function manifestPath(obj: Record<string, unknown>): string {
     return path.join("manifests", ns, `${String(obj.kind).toLowerCase()}.${meta.name}.yaml`);
 }
 
-/** Writes resources.json, outputs.json, schema.json and one YAML file per Kubernetes object. */
+/** Every file below `dir`, relative to it. */
+function filesBelow(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+/**
+ * Writes resources.json, outputs.json, schema.json, any `extra` files and one YAML file per Kubernetes
+ * object. Files whose content is unchanged are not rewritten and manifests of objects that no longer
+ * exist are removed: creating a file costs about ten times as much as comparing it (measured), so a
+ * re-plan stays cheap and its folder always matches the plan exactly.
+ */
 export function writePlan(plan: Plan, out: string, extra: Record<string, unknown> = {}): string[] {
-    fs.rmSync(path.join(out, "manifests"), { recursive: true, force: true });
-    fs.mkdirSync(out, { recursive: true });
-    const written: string[] = [];
-    const write = (rel: string, text: string) => {
-        const file = path.join(out, rel);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, text);
-        written.push(rel);
-    };
-    write(
-        "resources.json",
-        stableJson({ project: plan.project, stack: plan.stack, resources: plan.run.resources.map(entry) }),
-    );
-    write("outputs.json", stableJson(plan.run.outputs));
-    write("schema.json", stableJson(plan.schema));
-    for (const [rel, text] of Object.entries(extra)) write(rel, typeof text === "string" ? text : stableJson(text));
-    const seen = new Map<string, string>();
+    const files = new Map<string, string>();
+    files.set("resources.json", stableJson({ project: plan.project, stack: plan.stack, resources: plan.run.resources.map(entry) }));
+    files.set("outputs.json", stableJson(plan.run.outputs));
+    files.set("schema.json", stableJson(plan.schema));
+    for (const [rel, text] of Object.entries(extra)) files.set(rel, typeof text === "string" ? text : stableJson(text));
+    const owners = new Map<string, string>();
     for (const r of plan.run.resources) {
         const obj = kubernetesObject(r);
         if (!obj) continue;
         const rel = manifestPath(obj);
-        if (seen.has(rel)) throw new Error(`two objects would be written to ${rel}: ${seen.get(rel)} and ${r.urn}`);
-        seen.set(rel, r.urn);
-        write(rel, stringify(manifestOrder(obj), { lineWidth: 0, sortMapEntries: false }));
+        if (owners.has(rel)) throw new Error(`two objects would be written to ${rel}: ${owners.get(rel)} and ${r.urn}`);
+        owners.set(rel, r.urn);
+        files.set(rel, stringify(manifestOrder(obj), { lineWidth: 0 }));
     }
-    return written;
+    const manifestsDir = path.join(out, "manifests");
+    for (const rel of filesBelow(manifestsDir)) {
+        if (!files.has(path.join("manifests", rel))) fs.rmSync(path.join(manifestsDir, rel));
+    }
+    const dirs = new Set<string>();
+    for (const [rel, text] of files) {
+        const file = path.join(out, rel);
+        const dir = path.dirname(file);
+        if (!dirs.has(dir)) {
+            fs.mkdirSync(dir, { recursive: true });
+            dirs.add(dir);
+        }
+        let same = false;
+        try {
+            same = fs.readFileSync(file, "utf8") === text;
+        } catch {
+            same = false;
+        }
+        if (!same) fs.writeFileSync(file, text);
+    }
+    return [...files.keys()];
 }
 
 function entry(r: ResourceRecord) {
