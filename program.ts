@@ -39,7 +39,8 @@ function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent
 }
 
 function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
-    if (d instanceof BlueGreenDeployment) return { strategy: app.strategy.type, url: d.url, previewUrl: d.previewUrl, activeSlot: d.activeSlot, versions: d.versions };
+    if (d instanceof BlueGreenDeployment)
+        return { strategy: app.strategy.type, url: d.url, previewUrl: d.previewUrl, activeSlot: d.activeSlot, versions: d.versions };
     if (d instanceof CanaryDeployment) return { strategy: app.strategy.type, url: d.url, canaryWeight: d.weight, versions: d.versions };
     return { strategy: app.strategy.type, url: d.url, versions: d.versions };
 }

@@ -49,7 +49,8 @@ function describe(issue: z.core.$ZodIssue): string {
         case "unrecognized_keys":
             return `unknown key${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
         case "invalid_type":
-            if (input === undefined) return `required: ${issue.message.startsWith("Invalid input") ? `expected ${issue.expected}` : issue.message}`;
+            if (input === undefined)
+                return `required: ${issue.message.startsWith("Invalid input") ? `expected ${issue.expected}` : issue.message}`;
             return `${issue.message.startsWith("Invalid input") ? `expected ${issue.expected}` : issue.message}, got ${show(input)}`;
         case "invalid_key":
             return `invalid key: ${issue.issues[0]?.message ?? issue.message}, got ${show(input)}`;

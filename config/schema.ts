@@ -3,11 +3,9 @@
 import { z } from "zod";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
-export const dnsLabel = z
-    .string()
-    .regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
-        error: "expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters)",
-    });
+export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
+    error: "expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters)",
+});
 
 /** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
 export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
@@ -15,9 +13,12 @@ export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha2
 });
 
 export const intRange = (min: number, max: number) =>
-    z.int({ error: `expected an integer ${min}-${max}` }).min(min, { error: `expected an integer ${min}-${max}` }).max(max, {
-        error: `expected an integer ${min}-${max}`,
-    });
+    z
+        .int({ error: `expected an integer ${min}-${max}` })
+        .min(min, { error: `expected an integer ${min}-${max}` })
+        .max(max, {
+            error: `expected an integer ${min}-${max}`,
+        });
 
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
     error: "expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi",
@@ -70,8 +71,7 @@ export const canaryStrategy = z.strictObject({
 });
 
 export const strategy = z.discriminatedUnion("type", [directStrategy, blueGreenStrategy, canaryStrategy], {
-    error: (iss) =>
-        iss.code === "invalid_union" ? "expected one of direct, blueGreen, canary" : undefined,
+    error: (iss) => (iss.code === "invalid_union" ? "expected one of direct, blueGreen, canary" : undefined),
 });
 export type Strategy = z.infer<typeof strategy>;
 export type DirectStrategy = z.infer<typeof directStrategy>;
@@ -97,7 +97,10 @@ export const appSchema = z.strictObject({
     replicas: intRange(1, 100).default(2),
     strategy,
     /** Public host name; when set the app gets an Ingress (or HTTPRoute) on this host. */
-    host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS host name" }).optional(),
+    host: z
+        .string()
+        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS host name" })
+        .optional(),
     /** Apps this one calls; NetworkPolicies allow exactly these paths. */
     talksTo: z.array(dnsLabel).default([]),
     /** Plain (non-secret) environment variables. */
@@ -107,12 +110,10 @@ export const appSchema = z.strictObject({
     resources: z
         .strictObject({ requests: resourceList, limits: resourceList })
         .default({ requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
-    probes: z
-        .strictObject({ liveness: probe, readiness: probe })
-        .default({
-            liveness: { path: "/healthz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
-            readiness: { path: "/readyz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
-        }),
+    probes: z.strictObject({ liveness: probe, readiness: probe }).default({
+        liveness: { path: "/healthz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
+        readiness: { path: "/readyz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
+    }),
     /**
      * Numeric user and group the container runs as. Required by `runAsNonRoot` for images whose USER
      * is a name (podinfo's is `app`).
@@ -133,9 +134,7 @@ export const environmentSchema = z.strictObject({
     namespace: dnsLabel.optional(),
     /** Base domain; preview hosts of blue-green apps are `<app>-preview.<domain>`. */
     domain: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS domain" }),
-    quota: z
-        .strictObject({ cpu: quantity, memory: quantity, pods: intRange(1, 10000) })
-        .default({ cpu: "8", memory: "16Gi", pods: 60 }),
+    quota: z.strictObject({ cpu: quantity, memory: quantity, pods: intRange(1, 10000) }).default({ cpu: "8", memory: "16Gi", pods: 60 }),
     ingress: z
         .strictObject({
             /** IngressClass of the ingress controller. */
@@ -186,7 +185,12 @@ export const launchpadSchema = z
                 }
             });
             if (app.kind === "worker" && app.host) {
-                ctx.addIssue({ code: "custom", path: ["apps", name, "host"], input: app.host, message: "a worker serves no traffic: remove host or set kind: service" });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name, "host"],
+                    input: app.host,
+                    message: "a worker serves no traffic: remove host or set kind: service",
+                });
             }
             if (app.strategy.type === "canary" && app.strategy.weight > 0 && !app.strategy.canary) {
                 ctx.addIssue({

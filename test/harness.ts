@@ -79,7 +79,10 @@ export function diffRuns(before: ProgramRun, after: ProgramRun): Record<string, 
         if (!x) out[urn] = ["(added)"];
         else if (!y) out[urn] = ["(removed)"];
         else {
-            const paths = [...changedPaths(x.inputs, y.inputs), ...(JSON.stringify(x.dependsOn) === JSON.stringify(y.dependsOn) ? [] : ["(dependsOn)"])];
+            const paths = [
+                ...changedPaths(x.inputs, y.inputs),
+                ...(JSON.stringify(x.dependsOn) === JSON.stringify(y.dependsOn) ? [] : ["(dependsOn)"]),
+            ];
             if (paths.length > 0) out[urn] = paths;
         }
     }

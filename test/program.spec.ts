@@ -37,7 +37,10 @@ describe("whole program on the real stacks", () => {
 
             it("every resource but the environment has a parent component", () => {
                 const orphans = run.resources.filter((r) => !r.parent).map((r) => r.type);
-                assert.deepEqual(orphans.filter((t) => !t.startsWith("launchpad:")), []);
+                assert.deepEqual(
+                    orphans.filter((t) => !t.startsWith("launchpad:")),
+                    [],
+                );
             });
 
             it("every container image is pinned by digest", () => {

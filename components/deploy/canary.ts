@@ -73,7 +73,14 @@ export class CanaryDeployment extends pulumi.ComponentResource {
         });
     }
 
-    private route(name: string, args: CanaryDeploymentArgs, host: string, canaryName: string, w: { stable: number; canary: number }, hasCanary: boolean) {
+    private route(
+        name: string,
+        args: CanaryDeploymentArgs,
+        host: string,
+        canaryName: string,
+        w: { stable: number; canary: number },
+        hasCanary: boolean,
+    ) {
         const backend = (svc: string, weight: number) => ({ group: "", kind: "Service", name: svc, port: 80, weight });
         new k8s.apiextensions.CustomResource(
             name,
@@ -92,7 +99,10 @@ export class CanaryDeployment extends pulumi.ComponentResource {
                     ],
                 },
             },
-            { parent: this, ...(hasCanary && args.beforeTraffic && args.beforeTraffic.length > 0 ? { dependsOn: args.beforeTraffic } : {}) },
+            {
+                parent: this,
+                ...(hasCanary && args.beforeTraffic && args.beforeTraffic.length > 0 ? { dependsOn: args.beforeTraffic } : {}),
+            },
         );
     }
 }

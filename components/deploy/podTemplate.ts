@@ -19,7 +19,10 @@ export interface PodTemplateArgs {
 
 /** `/tmp` -> `tmp`, `/var/cache/app` -> `var-cache-app`: stable volume names from mount paths. */
 export function volumeName(path: string): string {
-    const n = path.replace(/^\/+|\/+$/g, "").replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    const n = path
+        .replace(/^\/+|\/+$/g, "")
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase();
     return n === "" ? "root" : n.slice(0, 63);
 }
 

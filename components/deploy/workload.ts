@@ -14,7 +14,11 @@ export interface AppDeploymentArgs {
     readonly domain: string;
     /** Labels of the app (environment, team...). */
     readonly labels: Record<string, string>;
-    readonly ingress: { readonly className: string; readonly tlsSecretName?: string; readonly gateway: { readonly name: string; readonly namespace: string } };
+    readonly ingress: {
+        readonly className: string;
+        readonly tlsSecretName?: string;
+        readonly gateway: { readonly name: string; readonly namespace: string };
+    };
     /** Extra pod annotations for every slot. */
     readonly podAnnotations?: Record<string, string>;
     /**
@@ -55,7 +59,14 @@ export function slotWorkload(parent: pulumi.Resource, app: string, a: AppDeploym
                     s.rollout === "recreate"
                         ? { type: "Recreate" }
                         : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: podTemplate({ app: app, config: a.config, slot: s.slot, release: s.release, labels: a.labels, annotations: a.podAnnotations }),
+                template: podTemplate({
+                    app: app,
+                    config: a.config,
+                    slot: s.slot,
+                    release: s.release,
+                    labels: a.labels,
+                    annotations: a.podAnnotations,
+                }),
             },
         },
         { parent, ...(s.dependsOn && s.dependsOn.length > 0 ? { dependsOn: s.dependsOn } : {}) },
@@ -116,7 +127,9 @@ export function ingress(
                 rules: [
                     {
                         host,
-                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port: { name: "http" } } } }] },
+                        http: {
+                            paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port: { name: "http" } } } }],
+                        },
                     },
                 ],
             },

@@ -90,7 +90,12 @@ export class Environment extends pulumi.ComponentResource {
                 inNs,
             );
             const egress = appEgress(app, args.apps);
-            if (egress) new k8s.networking.v1.NetworkPolicy(`${name}-${app.name}-egress`, { metadata: meta(`${app.name}-egress`), spec: egress }, inNs);
+            if (egress)
+                new k8s.networking.v1.NetworkPolicy(
+                    `${name}-${app.name}-egress`,
+                    { metadata: meta(`${app.name}-egress`), spec: egress },
+                    inNs,
+                );
         }
 
         this.namespace = ns.metadata.name;

@@ -44,7 +44,10 @@ export function allowDns(): PolicySpec {
  */
 export function appIngress(app: AppTraffic, all: readonly AppTraffic[], ingressNamespace: string, monitoringNamespace: string): PolicySpec {
     const port = [{ protocol: "TCP", port: app.port }];
-    const callers = all.filter((a) => a.talksTo.includes(app.name)).map((a) => a.name).sort();
+    const callers = all
+        .filter((a) => a.talksTo.includes(app.name))
+        .map((a) => a.name)
+        .sort();
     const rules: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [];
     if (app.exposed) rules.push({ from: [{ namespaceSelector: nsSelector(ingressNamespace) }], ports: port });
     rules.push({ from: [{ namespaceSelector: nsSelector(monitoringNamespace) }], ports: port });
@@ -61,7 +64,8 @@ export function appIngress(app: AppTraffic, all: readonly AppTraffic[], ingressN
 export function appEgress(app: AppTraffic, all: readonly AppTraffic[]): PolicySpec | undefined {
     const targets = [...app.talksTo].sort().map((name) => {
         const target = all.find((a) => a.name === name);
-        if (!target) throw new Error(`programming error: ${app.name} talks to unknown app ${name} (config validation should have caught it)`);
+        if (!target)
+            throw new Error(`programming error: ${app.name} talks to unknown app ${name} (config validation should have caught it)`);
         return target;
     });
     if (targets.length === 0) return undefined;

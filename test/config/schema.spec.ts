@@ -29,8 +29,18 @@ describe("config schema", () => {
     }
 
     const table: [string, string, (c: Record<string, any>) => void, string[]][] = [
-        ["out-of-range weight", "prod", (c) => (c.apps.api.strategy.weight = 150), ["launchpad:apps.api.strategy.weight: expected an integer 0-100, got 150"]],
-        ["fractional weight", "prod", (c) => (c.apps.api.strategy.weight = 12.5), ["launchpad:apps.api.strategy.weight: expected an integer 0-100, got 12.5"]],
+        [
+            "out-of-range weight",
+            "prod",
+            (c) => (c.apps.api.strategy.weight = 150),
+            ["launchpad:apps.api.strategy.weight: expected an integer 0-100, got 150"],
+        ],
+        [
+            "fractional weight",
+            "prod",
+            (c) => (c.apps.api.strategy.weight = 12.5),
+            ["launchpad:apps.api.strategy.weight: expected an integer 0-100, got 12.5"],
+        ],
         [
             "weight without a canary release",
             "staging",
@@ -43,7 +53,12 @@ describe("config schema", () => {
             (c) => (c.apps.web.strategy.type = "rainbow"),
             ['launchpad:apps.web.strategy.type: expected one of direct, blueGreen, canary, got "rainbow"'],
         ],
-        ["wrong type", "prod", (c) => (c.apps.worker.replicas = "two"), ['launchpad:apps.worker.replicas: expected an integer 1-100, got "two"']],
+        [
+            "wrong type",
+            "prod",
+            (c) => (c.apps.worker.replicas = "two"),
+            ['launchpad:apps.worker.replicas: expected an integer 1-100, got "two"'],
+        ],
         ["unknown key (typo)", "prod", (c) => (c.apps.api.replcas = 3), ["launchpad:apps.api.replcas: unknown key 'replcas'"]],
         [
             "image by tag",
@@ -59,18 +74,33 @@ describe("config schema", () => {
             (c) => (c.apps.web.talksTo = ["payments"]),
             ['launchpad:apps.web.talksTo[0]: expected the name of an app in this stack (web, api, worker), got "payments"'],
         ],
-        ["unknown tier", "prod", (c) => (c.environment.tier = "live"), ['launchpad:environment.tier: expected one of preproduction, production, got "live"']],
+        [
+            "unknown tier",
+            "prod",
+            (c) => (c.environment.tier = "live"),
+            ['launchpad:environment.tier: expected one of preproduction, production, got "live"'],
+        ],
         ["missing key", "prod", (c) => delete c.environment, ["launchpad:environment: required: expected object"]],
-        ["unknown slot", "prod", (c) => (c.apps.web.strategy.activeSlot = "red"), ['launchpad:apps.web.strategy.activeSlot: expected one of blue, green, got "red"']],
+        [
+            "unknown slot",
+            "prod",
+            (c) => (c.apps.web.strategy.activeSlot = "red"),
+            ['launchpad:apps.web.strategy.activeSlot: expected one of blue, green, got "red"'],
+        ],
         [
             "app name not a DNS label",
             "prod",
             (c) => (c.apps.Web_App = c.apps.web),
             [
-                'launchpad:apps.Web_App: invalid key: expected a lowercase DNS label (a-z, 0-9, \'-\', starting with a letter, at most 42 characters), got "Web_App"',
+                "launchpad:apps.Web_App: invalid key: expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters), got \"Web_App\"",
             ],
         ],
-        ["release version", "prod", (c) => (c.release.version = "next"), ['launchpad:release.version: expected a semantic version such as 2.4.0, got "next"']],
+        [
+            "release version",
+            "prod",
+            (c) => (c.release.version = "next"),
+            ['launchpad:release.version: expected a semantic version such as 2.4.0, got "next"'],
+        ],
         [
             "worker with a host",
             "prod",
@@ -96,7 +126,10 @@ describe("config schema", () => {
                 c.apps.worker.replicas = 0;
                 c.apps.api.port = 70000;
             },
-            ["launchpad:apps.api.port: expected an integer 1-65535, got 70000", "launchpad:apps.worker.replicas: expected an integer 1-100, got 0"],
+            [
+                "launchpad:apps.api.port: expected an integer 1-65535, got 70000",
+                "launchpad:apps.worker.replicas: expected an integer 1-100, got 0",
+            ],
         ],
     ];
     for (const [name, stack, breakIt, expected] of table) {
@@ -108,7 +141,9 @@ describe("config schema", () => {
         c.apps.api.strategy.weight = 150;
         assert.throws(
             () => parseConfig(c),
-            (e: Error) => e.message === "invalid configuration (1 problem):\n  launchpad:apps.api.strategy.weight: expected an integer 0-100, got 150",
+            (e: Error) =>
+                e.message ===
+                "invalid configuration (1 problem):\n  launchpad:apps.api.strategy.weight: expected an integer 0-100, got 150",
         );
     });
 });

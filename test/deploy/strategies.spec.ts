@@ -11,7 +11,10 @@ const short = (d: Record<string, string[]>) =>
         }),
     );
 
-async function change(stack: string, edit: (c: Record<string, any>) => void): Promise<{ before: ProgramRun; after: ProgramRun; diff: Record<string, string[]> }> {
+async function change(
+    stack: string,
+    edit: (c: Record<string, any>) => void,
+): Promise<{ before: ProgramRun; after: ProgramRun; diff: Record<string, string[]> }> {
     const a = stackRawCopy(stack);
     const b = stackRawCopy(stack);
     edit(b);
@@ -28,8 +31,14 @@ describe("deployment strategies (whole program)", () => {
                 "kubernetes:core/v1:Service::web": ["spec.selector.launchpad.dev/slot"],
                 "kubernetes:core/v1:Service::web-preview": ["spec.selector.launchpad.dev/slot"],
             });
-            assert.deepEqual((one(after, T.Service, "web").inputs.spec as any).selector, { "app.kubernetes.io/name": "web", "launchpad.dev/slot": "green" });
-            assert.deepEqual((one(after, T.Service, "web-preview").inputs.spec as any).selector, { "app.kubernetes.io/name": "web", "launchpad.dev/slot": "blue" });
+            assert.deepEqual((one(after, T.Service, "web").inputs.spec as any).selector, {
+                "app.kubernetes.io/name": "web",
+                "launchpad.dev/slot": "green",
+            });
+            assert.deepEqual((one(after, T.Service, "web-preview").inputs.spec as any).selector, {
+                "app.kubernetes.io/name": "web",
+                "launchpad.dev/slot": "blue",
+            });
         });
 
         it("rolling back is switching back: the run equals the original", async () => {
@@ -61,14 +70,22 @@ describe("deployment strategies (whole program)", () => {
                 "kubernetes:apps/v1:Deployment::api-canary": ["spec.replicas"],
                 "kubernetes:networking.k8s.io/v1:Ingress::api-canary": ["metadata.annotations.nginx.ingress.kubernetes.io/canary-weight"],
             });
-            assert.equal((one(after, T.Ingress, "api-canary").inputs.metadata as any).annotations["nginx.ingress.kubernetes.io/canary-weight"], "50");
+            assert.equal(
+                (one(after, T.Ingress, "api-canary").inputs.metadata as any).annotations["nginx.ingress.kubernetes.io/canary-weight"],
+                "50",
+            );
             assert.equal((one(after, T.Deployment, "api-canary").inputs.spec as any).replicas, 2);
         });
 
         it("abort sets the weight to 0 and keeps the canary pods for inspection", async () => {
             const { after, diff } = await change("prod", (c) => (c.apps.api.strategy.weight = 0));
-            assert.deepEqual(diff, { "kubernetes:networking.k8s.io/v1:Ingress::api-canary": ["metadata.annotations.nginx.ingress.kubernetes.io/canary-weight"] });
-            assert.equal((one(after, T.Ingress, "api-canary").inputs.metadata as any).annotations["nginx.ingress.kubernetes.io/canary-weight"], "0");
+            assert.deepEqual(diff, {
+                "kubernetes:networking.k8s.io/v1:Ingress::api-canary": ["metadata.annotations.nginx.ingress.kubernetes.io/canary-weight"],
+            });
+            assert.equal(
+                (one(after, T.Ingress, "api-canary").inputs.metadata as any).annotations["nginx.ingress.kubernetes.io/canary-weight"],
+                "0",
+            );
         });
 
         it("promotion makes the canary release stable and removes the canary objects", async () => {

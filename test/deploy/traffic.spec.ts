@@ -15,7 +15,8 @@ describe("traffic rules", () => {
         [["green", 4, 0], { blue: 0, green: 4 }],
     ];
     for (const [args, expected] of bg) {
-        it(`blue-green replicas ${JSON.stringify(args)} -> ${JSON.stringify(expected)}`, () => assert.deepEqual(blueGreenReplicas(...args), expected));
+        it(`blue-green replicas ${JSON.stringify(args)} -> ${JSON.stringify(expected)}`, () =>
+            assert.deepEqual(blueGreenReplicas(...args), expected));
     }
 
     const split: [Parameters<typeof canarySplit>, ReturnType<typeof canarySplit>][] = [

@@ -31,16 +31,35 @@ describe("Environment component (prod stack)", () => {
     it("denies all traffic by default and allows exactly what apps declare", () => {
         assert.deepEqual(
             ofType(run, T.NetworkPolicy).map((r) => r.name),
-            ["prod-allow-dns", "prod-api-ingress", "prod-default-deny", "prod-web-egress", "prod-web-ingress", "prod-worker-egress", "prod-worker-ingress"],
+            [
+                "prod-allow-dns",
+                "prod-api-ingress",
+                "prod-default-deny",
+                "prod-web-egress",
+                "prod-web-ingress",
+                "prod-worker-egress",
+                "prod-worker-ingress",
+            ],
         );
-        assert.deepEqual(one(run, T.NetworkPolicy, "prod-default-deny").inputs.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        assert.deepEqual(one(run, T.NetworkPolicy, "prod-default-deny").inputs.spec, {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+        });
         const api = one(run, T.NetworkPolicy, "prod-api-ingress").inputs.spec as any;
         assert.deepEqual(api.podSelector, { matchLabels: { "app.kubernetes.io/name": "api" } });
         assert.deepEqual(api.ingress, [
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 9898 }] },
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9898 }] },
             {
-                from: [{ podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["web", "worker"] }] } }],
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+                ports: [{ protocol: "TCP", port: 9898 }],
+            },
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                ports: [{ protocol: "TCP", port: 9898 }],
+            },
+            {
+                from: [
+                    { podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["web", "worker"] }] } },
+                ],
                 ports: [{ protocol: "TCP", port: 9898 }],
             },
         ]);

@@ -21,12 +21,19 @@ function tempProject(stackYaml: string): string {
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), stackYaml);
     const real = (p: string) => JSON.stringify(path.join(PROJECT_DIR, p));
-    fs.writeFileSync(path.join(dir, "index.ts"), `import { loadConfig } from ${real("config/load")};\nimport { main } from ${real("program")};\nexport = main(loadConfig());\n`);
+    fs.writeFileSync(
+        path.join(dir, "index.ts"),
+        `import { loadConfig } from ${real("config/load")};\nimport { main } from ${real("program")};\nexport = main(loadConfig());\n`,
+    );
     return dir;
 }
 
 function listFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+        .sort();
 }
 
 describe("offline plan", () => {
@@ -44,7 +51,8 @@ describe("offline plan", () => {
         writePlan(await planStack({ stack: "prod" }), b);
         const files = listFiles(a);
         assert.deepEqual(files, listFiles(b));
-        for (const f of files) assert.ok(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))), `${f} differs between runs`);
+        for (const f of files)
+            assert.ok(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))), `${f} differs between runs`);
         assert.ok(files.includes("resources.json") && files.includes("outputs.json") && files.includes("schema.json"));
         assert.ok(files.includes(path.join("manifests", "_cluster", "namespace.prod.yaml")));
         assert.ok(files.includes(path.join("manifests", "prod", "deployment.web-blue.yaml")));
@@ -81,7 +89,8 @@ describe("offline plan", () => {
         let registered = 0;
         await assert.rejects(
             planStack({ stack: "bad", projectDir: dir, onRegister: () => registered++ }),
-            (e: Error) => e instanceof ConfigError && /launchpad:apps\.api\.strategy\.weight: expected an integer 0-100, got 150/.test(e.message),
+            (e: Error) =>
+                e instanceof ConfigError && /launchpad:apps\.api\.strategy\.weight: expected an integer 0-100, got 150/.test(e.message),
         );
         assert.equal(registered, 0);
     });

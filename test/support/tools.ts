@@ -3,7 +3,8 @@
 // pass without running them. `.ci/run` installs them.
 import { execFileSync } from "node:child_process";
 
-const INSTALL = "install Prometheus: Debian/Ubuntu `sudo apt-get install -y --no-install-recommends prometheus`, macOS `brew install prometheus`";
+const INSTALL =
+    "install Prometheus: Debian/Ubuntu `sudo apt-get install -y --no-install-recommends prometheus`, macOS `brew install prometheus`";
 const announced = new Set<string>();
 
 /** Absolute path of `name` on PATH, or undefined. */

@@ -79,7 +79,9 @@ export function table(results: SizeResult[]): string {
 }
 
 async function cli() {
-    const { values } = parseArgs({ options: { sizes: { type: "string", default: "10,100,500,1000" }, runs: { type: "string", default: "3" } } });
+    const { values } = parseArgs({
+        options: { sizes: { type: "string", default: "10,100,500,1000" }, runs: { type: "string", default: "3" } },
+    });
     const sizes = values.sizes!.split(",").map((s) => Number(s.trim()));
     const runs = Number(values.runs);
     if (sizes.some((s) => !Number.isInteger(s) || s < 1) || !Number.isInteger(runs) || runs < 1) {
@@ -98,7 +100,9 @@ async function cli() {
             const a = once(["A", String(size), dir, stack, out]);
             const b = once(["B", String(size), path.join(out, "resources.json")]);
             samples.push(a, b);
-            console.log(`  size ${size} run ${i + 1}/${runs}: A ${(a.totalMs / 1000).toFixed(2)} s, B ${(b.totalMs / 1000).toFixed(2)} s, ${a.resources} resources`);
+            console.log(
+                `  size ${size} run ${i + 1}/${runs}: A ${(a.totalMs / 1000).toFixed(2)} s, B ${(b.totalMs / 1000).toFixed(2)} s, ${a.resources} resources`,
+            );
         }
         results.push(summarize(size, samples));
         fs.rmSync(dir, { recursive: true, force: true });

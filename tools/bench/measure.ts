@@ -51,7 +51,8 @@ type Ctor = new (name: string, args: Record<string, unknown>) => pulumi.CustomRe
  */
 export function sdkConstructor(type: string): (name: string, inputs: Record<string, unknown>) => pulumi.CustomResource {
     const [pkg, mod, cls] = type.split(":");
-    const lookup = (root: unknown, keys: string[]) => keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], root) as Ctor | undefined;
+    const lookup = (root: unknown, keys: string[]) =>
+        keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], root) as Ctor | undefined;
     if (pkg === "kubernetes") {
         const [group, version] = mod.includes("/") ? mod.split("/") : ["core", mod];
         const ctor = lookup(k8s, [group.split(".")[0], version, cls]);
@@ -66,7 +67,12 @@ export function sdkConstructor(type: string): (name: string, inputs: Record<stri
 }
 
 async function measureB(size: number, resourcesJson: string): Promise<Measurement> {
-    const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as { type: string; name: string; inputs: Record<string, unknown>; urn: string }[];
+    const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as {
+        type: string;
+        name: string;
+        inputs: Record<string, unknown>;
+        urn: string;
+    }[];
     const custom = recorded.filter((r) => !r.type.startsWith("launchpad:"));
     const ctors = custom.map((r) => sdkConstructor(r.type));
     const t = performance.now();
@@ -80,7 +86,14 @@ async function measureB(size: number, resourcesJson: string): Promise<Measuremen
         },
     });
     const evaluate = performance.now() - t;
-    return { mode: "B", size, resources: run.resources.length, phases: { register: evaluate }, totalMs: evaluate, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+    return {
+        mode: "B",
+        size,
+        resources: run.resources.length,
+        phases: { register: evaluate },
+        totalMs: evaluate,
+        maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    };
 }
 
 async function cli() {

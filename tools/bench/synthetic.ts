@@ -45,7 +45,10 @@ export function syntheticConfig(size: number, template = "prod"): Record<string,
 }
 
 /** Writes a project folder (Pulumi.yaml, Pulumi.<stack>.yaml, index.ts using this repo's program). */
-export function writeSyntheticProject(size: number, dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-bench-"))): { dir: string; stack: string } {
+export function writeSyntheticProject(
+    size: number,
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-bench-")),
+): { dir: string; stack: string } {
     const stack = `bench-${size}`;
     const raw = syntheticConfig(size);
     const config: Record<string, unknown> = {};

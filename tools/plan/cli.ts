@@ -26,7 +26,13 @@ async function cli(argv: string[]): Promise<number> {
     try {
         ({ values } = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, project: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: {
+                stack: { type: "string" },
+                out: { type: "string" },
+                crds: { type: "string" },
+                project: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
             strict: true,
         }));
     } catch (e) {

@@ -46,7 +46,10 @@ export function loadCrdValidators(dir: string): Map<string, CrdValidator> {
     const validators = new Map<string, CrdValidator>();
     for (const file of yamlFiles(dir)) {
         for (const doc of parseAllDocuments(fs.readFileSync(file, "utf8"))) {
-            const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: Schema } }[] } };
+            const crd = doc.toJS() as {
+                kind?: string;
+                spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: Schema } }[] };
+            };
             if (crd?.kind !== "CustomResourceDefinition" || !crd.spec) continue;
             for (const v of crd.spec.versions) {
                 const schema = v.schema?.openAPIV3Schema;
@@ -56,7 +59,10 @@ export function loadCrdValidators(dir: string): Map<string, CrdValidator> {
                 validators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, (obj) => {
                     if (validate(obj)) return undefined;
                     const errs = (validate.errors ?? []).map((e) => {
-                        const extra = e.keyword === "additionalProperties" ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : "";
+                        const extra =
+                            e.keyword === "additionalProperties"
+                                ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+                                : "";
                         return `${e.instancePath || "/"} ${e.message}${extra}`;
                     });
                     return `${errs.join("; ")} (schema: ${rel})`;

@@ -167,6 +167,7 @@ export function renderTree(plan: Plan): string {
     const components = plan.run.resources.filter((r) => !r.custom).length;
     lines.push("");
     lines.push(`${plan.run.resources.length} resources: ${components} components, ${plan.run.resources.length - components} to create`);
-    for (const [type, n] of [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(4)}  ${type}`);
+    for (const [type, n] of [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0])))
+        lines.push(`  ${String(n).padStart(4)}  ${type}`);
     return lines.join("\n");
 }
