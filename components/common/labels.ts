@@ -13,6 +13,16 @@ export const LABEL = {
     slot: "launchpad.dev/slot",
 } as const;
 
+/** Annotations through which components state facts that policies and operators read. */
+export const ANNOTATION = {
+    /** On a Deployment: the data the app owns, comma-separated (`postgres`, `volume`); absent = stateless. */
+    data: "launchpad.dev/data",
+    /** On a Deployment or Job: the release version it belongs to. */
+    release: "launchpad.dev/release",
+    /** On pods: a checksum of mounted configuration (flag definitions) that rolls them when it changes. */
+    configChecksum: "launchpad.dev/config-checksum",
+} as const;
+
 export const PART_OF = "launchpad";
 
 /** Labels every Launchpad object carries. */

@@ -15,6 +15,29 @@ export interface PodTemplateArgs {
     readonly labels: Record<string, string>;
     /** Extra pod annotations (for example the flag-definition checksum). */
     readonly annotations?: Record<string, string>;
+    /** What other domains add to every pod of the app (flag sidecar, database secret...). */
+    readonly extras?: PodExtras;
+}
+
+/**
+ * The seam through which other components (flags, data, validation) add to an app's pods without the
+ * strategies knowing about them. Everything is appended after the app's own entries, in the given order.
+ */
+export interface PodExtras {
+    /** Extra environment variables of the app container (plain or `valueFrom`). @default [] */
+    readonly env?: k8s.types.input.core.v1.EnvVar[];
+    /** Secrets or ConfigMaps whose keys become environment variables of the app container. @default [] */
+    readonly envFrom?: k8s.types.input.core.v1.EnvFromSource[];
+    /** Extra volume mounts of the app container. @default [] */
+    readonly volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+    /** Extra pod volumes. @default [] */
+    readonly volumes?: k8s.types.input.core.v1.Volume[];
+    /**
+     * Sidecar containers. Their security context is the caller's to set; the restricted Pod Security
+     * level applies to them as to the app.
+     * @default []
+     */
+    readonly sidecars?: k8s.types.input.core.v1.Container[];
 }
 
 /** `/tmp` -> `tmp`, `/var/cache/app` -> `var-cache-app`: stable volume names from mount paths. */
@@ -45,9 +68,13 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
         whenUnsatisfiable: "ScheduleAnyway",
         labelSelector: { matchLabels: slotSelector(args.app, args.slot) },
     });
-    const env = Object.keys(c.env)
-        .sort()
-        .map((name) => ({ name, value: c.env[name] }));
+    const x = args.extras ?? {};
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        ...Object.keys(c.env)
+            .sort()
+            .map((name) => ({ name, value: c.env[name] })),
+        ...(x.env ?? []),
+    ];
     return {
         metadata: {
             labels: podLabels(args),
@@ -71,6 +98,7 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
                     imagePullPolicy: "IfNotPresent",
                     ...(c.args.length > 0 ? { args: [...c.args] } : {}),
                     ...(env.length > 0 ? { env } : {}),
+                    ...(x.envFrom && x.envFrom.length > 0 ? { envFrom: [...x.envFrom] } : {}),
                     ports: [{ name: "http", containerPort: c.port, protocol: "TCP" }],
                     ...(c.kind === "service" ? { readinessProbe: httpProbe(c.probes.readiness) } : {}),
                     livenessProbe: httpProbe(c.probes.liveness),
@@ -86,10 +114,11 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
                         capabilities: { drop: ["ALL"] },
                         seccompProfile: { type: "RuntimeDefault" },
                     },
-                    volumeMounts: c.writablePaths.map((p) => ({ name: volumeName(p), mountPath: p })),
+                    volumeMounts: [...c.writablePaths.map((p) => ({ name: volumeName(p), mountPath: p })), ...(x.volumeMounts ?? [])],
                 },
+                ...(x.sidecars ?? []),
             ],
-            volumes: c.writablePaths.map((p) => ({ name: volumeName(p), emptyDir: { sizeLimit: "256Mi" } })),
+            volumes: [...c.writablePaths.map((p) => ({ name: volumeName(p), emptyDir: { sizeLimit: "256Mi" } })), ...(x.volumes ?? [])],
         },
     };
 }

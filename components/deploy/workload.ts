@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig, ReleaseSpec } from "../../config/schema";
 import { LABEL, slotName, slotSelector } from "../common/labels";
 import { podTemplate } from "./podTemplate";
+import type { PodExtras } from "./podTemplate";
 
 /** What every strategy component takes. */
 export interface AppDeploymentArgs {
@@ -21,6 +22,14 @@ export interface AppDeploymentArgs {
     };
     /** Extra pod annotations for every slot. */
     readonly podAnnotations?: Record<string, string>;
+    /** Containers, volumes and environment other components add to every slot's pods. @default {} */
+    readonly pod?: PodExtras;
+    /**
+     * Annotations on every slot's Deployment (not its pods, so changing them does not roll the pods):
+     * facts for policies and operators, such as the data the app owns.
+     * @default {}
+     */
+    readonly deploymentAnnotations?: Record<string, string>;
     /**
      * Resources a new version's pods must wait for (for example the release's pre-deploy backup).
      * Applied to the Deployments that run a new version.
@@ -50,7 +59,14 @@ export function slotWorkload(parent: pulumi.Resource, app: string, a: AppDeploym
     const deployment = new k8s.apps.v1.Deployment(
         name,
         {
-            metadata: { name, namespace: a.namespace, labels },
+            metadata: {
+                name,
+                namespace: a.namespace,
+                labels,
+                ...(a.deploymentAnnotations && Object.keys(a.deploymentAnnotations).length > 0
+                    ? { annotations: a.deploymentAnnotations }
+                    : {}),
+            },
             spec: {
                 replicas: s.replicas,
                 revisionHistoryLimit: a.config.revisionHistoryLimit,
@@ -66,6 +82,7 @@ export function slotWorkload(parent: pulumi.Resource, app: string, a: AppDeploym
                     release: s.release,
                     labels: a.labels,
                     annotations: a.podAnnotations,
+                    extras: a.pod,
                 }),
             },
         },

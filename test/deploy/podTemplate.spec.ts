@@ -77,3 +77,49 @@ describe("pod template (every strategy)", () => {
     ];
     for (const [p, n] of names) it(`volume name of ${p} is ${n}`, () => assert.equal(volumeName(p), n));
 });
+
+describe("pod template extras (the seam other components use)", () => {
+    const release = { image: "ghcr.io/stefanprodan/podinfo@sha256:" + "b".repeat(64), version: "6.7.1" };
+    const withExtras = podTemplate({
+        app: "api",
+        config: cfg.apps.api,
+        slot: "stable",
+        release,
+        labels: {},
+        extras: {
+            env: [{ name: "DB_HOST", valueFrom: { secretKeyRef: { name: "api-db", key: "host" } } }],
+            envFrom: [{ secretRef: { name: "api-db" } }],
+            volumeMounts: [{ name: "flags", mountPath: "/etc/flagd", readOnly: true }],
+            volumes: [{ name: "flags", configMap: { name: "flags" } }],
+            sidecars: [{ name: "flagd", image: "ghcr.io/open-feature/flagd@sha256:" + "c".repeat(64) }],
+        },
+    }) as any;
+
+    it("appends env, envFrom, mounts, volumes and sidecars after the app's own", () => {
+        const app = withExtras.spec.containers[0];
+        assert.deepEqual(
+            app.env.map((e: any) => e.name),
+            ["DB_HOST"],
+        );
+        assert.deepEqual(app.envFrom, [{ secretRef: { name: "api-db" } }]);
+        assert.deepEqual(
+            app.volumeMounts.map((m: any) => m.mountPath),
+            ["/tmp", "/data", "/etc/flagd"],
+        );
+        assert.deepEqual(
+            withExtras.spec.volumes.map((v: any) => v.name),
+            ["tmp", "data", "flags"],
+        );
+        assert.deepEqual(
+            withExtras.spec.containers.map((c: any) => c.name),
+            ["api", "flagd"],
+        );
+        new Pod({ metadata: { name: "x" }, spec: withExtras.spec }).validate();
+    });
+
+    it("adds nothing when no extras are given", () => {
+        assert.equal(template.spec.containers.length, 1);
+        assert.equal(template.spec.containers[0].envFrom, undefined);
+        assert.equal(template.spec.volumes.length, 2);
+    });
+});
