@@ -1,4 +1,4 @@
-// npm run bench -- [--sizes 10,100,500,1000] [--runs 3]
+// npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json]
 // Measures the offline plan (A) against the SDK's own floor (B) for synthetic stacks, alternating A and
 // B so that machine drift cancels out, and reports medians as a Markdown table and bench/results.json.
 import { spawnSync } from "node:child_process";
@@ -37,6 +37,7 @@ export interface SizeResult {
     msPerResourceA: number;
     msPerResourceB: number;
     peakRssMiB: number;
+    peakRssMiBB: number;
     /** Share of A's median time per phase. */
     phaseShare: Record<string, number>;
     samples: Measurement[];
@@ -60,6 +61,7 @@ function summarize(size: number, samples: Measurement[]): SizeResult {
         msPerResourceA: aMs / as[0].resources,
         msPerResourceB: bMs / bs[0].resources,
         peakRssMiB: Math.max(...as.map((m) => m.maxRssMiB)),
+        peakRssMiBB: Math.max(...bs.map((m) => m.maxRssMiB)),
         phaseShare,
         samples,
     };
@@ -67,11 +69,11 @@ function summarize(size: number, samples: Measurement[]): SizeResult {
 
 export function table(results: SizeResult[]): string {
     const phases = [...new Set(results.flatMap((r) => Object.keys(r.phaseShare)))];
-    const head = `| apps | resources | A plan (median) | B floor (median) | A/B | ms/resource A | peak RSS A | ${phases.map((p) => `${p} share`).join(" | ")} |`;
-    const sep = `|${" --- |".repeat(7 + phases.length)}`;
+    const head = `| apps | resources | A plan (median) | B floor (median) | A/B | ms/resource A | ms/resource B | peak RSS A | peak RSS B | ${phases.map((p) => `${p} share`).join(" | ")} |`;
+    const sep = `|${" --- |".repeat(9 + phases.length)}`;
     const rows = results.map(
         (r) =>
-            `| ${r.size} | ${r.resources} | ${(r.aMs / 1000).toFixed(2)} s | ${(r.bMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)} | ${r.msPerResourceA.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} MiB | ${phases
+            `| ${r.size} | ${r.resources} | ${(r.aMs / 1000).toFixed(2)} s | ${(r.bMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)} | ${r.msPerResourceA.toFixed(2)} | ${r.msPerResourceB.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.peakRssMiBB.toFixed(0)} MiB | ${phases
                 .map((p) => `${((r.phaseShare[p] ?? 0) * 100).toFixed(1)}%`)
                 .join(" | ")} |`,
     );
@@ -80,12 +82,16 @@ export function table(results: SizeResult[]): string {
 
 async function cli() {
     const { values } = parseArgs({
-        options: { sizes: { type: "string", default: "10,100,500,1000" }, runs: { type: "string", default: "3" } },
+        options: {
+            sizes: { type: "string", default: "10,100,500,1000" },
+            runs: { type: "string", default: "3" },
+            out: { type: "string", default: path.join(PROJECT_DIR, "bench", "results.json") },
+        },
     });
     const sizes = values.sizes!.split(",").map((s) => Number(s.trim()));
     const runs = Number(values.runs);
     if (sizes.some((s) => !Number.isInteger(s) || s < 1) || !Number.isInteger(runs) || runs < 1) {
-        console.error("usage: npm run bench -- [--sizes 10,100,500,1000] [--runs 3]  (positive integers)");
+        console.error("usage: npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json]  (positive integers)");
         process.exit(2);
     }
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
@@ -109,7 +115,7 @@ async function cli() {
     }
     const md = table(results);
     console.log(`\n${md}\n`);
-    const outFile = path.join(PROJECT_DIR, "bench", "results.json");
+    const outFile = path.resolve(values.out!);
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
     fs.writeFileSync(outFile, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2) + "\n");
     console.log(`wrote ${path.relative(process.cwd(), outFile)}`);

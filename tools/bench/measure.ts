@@ -15,6 +15,8 @@ export interface Measurement {
     mode: "A" | "B";
     size: number;
     resources: number;
+    /** Resources that are not Launchpad components: what B registers. */
+    customResources: number;
     /** Milliseconds per phase. */
     phases: Record<string, number>;
     totalMs: number;
@@ -31,7 +33,15 @@ async function measureA(size: number, dir: string, stack: string, out: string): 
     writePlan(plan, out);
     phases.write = performance.now() - t;
     const totalMs = Object.values(phases).reduce((a, b) => a + b, 0);
-    return { mode: "A", size, resources: plan.run.resources.length, phases, totalMs, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+    return {
+        mode: "A",
+        size,
+        resources: plan.run.resources.length,
+        customResources: plan.run.resources.filter((r) => !r.type.startsWith("launchpad:")).length,
+        phases,
+        totalMs,
+        maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    };
 }
 
 /** A custom resource of any type token: the SDK's registration path with nothing in front of it. */
@@ -90,6 +100,7 @@ async function measureB(size: number, resourcesJson: string): Promise<Measuremen
         mode: "B",
         size,
         resources: run.resources.length,
+        customResources: run.resources.length,
         phases: { register: evaluate },
         totalMs: evaluate,
         maxRssMiB: process.resourceUsage().maxRSS / 1024,
