@@ -1,7 +1,7 @@
 // The environment's Grafana dashboard (JSON model, schemaVersion 39): a row per app with one panel per
 // golden signal (traffic, errors, latency, saturation), per slot so a canary stands out, and release
 // annotations. The Grafana sidecar loads it from a ConfigMap labelled `grafana_dashboard: "1"`.
-import { appSelector, errorRatio, formatNumber, latencyQuantile, matchers, MetricNames, SERIES_LABEL } from "./queries";
+import { appSelector, formatNumber, quote, latencyQuantile, matchers, MetricNames, SERIES_LABEL } from "./queries";
 
 export interface DashboardApp {
     readonly name: string;
@@ -37,9 +37,10 @@ interface Panel {
     panels?: Panel[];
 }
 
-/** Per-slot versions of the app-level queries: `sum by (slot)` instead of `sum`. */
-function bySlot(expr: string): string {
-    return expr.replace(/\bsum\(/g, `sum by (${SERIES_LABEL.slot}) (`);
+/** Error ratio per slot (a slot without any error series shows no line rather than 0). */
+function errorRatioBySlot(sel: Record<string, string>, m: MetricNames): string {
+    const by = `sum by (${SERIES_LABEL.slot})`;
+    return `${by} (rate(${m.requests}${matchers(sel, [`${m.statusLabel}=~${quote(m.errorStatus)}`])}[5m])) / ${by} (rate(${m.requests}${matchers(sel)}[5m]))`;
 }
 
 function appPanels(app: DashboardApp, ns: string, y: number, nextId: () => number): Panel[] {
@@ -72,7 +73,7 @@ function appPanels(app: DashboardApp, ns: string, y: number, nextId: () => numbe
     return [
         row,
         ts("Traffic: requests per second", "reqps", `sum by (${SERIES_LABEL.slot}) (rate(${app.metrics.requests}${matchers(sel)}[5m]))`, "{{slot}}", 0),
-        ts("Errors: error ratio", "percentunit", bySlot(errorRatio(sel, "5m", app.metrics)), "{{slot}}", W),
+        ts("Errors: error ratio", "percentunit", errorRatioBySlot(sel, app.metrics), "{{slot}}", W),
         ts(
             `Latency: p${formatNumber(app.percentile)}`,
             "s",

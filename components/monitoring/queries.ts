@@ -75,11 +75,13 @@ export function errorRate(selector: Selector, window: string, m: MetricNames = P
 }
 
 /**
- * Fraction (0-1) of requests over `window` that failed. No requests gives no result (0/0 is NaN and
- * compares false), so an idle slot neither fires nor passes a gate by accident.
+ * Fraction (0-1) of requests over `window` that failed. A counter with an error status only exists once
+ * such a response happened, so a missing error series counts as 0 (`or vector(0)`): a healthy slot
+ * yields 0, not "no data". No requests at all still yields no result (the denominator is empty), so an
+ * idle slot neither fires an alert nor passes a gate by accident.
  */
 export function errorRatio(selector: Selector, window: string, m: MetricNames = PODINFO_METRICS): string {
-    return `(${errorRate(selector, window, m)} / ${requestRate(selector, window, m)})`;
+    return `((${errorRate(selector, window, m)} or vector(0)) / ${requestRate(selector, window, m)})`;
 }
 
 /** The `quantile` (0-1) of request durations in seconds over `window`, from the histogram buckets. */

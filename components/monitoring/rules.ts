@@ -170,7 +170,7 @@ export function appRuleGroups(a: AppRulesArgs): RuleGroup[] {
                     labels: labels("critical"),
                     annotations: notes(
                         ALERT.errorBudgetFastBurn,
-                        `${who} burns its error budget fast ({{ $value | humanizePercentage }} errors)`,
+                        `${who} burns its error budget fast`,
                         `At this rate ${a.app} spends its 30-day error budget (availability ${objective}) within about two days (14.4x over 1h and 5m, or 6x over 6h and 30m).`,
                     ),
                 },
@@ -181,7 +181,7 @@ export function appRuleGroups(a: AppRulesArgs): RuleGroup[] {
                     labels: labels("warning"),
                     annotations: notes(
                         ALERT.errorBudgetSlowBurn,
-                        `${who} burns its error budget ({{ $value | humanizePercentage }} errors)`,
+                        `${who} burns its error budget`,
                         `${a.app} spends its 30-day error budget (availability ${objective}) faster than it accrues (3x over 1d and 2h, or 1x over 3d and 6h).`,
                     ),
                 },
