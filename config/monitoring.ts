@@ -65,7 +65,9 @@ export const monitoringSchema = z.strictObject({
      * Labels added to the PodMonitors, PrometheusRules and the AlertmanagerConfig, for clusters whose
      * Prometheus/Alertmanager select them by label (kube-prometheus-stack: `release: <helm release>`).
      */
-    selectorLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { error: "expected a Kubernetes label key" }), z.string()).default({}),
+    selectorLabels: z
+        .record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { error: "expected a Kubernetes label key" }), z.string())
+        .default({}),
     /** Grafana dashboard ConfigMap for the environment. */
     dashboards: z.boolean().default(true),
     /** Base of every alert's `runbook_url`; the alert's anchor is appended (`#higherrorratio`). */

@@ -1,7 +1,15 @@
 // The one schema for Launchpad's stack configuration. index.ts, the offline plan and the tests all
 // validate through here, so a bad value fails the same way everywhere, before any resource exists.
 import { z } from "zod";
-import { metricsDefaults, metricsSchema, monitoringDefaults, monitoringIssues, monitoringSchema, sloDefaults, sloSchema } from "./monitoring";
+import {
+    metricsDefaults,
+    metricsSchema,
+    monitoringDefaults,
+    monitoringIssues,
+    monitoringSchema,
+    sloDefaults,
+    sloSchema,
+} from "./monitoring";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {

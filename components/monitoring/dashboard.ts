@@ -68,11 +68,24 @@ function appPanels(app: DashboardApp, ns: string, y: number, nextId: () => numbe
         expr: `max by (pod) (container_memory_working_set_bytes${container}) / max by (pod) (kube_pod_container_resource_limits${matchers({ namespace: ns, container: app.name, resource: "memory" })})`,
         legendFormat: "{{pod}} memory",
     });
-    const row: Panel = { id: nextId(), type: "row", title: `${app.name} (${app.kind})`, gridPos: { x: 0, y, w: 24, h: 1 }, collapsed: false, panels: [] };
+    const row: Panel = {
+        id: nextId(),
+        type: "row",
+        title: `${app.name} (${app.kind})`,
+        gridPos: { x: 0, y, w: 24, h: 1 },
+        collapsed: false,
+        panels: [],
+    };
     if (app.kind === "worker") return [row, saturation];
     return [
         row,
-        ts("Traffic: requests per second", "reqps", `sum by (${SERIES_LABEL.slot}) (rate(${app.metrics.requests}${matchers(sel)}[5m]))`, "{{slot}}", 0),
+        ts(
+            "Traffic: requests per second",
+            "reqps",
+            `sum by (${SERIES_LABEL.slot}) (rate(${app.metrics.requests}${matchers(sel)}[5m]))`,
+            "{{slot}}",
+            0,
+        ),
         ts("Errors: error ratio", "percentunit", errorRatioBySlot(sel, app.metrics), "{{slot}}", W),
         ts(
             `Latency: p${formatNumber(app.percentile)}`,

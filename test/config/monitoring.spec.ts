@@ -47,23 +47,47 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
         [
             "a subscription to an undeclared channel",
             (c) => (c.monitoring.subscriptions.alerts = ["oncall-email", "pagr"]),
-            ["launchpad:monitoring.subscriptions.alerts[1]: expected the name of a channel in monitoring.channels (oncall-email, pager, chatops, stakeholders), got \"pagr\""],
+            [
+                'launchpad:monitoring.subscriptions.alerts[1]: expected the name of a channel in monitoring.channels (oncall-email, pager, chatops, stakeholders), got "pagr"',
+            ],
         ],
         [
             "routing to an undeclared channel",
             (c) => (c.monitoring.routing.warning.channels = ["slack"]),
-            ["launchpad:monitoring.routing.warning.channels[0]: expected the name of a channel in monitoring.channels (oncall-email, pager, chatops, stakeholders), got \"slack\""],
+            [
+                'launchpad:monitoring.routing.warning.channels[0]: expected the name of a channel in monitoring.channels (oncall-email, pager, chatops, stakeholders), got "slack"',
+            ],
         ],
         [
             "a plain-HTTP webhook",
             (c) => (c.monitoring.channels.pager.url = "http://events.pager.example.com/x"),
             ['launchpad:monitoring.channels.pager.url: expected an https:// URL, got "http://events.pager.example.com/x"'],
         ],
-        ["a channel of unknown type", (c) => (c.monitoring.channels.pager = { type: "sms", number: "1" }), ['launchpad:monitoring.channels.pager.type: expected type email (address) or webhook (url), got "sms"']],
-        ["an invalid repeat interval", (c) => (c.monitoring.routing.critical.repeatInterval = "1 hour"), ['launchpad:monitoring.routing.critical.repeatInterval: expected a Prometheus duration such as 30s, 5m, 4h, got "1 hour"']],
-        ["an availability of 100%", (c) => (c.apps.api.slo.availability = 100), ["launchpad:apps.api.slo.availability: expected a percentage between 90 and 99.999, got 100"]],
-        ["a percentile of 100", (c) => (c.apps.api.slo.latency.percentile = 100), ["launchpad:apps.api.slo.latency.percentile: expected a percentile between 50 and 99.9, got 100"]],
-        ["a metric name with a dash", (c) => (c.apps.web.metrics = { requests: "http-requests" }), ['launchpad:apps.web.metrics.requests: expected a Prometheus metric name, got "http-requests"']],
+        [
+            "a channel of unknown type",
+            (c) => (c.monitoring.channels.pager = { type: "sms", number: "1" }),
+            ['launchpad:monitoring.channels.pager.type: expected type email (address) or webhook (url), got "sms"'],
+        ],
+        [
+            "an invalid repeat interval",
+            (c) => (c.monitoring.routing.critical.repeatInterval = "1 hour"),
+            ['launchpad:monitoring.routing.critical.repeatInterval: expected a Prometheus duration such as 30s, 5m, 4h, got "1 hour"'],
+        ],
+        [
+            "an availability of 100%",
+            (c) => (c.apps.api.slo.availability = 100),
+            ["launchpad:apps.api.slo.availability: expected a percentage between 90 and 99.999, got 100"],
+        ],
+        [
+            "a percentile of 100",
+            (c) => (c.apps.api.slo.latency.percentile = 100),
+            ["launchpad:apps.api.slo.latency.percentile: expected a percentile between 50 and 99.9, got 100"],
+        ],
+        [
+            "a metric name with a dash",
+            (c) => (c.apps.web.metrics = { requests: "http-requests" }),
+            ['launchpad:apps.web.metrics.requests: expected a Prometheus metric name, got "http-requests"'],
+        ],
         ["an unknown monitoring key", (c) => (c.monitoring.pagerduty = true), []],
     ];
     for (const [what, breakIt, expected] of table) {

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import {
     ALERT_PUBLISHERS,
     backupFailureMessage,
@@ -72,5 +73,23 @@ describe("monitoring AWS documents (awsPolicies.ts, alarms.ts)", () => {
         const m = backupFailureMessage("prod");
         for (const v of m.inputTemplate.match(/<([a-z]+)>/g)!) assert.ok(v.slice(1, -1) in m.inputPaths, v);
         assert.doesNotThrow(() => JSON.parse(m.inputTemplate.replace(/<[a-z]+>/g, "x")));
+    });
+});
+
+describe("monitoring AWS runbooks", () => {
+    it("every alarm's and the backup rule's runbook anchor has a section in docs/monitoring.md", () => {
+        const docs = fs.readFileSync(`${__dirname}/../../docs/monitoring.md`, "utf8");
+        const anchors = new Set(
+            [...docs.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+                m[1]
+                    .trim()
+                    .toLowerCase()
+                    .replace(/[^a-z0-9 -]/g, "")
+                    .replace(/ /g, "-"),
+            ),
+        );
+        for (const a of [...databaseAlarms({}), replicaLagAlarm()]) assert.ok(anchors.has(`rds-${a.suffix}`), `rds-${a.suffix}`);
+        assert.match(backupFailureMessage("prod").inputTemplate, /#backupjobfailed/);
+        assert.ok(anchors.has("backupjobfailed"));
     });
 });

@@ -93,7 +93,12 @@ describe("Monitoring components (whole-program runs)", () => {
     });
 
     it("uses the app's SLO from config: prod api 99.9% and p99 under 0.3 s, staging api 99.5%", () => {
-        const exprs = (run: ProgramRun) => Object.fromEntries(spec(one(run, M.PrometheusRule, "api-alerts")).groups.flatMap((g: any) => g.rules).map((r: any) => [r.alert, r.expr]));
+        const exprs = (run: ProgramRun) =>
+            Object.fromEntries(
+                spec(one(run, M.PrometheusRule, "api-alerts"))
+                    .groups.flatMap((g: any) => g.rules)
+                    .map((r: any) => [r.alert, r.expr]),
+            );
         assert.match(exprs(prod).HighLatency, /^histogram_quantile\(0\.99, .* > 0\.3$/);
         assert.match(exprs(prod).ErrorBudgetFastBurn, /> 0\.0144 and/);
         assert.match(exprs(staging).ErrorBudgetFastBurn, /> 0\.072 and/);
@@ -153,10 +158,12 @@ describe("Monitoring components (whole-program runs)", () => {
         const key = one(prod, M.Key, "prod-notifications");
         assert.equal(key.inputs.enableKeyRotation, true);
         assert.equal(one(prod, M.KeyPolicy, "prod-notifications").inputs.keyId, "prod-notifications-id");
-        assert.deepEqual(
-            one(prod, M.Subscription, "prod-alerts-pager").inputs,
-            { topic: UNKNOWN, protocol: "https", endpoint: "https://events.pager.example.com/integration/launchpad-prod", rawMessageDelivery: false },
-        );
+        assert.deepEqual(one(prod, M.Subscription, "prod-alerts-pager").inputs, {
+            topic: UNKNOWN,
+            protocol: "https",
+            endpoint: "https://events.pager.example.com/integration/launchpad-prod",
+            rawMessageDelivery: false,
+        });
         assert.deepEqual(
             { ...one(prod, M.Subscription, "prod-releases-stakeholders").inputs },
             { topic: UNKNOWN, protocol: "email", endpoint: "releases@example.com" },
@@ -179,7 +186,9 @@ describe("Monitoring components (whole-program runs)", () => {
         const run = await runConfig(raw, "prod");
         assert.deepEqual(
             monitoringResources(run),
-            expected("prod", ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]).filter((x) => x !== "ConfigMap prod-dashboard"),
+            expected("prod", ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]).filter(
+                (x) => x !== "ConfigMap prod-dashboard",
+            ),
         );
     });
 
@@ -205,7 +214,13 @@ describe("Monitoring components (whole-program runs)", () => {
                 config: {},
                 program: () =>
                     main(config, [
-                        { app: "api", instanceIdentifier: "prod-api", allocatedStorageGiB: 50, maxConnections: 200, replicaIdentifiers: ["prod-api-replica"] },
+                        {
+                            app: "api",
+                            instanceIdentifier: "prod-api",
+                            allocatedStorageGiB: 50,
+                            maxConnections: 200,
+                            replicaIdentifiers: ["prod-api-replica"],
+                        },
                     ]),
             });
         });
@@ -213,7 +228,9 @@ describe("Monitoring components (whole-program runs)", () => {
         it("creates CPU, free-storage, connection and replica-lag alarms", () => {
             assert.deepEqual(
                 monitoringResources(run).filter((x) => x.startsWith("MetricAlarm")),
-                ["prod-api-db-connections", "prod-api-db-cpu", "prod-api-db-free-storage", "prod-api-db-replica-1-lag"].map((n) => `MetricAlarm ${n}`),
+                ["prod-api-db-connections", "prod-api-db-cpu", "prod-api-db-free-storage", "prod-api-db-replica-1-lag"].map(
+                    (n) => `MetricAlarm ${n}`,
+                ),
             );
             assert.deepEqual(run.outputs.monitoring && (run.outputs.monitoring as any).alarms, [
                 "prod-api-db-cpu",
@@ -227,11 +244,29 @@ describe("Monitoring components (whole-program runs)", () => {
             const a = (n: string) => one(run, M.Alarm, n).inputs as any;
             const summary = (n: string) => {
                 const x = a(n);
-                return [x.metricName, x.comparisonOperator, x.threshold, `${x.datapointsToAlarm}/${x.evaluationPeriods}x${x.period}s`, x.treatMissingData];
+                return [
+                    x.metricName,
+                    x.comparisonOperator,
+                    x.threshold,
+                    `${x.datapointsToAlarm}/${x.evaluationPeriods}x${x.period}s`,
+                    x.treatMissingData,
+                ];
             };
             assert.deepEqual(summary("prod-api-db-cpu"), ["CPUUtilization", "GreaterThanThreshold", 80, "3/5x60s", "ignore"]);
-            assert.deepEqual(summary("prod-api-db-free-storage"), ["FreeStorageSpace", "LessThanThreshold", 5368709120, "2/3x300s", "breaching"]);
-            assert.deepEqual(summary("prod-api-db-connections"), ["DatabaseConnections", "GreaterThanThreshold", 160, "3/5x60s", "notBreaching"]);
+            assert.deepEqual(summary("prod-api-db-free-storage"), [
+                "FreeStorageSpace",
+                "LessThanThreshold",
+                5368709120,
+                "2/3x300s",
+                "breaching",
+            ]);
+            assert.deepEqual(summary("prod-api-db-connections"), [
+                "DatabaseConnections",
+                "GreaterThanThreshold",
+                160,
+                "3/5x60s",
+                "notBreaching",
+            ]);
             assert.deepEqual(summary("prod-api-db-replica-1-lag"), ["ReplicaLag", "GreaterThanThreshold", 60, "5/10x60s", "breaching"]);
             assert.deepEqual(a("prod-api-db-cpu").dimensions, { DBInstanceIdentifier: "prod-api" });
             assert.deepEqual(a("prod-api-db-replica-1-lag").dimensions, { DBInstanceIdentifier: "prod-api-replica" });

@@ -32,7 +32,13 @@ const variants: Record<string, AppRulesArgs> = {
         ...base,
         app: "shop",
         slo: { availability: 99.99, latency: { thresholdSeconds: 0.25, percentile: 95 }, errorRatio: 0.02 },
-        metrics: { ...metricsDefaults, requests: "shop_requests_total", duration: "shop_request_seconds", statusLabel: "code", errorStatus: "5..|429" },
+        metrics: {
+            ...metricsDefaults,
+            requests: "shop_requests_total",
+            duration: "shop_request_seconds",
+            statusLabel: "code",
+            errorStatus: "5..|429",
+        },
         comparison: { candidate: "green", baseline: "blue" },
     },
 };
@@ -82,7 +88,15 @@ describe("monitoring alert rules (rules.ts)", () => {
 
     it("label every alert with severity, team, app and environment and link its runbook section in docs/monitoring.md", () => {
         const docs = fs.readFileSync(path.join(__dirname, "../../docs/monitoring.md"), "utf8");
-        const anchors = new Set([...docs.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
+        const anchors = new Set(
+            [...docs.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+                m[1]
+                    .trim()
+                    .toLowerCase()
+                    .replace(/[^a-z0-9 -]/g, "")
+                    .replace(/ /g, "-"),
+            ),
+        );
         for (const v of Object.values(variants)) {
             for (const r of allRules(appRuleGroups(v))) {
                 assert.ok(["critical", "warning"].includes(r.labels.severity), `${r.alert} severity`);
@@ -139,7 +153,10 @@ describe("monitoring alert rules (rules.ts)", () => {
                 fs.mkdirSync(path.join(dir, "promtool"), { recursive: true });
                 const tests = fs.readdirSync(PROMTOOL_DIR).filter((f) => f.endsWith(".test.yaml") && (!only || f === only));
                 for (const f of tests) fs.copyFileSync(path.join(PROMTOOL_DIR, f), path.join(dir, "promtool", f));
-                return { tests, result: spawnSync(promtool, ["test", "rules", ...tests], { cwd: path.join(dir, "promtool"), encoding: "utf8" }) };
+                return {
+                    tests,
+                    result: spawnSync(promtool, ["test", "rules", ...tests], { cwd: path.join(dir, "promtool"), encoding: "utf8" }),
+                };
             }
 
             it("`promtool test rules` proves the alerts fire on bad series and stay quiet on healthy ones", () => {
@@ -158,7 +175,11 @@ describe("monitoring alert rules (rules.ts)", () => {
             it("the canary test fails when the comparison rules are missing (the tests can fail)", () => {
                 const doc = parse(rendered.prod.api) as { groups: RuleGroup[] };
                 const without = rulesFile(doc.groups.filter((g) => g.name !== "api.release-comparison"));
-                const { result } = runPromtoolTests(path.join(tmp, "broken"), { prod: { ...rendered.prod, api: without } }, "api-canary.test.yaml");
+                const { result } = runPromtoolTests(
+                    path.join(tmp, "broken"),
+                    { prod: { ...rendered.prod, api: without } },
+                    "api-canary.test.yaml",
+                );
                 assert.notEqual(result.status, 0);
                 assert.match(result.stdout + result.stderr, /CandidateErrorRatioAboveStable[\s\S]*got:\[\]/);
             });
