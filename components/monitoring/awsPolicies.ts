@@ -17,7 +17,9 @@ export function parseArn(arn: string): { partition: string; region: string; acco
 /**
  * Key policy of the key that encrypts both topics: the account administers it through IAM (without this
  * statement the key becomes unmanageable), and the publishing services may use it to encrypt messages.
- * SNS needs kms:GenerateDataKey* and kms:Decrypt from every publisher of an encrypted topic.
+ * SNS needs kms:GenerateDataKey* and kms:Decrypt from every publisher of an encrypted topic. No
+ * condition on the service statement: AWS documents it without one, and a caller-account condition
+ * is reported to make CloudWatch's alarm actions fail; the topic policy restricts the source account.
  */
 export function snsKeyPolicy(keyArn: string): string {
     const { partition, account } = parseArn(keyArn);
@@ -37,7 +39,6 @@ export function snsKeyPolicy(keyArn: string): string {
                 Principal: { Service: [...ALERT_PUBLISHERS] },
                 Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
                 Resource: "*",
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
             },
         ],
     });

@@ -90,6 +90,10 @@ describe("Monitoring components (whole-program runs)", () => {
             new PrometheusRule(r.inputs as any).validate();
         }
         assert.equal((one(prod, M.PrometheusRule, "api-alerts").inputs.metadata as any).namespace, "prod");
+        // The schema check is real: a rule without an expression is refused.
+        const broken = structuredClone(one(prod, M.PrometheusRule, "api-alerts").inputs) as any;
+        delete broken.spec.groups[0].rules[0].expr;
+        assert.throws(() => new PrometheusRule(broken).validate(), /expr/);
     });
 
     it("uses the app's SLO from config: prod api 99.9% and p99 under 0.3 s, staging api 99.5%", () => {

@@ -147,6 +147,16 @@ describe("monitoring alert rules (rules.ts)", () => {
                 assert.equal((out.match(/SUCCESS/g) ?? []).length, files.length, out);
             });
 
+            it("`promtool check rules` rejects what is broken (the check can fail)", () => {
+                const file = path.join(tmp, "broken.rules.yaml");
+                const groups = appRuleGroups(base);
+                groups[0].rules[0].expr = "sum(rate(http_requests_total[5m]) >";
+                fs.writeFileSync(file, rulesFile(groups));
+                const result = spawnSync(promtool, ["check", "rules", file], { encoding: "utf8" });
+                assert.notEqual(result.status, 0);
+                assert.match(result.stdout + result.stderr, /FAILED/);
+            });
+
             /** Copies the promtool tests next to freshly generated rules (same layout as the repo) and runs them. */
             function runPromtoolTests(dir: string, rules: Record<string, Record<string, string>>, only?: string) {
                 writeRules(path.join(dir, "golden"), rules);
