@@ -175,8 +175,10 @@ describe("monitoring alert rules (rules.ts)", () => {
                     "api-burn-rate.test.yaml",
                     "api-canary.test.yaml",
                     "api-error-ratio.test.yaml",
+                    "api-latency.test.yaml",
                     "healthy.test.yaml",
                     "web-preview.test.yaml",
+                    "worker-saturation.test.yaml",
                 ]);
                 assert.equal(result.status, 0, result.stdout + result.stderr);
                 assert.equal((result.stdout.match(/SUCCESS/g) ?? []).length, tests.length, result.stdout);
