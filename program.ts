@@ -6,6 +6,7 @@ import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
+import { AppMonitoring, Monitoring, MonitoredDatabase } from "./components/monitoring";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -24,6 +25,7 @@ export interface LaunchpadOutputs {
     namespace: pulumi.Output<string>;
     release: string;
     apps: Record<string, AppOutputs>;
+    monitoring: { alertsTopicArn: pulumi.Output<string>; releasesTopicArn: pulumi.Output<string>; rules: string[]; alarms: string[] };
 }
 
 function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
@@ -46,7 +48,7 @@ function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
 }
 
 /** Builds every component of one environment from validated config and returns the stack outputs. */
-export function main(config: LaunchpadConfig): LaunchpadOutputs {
+export function main(config: LaunchpadConfig, databases: readonly MonitoredDatabase[] = []): LaunchpadOutputs {
     const env = config.environment;
     const names = Object.keys(config.apps).sort();
     const environment = new Environment(env.name, {
@@ -74,5 +76,56 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         );
         apps[name] = outputsOf(app, deployment);
     }
-    return { environment: env.name, namespace: environment.namespace, release: config.release.version, apps };
+
+    // The namespace's name as series carry it; objects take the Environment's output to wait for it.
+    const seriesNamespace = env.namespace ?? env.name;
+    const rules = names.map(
+        (name) =>
+            new AppMonitoring(
+                name,
+                {
+                    namespace: environment.namespace,
+                    seriesNamespace,
+                    environment: env.name,
+                    team: config.apps[name].team,
+                    kind: config.apps[name].kind,
+                    strategy: config.apps[name].strategy,
+                    slo: config.apps[name].slo,
+                    metrics: config.apps[name].metrics,
+                    labels: appLabels(env.name, name, config.apps[name].team),
+                    selectorLabels: config.monitoring.selectorLabels,
+                    runbookUrl: config.monitoring.runbookUrl,
+                },
+                { parent: environment },
+            ).ruleName,
+    );
+    const monitoring = new Monitoring(
+        env.name,
+        {
+            environment: env.name,
+            namespace: environment.namespace,
+            seriesNamespace,
+            monitoringNamespace: env.monitoringNamespace,
+            config: config.monitoring,
+            labels: environment.labels,
+            apps: names.map((name) => {
+                const a = config.apps[name];
+                return { name, kind: a.kind, metrics: a.metrics, percentile: a.slo.latency.percentile };
+            }),
+            databases,
+        },
+        { parent: environment },
+    );
+    return {
+        environment: env.name,
+        namespace: environment.namespace,
+        release: config.release.version,
+        apps,
+        monitoring: {
+            alertsTopicArn: monitoring.alertsTopicArn,
+            releasesTopicArn: monitoring.releasesTopicArn,
+            rules,
+            alarms: monitoring.alarmNames,
+        },
+    };
 }

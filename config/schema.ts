@@ -1,6 +1,15 @@
 // The one schema for Launchpad's stack configuration. index.ts, the offline plan and the tests all
 // validate through here, so a bad value fails the same way everywhere, before any resource exists.
 import { z } from "zod";
+import {
+    metricsDefaults,
+    metricsSchema,
+    monitoringDefaults,
+    monitoringIssues,
+    monitoringSchema,
+    sloDefaults,
+    sloSchema,
+} from "./monitoring";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -123,6 +132,10 @@ export const appSchema = z.strictObject({
     revisionHistoryLimit: intRange(1, 50).default(5),
     /** Writable emptyDir mounts (the root filesystem is read-only). */
     writablePaths: z.array(z.string().startsWith("/")).default(["/tmp", "/data"]),
+    /** Service-level objectives the app's alerts derive from (config/monitoring.ts). */
+    slo: sloSchema.default(sloDefaults),
+    /** Metric names and labels the app exposes; defaults are podinfo's (config/monitoring.ts). */
+    metrics: metricsSchema.default(metricsDefaults),
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
@@ -170,8 +183,11 @@ export const launchpadSchema = z
         environment: environmentSchema,
         apps: z.record(dnsLabel, appSchema).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
         release: releaseSchema,
+        /** Alert channels, SNS subscriptions, routing by severity, dashboards (config/monitoring.ts). */
+        monitoring: monitoringSchema.default(monitoringDefaults),
     })
     .superRefine((cfg, ctx) => {
+        for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {

@@ -26,7 +26,10 @@ async function change(
 describe("deployment strategies (whole program)", () => {
     describe("blue-green", () => {
         it("a switch changes only the two Services' selectors", async () => {
-            const { after, diff } = await change("prod", (c) => (c.apps.web.strategy.activeSlot = "green"));
+            const { after, diff: all } = await change("prod", (c) => (c.apps.web.strategy.activeSlot = "green"));
+            // The alert rules' release comparison follows the switch (green becomes the baseline): group 2 only.
+            const { "kubernetes:monitoring.coreos.com/v1:PrometheusRule::web-alerts": rule, ...diff } = all;
+            assert.ok(rule.length > 0 && rule.every((p) => p.startsWith("spec.groups[2].")), rule.join(", "));
             assert.deepEqual(diff, {
                 "kubernetes:core/v1:Service::web": ["spec.selector.launchpad.dev/slot"],
                 "kubernetes:core/v1:Service::web-preview": ["spec.selector.launchpad.dev/slot"],
@@ -89,11 +92,14 @@ describe("deployment strategies (whole program)", () => {
         });
 
         it("promotion makes the canary release stable and removes the canary objects", async () => {
-            const { diff } = await change("prod", (c) => {
+            const { diff: all } = await change("prod", (c) => {
                 c.apps.api.strategy.stable = c.apps.api.strategy.canary;
                 delete c.apps.api.strategy.canary;
                 c.apps.api.strategy.weight = 0;
             });
+            // Without a canary the alert rules lose their release-comparison group (group 2; saturation moves up).
+            const { "kubernetes:monitoring.coreos.com/v1:PrometheusRule::api-alerts": rule, ...diff } = all;
+            assert.ok(rule.includes("spec.groups[3]") && rule.every((p) => /^spec\.groups\[[23]\]/.test(p)), rule.join(", "));
             assert.deepEqual(diff, {
                 "kubernetes:apps/v1:Deployment::api-canary": ["(removed)"],
                 "kubernetes:apps/v1:Deployment::api-stable": [
@@ -166,6 +172,11 @@ describe("deployment strategies (whole program)", () => {
             });
             assert.deepEqual(diff, {
                 "kubernetes:apps/v1:Deployment::reports": ["(added)"],
+                // The environment's dashboard gains a row for the new app; its alerts and scrape config are added.
+                "kubernetes:core/v1:ConfigMap::prod-dashboard": ["data.launchpad-prod.json"],
+                "kubernetes:monitoring.coreos.com/v1:PodMonitor::reports": ["(added)"],
+                "kubernetes:monitoring.coreos.com/v1:PrometheusRule::reports-alerts": ["(added)"],
+                "launchpad:monitoring:AppMonitoring::reports": ["(added)"],
                 "kubernetes:core/v1:Service::reports": ["(added)"],
                 "kubernetes:networking.k8s.io/v1:Ingress::reports": ["(added)"],
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-reports-ingress": ["(added)"],

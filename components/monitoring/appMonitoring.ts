@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { MetricsConfig, SloConfig } from "../../config/monitoring";
+import type { Strategy } from "../../config/schema";
+import { LABEL } from "../common/labels";
+import { podMonitorSpec } from "./podMonitor";
+import { appRuleGroups, RuleGroup, SlotComparison } from "./rules";
+
+export interface AppMonitoringArgs {
+    /** Namespace the objects go to: the Environment's output, so they wait for the Namespace. */
+    readonly namespace: pulumi.Input<string>;
+    /** The same namespace's name as the series' `namespace` label carries (known before anything exists). */
+    readonly seriesNamespace: string;
+    readonly environment: string;
+    readonly team: string;
+    readonly kind: "service" | "worker";
+    readonly strategy: Strategy;
+    readonly slo: SloConfig;
+    readonly metrics: MetricsConfig;
+    /** Labels of the app's objects. */
+    readonly labels: Record<string, string>;
+    /** Extra labels the Prometheus/Alertmanager selectors of the cluster require. @default {} */
+    readonly selectorLabels?: Record<string, string>;
+    readonly runbookUrl: string;
+}
+
+/**
+ * The slots to compare while a release is in progress: canary vs stable, or the idle (preview)
+ * blue-green slot vs the active one. Undefined for direct deployments and promoted canaries.
+ */
+export function slotComparison(strategy: Strategy): SlotComparison | undefined {
+    switch (strategy.type) {
+        case "canary":
+            return strategy.canary ? { candidate: "canary", baseline: "stable" } : undefined;
+        case "blueGreen":
+            return { candidate: strategy.activeSlot === "blue" ? "green" : "blue", baseline: strategy.activeSlot };
+        case "direct":
+            return undefined;
+    }
+}
+
+/**
+ * Monitoring of one app: a PodMonitor `<name>` (scrape, relabel pod labels to `app`/`slot`/`version`)
+ * and a PrometheusRule `<name>-alerts` with its golden-signal, burn-rate, saturation and (during a
+ * release) slot-comparison alerts.
+ */
+export class AppMonitoring extends pulumi.ComponentResource {
+    /** The rule groups in the PrometheusRule (also what the promtool tests render). */
+    public readonly groups: RuleGroup[];
+    public readonly ruleName: string;
+
+    constructor(name: string, args: AppMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:monitoring:AppMonitoring", name, {}, opts);
+        const labels = { ...args.labels, ...(args.selectorLabels ?? {}), [LABEL.name]: name };
+        this.groups = appRuleGroups({
+            app: name,
+            namespace: args.seriesNamespace,
+            environment: args.environment,
+            team: args.team,
+            kind: args.kind,
+            slo: args.slo,
+            metrics: args.metrics,
+            comparison: slotComparison(args.strategy),
+            runbookUrl: args.runbookUrl,
+        });
+
+        new k8s.apiextensions.CustomResource(
+            name,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PodMonitor",
+                metadata: { name, namespace: args.namespace, labels },
+                spec: podMonitorSpec({ app: name, port: "http", path: args.metrics.path, interval: args.metrics.interval }),
+            },
+            { parent: this },
+        );
+        this.ruleName = `${name}-alerts`;
+        new k8s.apiextensions.CustomResource(
+            this.ruleName,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: this.ruleName, namespace: args.namespace, labels },
+                spec: { groups: this.groups },
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ groups: this.groups, ruleName: this.ruleName });
+    }
+}

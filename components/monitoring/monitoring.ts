@@ -1,0 +1,196 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { MonitoringConfig, TopicKind } from "../../config/monitoring";
+import { topicKinds } from "../../config/monitoring";
+import { awsTags, TAG } from "../common/tags";
+import { AlarmSpec, backupFailureMessage, backupFailurePattern, databaseAlarms, DatabaseAlarmArgs, replicaLagAlarm } from "./alarms";
+import { ALERT_PUBLISHERS, parseArn, RELEASE_PUBLISHERS, snsKeyPolicy, topicPolicy } from "./awsPolicies";
+import { dashboard, DashboardApp } from "./dashboard";
+import { alertmanagerSpec } from "./routing";
+
+/** An RDS instance to alarm on. The data component creates it; the program hands its identifier here. */
+export interface MonitoredDatabase extends DatabaseAlarmArgs {
+    /** App that owns the database (alarm names, tags). */
+    readonly app: string;
+    /** RDS DB instance identifier (`aws.rds.Instance.identifier`). */
+    readonly instanceIdentifier: pulumi.Input<string>;
+    /** Identifiers of its read replicas; each gets a ReplicaLag alarm. @default [] */
+    readonly replicaIdentifiers?: readonly pulumi.Input<string>[];
+}
+
+export interface MonitoringArgs {
+    /** Environment name: resource names `<env>-alerts`, `<env>-releases`, the `environment` alert label. */
+    readonly environment: string;
+    /** Namespace of the environment (the AlertmanagerConfig goes there): the Environment's output. */
+    readonly namespace: pulumi.Input<string>;
+    /** The same namespace's name as series carry it (dashboard queries). */
+    readonly seriesNamespace: string;
+    /** Namespace Grafana's sidecar watches (the dashboard ConfigMap goes there). */
+    readonly monitoringNamespace: string;
+    readonly config: MonitoringConfig;
+    /** Apps on the dashboard. */
+    readonly apps: readonly DashboardApp[];
+    /** Labels of the environment's objects. */
+    readonly labels: Record<string, string>;
+    /** RDS instances of the environment. @default [] */
+    readonly databases?: readonly MonitoredDatabase[];
+}
+
+/**
+ * Monitoring of one environment: a KMS key and the SNS topics `<env>-alerts` (on-call) and
+ * `<env>-releases` (stakeholders) with their policies and subscriptions, the AlertmanagerConfig
+ * `<env>-routing`, CloudWatch alarms for each database, an EventBridge rule for failed AWS Backup jobs,
+ * and the Grafana dashboard ConfigMap `<env>-dashboard` (unless dashboards are off).
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    public readonly alertsTopicArn: pulumi.Output<string>;
+    public readonly releasesTopicArn: pulumi.Output<string>;
+    /** Names of the CloudWatch alarms. */
+    public readonly alarmNames: string[];
+    /** Name of the dashboard ConfigMap, or undefined when dashboards are off. */
+    public readonly dashboardName: string | undefined;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:monitoring:Monitoring", name, {}, opts);
+        const env = args.environment;
+        const cfg = args.config;
+        const tags = awsTags(env);
+        const child = { parent: this };
+
+        // One customer-managed key for both topics: AWS-managed SNS keys cannot grant CloudWatch,
+        // EventBridge or Backup the use they need to publish to an encrypted topic.
+        const key = new aws.kms.Key(
+            `${name}-notifications`,
+            {
+                description: `Launchpad ${env}: encrypts the ${env}-alerts and ${env}-releases SNS topics`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags,
+            },
+            child,
+        );
+        new aws.kms.KeyPolicy(`${name}-notifications`, { keyId: key.id, policy: key.arn.apply(snsKeyPolicy) }, child);
+        new aws.kms.Alias(`${name}-notifications`, { name: `alias/launchpad-${env}-notifications`, targetKeyId: key.keyId }, child);
+
+        const topics = {} as Record<TopicKind, aws.sns.Topic>;
+        for (const kind of topicKinds) {
+            const topicName = `${name}-${kind}`;
+            const topic = new aws.sns.Topic(topicName, { name: `${env}-${kind}`, kmsMasterKeyId: key.arn, tags }, child);
+            topics[kind] = topic;
+            const publishers = kind === "alerts" ? ALERT_PUBLISHERS : RELEASE_PUBLISHERS;
+            new aws.sns.TopicPolicy(topicName, { arn: topic.arn, policy: topic.arn.apply((arn) => topicPolicy(arn, publishers)) }, child);
+            for (const channelName of cfg.subscriptions[kind]) {
+                const channel = cfg.channels[channelName];
+                new aws.sns.TopicSubscription(
+                    `${topicName}-${channelName}`,
+                    channel.type === "email"
+                        ? { topic: topic.arn, protocol: "email", endpoint: channel.address }
+                        : { topic: topic.arn, protocol: "https", endpoint: channel.url, rawMessageDelivery: false },
+                    child,
+                );
+            }
+        }
+
+        new k8s.apiextensions.CustomResource(
+            `${name}-routing`,
+            {
+                apiVersion: "monitoring.coreos.com/v1alpha1",
+                kind: "AlertmanagerConfig",
+                metadata: { name: `${env}-routing`, namespace: args.namespace, labels: { ...args.labels, ...cfg.selectorLabels } },
+                spec: alertmanagerSpec({
+                    environment: env,
+                    config: cfg,
+                    alertsTopicArn: topics.alerts.arn,
+                    region: topics.alerts.arn.apply((arn) => parseArn(arn).region),
+                }),
+            },
+            child,
+        );
+
+        const alarmActions = [topics.alerts.arn];
+        const alarm = (alarmName: string, spec: AlarmSpec, instance: pulumi.Input<string>, app: string) =>
+            new aws.cloudwatch.MetricAlarm(
+                alarmName,
+                {
+                    name: alarmName,
+                    alarmDescription: `${spec.description}. Runbook: ${cfg.runbookUrl}#rds-${spec.suffix}`,
+                    namespace: spec.namespace,
+                    metricName: spec.metricName,
+                    dimensions: { DBInstanceIdentifier: instance },
+                    statistic: spec.statistic,
+                    comparisonOperator: spec.comparisonOperator,
+                    threshold: spec.threshold,
+                    period: spec.period,
+                    evaluationPeriods: spec.evaluationPeriods,
+                    datapointsToAlarm: spec.datapointsToAlarm,
+                    treatMissingData: spec.treatMissingData,
+                    alarmActions,
+                    okActions: alarmActions,
+                    tags: awsTags(env, { [TAG.app]: app }),
+                },
+                child,
+            );
+        this.alarmNames = [];
+        for (const db of args.databases ?? []) {
+            for (const spec of databaseAlarms(db)) {
+                const alarmName = `${name}-${db.app}-db-${spec.suffix}`;
+                alarm(alarmName, spec, db.instanceIdentifier, db.app);
+                this.alarmNames.push(alarmName);
+            }
+            (db.replicaIdentifiers ?? []).forEach((replica, i) => {
+                const alarmName = `${name}-${db.app}-db-replica-${i + 1}-lag`;
+                alarm(alarmName, replicaLagAlarm(), replica, db.app);
+                this.alarmNames.push(alarmName);
+            });
+        }
+
+        const backupRule = new aws.cloudwatch.EventRule(
+            `${name}-backup-failed`,
+            {
+                name: `${env}-backup-failed`,
+                description: `Launchpad ${env}: AWS Backup, copy and restore jobs that failed, aborted or expired`,
+                eventPattern: JSON.stringify(backupFailurePattern()),
+                tags,
+            },
+            child,
+        );
+        new aws.cloudwatch.EventTarget(
+            `${name}-backup-failed`,
+            { rule: backupRule.name, arn: topics.alerts.arn, inputTransformer: backupFailureMessage(env) },
+            child,
+        );
+
+        if (cfg.dashboards) {
+            this.dashboardName = `${name}-dashboard`;
+            new k8s.core.v1.ConfigMap(
+                this.dashboardName,
+                {
+                    metadata: {
+                        name: `launchpad-${env}-dashboard`,
+                        namespace: args.monitoringNamespace,
+                        labels: { ...args.labels, grafana_dashboard: "1" },
+                        annotations: { grafana_folder: "Launchpad" },
+                    },
+                    data: {
+                        [`launchpad-${env}.json`]: JSON.stringify(
+                            dashboard({ environment: env, namespace: args.seriesNamespace, apps: args.apps }),
+                            null,
+                            2,
+                        ),
+                    },
+                },
+                child,
+            );
+        }
+
+        this.alertsTopicArn = topics.alerts.arn;
+        this.releasesTopicArn = topics.releases.arn;
+        this.registerOutputs({
+            alertsTopicArn: this.alertsTopicArn,
+            releasesTopicArn: this.releasesTopicArn,
+            alarmNames: this.alarmNames,
+            dashboardName: this.dashboardName,
+        });
+    }
+}

@@ -1,0 +1,100 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "../../config";
+import { stackRaw, stackRawCopy } from "../harness";
+
+function problems(breakIt: (c: Record<string, any>) => void): string[] {
+    const c = stackRawCopy("prod");
+    breakIt(c);
+    try {
+        parseConfig(c);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        return e.problems.map((p) => `${p.path}: ${p.message}`);
+    }
+    assert.fail("config was accepted");
+}
+
+describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
+    it("reads the prod stack's channels, subscriptions and routing", () => {
+        const m = parseConfig(stackRaw("prod")).monitoring;
+        assert.deepEqual(m.channels.pager, { type: "webhook", url: "https://events.pager.example.com/integration/launchpad-prod" });
+        assert.deepEqual(m.subscriptions, { alerts: ["oncall-email", "pager"], releases: ["stakeholders"] });
+        assert.deepEqual(m.routing.critical, { channels: ["chatops"], alertsTopic: true, repeatInterval: "1h" });
+        assert.deepEqual(m.routing.info, { channels: [], alertsTopic: false, repeatInterval: "24h" });
+        assert.equal(m.dashboards, true);
+    });
+
+    it("defaults: no monitoring key pages through the alerts topic; apps get podinfo's metrics and a 99.9% objective", () => {
+        const raw = stackRawCopy("prod");
+        delete raw.monitoring;
+        const cfg = parseConfig(raw);
+        assert.deepEqual(cfg.monitoring.channels, {});
+        assert.equal(cfg.monitoring.routing.critical.alertsTopic, true);
+        assert.equal(cfg.monitoring.routing.warning.alertsTopic, false);
+        assert.deepEqual(cfg.apps.web.metrics, {
+            requests: "http_requests_total",
+            duration: "http_request_duration_seconds",
+            statusLabel: "status",
+            errorStatus: "5..",
+            path: "/metrics",
+            interval: "30s",
+        });
+        assert.deepEqual(cfg.apps.web.slo, { availability: 99.9, latency: { thresholdSeconds: 0.5, percentile: 99 }, errorRatio: 0.05 });
+        assert.equal(cfg.apps.api.slo.latency.thresholdSeconds, 0.3);
+    });
+
+    const table: [string, (c: Record<string, any>) => void, string[]][] = [
+        [
+            "a subscription to an undeclared channel",
+            (c) => (c.monitoring.subscriptions.alerts = ["oncall-email", "pagr"]),
+            [
+                'launchpad:monitoring.subscriptions.alerts[1]: expected the name of a channel in monitoring.channels (oncall-email, pager, chatops, stakeholders), got "pagr"',
+            ],
+        ],
+        [
+            "routing to an undeclared channel",
+            (c) => (c.monitoring.routing.warning.channels = ["slack"]),
+            [
+                'launchpad:monitoring.routing.warning.channels[0]: expected the name of a channel in monitoring.channels (oncall-email, pager, chatops, stakeholders), got "slack"',
+            ],
+        ],
+        [
+            "a plain-HTTP webhook",
+            (c) => (c.monitoring.channels.pager.url = "http://events.pager.example.com/x"),
+            ['launchpad:monitoring.channels.pager.url: expected an https:// URL, got "http://events.pager.example.com/x"'],
+        ],
+        [
+            "a channel of unknown type",
+            (c) => (c.monitoring.channels.pager = { type: "sms", number: "1" }),
+            ['launchpad:monitoring.channels.pager.type: expected type email (address) or webhook (url), got "sms"'],
+        ],
+        [
+            "an invalid repeat interval",
+            (c) => (c.monitoring.routing.critical.repeatInterval = "1 hour"),
+            ['launchpad:monitoring.routing.critical.repeatInterval: expected a Prometheus duration such as 30s, 5m, 4h, got "1 hour"'],
+        ],
+        [
+            "an availability of 100%",
+            (c) => (c.apps.api.slo.availability = 100),
+            ["launchpad:apps.api.slo.availability: expected a percentage between 90 and 99.999, got 100"],
+        ],
+        [
+            "a percentile of 100",
+            (c) => (c.apps.api.slo.latency.percentile = 100),
+            ["launchpad:apps.api.slo.latency.percentile: expected a percentile between 50 and 99.9, got 100"],
+        ],
+        [
+            "a metric name with a dash",
+            (c) => (c.apps.web.metrics = { requests: "http-requests" }),
+            ['launchpad:apps.web.metrics.requests: expected a Prometheus metric name, got "http-requests"'],
+        ],
+        ["an unknown monitoring key", (c) => (c.monitoring.pagerduty = true), []],
+    ];
+    for (const [what, breakIt, expected] of table) {
+        it(`rejects ${what}`, () => {
+            const got = problems(breakIt);
+            if (expected.length > 0) assert.deepEqual(got, expected);
+            else assert.equal(got.length, 1, got.join("\n"));
+        });
+    }
+});
