@@ -6,6 +6,8 @@ import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
+import { appFlags, flagStatus } from "./components/flags";
+import type { FlagStatus } from "./components/flags";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -24,6 +26,8 @@ export interface LaunchpadOutputs {
     namespace: pulumi.Output<string>;
     release: string;
     apps: Record<string, AppOutputs>;
+    /** Flag -> environment -> state and rollout, for every environment of the shared declaration. */
+    flags?: Record<string, Record<string, FlagStatus>>;
 }
 
 function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
@@ -57,9 +61,11 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         }),
     });
 
+    const flags = appFlags(config.flags, env.name, environment.namespace, (n) => appLabels(env.name, n, config.apps[n].team), environment);
     const apps: Record<string, AppOutputs> = {};
     for (const name of names) {
         const app = config.apps[name];
+        const f = flags.get(name);
         const deployment = deployApp(
             name,
             app,
@@ -69,10 +75,17 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
                 domain: env.domain,
                 labels: appLabels(env.name, name, app.team),
                 ingress: env.ingress,
+                ...(f ? { pod: f.pod, podAnnotations: f.podAnnotations } : {}),
             },
             environment,
         );
         apps[name] = outputsOf(app, deployment);
     }
-    return { environment: env.name, namespace: environment.namespace, release: config.release.version, apps };
+    return {
+        environment: env.name,
+        namespace: environment.namespace,
+        release: config.release.version,
+        apps,
+        ...(config.flags ? { flags: flagStatus(config.flags) } : {}),
+    };
 }

@@ -1,6 +1,7 @@
 // The one schema for Launchpad's stack configuration. index.ts, the offline plan and the tests all
 // validate through here, so a bad value fails the same way everywhere, before any resource exists.
 import { z } from "zod";
+import { flagsSchema, refineFlags } from "./flags";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -170,8 +171,10 @@ export const launchpadSchema = z
         environment: environmentSchema,
         apps: z.record(dnsLabel, appSchema).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
         release: releaseSchema,
+        flags: flagsSchema.optional(),
     })
     .superRefine((cfg, ctx) => {
+        refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {
