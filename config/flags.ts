@@ -249,7 +249,7 @@ function checkTargeting(
             if (!variants.includes(v)) out.push({ path: [...at, "rollout", "split", v], input: v, message: known });
         const sum = Object.values(split).reduce((a, b) => a + b, 0);
         if (sum !== 100)
-            out.push({ path: [...at, "rollout", "split"], input: split, message: `expected percentages summing to 100, got ${sum}` });
+            out.push({ path: [...at, "rollout", "split"], input: split, message: `expected percentages summing to 100 (these sum to ${sum})` });
     }
 }
 
@@ -311,7 +311,7 @@ export function refineFlags(
                 out.push({
                     path: [...at, "variants", name],
                     input: value,
-                    message: `expected a ${flag.type} like every variant of a ${flag.type} flag (mixed variant types), got ${typeOf(value)}`,
+                    message: `expected a ${flag.type}: every variant of a ${flag.type} flag has that type (no mixed variant types)`,
                 });
             }
         }

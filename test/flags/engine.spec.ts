@@ -237,7 +237,12 @@ describe("flags: rendered definitions in flagd-core", () => {
                     },
                 }),
             );
-            for (const ctx of [{ targetingKey: "u1" }, { targetingKey: "u2", email: "a@launchpad.example.com" }, {}]) {
+            const contexts: Record<string, string>[] = [
+                { targetingKey: "u1" },
+                { targetingKey: "u2", email: "a@launchpad.example.com" },
+                {},
+            ];
+            for (const ctx of contexts) {
                 const r = c.resolveBooleanEvaluation("recommendations", true, ctx);
                 assert.equal(r.value, false);
                 assert.equal(r.variant, "off");
