@@ -249,7 +249,11 @@ function checkTargeting(
             if (!variants.includes(v)) out.push({ path: [...at, "rollout", "split", v], input: v, message: known });
         const sum = Object.values(split).reduce((a, b) => a + b, 0);
         if (sum !== 100)
-            out.push({ path: [...at, "rollout", "split"], input: split, message: `expected percentages summing to 100 (these sum to ${sum})` });
+            out.push({
+                path: [...at, "rollout", "split"],
+                input: split,
+                message: `expected percentages summing to 100 (these sum to ${sum})`,
+            });
     }
 }
 
