@@ -21,7 +21,6 @@ export const OPENFEATURE_API = "core.openfeature.dev/v1beta1";
 
 export interface AppFlagsArgs {
     readonly app: string;
-    readonly environment: string;
     readonly namespace: pulumi.Input<string>;
     /** Labels of the app. */
     readonly labels: Record<string, string>;

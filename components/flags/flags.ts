@@ -30,7 +30,6 @@ export function appFlags(
                 `${app}-flags`,
                 {
                     app,
-                    environment,
                     namespace,
                     labels: labelsOf(app),
                     document,
