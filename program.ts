@@ -7,6 +7,8 @@ import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./compo
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
 import { AppMonitoring, Monitoring, MonitoredDatabase } from "./components/monitoring";
+import { appFlags, flagStatus } from "./components/flags";
+import type { FlagStatus } from "./components/flags";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -26,6 +28,8 @@ export interface LaunchpadOutputs {
     release: string;
     apps: Record<string, AppOutputs>;
     monitoring: { alertsTopicArn: pulumi.Output<string>; releasesTopicArn: pulumi.Output<string>; rules: string[]; alarms: string[] };
+    /** Flag -> environment -> state and rollout, for every environment of the shared declaration. */
+    flags?: Record<string, Record<string, FlagStatus>>;
 }
 
 function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
@@ -59,9 +63,11 @@ export function main(config: LaunchpadConfig, databases: readonly MonitoredDatab
         }),
     });
 
+    const flags = appFlags(config.flags, env.name, environment.namespace, (n) => appLabels(env.name, n, config.apps[n].team), environment);
     const apps: Record<string, AppOutputs> = {};
     for (const name of names) {
         const app = config.apps[name];
+        const f = flags.get(name);
         const deployment = deployApp(
             name,
             app,
@@ -71,6 +77,7 @@ export function main(config: LaunchpadConfig, databases: readonly MonitoredDatab
                 domain: env.domain,
                 labels: appLabels(env.name, name, app.team),
                 ingress: env.ingress,
+                ...(f ? { pod: f.pod, podAnnotations: f.podAnnotations } : {}),
             },
             environment,
         );
@@ -127,5 +134,6 @@ export function main(config: LaunchpadConfig, databases: readonly MonitoredDatab
             rules,
             alarms: monitoring.alarmNames,
         },
+        ...(config.flags ? { flags: flagStatus(config.flags) } : {}),
     };
 }

@@ -10,6 +10,7 @@ import {
     sloDefaults,
     sloSchema,
 } from "./monitoring";
+import { flagsSchema, refineFlags } from "./flags";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -185,9 +186,12 @@ export const launchpadSchema = z
         release: releaseSchema,
         /** Alert channels, SNS subscriptions, routing by severity, dashboards (config/monitoring.ts). */
         monitoring: monitoringSchema.default(monitoringDefaults),
+        /** Feature flags for every environment, declared once in Pulumi.yaml (config/flags.ts). */
+        flags: flagsSchema.optional(),
     })
     .superRefine((cfg, ctx) => {
         for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
+        refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {

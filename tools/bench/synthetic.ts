@@ -41,6 +41,14 @@ export function syntheticConfig(size: number, template = "prod"): Record<string,
     const replicas = Object.values(apps).reduce((n, a) => n + (a.replicas ?? 2) * 2, 0);
     raw.environment.quota = { cpu: String(Math.ceil(replicas / 2)), memory: `${replicas}Gi`, pods: Math.min(10000, replicas * 2) };
     raw.apps = apps;
+    // Flags name the apps that use them: the sample apps' flags go to every copy of those apps.
+    const copies = (base: string) => Object.keys(apps).filter((n) => n.replace(/-\d+$/, "") === base);
+    for (const flag of Object.values<any>(raw.flags?.flags ?? {})) {
+        if (Array.isArray(flag.apps)) flag.apps = flag.apps.flatMap(copies);
+    }
+    for (const delivery of Object.values<any>(raw.flags?.delivery ?? {})) {
+        if (Array.isArray(delivery.rollOnChange)) delivery.rollOnChange = delivery.rollOnChange.flatMap(copies);
+    }
     return raw;
 }
 

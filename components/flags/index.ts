@@ -1,0 +1,4 @@
+export * from "./flagd";
+export * from "./render";
+export * from "./appFlags";
+export * from "./flags";
