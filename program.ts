@@ -6,6 +6,8 @@ import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
+import { EnvironmentBackup, appData } from "./components/backup";
+import type { RecoveryPoints } from "./components/backup";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -24,6 +26,15 @@ export interface LaunchpadOutputs {
     namespace: pulumi.Output<string>;
     release: string;
     apps: Record<string, AppOutputs>;
+    /** The environment's backup vault and plan and the recovery points created for this release. */
+    backup?: BackupOutputs;
+}
+
+export interface BackupOutputs {
+    vault: pulumi.Output<string>;
+    plan: string;
+    exportBucket: pulumi.Output<string>;
+    recoveryPoints: Record<string, RecoveryPoints>;
 }
 
 function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
@@ -57,9 +68,31 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         }),
     });
 
+    const backup = config.backup ? new EnvironmentBackup(env.name, { environment: env.name, config: config.backup }) : undefined;
+    const recoveryPoints: Record<string, RecoveryPoints> = {};
+
     const apps: Record<string, AppOutputs> = {};
     for (const name of names) {
         const app = config.apps[name];
+        const labels = appLabels(env.name, name, app.team);
+        const data =
+            backup && config.backup
+                ? appData(
+                      name,
+                      app,
+                      labels,
+                      {
+                          environment: env.name,
+                          production: env.tier === "production",
+                          release: config.release.version,
+                          namespace: environment.namespace,
+                          backup,
+                          config: config.backup,
+                      },
+                      environment,
+                  )
+                : undefined;
+        if (data) recoveryPoints[name] = data.recoveryPoints;
         const deployment = deployApp(
             name,
             app,
@@ -67,12 +100,21 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
                 config: app,
                 namespace: environment.namespace,
                 domain: env.domain,
-                labels: appLabels(env.name, name, app.team),
+                labels,
                 ingress: env.ingress,
+                ...data?.deployment,
             },
             environment,
         );
         apps[name] = outputsOf(app, deployment);
     }
-    return { environment: env.name, namespace: environment.namespace, release: config.release.version, apps };
+    return {
+        environment: env.name,
+        namespace: environment.namespace,
+        release: config.release.version,
+        apps,
+        ...(backup
+            ? { backup: { vault: backup.vaultName, plan: backup.planName, exportBucket: backup.exportBucket, recoveryPoints } }
+            : {}),
+    };
 }

@@ -1,6 +1,7 @@
 // The one schema for Launchpad's stack configuration. index.ts, the offline plan and the tests all
 // validate through here, so a bad value fails the same way everywhere, before any resource exists.
 import { z } from "zod";
+import { appDataSchema, backupSchema, refineBackup } from "./backup";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -123,6 +124,8 @@ export const appSchema = z.strictObject({
     revisionHistoryLimit: intRange(1, 50).default(5),
     /** Writable emptyDir mounts (the root filesystem is read-only). */
     writablePaths: z.array(z.string().startsWith("/")).default(["/tmp", "/data"]),
+    /** Data the app owns (a PostgreSQL database): backed up before every rollout. Stateless when absent. */
+    data: appDataSchema.optional(),
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
@@ -170,8 +173,11 @@ export const launchpadSchema = z
         environment: environmentSchema,
         apps: z.record(dnsLabel, appSchema).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
         release: releaseSchema,
+        /** Backup infrastructure of the environment; required when an app declares data. */
+        backup: backupSchema.optional(),
     })
     .superRefine((cfg, ctx) => {
+        refineBackup(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {

@@ -1,0 +1,4 @@
+export * from "./appBackup";
+export * from "./environmentBackup";
+export * from "./naming";
+export * from "./wiring";
