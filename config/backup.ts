@@ -71,9 +71,12 @@ export const backupSchema = z.strictObject({
 });
 export type BackupConfig = z.infer<typeof backupSchema>;
 
-const snapshotId = z.string().regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$/, {
-    error: "expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter)",
-});
+/** A snapshot name (`prod-api-release-2-4-0`), an AWS Backup one (`awsbackup:job-...`) or a snapshot ARN. */
+const snapshotId = z
+    .string()
+    .regex(/^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?(awsbackup:)?[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$/, {
+        error: "expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter; awsbackup:job-... or a snapshot ARN)",
+    });
 
 export const postgresSchema = z.strictObject({
     /** Engine version; its major version picks the parameter group family. */

@@ -16,7 +16,11 @@ export interface AppBackupArgs {
     readonly labels: Record<string, string>;
     readonly config: BackupConfig;
     /** The app's RDS instance: snapshotted before the release. @default no database snapshot */
-    readonly database?: { readonly instanceIdentifier: pulumi.Input<string> };
+    readonly database?: {
+        readonly instanceIdentifier: pulumi.Input<string>;
+        /** Identifier of the release snapshot (`releaseSnapshotName`). */
+        readonly snapshotIdentifier: string;
+    };
 }
 
 /** The recovery points of one app for the current release. */
@@ -33,7 +37,7 @@ export const VELERO_WAIT_FOR = "jsonpath={.status.phase}=Completed";
 /**
  * An app's backups:
  * - per release, before the rollout: RDS snapshot `<name>-release-<slug>` (identifier
- *   `<env>-<app>-release-<slug>`) of the app's database, and Velero Backup `<name>-release-<slug>` of the
+ *   `<instance identifier>-release-<slug>`, normally `<env>-<app>-release-<slug>`) of the app's database, and Velero Backup `<name>-release-<slug>` of the
  *   app's objects (namespace + `app.kubernetes.io/name` selector). The Backup carries `pulumi.com/waitFor`
  *   on `status.phase` = `Completed`, so `up` continues only after Velero finished it; a Backup that ends
  *   `Failed` or `PartiallyFailed` never matches and fails the update at `pulumi.com/timeoutSeconds`.
@@ -64,7 +68,7 @@ export class AppBackup extends pulumi.ComponentResource {
                     releaseName,
                     {
                         dbInstanceIdentifier: args.database.instanceIdentifier,
-                        dbSnapshotIdentifier: recoveryName,
+                        dbSnapshotIdentifier: args.database.snapshotIdentifier,
                         tags: awsTags(env, { "launchpad:app": app, "launchpad:release": args.release }),
                     },
                     keepOnRelease,
@@ -114,7 +118,7 @@ export class AppBackup extends pulumi.ComponentResource {
         );
 
         this.releaseBackups = backups;
-        this.recoveryPoints = { rdsSnapshot: args.database ? recoveryName : undefined, veleroBackup: recoveryName };
+        this.recoveryPoints = { rdsSnapshot: args.database?.snapshotIdentifier, veleroBackup: recoveryName };
         this.registerOutputs({ recoveryPoints: this.recoveryPoints });
     }
 }

@@ -13,16 +13,29 @@ export function releaseSlug(version: string): string {
 }
 
 /**
- * Name of an app's pre-deploy backup for a release, used for the RDS snapshot identifier and the
- * Velero Backup: `<env>-<app>-release-<slug>`, at most 63 characters (Velero puts it in a label; longer
- * names keep a prefix and end with a hash of the full name), never ending with a hyphen and never
- * containing `--` (RDS refuses both).
+ * Name of an app's pre-deploy backup for a release, used for the Velero Backup and (through
+ * `releaseSnapshotName`) the RDS snapshot identifier: `<env>-<app>-release-<slug>`, at most 63
+ * characters (Velero puts it in a label; longer names keep a prefix and end with a hash of the full
+ * name), never ending with a hyphen and never containing `--` (RDS refuses both).
  */
 export function releaseBackupName(environment: string, app: string, version: string): string {
-    const name = `${environment}-${app}-release-${releaseSlug(version)}`.replace(/-{2,}/g, "-");
+    return releaseName(`${environment}-${app}`, version);
+}
+
+/**
+ * RDS snapshot identifier of a release: `<instance identifier>-release-<slug>`. For the usual instance
+ * (`<env>-<app>`) this equals `releaseBackupName`; a restored instance (`<env>-<app>-restored-<hash>`)
+ * gets its own, so its first release snapshot never collides with the original instance's.
+ */
+export function releaseSnapshotName(instanceIdentifier: string, version: string): string {
+    return releaseName(instanceIdentifier, version);
+}
+
+function releaseName(prefix: string, version: string): string {
+    const name = `${prefix}-release-${releaseSlug(version)}`.replace(/-{2,}/g, "-");
     if (name.length <= 63) return name;
     // Too long: keep a readable prefix and make it unique with a hash of the full name (and version).
-    const hash = createHash("sha256").update(`${environment}/${app}/${version}`).digest("hex").slice(0, 8);
+    const hash = createHash("sha256").update(`${prefix}/${version}`).digest("hex").slice(0, 8);
     return `${name.slice(0, 54).replace(/-+$/, "")}-${hash}`;
 }
 

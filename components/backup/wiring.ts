@@ -10,6 +10,7 @@ import type { AppDeploymentArgs } from "../deploy/workload";
 import { PostgresDatabase } from "../data/postgresDatabase";
 import { AppBackup, RecoveryPoints } from "./appBackup";
 import { EnvironmentBackup } from "./environmentBackup";
+import { releaseSnapshotName } from "./naming";
 
 export interface AppDataContext {
     readonly environment: string;
@@ -65,7 +66,14 @@ export function appData(
             namespace: ctx.namespace,
             labels,
             config: ctx.config,
-            ...(database ? { database: { instanceIdentifier: database.instance.identifier } } : {}),
+            ...(database
+                ? {
+                      database: {
+                          instanceIdentifier: database.instance.identifier,
+                          snapshotIdentifier: releaseSnapshotName(database.identifier, ctx.release),
+                      },
+                  }
+                : {}),
         },
         { parent: ctx.backup },
     );

@@ -50,10 +50,22 @@ describe("backup configuration", () => {
         raw.apps.api.data.postgres.restoreFromSnapshot = "prod--api";
         assert.deepEqual(problems(raw), [
             "launchpad:apps.api.data.postgres.backupRetentionDays: expected an integer 1-35, got 40",
-            'launchpad:apps.api.data.postgres.restoreFromSnapshot: expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter), got "prod--api"',
+            'launchpad:apps.api.data.postgres.restoreFromSnapshot: expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter; awsbackup:job-... or a snapshot ARN), got "prod--api"',
             'launchpad:backup.copyRegion: expected an AWS region such as eu-central-1, got "europe"',
             'launchpad:backup.lock.mode: expected one of governance, compliance, got "strict"',
         ]);
+    });
+
+    it("restores from a release snapshot, an AWS Backup recovery point or a snapshot ARN", () => {
+        for (const id of [
+            "prod-api-release-2-4-0",
+            "awsbackup:job-5a7e0b2c-1b2d-4c3e-9f00-0123456789ab",
+            "arn:aws:rds:eu-west-1:123456789012:snapshot:prod-api-release-2-4-0",
+        ]) {
+            const raw = stackRawCopy("prod");
+            raw.apps.api.data.postgres.restoreFromSnapshot = id;
+            assert.deepEqual(problems(raw), [], id);
+        }
     });
 
     it("an app with data needs the backup key; data needs a store", () => {

@@ -100,6 +100,12 @@ describe("PostgresDatabase component", () => {
         assert.equal(db.identifier, instanceIdentifier("prod", "api", "prod-api-release-2-4-0"));
         assert.match(db.identifier, /^prod-api-restored-[0-9a-f]{8}$/);
         assert.equal(db.finalSnapshotIdentifier, `${db.identifier}-final`);
+        // The restored instance's release snapshot gets its own identifier: no clash with the original's.
+        assert.equal(
+            one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0").inputs.dbSnapshotIdentifier,
+            `${db.identifier}-release-2-4-0`,
+        );
+        assert.equal((run.outputs.backup as any).recoveryPoints.api.rdsSnapshot, `${db.identifier}-release-2-4-0`);
         for (const name of ["api-stable", "api-canary"])
             assert.equal(
                 (one(run, T.Deployment, name).inputs as any).spec.template.metadata.annotations["launchpad.dev/database-instance"],
