@@ -7,7 +7,7 @@ import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./compo
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
 import { EnvironmentBackup, appData } from "./components/backup";
-import type { RecoveryPoints } from "./components/backup";
+import type { AppDataContext, RecoveryPoints } from "./components/backup";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -69,29 +69,25 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
     });
 
     const backup = config.backup ? new EnvironmentBackup(env.name, { environment: env.name, config: config.backup }) : undefined;
+    const dataContext: AppDataContext | undefined =
+        backup && config.backup
+            ? {
+                  environment: env.name,
+                  production: env.tier === "production",
+                  release: config.release.version,
+                  namespace: environment.namespace,
+                  backup,
+                  config: config.backup,
+              }
+            : undefined;
     const recoveryPoints: Record<string, RecoveryPoints> = {};
 
     const apps: Record<string, AppOutputs> = {};
     for (const name of names) {
         const app = config.apps[name];
         const labels = appLabels(env.name, name, app.team);
-        const data =
-            backup && config.backup
-                ? appData(
-                      name,
-                      app,
-                      labels,
-                      {
-                          environment: env.name,
-                          production: env.tier === "production",
-                          release: config.release.version,
-                          namespace: environment.namespace,
-                          backup,
-                          config: config.backup,
-                      },
-                      environment,
-                  )
-                : undefined;
+        // Data-owning apps: database, release backups, and what their Deployments get (see components/backup/wiring.ts).
+        const data = dataContext ? appData(name, app, labels, dataContext, environment) : undefined;
         if (data) recoveryPoints[name] = data.recoveryPoints;
         const deployment = deployApp(
             name,
