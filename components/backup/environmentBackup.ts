@@ -21,9 +21,11 @@ export const BACKUP_ROLE_POLICIES = {
  * - KMS key `<name>-backup` (yearly rotation) and alias `alias/launchpad-<env>-backup`: encrypts the
  *   vault, the databases and the export bucket;
  * - AWS Backup vault `<name>` (`launchpad-<env>`), with a vault lock `<name>` when configured
- *   (governance: no `changeableForDays`; compliance: immutable after `changeableForDays`);
+ *   (governance: no `changeableForDays`; compliance: immutable after `changeableForDays`), the same lock
+ *   on the copy vault;
  * - plan `<name>` with a `daily` and a `weekly` rule, retention from config and, with `copyRegion`, a copy
- *   of every recovery point to vault `<name>-copy` (own key `<name>-backup-copy`) in that region;
+ *   of every recovery point to vault `<name>-copy` (own key `<name>-backup-copy`, lock `<name>-copy`) in
+ *   that region;
  * - selection `<name>` by tag `launchpad:backup=<plan>` with IAM role `<name>-backup`: every resource
  *   carrying the tag is backed up, whoever created it;
  * - S3 bucket `<name>-backup-exports` for exports: versioning, KMS encryption, public access blocked,
@@ -64,11 +66,13 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
         new aws.kms.Alias(`${name}-backup`, { name: `alias/${planName}-backup`, targetKeyId: key.keyId }, child);
 
         const vault = new aws.backup.Vault(name, { name: planName, kmsKeyArn: key.arn, forceDestroy: false, tags }, child);
-        if (c.lock) {
+        const lock = (lockName: string, vaultName: pulumi.Input<string>, region?: string) => {
+            if (!c.lock) return;
             new aws.backup.VaultLockConfiguration(
-                name,
+                lockName,
                 {
-                    backupVaultName: vault.name,
+                    ...(region ? { region } : {}),
+                    backupVaultName: vaultName,
                     minRetentionDays: c.lock.minRetentionDays,
                     maxRetentionDays: c.lock.maxRetentionDays,
                     // AWS Backup's only difference between the modes: a grace period makes it compliance mode.
@@ -76,7 +80,8 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
                 },
                 child,
             );
-        }
+        };
+        lock(name, vault.name);
 
         let copyVault: aws.backup.Vault | undefined;
         if (c.copyRegion) {
@@ -97,6 +102,8 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
                 { region: c.copyRegion, name: `${planName}-copy`, kmsKeyArn: copyKey.arn, forceDestroy: false, tags },
                 child,
             );
+            // Copies are recovery points too: the same lock, or they could be deleted early.
+            lock(`${name}-copy`, copyVault.name, c.copyRegion);
         }
 
         const rule = (ruleName: string, schedule: string, days: number): aws.types.input.backup.PlanRule => ({

@@ -57,7 +57,7 @@ describe("EnvironmentBackup component", () => {
         assert.deepEqual(children(runs.staging, "staging"), common("staging").sort());
         assert.deepEqual(
             children(runs.prod, "prod"),
-            [...common("prod"), `${A.Key} prod-backup-copy`, `${A.Vault} prod-copy`, `${A.Lock} prod`].sort(),
+            [...common("prod"), `${A.Key} prod-backup-copy`, `${A.Vault} prod-copy`, `${A.Lock} prod`, `${A.Lock} prod-copy`].sort(),
         );
     });
 
@@ -82,6 +82,12 @@ describe("EnvironmentBackup component", () => {
     it("locks the prod vault in governance mode (no changeableForDays) with the configured range; staging has no lock", () => {
         assert.deepEqual(one(runs.prod, A.Lock, "prod").inputs, {
             backupVaultName: "launchpad-prod",
+            minRetentionDays: 7,
+            maxRetentionDays: 400,
+        });
+        assert.deepEqual(one(runs.prod, A.Lock, "prod-copy").inputs, {
+            region: "eu-central-1",
+            backupVaultName: "launchpad-prod-copy",
             minRetentionDays: 7,
             maxRetentionDays: 400,
         });
