@@ -126,10 +126,29 @@ export const postgresSchema = z.strictObject({
 });
 export type PostgresConfig = z.infer<typeof postgresSchema>;
 
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/, { error: "expected a storage size such as 10Gi" });
+
+export const volumeSchema = z.strictObject({
+    /** Requested size of the PersistentVolumeClaim `<app>-data`. */
+    size: quantity,
+    /** Where the app's container mounts it. */
+    mountPath: z.string().startsWith("/", { error: "expected an absolute path" }).default("/var/lib/app"),
+    /** StorageClass; the cluster's default when absent. */
+    storageClassName: k8sName.optional(),
+    /**
+     * `ReadWriteOnce` volumes attach to one node: only a single pod that is stopped before its
+     * replacement starts (replicas 1, direct strategy, rollout recreate) can use one safely.
+     */
+    accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
+});
+export type VolumeConfig = z.infer<typeof volumeSchema>;
+
 /** The data an app owns. Its presence makes the app "data-owning": backed up before every rollout. */
 export const appDataSchema = z.strictObject({
     /** A PostgreSQL database on RDS, its connection Secret `<app>-db` given to the app. */
     postgres: postgresSchema.optional(),
+    /** A PersistentVolumeClaim `<app>-data` mounted into the app's pods; Velero backs up its contents. */
+    volume: volumeSchema.optional(),
 });
 export type AppDataConfig = z.infer<typeof appDataSchema>;
 
@@ -144,7 +163,7 @@ interface Ctx {
 
 interface Shape {
     environment: { tier: string };
-    apps: Record<string, { data?: AppDataConfig }>;
+    apps: Record<string, { data?: AppDataConfig; replicas: number; writablePaths: string[]; strategy: { type: string; rollout?: string } }>;
     backup?: BackupConfig;
 }
 
@@ -166,6 +185,25 @@ export function refineBackup(cfg: Shape, ctx: Ctx): void {
                 path: ["backup"],
                 input: undefined,
                 message: `required: app '${name}' declares data, which needs the environment's backup plan`,
+            });
+        const vol = app.data.volume;
+        if (
+            vol?.accessMode === "ReadWriteOnce" &&
+            (app.replicas !== 1 || app.strategy.type !== "direct" || app.strategy.rollout !== "recreate")
+        )
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "volume", "accessMode"],
+                input: vol.accessMode,
+                message:
+                    "a ReadWriteOnce volume attaches to one node: use it with replicas: 1 and strategy direct with rollout: recreate, or set ReadWriteMany (a StorageClass that supports it)",
+            });
+        if (vol && app.writablePaths.includes(vol.mountPath))
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "volume", "mountPath"],
+                input: vol.mountPath,
+                message: `expected a path not in writablePaths (${app.writablePaths.join(", ")}), which are emptyDirs`,
             });
         const pg = app.data.postgres;
         if (pg?.maxAllocatedStorage !== undefined && pg.maxAllocatedStorage <= pg.allocatedStorage)

@@ -7,6 +7,7 @@ import { dataKinds } from "../../config/backup";
 import type { AppConfig } from "../../config/schema";
 import { ANNOTATION } from "../common/labels";
 import type { AppDeploymentArgs } from "../deploy/workload";
+import { AppVolume } from "../data/appVolume";
 import { PostgresDatabase } from "../data/postgresDatabase";
 import { AppBackup, RecoveryPoints } from "./appBackup";
 import { EnvironmentBackup } from "./environmentBackup";
@@ -27,6 +28,7 @@ export type AppDataDeployment = Required<Pick<AppDeploymentArgs, "pod" | "podAnn
 
 export interface AppData {
     readonly database: PostgresDatabase | undefined;
+    readonly volume: AppVolume | undefined;
     readonly backup: AppBackup;
     readonly deployment: AppDataDeployment;
     readonly recoveryPoints: RecoveryPoints;
@@ -58,6 +60,10 @@ export function appData(
               { parent },
           )
         : undefined;
+    const vol = app.data.volume;
+    const volume = vol
+        ? new AppVolume(name, { app: name, namespace: ctx.namespace, labels, config: vol, production: ctx.production }, { parent })
+        : undefined;
     const backup = new AppBackup(
         name,
         {
@@ -79,14 +85,19 @@ export function appData(
     );
     return {
         database,
+        volume,
         backup,
         recoveryPoints: backup.recoveryPoints,
         deployment: {
             deploymentAnnotations: { [ANNOTATION.data]: dataKinds(app.data).join(",") },
-            pod: database ? { envFrom: database.envFrom } : {},
+            pod: { ...(database ? { envFrom: database.envFrom } : {}), ...(volume ? volume.pod : {}) },
             podAnnotations: database ? database.podAnnotations : {},
-            // Pods need the connection Secret everywhere; production also awaits the release backups.
-            beforeRollout: [...(ctx.production ? backup.releaseBackups : []), ...(database ? [database.secret] : [])],
+            // Pods need the connection Secret and the claim everywhere; production also awaits the release backups.
+            beforeRollout: [
+                ...(ctx.production ? backup.releaseBackups : []),
+                ...(database ? [database.secret] : []),
+                ...(volume ? [volume.claim] : []),
+            ],
         },
     };
 }

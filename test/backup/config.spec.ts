@@ -76,7 +76,7 @@ describe("backup configuration", () => {
         ]);
         const empty = stackRawCopy("staging");
         empty.apps.api.data = {};
-        assert.deepEqual(problems(empty), ["launchpad:apps.api.data: expected at least one data store (postgres), got {}"]);
+        assert.deepEqual(problems(empty), ["launchpad:apps.api.data: expected at least one data store (postgres, volume), got {}"]);
     });
 
     it("storage autoscaling ceiling above the allocated storage; export tiers in order", () => {
