@@ -37,10 +37,11 @@ export const VELERO_WAIT_FOR = "jsonpath={.status.phase}=Completed";
 /**
  * An app's backups:
  * - per release, before the rollout: RDS snapshot `<name>-release-<slug>` (identifier
- *   `<instance identifier>-release-<slug>`, normally `<env>-<app>-release-<slug>`) of the app's database, and Velero Backup `<name>-release-<slug>` of the
- *   app's objects (namespace + `app.kubernetes.io/name` selector). The Backup carries `pulumi.com/waitFor`
- *   on `status.phase` = `Completed`, so `up` continues only after Velero finished it; a Backup that ends
- *   `Failed` or `PartiallyFailed` never matches and fails the update at `pulumi.com/timeoutSeconds`.
+ *   `<instance identifier>-release-<slug>`, normally `<env>-<app>-release-<slug>`) of the app's
+ *   database, and Velero Backup `<name>-release-<slug>` of the app's objects (namespace +
+ *   `app.kubernetes.io/name` selector). The Backup carries `pulumi.com/waitFor` on `status.phase` =
+ *   `Completed`, so `up` continues only after Velero finished it; a Backup that ends `Failed` or
+ *   `PartiallyFailed` never matches and fails the update at `pulumi.com/timeoutSeconds`.
  *   Both are named after the release alone, so a new version adds exactly one of each; both are
  *   `retainOnDelete`: the previous release's backups leave the stack but stay in AWS and the cluster
  *   (Velero's `ttl` expires them; the snapshot stays until deleted by hand).

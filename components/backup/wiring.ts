@@ -1,6 +1,6 @@
-// How a data-owning app is wired to its database and backups, so that program.ts stays a few lines:
-// the app's Deployments get ANNOTATION.data, the connection Secret through `envFrom`, and (in
-// production) `dependsOn` the release's backups through the `beforeRollout` seam.
+// How a data-owning app is wired to its database, volume and backups, so that program.ts stays a few
+// lines: the app's Deployments get ANNOTATION.data, the connection Secret through `envFrom`, the volume
+// through `pod`, and (in production) `dependsOn` the release's backups through the `beforeRollout` seam.
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../../config/backup";
 import { dataKinds } from "../../config/backup";
@@ -92,12 +92,10 @@ export function appData(
             deploymentAnnotations: { [ANNOTATION.data]: dataKinds(app.data).join(",") },
             pod: { ...(database ? { envFrom: database.envFrom } : {}), ...(volume ? volume.pod : {}) },
             podAnnotations: database ? database.podAnnotations : {},
-            // Pods need the connection Secret and the claim everywhere; production also awaits the release backups.
-            beforeRollout: [
-                ...(ctx.production ? backup.releaseBackups : []),
-                ...(database ? [database.secret] : []),
-                ...(volume ? [volume.claim] : []),
-            ],
+            // Pods need the connection Secret everywhere; production also awaits the release backups. Not the
+            // claim: with a WaitForFirstConsumer StorageClass it binds only once a pod uses it, and older
+            // providers wait for Bound (pulumi/pulumi-kubernetes#895, #4179), which would deadlock.
+            beforeRollout: [...(ctx.production ? backup.releaseBackups : []), ...(database ? [database.secret] : [])],
         },
     };
 }
