@@ -177,7 +177,7 @@ export function refineBackup(cfg: Shape, ctx: Ctx): void {
                 code: "custom",
                 path: ["apps", name, "data"],
                 input: app.data,
-                message: "expected at least one data store (postgres)",
+                message: "expected at least one data store (postgres, volume)",
             });
         else if (!b)
             ctx.addIssue({
