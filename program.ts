@@ -4,11 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig, LaunchpadConfig } from "./config/schema";
 import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
+import { combineSeams } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
 import { AppMonitoring, Monitoring, MonitoredDatabase } from "./components/monitoring";
 import { appFlags, flagStatus } from "./components/flags";
 import type { FlagStatus } from "./components/flags";
+import { EnvironmentBackup, appData } from "./components/backup";
+import type { AppDataContext, RecoveryPoints } from "./components/backup";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -30,6 +33,15 @@ export interface LaunchpadOutputs {
     monitoring: { alertsTopicArn: pulumi.Output<string>; releasesTopicArn: pulumi.Output<string>; rules: string[]; alarms: string[] };
     /** Flag -> environment -> state and rollout, for every environment of the shared declaration. */
     flags?: Record<string, Record<string, FlagStatus>>;
+    /** The environment's backup vault and plan and the recovery points created for this release. */
+    backup?: BackupOutputs;
+}
+
+export interface BackupOutputs {
+    vault: pulumi.Output<string>;
+    plan: string;
+    exportBucket: pulumi.Output<string>;
+    recoveryPoints: Record<string, RecoveryPoints>;
 }
 
 function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
@@ -52,7 +64,7 @@ function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
 }
 
 /** Builds every component of one environment from validated config and returns the stack outputs. */
-export function main(config: LaunchpadConfig, databases: readonly MonitoredDatabase[] = []): LaunchpadOutputs {
+export function main(config: LaunchpadConfig): LaunchpadOutputs {
     const env = config.environment;
     const names = Object.keys(config.apps).sort();
     const environment = new Environment(env.name, {
@@ -64,10 +76,36 @@ export function main(config: LaunchpadConfig, databases: readonly MonitoredDatab
     });
 
     const flags = appFlags(config.flags, env.name, environment.namespace, (n) => appLabels(env.name, n, config.apps[n].team), environment);
+    const backup = config.backup ? new EnvironmentBackup(env.name, { environment: env.name, config: config.backup }) : undefined;
+    const dataContext: AppDataContext | undefined =
+        backup && config.backup
+            ? {
+                  environment: env.name,
+                  production: env.tier === "production",
+                  release: config.release.version,
+                  namespace: environment.namespace,
+                  backup,
+                  config: config.backup,
+              }
+            : undefined;
+    const recoveryPoints: Record<string, RecoveryPoints> = {};
+    // Every database an app owns gets CloudWatch alarms (CPU, storage, connections) routed to on-call.
+    const databases: MonitoredDatabase[] = [];
+
     const apps: Record<string, AppOutputs> = {};
     for (const name of names) {
         const app = config.apps[name];
-        const f = flags.get(name);
+        const labels = appLabels(env.name, name, app.team);
+        // Data-owning apps: database, release backups, and what their Deployments get (see components/backup/wiring.ts).
+        const data = dataContext ? appData(name, app, labels, dataContext, environment) : undefined;
+        if (data) recoveryPoints[name] = data.recoveryPoints;
+        if (data?.database && app.data?.postgres) {
+            databases.push({
+                app: name,
+                instanceIdentifier: data.database.instance.identifier,
+                allocatedStorageGiB: app.data.postgres.allocatedStorage,
+            });
+        }
         const deployment = deployApp(
             name,
             app,
@@ -75,9 +113,9 @@ export function main(config: LaunchpadConfig, databases: readonly MonitoredDatab
                 config: app,
                 namespace: environment.namespace,
                 domain: env.domain,
-                labels: appLabels(env.name, name, app.team),
+                labels,
                 ingress: env.ingress,
-                ...(f ? { pod: f.pod, podAnnotations: f.podAnnotations } : {}),
+                ...combineSeams(flags.get(name), data?.deployment),
             },
             environment,
         );
@@ -135,5 +173,8 @@ export function main(config: LaunchpadConfig, databases: readonly MonitoredDatab
             alarms: monitoring.alarmNames,
         },
         ...(config.flags ? { flags: flagStatus(config.flags) } : {}),
+        ...(backup
+            ? { backup: { vault: backup.vaultName, plan: backup.planName, exportBucket: backup.exportBucket, recoveryPoints } }
+            : {}),
     };
 }

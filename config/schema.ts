@@ -11,6 +11,7 @@ import {
     sloSchema,
 } from "./monitoring";
 import { flagsSchema, refineFlags } from "./flags";
+import { appDataSchema, backupSchema, refineBackup } from "./backup";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -137,6 +138,8 @@ export const appSchema = z.strictObject({
     slo: sloSchema.default(sloDefaults),
     /** Metric names and labels the app exposes; defaults are podinfo's (config/monitoring.ts). */
     metrics: metricsSchema.default(metricsDefaults),
+    /** Data the app owns (a PostgreSQL database): backed up before every rollout. Stateless when absent. */
+    data: appDataSchema.optional(),
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
@@ -188,10 +191,13 @@ export const launchpadSchema = z
         monitoring: monitoringSchema.default(monitoringDefaults),
         /** Feature flags for every environment, declared once in Pulumi.yaml (config/flags.ts). */
         flags: flagsSchema.optional(),
+        /** Backup infrastructure of the environment; required when an app declares data. */
+        backup: backupSchema.optional(),
     })
     .superRefine((cfg, ctx) => {
         for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
         refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
+        refineBackup(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {

@@ -163,3 +163,41 @@ export function urlOf(a: AppDeploymentArgs, host: string): string {
 export function clusterUrl(serviceName: string, namespace: pulumi.Input<string>): pulumi.Output<string> {
     return pulumi.interpolate`http://${serviceName}.${namespace}.svc.cluster.local/`;
 }
+
+/** The parts of AppDeploymentArgs through which other components add to an app's deployment. */
+export type DeploymentSeams = Pick<
+    AppDeploymentArgs,
+    "pod" | "podAnnotations" | "deploymentAnnotations" | "beforeRollout" | "beforeTraffic"
+>;
+
+/**
+ * Combines what several components (flags, data, validation) add to one app's deployment: lists are
+ * concatenated in order, annotations merged (a key set twice is a programming error, so it throws).
+ */
+export function combineSeams(...parts: (DeploymentSeams | undefined)[]): DeploymentSeams {
+    const present = parts.filter((p): p is DeploymentSeams => p !== undefined);
+    const list = <T>(pick: (p: DeploymentSeams) => readonly T[] | undefined): T[] => present.flatMap((p) => [...(pick(p) ?? [])]);
+    const merge = (field: "podAnnotations" | "deploymentAnnotations"): Record<string, string> => {
+        const out: Record<string, string> = {};
+        for (const p of present) {
+            for (const [k, v] of Object.entries(p[field] ?? {})) {
+                if (k in out && out[k] !== v) throw new Error(`two components set ${field} ${k}: ${out[k]} and ${v}`);
+                out[k] = v;
+            }
+        }
+        return out;
+    };
+    return {
+        pod: {
+            env: list((p) => p.pod?.env),
+            envFrom: list((p) => p.pod?.envFrom),
+            volumeMounts: list((p) => p.pod?.volumeMounts),
+            volumes: list((p) => p.pod?.volumes),
+            sidecars: list((p) => p.pod?.sidecars),
+        },
+        podAnnotations: merge("podAnnotations"),
+        deploymentAnnotations: merge("deploymentAnnotations"),
+        beforeRollout: list((p) => p.beforeRollout),
+        beforeTraffic: list((p) => p.beforeTraffic),
+    };
+}

@@ -1,9 +1,7 @@
 import * as assert from "node:assert/strict";
 import { PodMonitor, PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { AlertmanagerConfig } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1";
-import { parseConfig, PROJECT } from "../../config/load";
-import { main } from "../../program";
-import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
+import { ProgramRun, ResourceRecord } from "../../tools/plan/recorder";
 import { one, runConfig, runStack, stackRaw, stackRawCopy } from "../harness";
 
 const M = {
@@ -40,6 +38,8 @@ function expected(env: string, subscriptions: string[], extra: string[] = []): s
         `EventTarget ${env}-backup-failed`,
         `Key ${env}-notifications`,
         `KeyPolicy ${env}-notifications`,
+        // The api's database (apps.api.data.postgres in both stacks).
+        ...["connections", "cpu", "free-storage"].map((n) => `MetricAlarm ${env}-api-db-${n}`),
         ...["api", "web", "worker"].flatMap((a) => [`PodMonitor ${a}`, `PrometheusRule ${a}-alerts`]),
         `Topic ${env}-alerts`,
         `Topic ${env}-releases`,
@@ -208,39 +208,21 @@ describe("Monitoring components (whole-program runs)", () => {
         );
     });
 
-    describe("with databases (the RDS instance the data component creates)", () => {
+    describe("with databases (the RDS instance the data component creates for apps.api.data.postgres)", () => {
         let run: ProgramRun;
         before(async () => {
-            const config = parseConfig(stackRaw("prod"));
-            run = await runProgram({
-                project: PROJECT,
-                stack: "prod",
-                config: {},
-                program: () =>
-                    main(config, [
-                        {
-                            app: "api",
-                            instanceIdentifier: "prod-api",
-                            allocatedStorageGiB: 50,
-                            maxConnections: 200,
-                            replicaIdentifiers: ["prod-api-replica"],
-                        },
-                    ]),
-            });
+            run = await runConfig(stackRaw("prod"), "prod");
         });
 
-        it("creates CPU, free-storage, connection and replica-lag alarms", () => {
+        it("creates CPU, free-storage and connection alarms for the api's database", () => {
             assert.deepEqual(
                 monitoringResources(run).filter((x) => x.startsWith("MetricAlarm")),
-                ["prod-api-db-connections", "prod-api-db-cpu", "prod-api-db-free-storage", "prod-api-db-replica-1-lag"].map(
-                    (n) => `MetricAlarm ${n}`,
-                ),
+                ["prod-api-db-connections", "prod-api-db-cpu", "prod-api-db-free-storage"].map((n) => `MetricAlarm ${n}`),
             );
             assert.deepEqual(run.outputs.monitoring && (run.outputs.monitoring as any).alarms, [
                 "prod-api-db-cpu",
                 "prod-api-db-free-storage",
                 "prod-api-db-connections",
-                "prod-api-db-replica-1-lag",
             ]);
         });
 
@@ -257,24 +239,25 @@ describe("Monitoring components (whole-program runs)", () => {
                 ];
             };
             assert.deepEqual(summary("prod-api-db-cpu"), ["CPUUtilization", "GreaterThanThreshold", 80, "3/5x60s", "ignore"]);
+            // 10% of the 100 GiB allocated in Pulumi.prod.yaml.
             assert.deepEqual(summary("prod-api-db-free-storage"), [
                 "FreeStorageSpace",
                 "LessThanThreshold",
-                5368709120,
+                10737418240,
                 "2/3x300s",
                 "breaching",
             ]);
             assert.deepEqual(summary("prod-api-db-connections"), [
                 "DatabaseConnections",
                 "GreaterThanThreshold",
-                160,
+                80,
                 "3/5x60s",
                 "notBreaching",
             ]);
-            assert.deepEqual(summary("prod-api-db-replica-1-lag"), ["ReplicaLag", "GreaterThanThreshold", 60, "5/10x60s", "breaching"]);
+            const db = one(run, "aws:rds/instance:Instance", "api-db").inputs as any;
+            assert.equal(db.identifier, "prod-api");
             assert.deepEqual(a("prod-api-db-cpu").dimensions, { DBInstanceIdentifier: "prod-api" });
-            assert.deepEqual(a("prod-api-db-replica-1-lag").dimensions, { DBInstanceIdentifier: "prod-api-replica" });
-            for (const n of ["prod-api-db-cpu", "prod-api-db-replica-1-lag"]) {
+            for (const n of ["prod-api-db-cpu", "prod-api-db-connections"]) {
                 assert.deepEqual(a(n).alarmActions, [UNKNOWN]);
                 assert.deepEqual(a(n).okActions, [UNKNOWN]);
                 assert.equal(a(n).tags["launchpad:app"], "api");
@@ -286,7 +269,7 @@ describe("Monitoring components (whole-program runs)", () => {
     it("exports both topic ARNs and the rule names for the validation and release components", () => {
         const m = prod.outputs.monitoring as any;
         assert.deepEqual(m.rules, ["api-alerts", "web-alerts", "worker-alerts"]);
-        assert.deepEqual(m.alarms, []);
+        assert.deepEqual(m.alarms, ["prod-api-db-cpu", "prod-api-db-free-storage", "prod-api-db-connections"]);
         assert.ok("alertsTopicArn" in m && "releasesTopicArn" in m);
     });
 });

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { parseAllDocuments } from "yaml";
+import { knownErrors } from "./placeholders";
 import type { CrdValidator } from "./schemas";
 import { UsageError } from "./stackConfig";
 
@@ -58,7 +59,9 @@ export function loadCrdValidators(dir: string): Map<string, CrdValidator> {
                 const rel = path.relative(process.cwd(), file);
                 validators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, (obj) => {
                     if (validate(obj)) return undefined;
-                    const errs = (validate.errors ?? []).map((e) => {
+                    const errors = knownErrors(obj, validate.errors ?? []);
+                    if (errors.length === 0) return undefined;
+                    const errs = errors.map((e) => {
                         const extra =
                             e.keyword === "additionalProperties"
                                 ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`

@@ -1,5 +1,6 @@
 // Validates planned Kubernetes objects against real schemas: the upstream Kubernetes OpenAPI schemas
 // (kubernetes-models) and, for custom resources, the models of their projects or CRD files (--crds).
+import { knownErrors } from "./placeholders";
 import type { ResourceRecord } from "./recorder";
 
 export interface SchemaProblem {
@@ -74,6 +75,24 @@ export interface SchemaReport {
     unchecked: string[];
 }
 
+interface AjvLikeError {
+    instancePath: string;
+    message?: string;
+}
+
+/** Validates with a kubernetes-models class, ignoring errors at secret or unknown placeholders. */
+function validateModel(model: ModelClass, obj: Record<string, unknown>): void {
+    try {
+        new model(obj).validate();
+    } catch (e) {
+        const errors = (e as { errors?: AjvLikeError[] }).errors;
+        if (!Array.isArray(errors)) throw e;
+        const known = knownErrors(obj, errors);
+        if (known.length === errors.length) throw e;
+        if (known.length > 0) throw new Error(known.map((x) => `data${x.instancePath} ${x.message ?? "is invalid"}`).join(", "));
+    }
+}
+
 export function validateObjects(resources: readonly ResourceRecord[]): SchemaReport {
     const problems: SchemaProblem[] = [];
     const unchecked = new Set<string>();
@@ -91,7 +110,7 @@ export function validateObjects(resources: readonly ResourceRecord[]): SchemaRep
         }
         validated++;
         try {
-            if (model) new model(obj).validate();
+            if (model) validateModel(model, obj);
             const err = crd?.(obj);
             if (err) throw new Error(err);
         } catch (e) {

@@ -1,0 +1,5 @@
+export * from "./appBackup";
+export * from "./environmentBackup";
+export * from "./naming";
+export * from "./rules";
+export * from "./wiring";

@@ -1,0 +1,101 @@
+// How a data-owning app is wired to its database, volume and backups, so that program.ts stays a few
+// lines: the app's Deployments get ANNOTATION.data, the connection Secret through `envFrom`, the volume
+// through `pod`, and (in production) `dependsOn` the release's backups through the `beforeRollout` seam.
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupConfig } from "../../config/backup";
+import { dataKinds } from "../../config/backup";
+import type { AppConfig } from "../../config/schema";
+import { ANNOTATION } from "../common/labels";
+import type { AppDeploymentArgs } from "../deploy/workload";
+import { AppVolume } from "../data/appVolume";
+import { PostgresDatabase } from "../data/postgresDatabase";
+import { AppBackup, RecoveryPoints } from "./appBackup";
+import { EnvironmentBackup } from "./environmentBackup";
+import { releaseSnapshotName } from "./naming";
+
+export interface AppDataContext {
+    readonly environment: string;
+    /** Production environments await the release backups before any rollout. */
+    readonly production: boolean;
+    readonly release: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly backup: EnvironmentBackup;
+    readonly config: BackupConfig;
+}
+
+/** What a data-owning app adds to its deployment arguments. */
+export type AppDataDeployment = Required<Pick<AppDeploymentArgs, "pod" | "podAnnotations" | "deploymentAnnotations" | "beforeRollout">>;
+
+export interface AppData {
+    readonly database: PostgresDatabase | undefined;
+    readonly volume: AppVolume | undefined;
+    readonly backup: AppBackup;
+    readonly deployment: AppDataDeployment;
+    readonly recoveryPoints: RecoveryPoints;
+}
+
+/** Builds the app's database and backups; undefined for apps that declare no data. */
+export function appData(
+    name: string,
+    app: AppConfig,
+    labels: Record<string, string>,
+    ctx: AppDataContext,
+    parent: pulumi.Resource,
+): AppData | undefined {
+    if (!app.data) return undefined;
+    const pg = app.data.postgres;
+    const database = pg
+        ? new PostgresDatabase(
+              name,
+              {
+                  environment: ctx.environment,
+                  app: name,
+                  namespace: ctx.namespace,
+                  labels,
+                  config: pg,
+                  production: ctx.production,
+                  kmsKeyArn: ctx.backup.key.arn,
+                  backupTags: ctx.backup.selectionTags,
+              },
+              { parent },
+          )
+        : undefined;
+    const vol = app.data.volume;
+    const volume = vol
+        ? new AppVolume(name, { app: name, namespace: ctx.namespace, labels, config: vol, production: ctx.production }, { parent })
+        : undefined;
+    const backup = new AppBackup(
+        name,
+        {
+            environment: ctx.environment,
+            release: ctx.release,
+            namespace: ctx.namespace,
+            labels,
+            config: ctx.config,
+            ...(database
+                ? {
+                      database: {
+                          instanceIdentifier: database.instance.identifier,
+                          snapshotIdentifier: releaseSnapshotName(database.identifier, ctx.release),
+                      },
+                  }
+                : {}),
+        },
+        { parent: ctx.backup },
+    );
+    return {
+        database,
+        volume,
+        backup,
+        recoveryPoints: backup.recoveryPoints,
+        deployment: {
+            deploymentAnnotations: { [ANNOTATION.data]: dataKinds(app.data).join(",") },
+            pod: { ...(database ? { envFrom: database.envFrom } : {}), ...(volume ? volume.pod : {}) },
+            podAnnotations: database ? database.podAnnotations : {},
+            // Pods need the connection Secret everywhere; production also awaits the release backups. Not the
+            // claim: with a WaitForFirstConsumer StorageClass it binds only once a pod uses it, and older
+            // providers wait for Bound (pulumi/pulumi-kubernetes#895, #4179), which would deadlock.
+            beforeRollout: [...(ctx.production ? backup.releaseBackups : []), ...(database ? [database.secret] : [])],
+        },
+    };
+}

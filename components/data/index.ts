@@ -1,0 +1,3 @@
+export * from "./password";
+export * from "./postgresDatabase";
+export * from "./appVolume";

@@ -1,0 +1,171 @@
+import * as crypto from "node:crypto";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PostgresConfig } from "../../config/backup";
+import { LABEL } from "../common/labels";
+import { TAG, awsTags } from "../common/tags";
+import { GeneratedPassword } from "./password";
+
+/** Pod annotation naming the database instance: a restore changes it, which rolls the app's pods. */
+export const DATABASE_ANNOTATION = "launchpad.dev/database-instance";
+
+export interface PostgresDatabaseArgs {
+    readonly environment: string;
+    readonly app: string;
+    readonly namespace: pulumi.Input<string>;
+    /** Labels of the app's objects. */
+    readonly labels: Record<string, string>;
+    readonly config: PostgresConfig;
+    /** Production: deletion protection, a final snapshot, retained when removed from the stack. */
+    readonly production: boolean;
+    /** KMS key that encrypts storage (the environment's backup key). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Tags that put the instance in the environment's backup selection (`launchpad:backup=<plan>`). */
+    readonly backupTags: Record<string, string>;
+}
+
+/** `prod`, `api` -> `prod-api`; restoring from a snapshot gives a new identifier (a new instance). */
+export function instanceIdentifier(environment: string, app: string, restoreFromSnapshot?: string): string {
+    const base = `${environment}-${app}`;
+    if (!restoreFromSnapshot) return base;
+    return `${base}-restored-${crypto.createHash("sha256").update(restoreFromSnapshot).digest("hex").slice(0, 8)}`;
+}
+
+/** `api-v2` -> `api_v2`. */
+export function defaultDatabaseName(app: string): string {
+    return app.replace(/-/g, "_");
+}
+
+/**
+ * A PostgreSQL database on RDS for one app, named `<name>-db` throughout:
+ * - DB parameter group (TLS enforced), DB subnet group when subnets are given;
+ * - instance `<env>-<app>` (a new one, `<env>-<app>-restored-<hash>`, when created from a snapshot):
+ *   storage encrypted with the environment's KMS key, automated backups with the configured retention
+ *   and window, tags copied to snapshots, tagged `launchpad:backup=<plan>` for AWS Backup, not public;
+ *   in production also deletion protection, a final snapshot and `retainOnDelete`;
+ * - the password: a generated secret (GeneratedPassword `<name>-db-password`), never in plain text;
+ * - Kubernetes Secret `<app>-db` (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE,
+ *   DATABASE_URL) that the app receives through `envFrom`;
+ * - NetworkPolicy `<app>-db-egress`: the app's pods may reach `networkCidr` on the database port (the
+ *   environment denies all egress by default).
+ */
+export class PostgresDatabase extends pulumi.ComponentResource {
+    public readonly instance: aws.rds.Instance;
+    /** RDS instance identifier (known before `up`). */
+    public readonly identifier: string;
+    public readonly address: pulumi.Output<string>;
+    /** Name of the Kubernetes Secret with the connection settings. */
+    public readonly secretName: string;
+    /** What the app's container gets: `envFrom` the connection Secret. */
+    public readonly envFrom: k8s.types.input.core.v1.EnvFromSource[];
+    /** Pod annotations that roll the app's pods when the database instance changes (restore). */
+    public readonly podAnnotations: Record<string, string>;
+    /** The Secret: pods start only once it exists. */
+    public readonly secret: k8s.core.v1.Secret;
+
+    constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:data:PostgresDatabase", name, {}, opts);
+        const c = args.config;
+        const child = { parent: this };
+        const tags = awsTags(args.environment, { [TAG.app]: args.app });
+        const identifier = instanceIdentifier(args.environment, args.app, c.restoreFromSnapshot);
+        const dbName = c.databaseName ?? defaultDatabaseName(args.app);
+        const major = c.engineVersion.split(".")[0];
+
+        const params = new aws.rds.ParameterGroup(
+            `${name}-db`,
+            {
+                name: `${args.environment}-${args.app}-pg${major}`,
+                family: `postgres${major}`,
+                description: `Launchpad ${args.environment}/${args.app}`,
+                parameters: [
+                    { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+                    { name: "log_min_duration_statement", value: "1000" },
+                ],
+                tags,
+            },
+            child,
+        );
+        const subnets = c.subnetIds
+            ? new aws.rds.SubnetGroup(`${name}-db`, { name: `${args.environment}-${args.app}`, subnetIds: c.subnetIds, tags }, child)
+            : undefined;
+        const password = new GeneratedPassword(`${name}-db-password`, { length: 32 }, child);
+
+        this.instance = new aws.rds.Instance(
+            `${name}-db`,
+            {
+                identifier,
+                engine: "postgres",
+                engineVersion: c.engineVersion,
+                instanceClass: c.instanceClass,
+                allocatedStorage: c.allocatedStorage,
+                ...(c.maxAllocatedStorage !== undefined ? { maxAllocatedStorage: c.maxAllocatedStorage } : {}),
+                storageType: "gp3",
+                storageEncrypted: true,
+                kmsKeyId: args.kmsKeyArn,
+                dbName,
+                username: c.username,
+                password: password.result,
+                port: c.port,
+                multiAz: c.multiAz,
+                publiclyAccessible: false,
+                parameterGroupName: params.name,
+                ...(subnets ? { dbSubnetGroupName: subnets.name } : {}),
+                ...(c.securityGroupIds ? { vpcSecurityGroupIds: c.securityGroupIds } : {}),
+                backupRetentionPeriod: c.backupRetentionDays,
+                backupWindow: c.backupWindow,
+                maintenanceWindow: "sun:04:00-sun:05:00",
+                copyTagsToSnapshot: true,
+                deleteAutomatedBackups: !args.production,
+                autoMinorVersionUpgrade: true,
+                deletionProtection: args.production,
+                skipFinalSnapshot: !args.production,
+                ...(args.production ? { finalSnapshotIdentifier: `${identifier}-final` } : {}),
+                applyImmediately: !args.production,
+                ...(c.restoreFromSnapshot ? { snapshotIdentifier: c.restoreFromSnapshot } : {}),
+                tags: { ...tags, ...args.backupTags },
+            },
+            { parent: this, ...(args.production ? { retainOnDelete: true } : {}) },
+        );
+
+        const secretName = `${args.app}-db`;
+        const url = pulumi.interpolate`postgresql://${c.username}:${password.result}@${this.instance.address}:${c.port}/${dbName}?sslmode=require`;
+        this.secret = new k8s.core.v1.Secret(
+            `${name}-db`,
+            {
+                metadata: { name: secretName, namespace: args.namespace, labels: args.labels },
+                type: "Opaque",
+                stringData: {
+                    PGHOST: this.instance.address,
+                    PGPORT: String(c.port),
+                    PGDATABASE: dbName,
+                    PGUSER: c.username,
+                    PGPASSWORD: password.result,
+                    PGSSLMODE: "require",
+                    DATABASE_URL: pulumi.secret(url),
+                },
+            },
+            child,
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-db-egress`,
+            {
+                metadata: { name: `${args.app}-db-egress`, namespace: args.namespace, labels: args.labels },
+                spec: {
+                    podSelector: { matchLabels: { [LABEL.name]: args.app } },
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ ipBlock: { cidr: c.networkCidr } }], ports: [{ protocol: "TCP", port: c.port }] }],
+                },
+            },
+            child,
+        );
+
+        this.identifier = identifier;
+        this.address = this.instance.address;
+        this.secretName = secretName;
+        this.envFrom = [{ secretRef: { name: secretName } }];
+        this.podAnnotations = { [DATABASE_ANNOTATION]: identifier };
+        this.registerOutputs({ identifier, address: this.address, secretName, envFrom: this.envFrom, podAnnotations: this.podAnnotations });
+    }
+}

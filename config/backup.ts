@@ -1,0 +1,260 @@
+// Configuration of backups (`launchpad:backup`) and of the data an app owns (`apps.<app>.data`).
+// Cross-field rules (lock retention range, production lock, data needs backup) live in refineBackup,
+// called once from the schema's superRefine.
+import { z } from "zod";
+
+const intRange = (min: number, max: number) =>
+    z
+        .int({ error: `expected an integer ${min}-${max}` })
+        .min(min, { error: `expected an integer ${min}-${max}` })
+        .max(max, { error: `expected an integer ${min}-${max}` });
+
+/** AWS Backup schedule expression: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
+const awsCron = z.string().regex(/^cron\((\S+ ){5}\S+\)$/, { error: "expected an AWS cron expression such as cron(0 3 * * ? *)" });
+/** Standard five-field cron (Velero schedules). */
+const cron5 = z.string().regex(/^(\S+ ){4}\S+$/, { error: "expected a five-field cron expression such as 0 3 * * *" });
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "expected an AWS region such as eu-central-1" });
+const k8sName = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "expected a lowercase DNS label" });
+
+export const vaultLockModes = ["governance", "compliance"] as const;
+export type VaultLockMode = (typeof vaultLockModes)[number];
+
+export const backupSchema = z.strictObject({
+    kms: z
+        .strictObject({
+            /** Waiting period before a scheduled key deletion takes effect (7-30 days). */
+            deletionWindowDays: intRange(7, 30).default(30),
+        })
+        .default({ deletionWindowDays: 30 }),
+    /**
+     * Vault lock. `governance`: users with the right IAM permission can still remove the lock;
+     * `compliance`: after `changeableForDays` nobody can, not even the account root. Required in production.
+     */
+    lock: z
+        .strictObject({
+            mode: z.enum(vaultLockModes),
+            minRetentionDays: intRange(1, 36500),
+            maxRetentionDays: intRange(1, 36500),
+            /** Compliance mode only: grace period before the lock becomes immutable (at least 3 days). */
+            changeableForDays: intRange(3, 36500).default(3),
+        })
+        .optional(),
+    /** Days recovery points are kept, per rule. */
+    retention: z.strictObject({ dailyDays: intRange(1, 36500), weeklyDays: intRange(1, 36500) }),
+    schedule: z
+        .strictObject({ daily: awsCron.default("cron(0 3 * * ? *)"), weekly: awsCron.default("cron(0 4 ? * SUN *)") })
+        .default({ daily: "cron(0 3 * * ? *)", weekly: "cron(0 4 ? * SUN *)" }),
+    /** Second region every recovery point is copied to (same retention), for regional disasters. */
+    copyRegion: awsRegion.optional(),
+    /** Lifecycle of the S3 bucket that receives exports (database dumps, Velero archives). */
+    exports: z
+        .strictObject({
+            infrequentAccessAfterDays: intRange(30, 36500).default(30),
+            glacierAfterDays: intRange(31, 36500).default(90),
+            expireAfterDays: intRange(1, 36500).default(365),
+            noncurrentExpireAfterDays: intRange(1, 36500).default(30),
+        })
+        .default({ infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 365, noncurrentExpireAfterDays: 30 }),
+    /** Velero, for what lives in the cluster (the app's objects and volumes). */
+    velero: z
+        .strictObject({
+            /** Namespace Velero runs in; its Backup and Schedule objects live there. */
+            namespace: k8sName.default("velero"),
+            /** Periodic backups of each data-owning app. */
+            schedule: cron5.default("0 3 * * *"),
+            /** BackupStorageLocation; Velero's default location when absent. */
+            storageLocation: k8sName.optional(),
+            /** How long `pulumi up` waits for a release backup to complete before failing. */
+            timeoutMinutes: intRange(1, 720).default(30),
+        })
+        .default({ namespace: "velero", schedule: "0 3 * * *", timeoutMinutes: 30 }),
+});
+export type BackupConfig = z.infer<typeof backupSchema>;
+
+/** A snapshot name (`prod-api-release-2-4-0`), an AWS Backup one (`awsbackup:job-...`) or a snapshot ARN. */
+const snapshotId = z
+    .string()
+    .regex(/^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?(awsbackup:)?[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$/, {
+        error: "expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter; awsbackup:job-... or a snapshot ARN)",
+    });
+
+export const postgresSchema = z.strictObject({
+    /** Engine version; its major version picks the parameter group family. */
+    engineVersion: z
+        .string()
+        .regex(/^\d+(\.\d+)?$/, { error: "expected a PostgreSQL version such as 16.4" })
+        .default("16.4"),
+    instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.t4g.micro" })
+        .default("db.t4g.micro"),
+    /** GiB. */
+    allocatedStorage: intRange(20, 65536).default(20),
+    /** Storage autoscaling ceiling, GiB; off when absent. */
+    maxAllocatedStorage: intRange(21, 65536).optional(),
+    /** Days of automated backups (point-in-time recovery window); RDS allows 1-35. */
+    backupRetentionDays: intRange(1, 35).default(7),
+    /** UTC window of the automated backup. */
+    backupWindow: z
+        .string()
+        .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, { error: "expected hh:mm-hh:mm (UTC)" })
+        .default("02:00-02:30"),
+    multiAz: z.boolean().default(false),
+    port: intRange(1150, 65535).default(5432),
+    /** Database name; defaults to the app name with '-' replaced by '_'. */
+    databaseName: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,62}$/, { error: "expected a PostgreSQL identifier (a-z, 0-9, _)" })
+        .optional(),
+    username: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,15}$/, { error: "expected a user name (a-z, 0-9, _; at most 16 characters)" })
+        .default("app"),
+    /** Subnets of the DB subnet group; the account's default VPC when absent. */
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "expected a subnet id" })).optional(),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: "expected a security group id" })).optional(),
+    /** Where the database lives: the app's pods may reach this range on the database port. */
+    networkCidr: z
+        .string()
+        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR such as 10.0.0.0/16" })
+        .default("10.0.0.0/8"),
+    /**
+     * Restore: create the database from this snapshot (a release snapshot such as
+     * `prod-api-release-2-4-0`, or any manual/automated one). Creates a new instance; see docs/backup.md.
+     */
+    restoreFromSnapshot: snapshotId.optional(),
+});
+export type PostgresConfig = z.infer<typeof postgresSchema>;
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/, { error: "expected a storage size such as 10Gi" });
+
+export const volumeSchema = z.strictObject({
+    /** Requested size of the PersistentVolumeClaim `<app>-data`. */
+    size: quantity,
+    /** Where the app's container mounts it. */
+    mountPath: z.string().startsWith("/", { error: "expected an absolute path" }).default("/var/lib/app"),
+    /** StorageClass; the cluster's default when absent. */
+    storageClassName: k8sName.optional(),
+    /**
+     * `ReadWriteOnce` volumes attach to one node: only a single pod that is stopped before its
+     * replacement starts (replicas 1, direct strategy, rollout recreate) can use one safely.
+     */
+    accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
+});
+export type VolumeConfig = z.infer<typeof volumeSchema>;
+
+/** The data an app owns. Its presence makes the app "data-owning": backed up before every rollout. */
+export const appDataSchema = z.strictObject({
+    /** A PostgreSQL database on RDS, its connection Secret `<app>-db` given to the app. */
+    postgres: postgresSchema.optional(),
+    /** A PersistentVolumeClaim `<app>-data` mounted into the app's pods; Velero backs up its contents. */
+    volume: volumeSchema.optional(),
+});
+export type AppDataConfig = z.infer<typeof appDataSchema>;
+
+/** The data stores an app declares, in `ANNOTATION.data` order. */
+export function dataKinds(data: AppDataConfig | undefined): string[] {
+    return data ? (Object.keys(data) as (keyof AppDataConfig)[]).filter((k) => data[k] !== undefined).sort() : [];
+}
+
+interface Ctx {
+    addIssue(issue: { code: "custom"; path: PropertyKey[]; input: unknown; message: string }): void;
+}
+
+interface Shape {
+    environment: { tier: string };
+    apps: Record<string, { data?: AppDataConfig; replicas: number; writablePaths: string[]; strategy: { type: string; rollout?: string } }>;
+    backup?: BackupConfig;
+}
+
+/** Rules that span keys: called once from launchpadSchema's superRefine. */
+export function refineBackup(cfg: Shape, ctx: Ctx): void {
+    const b = cfg.backup;
+    for (const [name, app] of Object.entries(cfg.apps)) {
+        if (!app.data) continue;
+        if (dataKinds(app.data).length === 0)
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data"],
+                input: app.data,
+                message: "expected at least one data store (postgres, volume)",
+            });
+        else if (!b)
+            ctx.addIssue({
+                code: "custom",
+                path: ["backup"],
+                input: undefined,
+                message: `required: app '${name}' declares data, which needs the environment's backup plan`,
+            });
+        const vol = app.data.volume;
+        if (
+            vol?.accessMode === "ReadWriteOnce" &&
+            (app.replicas !== 1 || app.strategy.type !== "direct" || app.strategy.rollout !== "recreate")
+        )
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "volume", "accessMode"],
+                input: vol.accessMode,
+                message:
+                    "a ReadWriteOnce volume attaches to one node: use it with replicas: 1 and strategy direct with rollout: recreate, or set ReadWriteMany (a StorageClass that supports it)",
+            });
+        if (vol && app.writablePaths.includes(vol.mountPath))
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "volume", "mountPath"],
+                input: vol.mountPath,
+                message: `expected a path not in writablePaths (${app.writablePaths.join(", ")}), which are emptyDirs`,
+            });
+        const pg = app.data.postgres;
+        if (pg?.maxAllocatedStorage !== undefined && pg.maxAllocatedStorage <= pg.allocatedStorage)
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "postgres", "maxAllocatedStorage"],
+                input: pg.maxAllocatedStorage,
+                message: `expected more than allocatedStorage (${pg.allocatedStorage})`,
+            });
+    }
+    if (!b) return;
+    if (cfg.environment.tier === "production" && !b.lock)
+        ctx.addIssue({
+            code: "custom",
+            path: ["backup", "lock"],
+            input: undefined,
+            message: "required in production: a vault lock (mode governance|compliance, minRetentionDays, maxRetentionDays)",
+        });
+    if (b.lock) {
+        const { minRetentionDays: min, maxRetentionDays: max } = b.lock;
+        if (min > max)
+            ctx.addIssue({
+                code: "custom",
+                path: ["backup", "lock", "minRetentionDays"],
+                input: min,
+                message: `expected at most maxRetentionDays (${max})`,
+            });
+        for (const rule of ["dailyDays", "weeklyDays"] as const) {
+            const days = b.retention[rule];
+            if (days < min || days > max)
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["backup", "retention", rule],
+                    input: days,
+                    message: `expected ${min}-${max}: the vault lock refuses recovery points kept outside its retention range`,
+                });
+        }
+    }
+    const e = b.exports;
+    if (e.glacierAfterDays <= e.infrequentAccessAfterDays)
+        ctx.addIssue({
+            code: "custom",
+            path: ["backup", "exports", "glacierAfterDays"],
+            input: e.glacierAfterDays,
+            message: `expected more than infrequentAccessAfterDays (${e.infrequentAccessAfterDays})`,
+        });
+    if (e.expireAfterDays <= e.glacierAfterDays)
+        ctx.addIssue({
+            code: "custom",
+            path: ["backup", "exports", "expireAfterDays"],
+            input: e.expireAfterDays,
+            message: `expected more than glacierAfterDays (${e.glacierAfterDays})`,
+        });
+}

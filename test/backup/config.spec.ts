@@ -1,0 +1,99 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "../../config";
+import { stackRawCopy } from "../harness";
+
+function problems(raw: Record<string, unknown>): string[] {
+    try {
+        parseConfig(raw);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`);
+        throw e;
+    }
+    return [];
+}
+
+describe("backup configuration", () => {
+    it("both stacks are valid; defaults fill the schedule, Velero and export lifecycle", () => {
+        for (const stack of ["staging", "prod"]) assert.deepEqual(problems(stackRawCopy(stack)), [], stack);
+        const b = parseConfig(stackRawCopy("staging")).backup!;
+        assert.deepEqual(b.schedule, { daily: "cron(0 3 * * ? *)", weekly: "cron(0 4 ? * SUN *)" });
+        assert.deepEqual(b.velero, { namespace: "velero", schedule: "0 3 * * *", timeoutMinutes: 30 });
+        const pg = parseConfig(stackRawCopy("prod")).apps.api.data!.postgres!;
+        assert.equal(pg.engineVersion, "16.4");
+        assert.equal(pg.backupRetentionDays, 14);
+        assert.equal(pg.port, 5432);
+    });
+
+    it("production needs a vault lock", () => {
+        const raw = stackRawCopy("prod");
+        delete raw.backup.lock;
+        assert.deepEqual(problems(raw), [
+            "launchpad:backup.lock: required in production: a vault lock (mode governance|compliance, minRetentionDays, maxRetentionDays), got nothing",
+        ]);
+    });
+
+    it("retention must lie inside the lock's range", () => {
+        const raw = stackRawCopy("prod");
+        raw.backup.retention.dailyDays = 3;
+        raw.backup.lock.maxRetentionDays = 60;
+        assert.deepEqual(problems(raw), [
+            "launchpad:backup.retention.dailyDays: expected 7-60: the vault lock refuses recovery points kept outside its retention range, got 3",
+            "launchpad:backup.retention.weeklyDays: expected 7-60: the vault lock refuses recovery points kept outside its retention range, got 90",
+        ]);
+    });
+
+    it("names the key, the value and what is allowed", () => {
+        const raw = stackRawCopy("prod");
+        raw.backup.lock.mode = "strict";
+        raw.backup.copyRegion = "europe";
+        raw.apps.api.data.postgres.backupRetentionDays = 40;
+        raw.apps.api.data.postgres.restoreFromSnapshot = "prod--api";
+        assert.deepEqual(problems(raw), [
+            "launchpad:apps.api.data.postgres.backupRetentionDays: expected an integer 1-35, got 40",
+            'launchpad:apps.api.data.postgres.restoreFromSnapshot: expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter; awsbackup:job-... or a snapshot ARN), got "prod--api"',
+            'launchpad:backup.copyRegion: expected an AWS region such as eu-central-1, got "europe"',
+            'launchpad:backup.lock.mode: expected one of governance, compliance, got "strict"',
+        ]);
+    });
+
+    it("restores from a release snapshot, an AWS Backup recovery point or a snapshot ARN", () => {
+        for (const id of [
+            "prod-api-release-2-4-0",
+            "awsbackup:job-5a7e0b2c-1b2d-4c3e-9f00-0123456789ab",
+            "arn:aws:rds:eu-west-1:123456789012:snapshot:prod-api-release-2-4-0",
+        ]) {
+            const raw = stackRawCopy("prod");
+            raw.apps.api.data.postgres.restoreFromSnapshot = id;
+            assert.deepEqual(problems(raw), [], id);
+        }
+    });
+
+    it("an app with data needs the backup key; data needs a store", () => {
+        const raw = stackRawCopy("staging");
+        delete raw.backup;
+        assert.deepEqual(problems(raw), [
+            "launchpad:backup: required: app 'api' declares data, which needs the environment's backup plan, got nothing",
+        ]);
+        const empty = stackRawCopy("staging");
+        empty.apps.api.data = {};
+        assert.deepEqual(problems(empty), ["launchpad:apps.api.data: expected at least one data store (postgres, volume), got {}"]);
+    });
+
+    it("storage autoscaling ceiling above the allocated storage; export tiers in order", () => {
+        const raw = stackRawCopy("prod");
+        raw.apps.api.data.postgres.maxAllocatedStorage = 100;
+        raw.backup.exports = { glacierAfterDays: 31, infrequentAccessAfterDays: 60, expireAfterDays: 20 };
+        assert.deepEqual(problems(raw), [
+            "launchpad:apps.api.data.postgres.maxAllocatedStorage: expected more than allocatedStorage (100), got 100",
+            "launchpad:backup.exports.expireAfterDays: expected more than glacierAfterDays (31), got 20",
+            "launchpad:backup.exports.glacierAfterDays: expected more than infrequentAccessAfterDays (60), got 31",
+        ]);
+    });
+
+    it("stacks without backup and without data stay valid (the key is optional)", () => {
+        const raw = stackRawCopy("prod");
+        delete raw.backup;
+        delete raw.apps.api.data;
+        assert.deepEqual(problems(raw), []);
+    });
+});

@@ -1,0 +1,147 @@
+import * as assert from "node:assert/strict";
+import { PASSWORD_ALPHABET, passwordProvider } from "../../components/data/password";
+import { instanceIdentifier } from "../../components/data/postgresDatabase";
+import { ProgramRun } from "../../tools/plan/recorder";
+import { T, ofType, one, runConfig, runStack, stackRawCopy } from "../harness";
+
+const K8S_SECRET = "kubernetes:core/v1:Secret";
+const RDS = "aws:rds/instance:Instance";
+const COMPONENT = "launchpad:data:PostgresDatabase";
+
+describe("PostgresDatabase component", () => {
+    const runs: Record<string, ProgramRun> = {};
+    before(async () => {
+        runs.staging = await runStack("staging");
+        runs.prod = await runStack("prod");
+    });
+
+    it("creates the database's resources under the component, named after the app", () => {
+        for (const env of ["staging", "prod"]) {
+            const c = one(runs[env], COMPONENT, "api");
+            assert.deepEqual(
+                runs[env].resources
+                    .filter((r) => r.parent === c.urn)
+                    .map((r) => `${r.type} ${r.name}`)
+                    .sort(),
+                [
+                    "aws:rds/instance:Instance api-db",
+                    "aws:rds/parameterGroup:ParameterGroup api-db",
+                    "kubernetes:core/v1:Secret api-db",
+                    "kubernetes:networking.k8s.io/v1:NetworkPolicy api-db-egress",
+                    "pulumi-nodejs:dynamic:Resource api-db-password",
+                ],
+            );
+            assert.equal(ofType(runs[env], COMPONENT).length, 1, "only the api owns data");
+        }
+    });
+
+    it("encrypts storage, keeps automated backups, tags for the plan, stays private (both stacks)", () => {
+        for (const env of ["staging", "prod"]) {
+            const db = one(runs[env], RDS, "api-db").inputs as any;
+            assert.equal(db.identifier, `${env}-api`);
+            assert.equal(db.engine, "postgres");
+            assert.equal(db.storageEncrypted, true);
+            assert.equal(db.kmsKeyId, "(known after up)", "the environment's backup key");
+            assert.equal(db.publiclyAccessible, false);
+            assert.equal(db.copyTagsToSnapshot, true);
+            assert.equal(db.tags["launchpad:backup"], `launchpad-${env}`);
+            assert.equal(db.parameterGroupName, `${env}-api-pg16`);
+            assert.equal(db.password, "(known after up)", "generated at up, stored as a secret");
+            assert.equal(db.snapshotIdentifier, undefined);
+        }
+        const pg = one(runs.prod, "aws:rds/parameterGroup:ParameterGroup", "api-db").inputs as any;
+        assert.deepEqual(pg.parameters[0], { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
+    });
+
+    it("prod: deletion protection, final snapshot, longer retention; staging: none of these", () => {
+        const prod = one(runs.prod, RDS, "api-db").inputs as any;
+        assert.deepEqual(
+            [prod.deletionProtection, prod.skipFinalSnapshot, prod.finalSnapshotIdentifier, prod.backupRetentionPeriod, prod.multiAz],
+            [true, false, "prod-api-final", 14, true],
+        );
+        assert.equal(prod.deleteAutomatedBackups, false);
+        assert.equal(prod.applyImmediately, false);
+        const st = one(runs.staging, RDS, "api-db").inputs as any;
+        assert.deepEqual(
+            [st.deletionProtection, st.skipFinalSnapshot, st.finalSnapshotIdentifier, st.backupRetentionPeriod, st.multiAz],
+            [false, true, undefined, 3, false],
+        );
+    });
+
+    it("hands the connection Secret api-db to every api pod through envFrom, and no other app's", () => {
+        for (const env of ["staging", "prod"]) {
+            const secret = one(runs[env], K8S_SECRET, "api-db").inputs as any;
+            assert.equal(secret.metadata.name, "api-db");
+            assert.equal(secret.metadata.namespace, env);
+            assert.equal(secret.stringData, "(known after up)", "contains the password and the address: secret and unknown in a preview");
+            for (const d of ofType(runs[env], T.Deployment)) {
+                const c = (d.inputs as any).spec.template.spec.containers[0];
+                if (d.name.startsWith("api")) assert.deepEqual(c.envFrom, [{ secretRef: { name: "api-db" } }], d.name);
+                else assert.equal(c.envFrom, undefined, d.name);
+            }
+        }
+    });
+
+    it("lets the api's pods (and only them) reach the database port", () => {
+        const np = one(runs.prod, T.NetworkPolicy, "api-db-egress").inputs as any;
+        assert.deepEqual(np.spec, {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+        });
+    });
+
+    it("restore: a named snapshot creates a new instance and rolls the app's pods onto it", async () => {
+        const raw = stackRawCopy("prod");
+        raw.apps.api.data.postgres.restoreFromSnapshot = "prod-api-release-2-4-0";
+        const run = await runConfig(raw, "prod");
+        const db = one(run, RDS, "api-db").inputs as any;
+        assert.equal(db.snapshotIdentifier, "prod-api-release-2-4-0");
+        assert.equal(db.identifier, instanceIdentifier("prod", "api", "prod-api-release-2-4-0"));
+        assert.match(db.identifier, /^prod-api-restored-[0-9a-f]{8}$/);
+        assert.equal(db.finalSnapshotIdentifier, `${db.identifier}-final`);
+        // The restored instance's release snapshot gets its own identifier: no clash with the original's.
+        assert.equal(
+            one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0").inputs.dbSnapshotIdentifier,
+            `${db.identifier}-release-2-4-0`,
+        );
+        assert.equal((run.outputs.backup as any).recoveryPoints.api.rdsSnapshot, `${db.identifier}-release-2-4-0`);
+        for (const name of ["api-stable", "api-canary"])
+            assert.equal(
+                (one(run, T.Deployment, name).inputs as any).spec.template.metadata.annotations["launchpad.dev/database-instance"],
+                db.identifier,
+            );
+        assert.equal(
+            (one(runs.prod, T.Deployment, "api-stable").inputs as any).spec.template.metadata.annotations[
+                "launchpad.dev/database-instance"
+            ],
+            "prod-api",
+        );
+    });
+});
+
+describe("generated database password (dynamic provider)", () => {
+    it("draws a password of the requested length from an alphabet RDS and URLs accept", async () => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 20; i++) {
+            const r = await passwordProvider.create({ length: 32, rotation: "initial" });
+            const pw = r.outs.result as string;
+            assert.equal(pw.length, 32);
+            for (const ch of pw) assert.ok(PASSWORD_ALPHABET.includes(ch), ch);
+            assert.doesNotMatch(pw, /[/@" ]/);
+            seen.add(pw);
+        }
+        assert.equal(seen.size, 20);
+    });
+
+    it("keeps the password unless length or rotation changes, which replaces it", async () => {
+        const diff = passwordProvider.diff!;
+        assert.deepEqual(await diff("id", { length: 32, rotation: "a" }, { length: 32, rotation: "a" }), {
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
+        assert.deepEqual((await diff("id", { length: 32, rotation: "a" }, { length: 32, rotation: "b" })).replaces, ["rotation"]);
+        assert.deepEqual((await diff("id", { length: 32, rotation: "a" }, { length: 40, rotation: "a" })).replaces, ["length"]);
+    });
+});
