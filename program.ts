@@ -6,6 +6,7 @@ import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
+import { ReleaseRecord } from "./components/release";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -23,6 +24,8 @@ export interface LaunchpadOutputs {
     environment: string;
     namespace: pulumi.Output<string>;
     release: string;
+    /** Where the release notes are (configured URL or `release/notes/<version>.md`). */
+    releaseNotes: string;
     apps: Record<string, AppOutputs>;
 }
 
@@ -57,6 +60,12 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         }),
     });
 
+    const release = new ReleaseRecord("launchpad-release", {
+        release: config.release,
+        namespace: environment.namespace,
+        labels: environment.labels,
+    });
+
     const apps: Record<string, AppOutputs> = {};
     for (const name of names) {
         const app = config.apps[name];
@@ -74,5 +83,11 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         );
         apps[name] = outputsOf(app, deployment);
     }
-    return { environment: env.name, namespace: environment.namespace, release: config.release.version, apps };
+    return {
+        environment: env.name,
+        namespace: environment.namespace,
+        release: config.release.version,
+        releaseNotes: release.facts.notesUrl,
+        apps,
+    };
 }
