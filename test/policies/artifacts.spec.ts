@@ -18,7 +18,10 @@ describe("policies: artifacts", () => {
         it("fails every workload running an image whose latest test run has a failed test", async () => {
             const evidence = repoJson("release/evidence.json");
             evidence.artifacts[1].tests = { passed: 217, failed: 1, skipped: 3 };
-            const v = violationsOf(await check(prod, "prod", { "tested-artifact": { evidenceFile: tmpFile("evidence.json", evidence) } }), "tested-artifact");
+            const v = violationsOf(
+                await check(prod, "prod", { "tested-artifact": { evidenceFile: tmpFile("evidence.json", evidence) } }),
+                "tested-artifact",
+            );
             // 6.7.1 runs in web-green, api-canary and worker.
             assert.deepEqual(v.map((x) => x.name).sort(), ["api-canary", "web-green", "worker"]);
             assert.equal(v[0].level, "mandatory");
@@ -35,14 +38,20 @@ describe("policies: artifacts", () => {
             const v = violationsOf(await check(run, "prod"), "tested-artifact");
             assert.equal(v.length, 1);
             assert.equal(v[0].name, "worker");
-            assert.match(reported(v[0]), /^container 'worker' of Deployment prod\/worker runs .*0abc, which has no test evidence in release\/evidence\.json: run the test suite/);
+            assert.match(
+                reported(v[0]),
+                /^container 'worker' of Deployment prod\/worker runs .*0abc, which has no test evidence in release\/evidence\.json: run the test suite/,
+            );
         });
 
         it("fails a run that passed nothing and evidence older than maxAgeDays before launch", async () => {
             const evidence = repoJson("release/evidence.json");
             evidence.artifacts[0].tests = { passed: 0, failed: 0, skipped: 12 };
             const file = tmpFile("evidence.json", evidence);
-            const v = violationsOf(await check(prod, "prod", { "tested-artifact": { evidenceFile: file, maxAgeDays: 3 } }), "tested-artifact");
+            const v = violationsOf(
+                await check(prod, "prod", { "tested-artifact": { evidenceFile: file, maxAgeDays: 3 } }),
+                "tested-artifact",
+            );
             const msgs = v.map(reported);
             // 6.7.0 (web-blue, api-stable): nothing passed.
             assert.equal(msgs.filter((m) => /passed no tests: a run that tests nothing is no evidence/.test(m)).length, 2);
@@ -52,7 +61,10 @@ describe("policies: artifacts", () => {
             // Every workload: 6.7.0 finished 4.3 days and 6.7.1 2.7 days before the launch.
             assert.equal(strict.length, 5);
             const worker = strict.find((x) => x.name === "worker")!;
-            assert.match(reported(worker), /whose latest test run finished 2026-11-24T15:02:41Z, 2\.7 days before launchAt \(limit 2\): re-run the tests for this digest\.$/);
+            assert.match(
+                reported(worker),
+                /whose latest test run finished 2026-11-24T15:02:41Z, 2\.7 days before launchAt \(limit 2\): re-run the tests for this digest\.$/,
+            );
         });
 
         it("a malformed evidence file is one violation naming the file and the field", async () => {
@@ -62,8 +74,15 @@ describe("policies: artifacts", () => {
             const v = violationsOf(await check(prod, "prod", { "tested-artifact": { evidenceFile: file } }), "tested-artifact");
             assert.equal(v.length, 1);
             assert.equal(v[0].urn, undefined);
-            assert.ok(reported(v[0]).startsWith(`${file}: artifacts[1].tests.failed: expected a whole number >= 0, got "0". CI writes it after the test run: npm run evidence:junit`));
-            const missing = violationsOf(await check(prod, "prod", { "tested-artifact": { evidenceFile: "release/nope.json" } }), "tested-artifact");
+            assert.ok(
+                reported(v[0]).startsWith(
+                    `${file}: artifacts[1].tests.failed: expected a whole number >= 0, got "0". CI writes it after the test run: npm run evidence:junit`,
+                ),
+            );
+            const missing = violationsOf(
+                await check(prod, "prod", { "tested-artifact": { evidenceFile: "release/nope.json" } }),
+                "tested-artifact",
+            );
             assert.match(reported(missing[0]), /^release\/nope\.json: file not found\./);
         });
 
@@ -94,7 +113,10 @@ describe("policies: artifacts", () => {
         it("fails an image missing from the staging verification", async () => {
             const verified = repoJson("release/verified-staging.json");
             verified.images = verified.images.filter((i: any) => i.image !== DIGEST.v670);
-            const v = violationsOf(await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", verified) } }), "verified-in-preprod");
+            const v = violationsOf(
+                await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", verified) } }),
+                "verified-in-preprod",
+            );
             assert.deepEqual(v.map((x) => x.name).sort(), ["api-stable", "web-blue"]);
             assert.match(
                 reported(v.find((x) => x.name === "web-blue")!),
@@ -104,13 +126,25 @@ describe("policies: artifacts", () => {
 
         it("fails a verification of another stack and a malformed file", async () => {
             const other = { ...repoJson("release/verified-staging.json"), stack: "dev" };
-            const v = violationsOf(await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", other) } }), "verified-in-preprod");
+            const v = violationsOf(
+                await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", other) } }),
+                "verified-in-preprod",
+            );
             assert.equal(v.length, 5);
-            assert.match(reported(v[0]), /records a verification of stack 'dev', not 'staging': deploy and smoke-test the release in staging first\.$/);
+            assert.match(
+                reported(v[0]),
+                /records a verification of stack 'dev', not 'staging': deploy and smoke-test the release in staging first\.$/,
+            );
             const bad = repoJson("release/verified-staging.json");
             delete bad.images[0].smokeTestsPassedAt;
-            const m = violationsOf(await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", bad) } }), "verified-in-preprod");
-            assert.match(reported(m[0]), /v\.json: images\[0\]\.smokeTestsPassedAt: expected an ISO 8601 date-time .*CI writes it from the staging stack's outputs/);
+            const m = violationsOf(
+                await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", bad) } }),
+                "verified-in-preprod",
+            );
+            assert.match(
+                reported(m[0]),
+                /v\.json: images\[0\]\.smokeTestsPassedAt: expected an ISO 8601 date-time .*CI writes it from the staging stack's outputs/,
+            );
         });
     });
 });

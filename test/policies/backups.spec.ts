@@ -68,7 +68,14 @@ describe("policies: backups (against the backups domain's contract)", () => {
         it("passes when the backup is reached through a component the Deployment depends on", async () => {
             const run = copyRun(base);
             const backup = record(run, VeleroBackup, "api-pre-2-4-0");
-            const gate: ResourceRecord = { urn: backup.urn.replace(/velero\.io\/v1:Backup::api-pre-2-4-0$/, "launchpad:backup:ReleaseBackup::gate"), type: "launchpad:backup:ReleaseBackup", name: "gate", custom: false, dependsOn: [], inputs: {} };
+            const gate: ResourceRecord = {
+                urn: backup.urn.replace(/velero\.io\/v1:Backup::api-pre-2-4-0$/, "launchpad:backup:ReleaseBackup::gate"),
+                type: "launchpad:backup:ReleaseBackup",
+                name: "gate",
+                custom: false,
+                dependsOn: [],
+                inputs: {},
+            };
             backup.parent = gate.urn;
             run.resources.push(gate);
             wireApi(run, gate);
@@ -79,7 +86,10 @@ describe("policies: backups (against the backups domain's contract)", () => {
             const run = copyRun(base);
             wireApi(run, undefined);
             const v = violationsOf(await check(run, "prod"), "backup-before-deploy");
-            assert.deepEqual(v.map((x) => x.name), ["api-canary", "api-stable"]);
+            assert.deepEqual(
+                v.map((x) => x.name),
+                ["api-canary", "api-stable"],
+            );
             assert.equal(v[0].level, "mandatory");
             assert.equal(
                 reported(v[1]),
@@ -103,7 +113,10 @@ describe("policies: backups (against the backups domain's contract)", () => {
             wireApi(run, record(run, VeleroBackup, "api-pre-2-4-0"), false);
             const v = violationsOf(await check(run, "prod"), "backup-before-deploy");
             assert.equal(v.length, 2);
-            assert.match(reported(v[0]), /^Deployment prod\/api-canary takes database Secret 'api-db' but does not declare the data it owns: .*launchpad\.dev\/data/);
+            assert.match(
+                reported(v[0]),
+                /^Deployment prod\/api-canary takes database Secret 'api-db' but does not declare the data it owns: .*launchpad\.dev\/data/,
+            );
         });
     });
 
@@ -123,7 +136,10 @@ describe("policies: backups (against the backups domain's contract)", () => {
             const v = violationsOf(await check(run, "prod"), "backup-coverage");
             assert.equal(v.length, 1);
             assert.equal(v[0].name, "api-db");
-            assert.equal(reported(v[0]), "Instance api-db is backed up by plan 'prod-daily', which keeps copies 7 days; this stack requires at least 35: raise the rules' lifecycle.deleteAfter.");
+            assert.equal(
+                reported(v[0]),
+                "Instance api-db is backed up by plan 'prod-daily', which keeps copies 7 days; this stack requires at least 35: raise the rules' lifecycle.deleteAfter.",
+            );
             // Staging asks for 7 days.
             assert.deepEqual(violationsOf(await check(run, "staging"), "backup-coverage"), []);
         });
@@ -138,7 +154,9 @@ describe("policies: backups (against the backups domain's contract)", () => {
                     spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
                 });
             });
-            const v = violationsOf(await check(run, "prod"), "backup-coverage").map(reported).sort();
+            const v = violationsOf(await check(run, "prod"), "backup-coverage")
+                .map(reported)
+                .sort();
             assert.deepEqual(v, [
                 "FileSystem shared is tagged launchpad:backup=weekly but the stack has no aws:backup/plan:Plan named 'weekly': create the plan or fix the tag.",
                 "PersistentVolumeClaim prod/cache holds data but no Velero Schedule backs up namespace 'prod': add a velero.io/v1 Schedule whose template includes the namespace and snapshots volumes.",

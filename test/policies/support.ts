@@ -60,7 +60,8 @@ export function check(run: ProgramRun, stack: string, overrides: Record<string, 
     return checkPolicies(run.resources, { config });
 }
 
-export const violationsOf = (report: PolicyReport, policy: string): PolicyViolation[] => report.violations.filter((v) => v.policy === policy);
+export const violationsOf = (report: PolicyReport, policy: string): PolicyViolation[] =>
+    report.violations.filter((v) => v.policy === policy);
 
 /** The reported part of a violation's message (after the policy's description). */
 export const reported = (v: PolicyViolation): string => v.message.slice(v.description.length + 1);
