@@ -35,6 +35,12 @@ export interface Plan {
     timings: Record<string, number>;
 }
 
+/** A path relative to `dir` when inside it, else absolute. */
+function shownPath(dir: string, file: string): string {
+    const rel = path.relative(dir, file);
+    return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? path.resolve(file) : rel;
+}
+
 /** `policies/config/<stack>.json` in the repository. */
 export function defaultPolicyConfig(stack: string): string {
     return path.join(PROJECT_DIR, "policies", "config", `${stack}.json`);
@@ -71,7 +77,7 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         const file = opts.policyConfig ?? defaultPolicyConfig(cfg.stack);
         const explicit = opts.policyConfig !== undefined;
         const config = explicit || fs.existsSync(file) ? readPolicyConfig(file) : undefined;
-        policy = await checkPolicies(run.resources, { config, configFile: config ? path.relative(dir, file) || file : undefined });
+        policy = await checkPolicies(run.resources, { config, configFile: config ? shownPath(dir, file) : undefined });
         timings.policies = performance.now() - t;
     }
     return { project: cfg.project, stack: cfg.stack, run, schema, ...(policy ? { policy } : {}), timings };
