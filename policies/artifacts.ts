@@ -1,7 +1,7 @@
 // Release gates on what is deployed: every image was tested (tested-artifact) and, before production,
 // verified in pre-production (verified-in-preprod).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DAY, WORKLOAD_KINDS, containersOf, describe, podSpec, releaseRecord, workloadTypes } from "./common";
+import { DAY, WORKLOAD_KINDS, containersOf, describe, podSpec, releaseRecord, workloadTypes, Props } from "./common";
 import { ArtifactEvidence, DIGEST_REF, loadTestEvidence, loadVerification } from "./evidence";
 
 export interface TestedArtifactConfig {
@@ -26,7 +26,7 @@ const exemptSchema = {
 };
 
 /** The images (with container names) of a workload's pods. */
-function imagesOf(r: { type: string; props: Record<string, any> }): { container: string; image: string }[] {
+function imagesOf(r: { type: string; props: Props }): { container: string; image: string }[] {
     return containersOf(podSpec(r.type, r.props)).map((c) => ({
         container: String(c.container.name),
         image: String(c.container.image ?? ""),

@@ -17,6 +17,7 @@ import {
     releaseRecord,
     transitiveDependencies,
     workloadTypes,
+    Props,
 } from "./common";
 
 const BACKUP_TYPES: string[] = [TYPE.VeleroBackup, TYPE.RdsSnapshot, TYPE.RdsClusterSnapshot];
@@ -36,14 +37,14 @@ export function declaredData(w: PolicyResource): string[] {
 export function dataSigns(w: PolicyResource): string[] {
     const spec = podSpec(w.type, w.props);
     const signs: string[] = [];
-    for (const v of (spec?.volumes ?? []) as Record<string, any>[])
+    for (const v of (spec?.volumes ?? []) as Props[])
         if (v.persistentVolumeClaim) signs.push(`mounts PersistentVolumeClaim '${v.persistentVolumeClaim.claimName}'`);
     if (w.type === TYPE.StatefulSet && (w.props.spec?.volumeClaimTemplates ?? []).length > 0) signs.push("has volumeClaimTemplates");
     for (const { container } of containersOf(spec)) {
-        for (const e of (container.envFrom ?? []) as Record<string, any>[])
+        for (const e of (container.envFrom ?? []) as Props[])
             if (typeof e.secretRef?.name === "string" && /-db$/.test(e.secretRef.name))
                 signs.push(`takes database Secret '${e.secretRef.name}'`);
-        for (const e of (container.env ?? []) as Record<string, any>[]) {
+        for (const e of (container.env ?? []) as Props[]) {
             const name = e.valueFrom?.secretKeyRef?.name;
             if (typeof name === "string" && /-db$/.test(name)) signs.push(`takes database Secret '${name}'`);
         }
@@ -128,7 +129,7 @@ const STATEFUL_AWS: string[] = [TYPE.RdsInstance, TYPE.RdsCluster, TYPE.EbsVolum
 
 /** Longest retention (days) of an AWS Backup plan's rules; Infinity when a rule never expires copies. */
 export function planRetentionDays(plan: PolicyResource): number {
-    const rules = (plan.props.rules ?? []) as Record<string, any>[];
+    const rules = (plan.props.rules ?? []) as Props[];
     if (rules.length === 0) return 0;
     return Math.max(...rules.map((r) => (r.lifecycle?.deleteAfter === undefined ? Infinity : Number(r.lifecycle.deleteAfter))));
 }
@@ -136,8 +137,8 @@ export function planRetentionDays(plan: PolicyResource): number {
 /** The tag values an AWS Backup selection selects on `launchpad:backup`. */
 function selectedPlans(sel: PolicyResource): string[] {
     const tags = [
-        ...((sel.props.selectionTags ?? []) as Record<string, any>[]),
-        ...((sel.props.conditions ?? []).flatMap?.((c: Record<string, any>) => c.stringEquals ?? []) ?? []),
+        ...((sel.props.selectionTags ?? []) as Props[]),
+        ...((sel.props.conditions ?? []).flatMap?.((c: Props) => c.stringEquals ?? []) ?? []),
     ];
     return tags.filter((t) => t.key === TAG.backup || t.key === `aws:ResourceTag/${TAG.backup}`).map((t) => String(t.value));
 }

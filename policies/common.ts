@@ -47,7 +47,13 @@ const KIND_TYPES: Record<string, string> = {
 };
 export const workloadTypes = (kinds: readonly string[]) => kinds.map((k) => KIND_TYPES[k]).filter((t): t is string => !!t);
 
-type Obj = Record<string, any>;
+/**
+ * Resource properties as the policy SDK hands them over (`PolicyResource.props: Record<string, any>`):
+ * untyped inputs of any provider, read defensively with optional chaining.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Props = Record<string, any>;
+type Obj = Props;
 
 /** The pod spec of a workload's props (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod). */
 export function podSpec(type: string, props: Obj): Obj | undefined {

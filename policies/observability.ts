@@ -4,7 +4,7 @@
 // AlertmanagerConfig to a receiver.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "../components/common/labels";
-import { TYPE, describe } from "./common";
+import { TYPE, describe, Props } from "./common";
 
 export interface ObservedConfig {
     requireAlerts: boolean;
@@ -18,8 +18,8 @@ interface Alert {
 }
 
 function alertsOf(rule: PolicyResource): Alert[] {
-    const groups = (rule.props.spec?.groups ?? []) as Record<string, any>[];
-    return groups.flatMap((g) => ((g.rules ?? []) as Record<string, any>[]).filter((r) => typeof r.alert === "string")) as Alert[];
+    const groups = (rule.props.spec?.groups ?? []) as Props[];
+    return groups.flatMap((g) => ((g.rules ?? []) as Props[]).filter((r) => typeof r.alert === "string")) as Alert[];
 }
 
 const isErrorRate = (a: Alert) => /error/i.test(a.alert) || /status(_code)?=~?"5/.test(String(a.expr));
@@ -27,7 +27,7 @@ const isLatency = (a: Alert) => /latency|slow/i.test(a.alert) || /histogram_quan
 
 /** Receivers of an AlertmanagerConfig that notify someone (any *Configs list). */
 function notifyingReceivers(c: PolicyResource): string[] {
-    return ((c.props.spec?.receivers ?? []) as Record<string, any>[])
+    return ((c.props.spec?.receivers ?? []) as Props[])
         .filter((r) => Object.keys(r).some((k) => k.endsWith("Configs") && Array.isArray(r[k]) && r[k].length > 0))
         .map((r) => String(r.name));
 }

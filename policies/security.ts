@@ -2,7 +2,7 @@
 // "restricted", limits and probes, immutable images, no public S3 buckets, encryption at rest.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DIGEST_REF } from "./evidence";
-import { TYPE, containersOf, describe, podSpec, servicesSelecting, workloadTypes } from "./common";
+import { TYPE, containersOf, describe, podSpec, servicesSelecting, workloadTypes, Props } from "./common";
 
 const ALL_WORKLOADS = workloadTypes(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
 const LONG_RUNNING = workloadTypes(["Deployment", "StatefulSet", "DaemonSet"]);
@@ -22,7 +22,7 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
         const what = describe(args);
         for (const ns of ["hostNetwork", "hostPID", "hostIPC"])
             if (spec[ns] === true) report(`${what} sets ${ns}: true, sharing the node's namespace: remove it.`);
-        for (const v of (spec.volumes ?? []) as Record<string, any>[]) {
+        for (const v of (spec.volumes ?? []) as Props[]) {
             const type = Object.keys(v).find((k) => k !== "name");
             if (type === "hostPath")
                 report(
@@ -53,7 +53,7 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
                 report(`${where} keeps Linux capabilities: set securityContext.capabilities.drop: [ALL].`);
             const added = ((caps.add ?? []) as string[]).filter((x) => x !== "NET_BIND_SERVICE");
             if (added.length > 0) report(`${where} adds capabilities ${added.join(", ")}: only NET_BIND_SERVICE is allowed.`);
-            for (const p of (c.ports ?? []) as Record<string, any>[])
+            for (const p of (c.ports ?? []) as Props[])
                 if (p.hostPort !== undefined && p.hostPort !== 0)
                     report(`${where} binds host port ${p.hostPort}: expose it through a Service instead.`);
         }
@@ -113,7 +113,7 @@ const PUBLIC_GRANTEES = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|Authenti
 
 /** Statements of an S3 bucket policy (JSON text or object) that allow anyone. */
 function publicStatements(policy: unknown): number {
-    let doc: any = policy;
+    let doc: Props | undefined = policy as Props | undefined;
     if (typeof policy === "string") {
         try {
             doc = JSON.parse(policy);
@@ -122,7 +122,7 @@ function publicStatements(policy: unknown): number {
         }
     }
     const statements = Array.isArray(doc?.Statement) ? doc.Statement : doc?.Statement ? [doc.Statement] : [];
-    return statements.filter((s: any) => {
+    return statements.filter((s: Props) => {
         const p = s.Principal;
         const anyone = p === "*" || p?.AWS === "*" || (Array.isArray(p?.AWS) && p.AWS.includes("*"));
         return s.Effect === "Allow" && anyone && !s.Condition;
@@ -148,7 +148,7 @@ export const noPublicBuckets: ResourceValidationPolicy = {
                 return;
             case TYPE.S3BucketAcl:
             case "aws:s3/bucketAclV2:BucketAclV2": {
-                const grants = (p.accessControlPolicy?.grants ?? []) as Record<string, any>[];
+                const grants = (p.accessControlPolicy?.grants ?? []) as Props[];
                 if (PUBLIC_ACLS.includes(p.acl) || grants.some((g) => PUBLIC_GRANTEES.test(String(g.grantee?.uri ?? ""))))
                     report(`${what} grants access to everyone: remove the public ACL or the AllUsers/AuthenticatedUsers grant.`);
                 return;

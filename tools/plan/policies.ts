@@ -177,6 +177,8 @@ function deserialize(v: unknown): unknown {
     return v;
 }
 
+// The SDK's own signature for isType/asType arguments.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ResourceClass = { new (...rest: any[]): Resource };
 /** As the server's isTypeOf: the class's Pulumi type token, else its isInstance on a stand-in. */
 function isTypeOf(type: string, cls: ResourceClass): boolean {
@@ -203,7 +205,7 @@ function optionsOf(r: ResourceRecord): PolicyResourceOptions {
 export function policyResources(records: readonly ResourceRecord[]): PolicyResource[] {
     const byUrn = new Map<string, PolicyResource>();
     const out = records.map((r) => {
-        const props = unknownCheckingProxy(deserialize(r.inputs) as Record<string, any>);
+        const props = unknownCheckingProxy(deserialize(r.inputs) as PolicyResource["props"]);
         const res: PolicyResource = {
             type: r.type,
             props,
@@ -260,7 +262,10 @@ export async function checkPolicies(records: readonly ResourceRecord[], opts: Ch
     const resources = policyResources(records);
     const byUrn = new Map(records.map((r) => [r.urn, r]));
     const levelOf = (p: Policies[number]): EnforcementLevel => config.get(p.name)!.enforcementLevel;
-    const getConfig = (p: Policies[number]) => () => structuredClone(config.get(p.name)!.properties) as any;
+    const getConfig =
+        (p: Policies[number]) =>
+        <T extends object>() =>
+            structuredClone(config.get(p.name)!.properties) as T;
     const reporter =
         (p: Policies[number], level: ReportedLevel, at?: string): ReportViolation =>
         (message: string, urn?: string) => {
