@@ -160,9 +160,32 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
     return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+interface IndexedService {
+    resource: PolicyResource;
+    selector: Record<string, string>;
+}
+// Services by namespace, built once per resource list: a stack policy asks for every workload, and reading
+// props through the SDK's unknown-checking proxy is too slow to repeat per pair (O(workloads x services)).
+const serviceIndexes = new WeakMap<PolicyResource[], Map<unknown, IndexedService[]>>();
+
+function serviceIndex(all: PolicyResource[]): Map<unknown, IndexedService[]> {
+    let index = serviceIndexes.get(all);
+    if (!index) {
+        index = new Map();
+        for (const s of all) {
+            if (s.type !== TYPE.Service) continue;
+            const ns = s.props.metadata?.namespace;
+            const selector = { ...(s.props.spec?.selector ?? {}) } as Record<string, string>;
+            index.set(ns, [...(index.get(ns) ?? []), { resource: s, selector }]);
+        }
+        serviceIndexes.set(all, index);
+    }
+    return index;
+}
+
 /** Services (in the same namespace) that select the pods of a workload. */
 export function servicesSelecting(w: PolicyResource, all: PolicyResource[]): PolicyResource[] {
-    const labels = podLabels(w.type, w.props);
-    const ns = w.props.metadata?.namespace;
-    return all.filter((s) => s.type === TYPE.Service && s.props.metadata?.namespace === ns && selects(s.props.spec?.selector, labels));
+    const labels = { ...podLabels(w.type, w.props) };
+    const candidates = serviceIndex(all).get(w.props.metadata?.namespace) ?? [];
+    return candidates.filter((s) => selects(s.selector, labels)).map((s) => s.resource);
 }

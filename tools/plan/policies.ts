@@ -11,7 +11,7 @@
 // never has plaintext), there is no provider resource and stack tags are empty.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Ajv from "ajv";
+import Ajv, { ValidateFunction } from "ajv";
 import type {
     EnforcementLevel,
     Policies,
@@ -114,6 +114,23 @@ export function readPolicyConfig(file: string): GivenConfig {
     return parsePolicyConfig(doc, file);
 }
 
+let ajv: Ajv | undefined;
+const validators = new WeakMap<object, ValidateFunction>();
+/** The policy's configSchema as the CLI checks it (an object with those properties), compiled once per policy. */
+function configValidator(p: Policies[number]): ValidateFunction {
+    let v = validators.get(p);
+    if (!v) {
+        if (!ajv) {
+            ajv = new Ajv({ strict: false, allErrors: true });
+            ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
+        }
+        const schema = p.configSchema!;
+        v = ajv.compile({ type: "object", properties: schema.properties, ...(schema.required ? { required: schema.required } : {}) });
+        validators.set(p, v);
+    }
+    return v;
+}
+
 /**
  * The config every policy sees, reconciled as the Pulumi CLI does: each policy starts from its
  * configSchema defaults and its own enforcement level (or the pack's), "all" sets every level, then each
@@ -126,8 +143,6 @@ export function reconcileConfig(policies: Policies, packLevel: EnforcementLevel,
         throw new PolicyConfigError(
             `policy config names unknown polic${unknown.length === 1 ? "y" : "ies"}: ${unknown.join(", ")} (known: ${[...known].join(", ")})`,
         );
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
     const result = new Map<string, ResolvedConfig>();
     const errors: string[] = [];
     for (const p of policies) {
@@ -140,11 +155,7 @@ export function reconcileConfig(policies: Policies, packLevel: EnforcementLevel,
         if (mine?.enforcementLevel) level = mine.enforcementLevel;
         Object.assign(properties, structuredClone(mine?.properties ?? {}));
         if (p.configSchema) {
-            const validate = ajv.compile({
-                type: "object",
-                properties: p.configSchema.properties,
-                ...(p.configSchema.required ? { required: p.configSchema.required } : {}),
-            });
+            const validate = configValidator(p);
             if (!validate(properties))
                 for (const e of validate.errors ?? []) errors.push(`${p.name}: ${e.instancePath || "(root)"} ${e.message}`);
         } else if (Object.keys(mine?.properties ?? {}).length > 0) {
@@ -156,10 +167,12 @@ export function reconcileConfig(policies: Policies, packLevel: EnforcementLevel,
     return result;
 }
 
-class NotApplicable extends Error {
-    constructor(readonly reason?: string) {
-        super(reason ?? "Policy does not apply");
-    }
+/**
+ * What `args.notApplicable()` throws. Not an Error: policies throw it for most resources they see, and
+ * capturing a stack trace each time made it the largest cost of a plan's policy phase.
+ */
+class NotApplicable {
+    constructor(readonly reason?: string) {}
 }
 const notApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
