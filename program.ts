@@ -6,7 +6,7 @@ import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
-import { ReleaseRecord } from "./components/release";
+import { ReleaseRecord, deployedImages } from "./components/release";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -26,6 +26,8 @@ export interface LaunchpadOutputs {
     release: string;
     /** Where the release notes are (configured URL or `release/notes/<version>.md`). */
     releaseNotes: string;
+    /** Every image the stack runs, by digest: what CI records as verified after a pre-production stack's smoke tests. */
+    images: string[];
     apps: Record<string, AppOutputs>;
 }
 
@@ -88,6 +90,7 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         namespace: environment.namespace,
         release: config.release.version,
         releaseNotes: release.facts.notesUrl,
+        images: deployedImages(config.apps),
         apps,
     };
 }
