@@ -1,6 +1,6 @@
 // Helpers shared by the policy modules: workloads and their pods, the release record, durations.
 // Policies match resources by type token (not by provider classes), so the pack needs no provider SDK.
-import type { PolicyResource } from "@pulumi/policy";
+import { PolicyResource, UnknownValueError } from "@pulumi/policy";
 import { z } from "zod";
 import { RELEASE_CONFIGMAP, ReleaseFacts } from "../components/release/facts";
 
@@ -174,7 +174,8 @@ function serviceIndex(all: PolicyResource[]): Map<unknown, IndexedService[]> {
         index = new Map();
         for (const s of all) {
             if (s.type !== TYPE.Service) continue;
-            const ns = s.props.metadata?.namespace;
+            // A Service whose namespace is not known yet is assumed to be in the workload's.
+            const ns = known(() => s.props.metadata?.namespace);
             const selector = { ...(s.props.spec?.selector ?? {}) } as Record<string, string>;
             index.set(ns, [...(index.get(ns) ?? []), { resource: s, selector }]);
         }
@@ -183,9 +184,21 @@ function serviceIndex(all: PolicyResource[]): Map<unknown, IndexedService[]> {
     return index;
 }
 
+/** A value read through the SDK's proxy, or UNKNOWN_VALUE when only `up` will know it. */
+export const UNKNOWN_VALUE = Symbol("unknown during preview");
+export function known<T>(read: () => T): T | typeof UNKNOWN_VALUE {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof UnknownValueError) return UNKNOWN_VALUE;
+        throw e;
+    }
+}
+
 /** Services (in the same namespace) that select the pods of a workload. */
 export function servicesSelecting(w: PolicyResource, all: PolicyResource[]): PolicyResource[] {
     const labels = { ...podLabels(w.type, w.props) };
-    const candidates = serviceIndex(all).get(w.props.metadata?.namespace) ?? [];
+    const index = serviceIndex(all);
+    const candidates = [...(index.get(w.props.metadata?.namespace) ?? []), ...(index.get(UNKNOWN_VALUE) ?? [])];
     return candidates.filter((s) => selects(s.selector, labels)).map((s) => s.resource);
 }

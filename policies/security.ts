@@ -136,32 +136,33 @@ export const noPublicBuckets: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         const p = args.props;
-        const what = describe(args);
+        // Only once the type matched: describing reads props, which may be unknown on other resources.
+        const what = () => describe(args);
         switch (args.type) {
             case TYPE.S3Bucket:
                 if (PUBLIC_ACLS.includes(p.acl))
                     report(
-                        `${what} has the public ACL '${p.acl}': remove acl (buckets are private by default) and serve content through CloudFront if it must be public.`,
+                        `${what()} has the public ACL '${p.acl}': remove acl (buckets are private by default) and serve content through CloudFront if it must be public.`,
                     );
                 if (publicStatements(p.policy) > 0)
-                    report(`${what} has a bucket policy that allows anyone ('Principal: *'): restrict the principal or add a condition.`);
+                    report(`${what()} has a bucket policy that allows anyone ('Principal: *'): restrict the principal or add a condition.`);
                 return;
             case TYPE.S3BucketAcl:
             case "aws:s3/bucketAclV2:BucketAclV2": {
                 const grants = (p.accessControlPolicy?.grants ?? []) as Props[];
                 if (PUBLIC_ACLS.includes(p.acl) || grants.some((g) => PUBLIC_GRANTEES.test(String(g.grantee?.uri ?? ""))))
-                    report(`${what} grants access to everyone: remove the public ACL or the AllUsers/AuthenticatedUsers grant.`);
+                    report(`${what()} grants access to everyone: remove the public ACL or the AllUsers/AuthenticatedUsers grant.`);
                 return;
             }
             case "aws:s3/bucketPolicy:BucketPolicy":
                 if (publicStatements(p.policy) > 0)
-                    report(`${what} allows anyone ('Principal: *') without a condition: restrict the principal or add a condition.`);
+                    report(`${what()} allows anyone ('Principal: *') without a condition: restrict the principal or add a condition.`);
                 return;
             case TYPE.S3PublicAccessBlock: {
                 const off = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter(
                     (k) => p[k] !== true,
                 );
-                if (off.length > 0) report(`${what} leaves ${off.join(", ")} off: set all four to true.`);
+                if (off.length > 0) report(`${what()} leaves ${off.join(", ")} off: set all four to true.`);
                 return;
             }
             default:
@@ -176,24 +177,24 @@ export const encryptionAtRest: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         const p = args.props;
-        const what = describe(args);
+        const what = () => describe(args);
         switch (args.type) {
             case TYPE.RdsInstance:
                 // A replica inherits its source's encryption.
                 if (p.storageEncrypted !== true && !p.replicateSourceDb)
                     report(
-                        `${what} stores data unencrypted (and so would its snapshots): set storageEncrypted: true (optionally kmsKeyId).`,
+                        `${what()} stores data unencrypted (and so would its snapshots): set storageEncrypted: true (optionally kmsKeyId).`,
                     );
                 return;
             case TYPE.RdsCluster:
                 if (p.storageEncrypted !== true && p.engineMode !== "serverless")
-                    report(`${what} stores data unencrypted (and so would its snapshots): set storageEncrypted: true.`);
+                    report(`${what()} stores data unencrypted (and so would its snapshots): set storageEncrypted: true.`);
                 return;
             case TYPE.EbsVolume:
-                if (p.encrypted !== true && !p.snapshotId) report(`${what} is unencrypted: set encrypted: true.`);
+                if (p.encrypted !== true && !p.snapshotId) report(`${what()} is unencrypted: set encrypted: true.`);
                 return;
             case TYPE.EfsFileSystem:
-                if (p.encrypted !== true) report(`${what} is unencrypted: set encrypted: true (it cannot be changed after creation).`);
+                if (p.encrypted !== true) report(`${what()} is unencrypted: set encrypted: true (it cannot be changed after creation).`);
                 return;
             default:
                 args.notApplicable("not a data store");
