@@ -82,7 +82,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
             pc.setProperties(Struct.fromJavaScript(c.properties as any));
             req.getPolicyconfigMap().set(name, pc);
         }
-        await call(client.configure.bind(client), req);
+        await call<analyzer.ConfigureAnalyzerRequest, Empty>(client.configure.bind(client), req);
         const found: Found[] = [];
         const collect = (res: analyzer.AnalyzeResponse) => {
             for (const d of res.getDiagnosticsList())
@@ -100,7 +100,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
                 .setName(r.name)
                 .setOptions(options(r))
                 .setProperties(Struct.fromJavaScript(wire(r.inputs) as any));
-            const res = await call(client.analyze.bind(client), a);
+            const res = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze.bind(client), a);
             // A resource diagnostic names the resource analyzed.
             for (const d of res.getDiagnosticsList()) if (!d.getUrn()) d.setUrn(r.urn);
             collect(res);
@@ -119,7 +119,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
                 return x;
             }),
         );
-        collect(await call(client.analyzeStack.bind(client), stack));
+        collect(await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(client.analyzeStack.bind(client), stack));
         return found;
     }
 
@@ -131,7 +131,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
     }
 
     it("describes the same policies, levels and config schemas as policies/all.ts", async () => {
-        const info = await call(client.getAnalyzerInfo.bind(client), new Empty());
+        const info = await call<Empty, analyzer.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
         assert.equal(info.getName(), "launchpad-release-gates");
         assert.deepEqual(
             info
