@@ -4,7 +4,7 @@
 // AlertmanagerConfig to a receiver.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "../components/common/labels";
-import { TYPE, describe, Props } from "./common";
+import { Props, TYPE, describe, servicesSelecting } from "./common";
 
 export interface ObservedConfig {
     requireAlerts: boolean;
@@ -25,17 +25,43 @@ function alertsOf(rule: PolicyResource): Alert[] {
 const isErrorRate = (a: Alert) => /error/i.test(a.alert) || /status(_code)?=~?"5/.test(String(a.expr));
 const isLatency = (a: Alert) => /latency|slow/i.test(a.alert) || /histogram_quantile|_duration_seconds/.test(String(a.expr));
 
-/** Receivers of an AlertmanagerConfig that notify someone (any *Configs list). */
-function notifyingReceivers(c: PolicyResource): string[] {
-    return ((c.props.spec?.receivers ?? []) as Props[])
-        .filter((r) => Object.keys(r).some((k) => k.endsWith("Configs") && Array.isArray(r[k]) && r[k].length > 0))
-        .map((r) => String(r.name));
+/** Receivers of an AlertmanagerConfig that notify someone (any non-empty *Configs list). */
+function notifyingReceivers(c: PolicyResource): Set<string> {
+    return new Set(
+        ((c.props.spec?.receivers ?? []) as Props[])
+            .filter((r) => Object.keys(r).some((k) => k.endsWith("Configs") && Array.isArray(r[k]) && r[k].length > 0))
+            .map((r) => String(r.name)),
+    );
+}
+
+/** Does a route's severity matcher (if any) let alerts of `severity` through? */
+function acceptsSeverity(route: Props, severity: string): boolean {
+    const matchers = ((route.matchers ?? []) as Props[]).filter((m) => m.name === "severity");
+    return matchers.every((m) => {
+        const type = m.matchType ?? "=";
+        if (type === "=") return m.value === severity;
+        if (type === "!=") return m.value !== severity;
+        const re = new RegExp(`^(?:${String(m.value)})$`);
+        return type === "=~" ? re.test(severity) : !re.test(severity);
+    });
+}
+
+/** Severities an AlertmanagerConfig's route tree delivers to a notifying receiver (a route and all its sub-routes). */
+function routesSeverity(c: PolicyResource, severity: string): boolean {
+    const notify = notifyingReceivers(c);
+    const walk = (route: Props | undefined, inherited: string | undefined): boolean => {
+        if (!route || !acceptsSeverity(route, severity)) return false;
+        const receiver = route.receiver ?? inherited;
+        if (((route.routes ?? []) as Props[]).some((r) => walk(r, receiver))) return true;
+        return receiver !== undefined && notify.has(String(receiver));
+    };
+    return walk(c.props.spec?.route, undefined);
 }
 
 export const observed: StackValidationPolicy = {
     name: "observed",
     description:
-        "Every app has error-rate and latency alert rules (PrometheusRule <app>-alerts) with severity and team labels, routed by an AlertmanagerConfig to a notification channel.",
+        "Every app has alert rules (PrometheusRule <app>-alerts), error-rate and latency ones for apps that serve traffic, with severity and team labels, routed by an AlertmanagerConfig to a notification channel.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -55,16 +81,25 @@ export const observed: StackValidationPolicy = {
     },
     validateStack: (args, report) => {
         const cfg = args.getConfig<ObservedConfig>();
+        const deployments = args.resources.filter((r) => r.type === TYPE.Deployment);
+        const served = new Set(
+            deployments.filter((d) => servicesSelecting(d, args.resources).length > 0).map((d) => d.props.metadata?.labels?.[LABEL.name]),
+        );
         const apps = [
-            ...new Set(
-                args.resources
-                    .filter((r) => r.type === TYPE.Deployment)
-                    .map((d) => d.props.metadata?.labels?.[LABEL.name])
-                    .filter((n) => typeof n === "string"),
-            ),
+            ...new Set(deployments.map((d) => d.props.metadata?.labels?.[LABEL.name]).filter((n) => typeof n === "string")),
         ] as string[];
         const rules = args.resources.filter((r) => r.type === TYPE.PrometheusRule);
         if (apps.length === 0 && rules.length === 0) args.notApplicable("no apps");
+        const checkLabels = (alerts: Alert[], rule: PolicyResource) => {
+            for (const a of alerts) {
+                const missing = cfg.requiredLabels.filter((l) => !a.labels?.[l]);
+                if (missing.length > 0)
+                    report(
+                        `alert '${a.alert}' in ${describe(rule)} has no ${missing.join(", ")} label${missing.length === 1 ? "" : "s"}: Alertmanager routes on them, so without them nobody is paged.`,
+                        rule.urn,
+                    );
+            }
+        };
         const ruleOf = (app: string) =>
             rules.filter((r) => r.props.metadata?.labels?.[LABEL.name] === app || r.props.metadata?.name === `${app}-alerts`);
 
@@ -78,6 +113,13 @@ export const observed: StackValidationPolicy = {
                 continue;
             }
             const alerts = mine.flatMap(alertsOf);
+            if (alerts.length === 0)
+                report(`${describe(mine[0])} defines no alerts for app '${app}': add alerting rules (components/monitoring).`, mine[0].urn);
+            // Error rate and latency are about requests: a background worker (no Service) has neither.
+            if (!served.has(app)) {
+                checkLabels(alerts, mine[0]);
+                continue;
+            }
             if (!alerts.some(isErrorRate))
                 report(
                     `${describe(mine[0])} has no error-rate alert for app '${app}': add one on the ratio of 5xx responses (components/monitoring/queries.ts).`,
@@ -88,25 +130,21 @@ export const observed: StackValidationPolicy = {
                     `${describe(mine[0])} has no latency alert for app '${app}': add one on a latency quantile of http_request_duration_seconds (components/monitoring/queries.ts).`,
                     mine[0].urn,
                 );
-            for (const a of alerts) {
-                const missing = cfg.requiredLabels.filter((l) => !a.labels?.[l]);
-                if (missing.length > 0)
-                    report(
-                        `alert '${a.alert}' in ${describe(mine[0])} has no ${missing.join(", ")} label${missing.length === 1 ? "" : "s"}: Alertmanager routes on them, so without them nobody is paged.`,
-                        mine[0].urn,
-                    );
-            }
+            checkLabels(alerts, mine[0]);
         }
         if (rules.length > 0) {
             const routes = args.resources.filter((r) => r.type === TYPE.AlertmanagerConfig);
-            const receivers = routes.flatMap(notifyingReceivers);
-            const routed = routes.filter((c) => receivers.includes(String(c.props.spec?.route?.receiver)));
-            if (routed.length === 0)
+            const severities = [...new Set(rules.flatMap(alertsOf).map((a) => String(a.labels?.severity ?? "")))].sort();
+            if (routes.length === 0)
                 report(
-                    routes.length === 0
-                        ? "alerts are defined but no AlertmanagerConfig routes them: add one whose route sends to a receiver with a notification channel (SNS topic <env>-alerts, Slack, e-mail)."
-                        : `no AlertmanagerConfig routes alerts to a receiver that notifies anyone (${routes.map((r) => describe(r)).join(", ")}): give the route's receiver an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.`,
+                    "alerts are defined but no AlertmanagerConfig routes them: add one whose route sends to a receiver with a notification channel (SNS topic <env>-alerts, Slack, e-mail).",
                 );
+            else
+                for (const sev of severities)
+                    if (!routes.some((c) => routesSeverity(c, sev)))
+                        report(
+                            `no AlertmanagerConfig routes alerts of severity '${sev}' to a receiver that notifies anyone (${routes.map((r) => describe(r)).join(", ")}): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.`,
+                        );
         }
     },
 };

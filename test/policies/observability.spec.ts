@@ -103,6 +103,57 @@ describe("policies: observability", () => {
             ]);
         });
 
+        it("follows the route tree: a catch-all that discards, with a sub-route per severity to a channel", async () => {
+            const run = await runStackWith("prod", undefined, () => {
+                monitoringDomain({ routing: "none" });
+                new k8s.apiextensions.CustomResource("prod-routing", {
+                    apiVersion: "monitoring.coreos.com/v1alpha1",
+                    kind: "AlertmanagerConfig",
+                    metadata: { name: "prod-routing", namespace: "prod" },
+                    spec: {
+                        route: {
+                            receiver: "discard",
+                            routes: [{ matchers: [{ name: "severity", value: "ticket", matchType: "=" }], receiver: "prod-pager" }],
+                        },
+                        receivers: [
+                            { name: "discard" },
+                            { name: "prod-pager", webhookConfigs: [{ url: "https://hooks.example.com/prod" }] },
+                        ],
+                    },
+                });
+            });
+            // The rules page with severity 'page'; only 'ticket' reaches anyone.
+            assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
+                "no AlertmanagerConfig routes alerts of severity 'page' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+            ]);
+        });
+
+        it("asks a background worker (no Service) for alerts, not for request error rate or latency", async () => {
+            const run = await runStackWith("prod", undefined, () => {
+                monitoringDomain({ skipApp: "worker" });
+                new k8s.apiextensions.CustomResource("worker-alerts", {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: { name: "worker-alerts", namespace: "prod", labels: { "app.kubernetes.io/name": "worker" } },
+                    spec: {
+                        groups: [
+                            {
+                                name: "worker",
+                                rules: [
+                                    {
+                                        alert: "PodCrashLooping",
+                                        expr: 'increase(kube_pod_container_status_restarts_total{namespace="prod",container="worker"}[15m]) > 3',
+                                        labels: { severity: "page", team: "backend" },
+                                    },
+                                ],
+                            },
+                        ],
+                    },
+                });
+            });
+            assert.deepEqual(violationsOf(await check(run, "prod", { observed: { requireAlerts: true } }), "observed"), []);
+        });
+
         it("fails rules that nobody routes, even without requireAlerts", async () => {
             const none = await runStackWith("prod", undefined, () => monitoringDomain({ routing: "none" }));
             assert.deepEqual(violationsOf(await check(none, "prod"), "observed").map(reported), [
@@ -110,7 +161,7 @@ describe("policies: observability", () => {
             ]);
             const silent = await runStackWith("prod", undefined, () => monitoringDomain({ routing: "silent" }));
             assert.deepEqual(violationsOf(await check(silent, "prod"), "observed").map(reported), [
-                "no AlertmanagerConfig routes alerts to a receiver that notifies anyone (AlertmanagerConfig prod/prod-alert-routing): give the route's receiver an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+                "no AlertmanagerConfig routes alerts of severity 'page' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-alert-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
             ]);
         });
     });
