@@ -12,6 +12,7 @@ import { appFlags, flagStatus } from "./components/flags";
 import type { FlagStatus } from "./components/flags";
 import { EnvironmentBackup, appData } from "./components/backup";
 import type { AppDataContext, RecoveryPoints } from "./components/backup";
+import { ReleaseRecord, deployedImages } from "./components/release";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -29,6 +30,10 @@ export interface LaunchpadOutputs {
     environment: string;
     namespace: pulumi.Output<string>;
     release: string;
+    /** Where the release notes are (configured URL or `release/notes/<version>.md`). */
+    releaseNotes: string;
+    /** Every image the stack runs, by digest: what CI records as verified after a pre-production stack's smoke tests. */
+    images: string[];
     apps: Record<string, AppOutputs>;
     monitoring: { alertsTopicArn: pulumi.Output<string>; releasesTopicArn: pulumi.Output<string>; rules: string[]; alarms: string[] };
     /** Flag -> environment -> state and rollout, for every environment of the shared declaration. */
@@ -91,6 +96,11 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
     const recoveryPoints: Record<string, RecoveryPoints> = {};
     // Every database an app owns gets CloudWatch alarms (CPU, storage, connections) routed to on-call.
     const databases: MonitoredDatabase[] = [];
+    const release = new ReleaseRecord("launchpad-release", {
+        release: config.release,
+        namespace: environment.namespace,
+        labels: environment.labels,
+    });
 
     const apps: Record<string, AppOutputs> = {};
     for (const name of names) {
@@ -176,5 +186,7 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         ...(backup
             ? { backup: { vault: backup.vaultName, plan: backup.planName, exportBucket: backup.exportBucket, recoveryPoints } }
             : {}),
+        releaseNotes: release.facts.notesUrl,
+        images: deployedImages(config.apps),
     };
 }

@@ -1,15 +1,17 @@
 // npm run plan -- --stack <name> [--out <dir>]
 // Exit codes: 0 plan is clean, 1 the plan found problems, 2 bad configuration or usage.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
 import { loadCrdValidators } from "./crds";
 import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
+import { PolicyConfigError, formatViolations } from "./policies";
 import { plainStackTraces } from "./recorder";
 import { useCrdValidators } from "./schemas";
 import { UsageError, listStacks } from "./stackConfig";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--project <dir>]
+const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--policy-config <file>] [--project <dir>]
 
 Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
   --stack <name>   stack to plan (Pulumi.<name>.yaml): ${listStacks(PROJECT_DIR).join(", ")}
@@ -17,12 +19,15 @@ Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulu
                    (default .plan/<stack>)
   --crds <dir>     also validate custom resources against the CustomResourceDefinitions in <dir>
                    (for example ../shared/crds: Velero, OpenFeature)
+  --policy-config <file>
+                   release gates' config, as for pulumi --policy-pack-config
+                   (default policies/config/<stack>.json; without one, each policy's defaults)
   --project <dir>  the Pulumi project to plan (default: this repository)
-Exit codes: 0 clean, 1 problems found (schema), 2 bad configuration or usage.`;
+Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 bad configuration or usage.`;
 
 async function cli(argv: string[]): Promise<number> {
     plainStackTraces();
-    let values: { stack?: string; out?: string; crds?: string; project?: string; help?: boolean };
+    let values: { stack?: string; out?: string; crds?: string; project?: string; "policy-config"?: string; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: argv,
@@ -31,6 +36,7 @@ async function cli(argv: string[]): Promise<number> {
                 out: { type: "string" },
                 crds: { type: "string" },
                 project: { type: "string" },
+                "policy-config": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -46,20 +52,23 @@ async function cli(argv: string[]): Promise<number> {
     const projectDir = path.resolve(values.project ?? PROJECT_DIR);
     const out = path.resolve(values.out ?? path.join(projectDir, ".plan", values.stack));
     if (values.crds) useCrdValidators(loadCrdValidators(path.resolve(values.crds)));
-    const plan = await planStack({ stack: values.stack, projectDir });
+    const policyConfig = values["policy-config"] ? path.resolve(values["policy-config"]) : undefined;
+    if (policyConfig && !fs.existsSync(policyConfig)) throw new UsageError(`--policy-config: ${policyConfig} does not exist`);
+    const plan = await planStack({ stack: values.stack, projectDir, policyConfig });
     console.log(renderTree(plan));
     const written = writePlan(plan, out);
     console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);
     if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
     for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
+    if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
     console.log(`\nwrote ${written.length} files to ${path.relative(process.cwd(), out) || "."}`);
-    return plan.schema.problems.length > 0 ? 1 : 0;
+    return plan.schema.problems.length > 0 || (plan.policy?.mandatory ?? 0) > 0 ? 1 : 0;
 }
 
 cli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-        if (e instanceof ConfigError || e instanceof UsageError) {
+        if (e instanceof ConfigError || e instanceof UsageError || e instanceof PolicyConfigError) {
             console.error(`error: ${(e as Error).message}`);
             if (e instanceof UsageError) console.error(`\n${USAGE}`);
             process.exit(2);

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
+import { PolicyReport, checkPolicies, readPolicyConfig } from "./policies";
 import { ProgramRun, ResourceRecord, runProgram } from "./recorder";
 import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
 import { readStackConfig } from "./stackConfig";
@@ -16,6 +17,11 @@ export interface PlanOptions {
     /** Project directory (Pulumi.yaml, Pulumi.<stack>.yaml, index.ts). @default the repository root */
     projectDir?: string;
     onRegister?: (urn: string, type: string) => void;
+    /**
+     * The policy pack config (`--policy-pack-config`) the release gates run with; `false` skips them.
+     * @default `<repo>/policies/config/<stack>.json` when it exists, else each policy's own defaults
+     */
+    policyConfig?: string | false;
 }
 
 export interface Plan {
@@ -23,8 +29,21 @@ export interface Plan {
     stack: string;
     run: ProgramRun;
     schema: SchemaReport;
-    /** Milliseconds per phase (program evaluation and recording, schema validation). */
+    /** The release gates (policies/) run on the planned resources; absent when skipped. */
+    policy?: PolicyReport;
+    /** Milliseconds per phase (program evaluation and recording, schema validation, policies). */
     timings: Record<string, number>;
+}
+
+/** A path relative to `dir` when inside it, else absolute. */
+function shownPath(dir: string, file: string): string {
+    const rel = path.relative(dir, file);
+    return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? path.resolve(file) : rel;
+}
+
+/** `policies/config/<stack>.json` in the repository. */
+export function defaultPolicyConfig(stack: string): string {
+    return path.join(PROJECT_DIR, "policies", "config", `${stack}.json`);
 }
 
 /**
@@ -51,7 +70,17 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     const evaluate = performance.now() - t;
     t = performance.now();
     const schema = validateObjects(run.resources);
-    return { project: cfg.project, stack: cfg.stack, run, schema, timings: { evaluate, validate: performance.now() - t } };
+    const timings: Record<string, number> = { evaluate, validate: performance.now() - t };
+    let policy: PolicyReport | undefined;
+    if (opts.policyConfig !== false) {
+        t = performance.now();
+        const file = opts.policyConfig ?? defaultPolicyConfig(cfg.stack);
+        const explicit = opts.policyConfig !== undefined;
+        const config = explicit || fs.existsSync(file) ? readPolicyConfig(file) : undefined;
+        policy = await checkPolicies(run.resources, { config, configFile: config ? shownPath(dir, file) : undefined });
+        timings.policies = performance.now() - t;
+    }
+    return { project: cfg.project, stack: cfg.stack, run, schema, ...(policy ? { policy } : {}), timings };
 }
 
 const HEAD_KEYS = ["apiVersion", "kind", "metadata"];
@@ -96,7 +125,7 @@ function filesBelow(dir: string): string[] {
 }
 
 /**
- * Writes resources.json, outputs.json, schema.json, any `extra` files and one YAML file per Kubernetes
+ * Writes resources.json, outputs.json, schema.json, policy.json (when policies ran), any `extra` files and one YAML file per Kubernetes
  * object. Files whose content is unchanged are not rewritten and manifests of objects that no longer
  * exist are removed: creating a file costs about ten times as much as comparing it (measured), so a
  * re-plan stays cheap and its folder always matches the plan exactly.
@@ -106,6 +135,7 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
     files.set("resources.json", stableJson({ project: plan.project, stack: plan.stack, resources: plan.run.resources.map(entry) }));
     files.set("outputs.json", stableJson(plan.run.outputs));
     files.set("schema.json", stableJson(plan.schema));
+    if (plan.policy) files.set("policy.json", stableJson(plan.policy));
     for (const [rel, text] of Object.entries(extra)) files.set(rel, typeof text === "string" ? text : stableJson(text));
     const owners = new Map<string, string>();
     for (const r of plan.run.resources) {

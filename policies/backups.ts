@@ -1,0 +1,238 @@
+// Release gates on data: a data-owning workload rolls out only after a backup of its data for this
+// release (backup-before-deploy), and every stateful resource is covered by a backup plan that keeps
+// copies long enough (backup-coverage). Written against the backups contract (docs/release-checklist.md):
+// Deployments carry ANNOTATION.data and dependsOn the release backup (Velero Backup and/or RDS snapshot);
+// AWS stores are tagged `launchpad:backup=<plan>` and selected by that plan.
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { ANNOTATION } from "../components/common/labels";
+import { TAG } from "../components/common/tags";
+import {
+    DAY,
+    TYPE,
+    WORKLOAD_KINDS,
+    containersOf,
+    describe,
+    durationHours,
+    podSpec,
+    releaseRecord,
+    transitiveDependencies,
+    workloadTypes,
+    Props,
+} from "./common";
+
+const BACKUP_TYPES: string[] = [TYPE.VeleroBackup, TYPE.RdsSnapshot, TYPE.RdsClusterSnapshot];
+
+/** The data a workload declares (`launchpad.dev/data: postgres,volume`). */
+export function declaredData(w: PolicyResource): string[] {
+    const v = w.props.metadata?.annotations?.[ANNOTATION.data];
+    return typeof v === "string"
+        ? v
+              .split(",")
+              .map((s) => s.trim())
+              .filter((s) => s !== "")
+        : [];
+}
+
+/** Signs that a workload owns data: it mounts a PersistentVolumeClaim or takes a database Secret (`<app>-db`). */
+export function dataSigns(w: PolicyResource): string[] {
+    const spec = podSpec(w.type, w.props);
+    const signs: string[] = [];
+    for (const v of (spec?.volumes ?? []) as Props[])
+        if (v.persistentVolumeClaim) signs.push(`mounts PersistentVolumeClaim '${v.persistentVolumeClaim.claimName}'`);
+    if (w.type === TYPE.StatefulSet && (w.props.spec?.volumeClaimTemplates ?? []).length > 0) signs.push("has volumeClaimTemplates");
+    for (const { container } of containersOf(spec)) {
+        for (const e of (container.envFrom ?? []) as Props[])
+            if (typeof e.secretRef?.name === "string" && /-db$/.test(e.secretRef.name))
+                signs.push(`takes database Secret '${e.secretRef.name}'`);
+        for (const e of (container.env ?? []) as Props[]) {
+            const name = e.valueFrom?.secretKeyRef?.name;
+            if (typeof name === "string" && /-db$/.test(name)) signs.push(`takes database Secret '${name}'`);
+        }
+    }
+    return [...new Set(signs)];
+}
+
+/** Does a backup resource belong to this release: its name or release annotation/label carries the version? */
+export function isForRelease(b: PolicyResource, version: string): boolean {
+    const v = version.replace(/^v/, "");
+    const forms = [v, v.replace(/\./g, "-")];
+    const meta = b.props.metadata ?? {};
+    const names = [b.name, meta.name, b.props.dbSnapshotIdentifier, b.props.dbClusterSnapshotIdentifier].filter(
+        (n) => typeof n === "string",
+    );
+    const marks = [meta.annotations?.[ANNOTATION.release], meta.labels?.[ANNOTATION.release], b.props.tags?.["launchpad:release"]];
+    return names.some((n) => forms.some((f) => n.includes(f))) || marks.some((m) => typeof m === "string" && m.replace(/^v/, "") === v);
+}
+
+export interface BackupBeforeDeployConfig {
+    kinds: string[];
+}
+
+export const backupBeforeDeploy: StackValidationPolicy = {
+    name: "backup-before-deploy",
+    description:
+        "Every workload that owns data declares it (annotation launchpad.dev/data) and its rollout depends on a backup of that data taken for this release (Velero Backup or RDS snapshot).",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            kinds: {
+                type: "array",
+                items: { type: "string", enum: ["Deployment", "StatefulSet", "DaemonSet"] },
+                default: [...WORKLOAD_KINDS],
+                description: "Workload kinds checked.",
+            },
+        },
+    },
+    validateStack: (args, report) => {
+        const cfg = args.getConfig<BackupBeforeDeployConfig>();
+        const workloads = args.resources.filter((r) => workloadTypes(cfg.kinds).includes(r.type));
+        const owning = workloads.filter((w) => declaredData(w).length > 0);
+        for (const w of workloads) {
+            const signs = dataSigns(w);
+            if (signs.length > 0 && declaredData(w).length === 0)
+                report(
+                    `${describe(w)} ${signs.join(" and ")} but does not declare the data it owns: give the app's backup settings so that its Deployments carry the annotation ${ANNOTATION.data} (e.g. postgres) and wait for the release backup.`,
+                    w.urn,
+                );
+        }
+        if (owning.length === 0) args.notApplicable("no workload declares data");
+        const release = releaseRecord(args.resources);
+        if (!release.found) {
+            report(`${release.error}; backup-before-deploy needs the release version to find the release backup.`);
+            return;
+        }
+        const version = release.facts.version;
+        for (const w of owning) {
+            const backups = transitiveDependencies(w, args.resources).filter((d) => BACKUP_TYPES.includes(d.type));
+            const forRelease = backups.filter((b) => isForRelease(b, version));
+            const data = declaredData(w).join(", ");
+            if (backups.length === 0) {
+                report(
+                    `${describe(w)} owns data (${data}) but does not depend on any backup: its rollout must wait for the release backup (a Velero Backup or RDS snapshot named after release ${version}) through the deployment's beforeRollout dependencies.`,
+                    w.urn,
+                );
+            } else if (forRelease.length === 0) {
+                report(
+                    `${describe(w)} owns data (${data}) and depends on ${backups.map((b) => describe(b)).join(", ")}, none of which is for release ${version}: name the pre-deploy backup after the release (e.g. ${w.props.metadata?.name ?? w.name}-pre-${version.replace(/\./g, "-")}).`,
+                    w.urn,
+                );
+            }
+        }
+    },
+};
+
+export interface BackupCoverageConfig {
+    minRetentionDays: number;
+}
+
+const STATEFUL_AWS: string[] = [TYPE.RdsInstance, TYPE.RdsCluster, TYPE.EbsVolume, TYPE.DynamoTable, TYPE.EfsFileSystem];
+
+/** Longest retention (days) of an AWS Backup plan's rules; Infinity when a rule never expires copies. */
+export function planRetentionDays(plan: PolicyResource): number {
+    const rules = (plan.props.rules ?? []) as Props[];
+    if (rules.length === 0) return 0;
+    return Math.max(...rules.map((r) => (r.lifecycle?.deleteAfter === undefined ? Infinity : Number(r.lifecycle.deleteAfter))));
+}
+
+/** The tag values an AWS Backup selection selects on `launchpad:backup`. */
+function selectedPlans(sel: PolicyResource): string[] {
+    const tags = [
+        ...((sel.props.selectionTags ?? []) as Props[]),
+        ...((sel.props.conditions ?? []).flatMap?.((c: Props) => c.stringEquals ?? []) ?? []),
+    ];
+    return tags.filter((t) => t.key === TAG.backup || t.key === `aws:ResourceTag/${TAG.backup}`).map((t) => String(t.value));
+}
+
+export const backupCoverage: StackValidationPolicy = {
+    name: "backup-coverage",
+    description:
+        "Every stateful resource (RDS instance or cluster, EBS volume, DynamoDB table, EFS file system, PersistentVolumeClaim) is covered by a backup plan whose retention meets the minimum.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minRetentionDays: {
+                type: "number",
+                minimum: 1,
+                default: 30,
+                description: "Shortest acceptable retention of backup copies, in days.",
+            },
+        },
+    },
+    validateStack: (args, report) => {
+        const cfg = args.getConfig<BackupCoverageConfig>();
+        const stores = args.resources.filter((r) => STATEFUL_AWS.includes(r.type));
+        const pvcs = args.resources.filter((r) => r.type === TYPE.PersistentVolumeClaim);
+        const claimTemplates = args.resources.filter(
+            (r) => r.type === TYPE.StatefulSet && (r.props.spec?.volumeClaimTemplates ?? []).length > 0,
+        );
+        if (stores.length + pvcs.length + claimTemplates.length === 0) args.notApplicable("no stateful resources");
+
+        const plans = new Map<string, PolicyResource>();
+        for (const p of args.resources.filter((r) => r.type === TYPE.BackupPlan)) plans.set(String(p.props.name ?? p.name), p);
+        const selected = new Set(args.resources.filter((r) => r.type === TYPE.BackupSelection).flatMap(selectedPlans));
+        for (const s of stores) {
+            const plan = s.props.tags?.[TAG.backup];
+            if (typeof plan !== "string" || plan === "") {
+                report(
+                    `${describe(s)} is stateful but has no '${TAG.backup}' tag: tag it with the environment's AWS Backup plan name (awsTags(env, { [TAG.backup]: <plan> })).`,
+                    s.urn,
+                );
+                continue;
+            }
+            const p = plans.get(plan);
+            if (!p) {
+                report(
+                    `${describe(s)} is tagged ${TAG.backup}=${plan} but the stack has no aws:backup/plan:Plan named '${plan}': create the plan or fix the tag.`,
+                    s.urn,
+                );
+                continue;
+            }
+            if (!selected.has(plan)) {
+                report(
+                    `${describe(s)} is tagged ${TAG.backup}=${plan} but no aws:backup/selection:Selection selects that tag: add a selection with selectionTags [{type: STRINGEQUALS, key: ${TAG.backup}, value: ${plan}}].`,
+                    s.urn,
+                );
+                continue;
+            }
+            const days = planRetentionDays(p);
+            if (days < cfg.minRetentionDays)
+                report(
+                    `${describe(s)} is backed up by plan '${plan}', which keeps copies ${days} days; this stack requires at least ${cfg.minRetentionDays}: raise the rules' lifecycle.deleteAfter.`,
+                    s.urn,
+                );
+        }
+
+        // Volumes: a Velero Schedule covering the namespace with a long enough ttl.
+        const schedules = args.resources.filter((r) => r.type === TYPE.VeleroSchedule);
+        const covering = (ns: string | undefined) =>
+            schedules.filter((s) => {
+                const t = s.props.spec?.template ?? {};
+                const included: string[] = t.includedNamespaces ?? ["*"];
+                const excluded: string[] = t.excludedNamespaces ?? [];
+                return (
+                    (included.includes("*") || (ns !== undefined && included.includes(ns))) &&
+                    !(ns !== undefined && excluded.includes(ns)) &&
+                    t.snapshotVolumes !== false
+                );
+            });
+        for (const v of [...pvcs, ...claimTemplates]) {
+            const ns = v.props.metadata?.namespace;
+            const cover = covering(ns);
+            if (cover.length === 0) {
+                report(
+                    `${describe(v)} holds data but no Velero Schedule backs up namespace '${ns}': add a velero.io/v1 Schedule whose template includes the namespace and snapshots volumes.`,
+                    v.urn,
+                );
+                continue;
+            }
+            const hours = Math.max(...cover.map((s) => durationHours(s.props.spec?.template?.ttl ?? "720h") ?? 0));
+            if (hours * 3600_000 < cfg.minRetentionDays * DAY)
+                report(
+                    `${describe(v)} is backed up by a Velero Schedule whose ttl keeps copies ${(hours / 24).toFixed(1)} days; this stack requires at least ${cfg.minRetentionDays}: raise spec.template.ttl (e.g. ${cfg.minRetentionDays * 24}h).`,
+                    v.urn,
+                );
+        }
+    },
+};
+
+export const backupPolicies = [backupBeforeDeploy, backupCoverage];

@@ -1,0 +1,204 @@
+// Helpers shared by the policy modules: workloads and their pods, the release record, durations.
+// Policies match resources by type token (not by provider classes), so the pack needs no provider SDK.
+import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+import { z } from "zod";
+import { RELEASE_CONFIGMAP, ReleaseFacts } from "../components/release/facts";
+
+export const TYPE = {
+    Deployment: "kubernetes:apps/v1:Deployment",
+    StatefulSet: "kubernetes:apps/v1:StatefulSet",
+    DaemonSet: "kubernetes:apps/v1:DaemonSet",
+    Job: "kubernetes:batch/v1:Job",
+    CronJob: "kubernetes:batch/v1:CronJob",
+    Pod: "kubernetes:core/v1:Pod",
+    Service: "kubernetes:core/v1:Service",
+    ConfigMap: "kubernetes:core/v1:ConfigMap",
+    PersistentVolumeClaim: "kubernetes:core/v1:PersistentVolumeClaim",
+    VeleroBackup: "kubernetes:velero.io/v1:Backup",
+    VeleroSchedule: "kubernetes:velero.io/v1:Schedule",
+    PrometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+    AlertmanagerConfig: "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
+    RdsInstance: "aws:rds/instance:Instance",
+    RdsCluster: "aws:rds/cluster:Cluster",
+    RdsSnapshot: "aws:rds/snapshot:Snapshot",
+    RdsClusterSnapshot: "aws:rds/clusterSnapshot:ClusterSnapshot",
+    EbsVolume: "aws:ebs/volume:Volume",
+    DynamoTable: "aws:dynamodb/table:Table",
+    EfsFileSystem: "aws:efs/fileSystem:FileSystem",
+    BackupPlan: "aws:backup/plan:Plan",
+    BackupSelection: "aws:backup/selection:Selection",
+    S3Bucket: "aws:s3/bucket:Bucket",
+    S3BucketAcl: "aws:s3/bucketAcl:BucketAcl",
+    S3PublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    BlueGreen: "launchpad:deploy:BlueGreenDeployment",
+    Canary: "launchpad:deploy:CanaryDeployment",
+    Direct: "launchpad:deploy:DirectDeployment",
+} as const;
+
+/** Workload kinds whose pods run long-lived app containers. */
+export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"] as const;
+const KIND_TYPES: Record<string, string> = {
+    Deployment: TYPE.Deployment,
+    StatefulSet: TYPE.StatefulSet,
+    DaemonSet: TYPE.DaemonSet,
+    Job: TYPE.Job,
+    CronJob: TYPE.CronJob,
+    Pod: TYPE.Pod,
+};
+export const workloadTypes = (kinds: readonly string[]) => kinds.map((k) => KIND_TYPES[k]).filter((t): t is string => !!t);
+
+/**
+ * Resource properties as the policy SDK hands them over (`PolicyResource.props: Record<string, any>`):
+ * untyped inputs of any provider, read defensively with optional chaining.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Props = Record<string, any>;
+type Obj = Props;
+
+/** The pod spec of a workload's props (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod). */
+export function podSpec(type: string, props: Obj): Obj | undefined {
+    if (type === TYPE.Pod) return props.spec;
+    if (type === TYPE.CronJob) return props.spec?.jobTemplate?.spec?.template?.spec;
+    return props.spec?.template?.spec;
+}
+
+/** Pod template labels of a workload. */
+export function podLabels(type: string, props: Obj): Record<string, string> {
+    if (type === TYPE.Pod) return props.metadata?.labels ?? {};
+    if (type === TYPE.CronJob) return props.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {};
+    return props.spec?.template?.metadata?.labels ?? {};
+}
+
+export interface ContainerRef {
+    kind: "container" | "initContainer" | "ephemeralContainer";
+    container: Obj;
+}
+
+export function containersOf(spec: Obj | undefined): ContainerRef[] {
+    if (!spec) return [];
+    return [
+        ...((spec.initContainers ?? []) as Obj[]).map((container) => ({ kind: "initContainer" as const, container })),
+        ...((spec.containers ?? []) as Obj[]).map((container) => ({ kind: "container" as const, container })),
+        ...((spec.ephemeralContainers ?? []) as Obj[]).map((container) => ({ kind: "ephemeralContainer" as const, container })),
+    ];
+}
+
+/** `Deployment prod/api-canary`: how a message names a Kubernetes object. */
+export function describe(r: { type: string; name: string; props: Obj }): string {
+    const kind = r.type.split(":").pop();
+    const meta = r.props?.metadata;
+    if (r.type.startsWith("kubernetes:") && meta?.name) return `${kind} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name}`;
+    return `${kind} ${r.name}`;
+}
+
+const releaseDataSchema = z.strictObject({
+    version: z.string().min(1, { error: "expected the release version" }),
+    announcedAt: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time" }).optional(),
+    launchAt: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time" }).optional(),
+    channel: z.string().min(1).optional(),
+    notesUrl: z.string().min(1, { error: "expected the release notes URL or path" }),
+});
+
+export type ReleaseLookup =
+    { found: true; facts: ReleaseFacts; resource: PolicyResource } | { found: false; error: string; resource?: PolicyResource };
+
+/** The `launchpad-release` ConfigMap of the stack (components/release), validated. */
+export function releaseRecord(resources: PolicyResource[]): ReleaseLookup {
+    const records = resources.filter((r) => r.type === TYPE.ConfigMap && r.props.metadata?.name === RELEASE_CONFIGMAP);
+    if (records.length === 0)
+        return {
+            found: false,
+            error: `no ConfigMap '${RELEASE_CONFIGMAP}' in the stack: the program must record the release (components/release ReleaseRecord, from launchpad:release)`,
+        };
+    if (records.length > 1) return { found: false, error: `${records.length} ConfigMaps named '${RELEASE_CONFIGMAP}': expected one` };
+    const parsed = releaseDataSchema.safeParse(records[0].props.data ?? {});
+    if (!parsed.success) {
+        const i = parsed.error.issues[0];
+        return {
+            found: false,
+            resource: records[0],
+            error: `ConfigMap ${RELEASE_CONFIGMAP} data.${i.path.join(".") || "(root)"}: ${i.message} (set it in launchpad:release)`,
+        };
+    }
+    return { found: true, facts: parsed.data, resource: records[0] };
+}
+
+export const HOUR = 3600_000;
+export const DAY = 24 * HOUR;
+
+/** Go/Velero duration (`720h0m0s`, `168h`, `30m`) in hours; undefined when unparsable. */
+export function durationHours(d: unknown): number | undefined {
+    if (typeof d !== "string") return undefined;
+    const m = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(d.trim());
+    if (!m || d.trim() === "") return undefined;
+    return Number(m[1] ?? 0) + Number(m[2] ?? 0) / 60 + Number(m[3] ?? 0) / 3600;
+}
+
+/** Every resource a resource waits for: its dependencies, transitively, including children of components it depends on. */
+export function transitiveDependencies(r: PolicyResource, all: PolicyResource[]): PolicyResource[] {
+    const children = new Map<string, PolicyResource[]>();
+    for (const x of all) {
+        if (!x.parent) continue;
+        const list = children.get(x.parent.urn) ?? [];
+        list.push(x);
+        children.set(x.parent.urn, list);
+    }
+    const seen = new Map<string, PolicyResource>();
+    const queue = [...r.dependencies];
+    while (queue.length > 0) {
+        const d = queue.shift()!;
+        if (seen.has(d.urn)) continue;
+        seen.set(d.urn, d);
+        queue.push(...d.dependencies, ...(children.get(d.urn) ?? []));
+    }
+    return [...seen.values()];
+}
+
+/** Does a label selector (matchLabels or a Service's plain selector) select these labels? */
+export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+    if (!selector || Object.keys(selector).length === 0) return false;
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+interface IndexedService {
+    resource: PolicyResource;
+    selector: Record<string, string>;
+}
+// Services by namespace, built once per resource list: a stack policy asks for every workload, and reading
+// props through the SDK's unknown-checking proxy is too slow to repeat per pair (O(workloads x services)).
+const serviceIndexes = new WeakMap<PolicyResource[], Map<unknown, IndexedService[]>>();
+
+function serviceIndex(all: PolicyResource[]): Map<unknown, IndexedService[]> {
+    let index = serviceIndexes.get(all);
+    if (!index) {
+        index = new Map();
+        for (const s of all) {
+            if (s.type !== TYPE.Service) continue;
+            // A Service whose namespace is not known yet is assumed to be in the workload's.
+            const ns = known(() => s.props.metadata?.namespace);
+            const selector = { ...(s.props.spec?.selector ?? {}) } as Record<string, string>;
+            index.set(ns, [...(index.get(ns) ?? []), { resource: s, selector }]);
+        }
+        serviceIndexes.set(all, index);
+    }
+    return index;
+}
+
+/** A value read through the SDK's proxy, or UNKNOWN_VALUE when only `up` will know it. */
+export const UNKNOWN_VALUE = Symbol("unknown during preview");
+export function known<T>(read: () => T): T | typeof UNKNOWN_VALUE {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof UnknownValueError) return UNKNOWN_VALUE;
+        throw e;
+    }
+}
+
+/** Services (in the same namespace) that select the pods of a workload. */
+export function servicesSelecting(w: PolicyResource, all: PolicyResource[]): PolicyResource[] {
+    const labels = { ...podLabels(w.type, w.props) };
+    const index = serviceIndex(all);
+    const candidates = [...(index.get(w.props.metadata?.namespace) ?? []), ...(index.get(UNKNOWN_VALUE) ?? [])];
+    return candidates.filter((s) => selects(s.selector, labels)).map((s) => s.resource);
+}

@@ -1,0 +1,152 @@
+// Release gate on seeing trouble: every app has error-rate and latency alerts that reach people
+// (observed). Written against the monitoring contract: per app a PrometheusRule `<app>-alerts`
+// labelled app.kubernetes.io/name=<app>, alerts labelled severity and team, routed by an
+// AlertmanagerConfig to a receiver.
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { LABEL } from "../components/common/labels";
+import { Props, TYPE, describe, servicesSelecting } from "./common";
+
+export interface ObservedConfig {
+    requireAlerts: boolean;
+    requiredLabels: string[];
+}
+
+interface Alert {
+    alert: string;
+    expr: string;
+    labels: Record<string, string>;
+}
+
+function alertsOf(rule: PolicyResource): Alert[] {
+    const groups = (rule.props.spec?.groups ?? []) as Props[];
+    return groups.flatMap((g) => ((g.rules ?? []) as Props[]).filter((r) => typeof r.alert === "string")) as Alert[];
+}
+
+const isErrorRate = (a: Alert) => /error/i.test(a.alert) || /status(_code)?=~?"5/.test(String(a.expr));
+const isLatency = (a: Alert) => /latency|slow/i.test(a.alert) || /histogram_quantile|_duration_seconds/.test(String(a.expr));
+
+/** Receivers of an AlertmanagerConfig that notify someone (any non-empty *Configs list). */
+function notifyingReceivers(c: PolicyResource): Set<string> {
+    return new Set(
+        ((c.props.spec?.receivers ?? []) as Props[])
+            .filter((r) => Object.keys(r).some((k) => k.endsWith("Configs") && Array.isArray(r[k]) && r[k].length > 0))
+            .map((r) => String(r.name)),
+    );
+}
+
+/** Does a route's severity matcher (if any) let alerts of `severity` through? */
+function acceptsSeverity(route: Props, severity: string): boolean {
+    const matchers = ((route.matchers ?? []) as Props[]).filter((m) => m.name === "severity");
+    return matchers.every((m) => {
+        const type = m.matchType ?? "=";
+        if (type === "=") return m.value === severity;
+        if (type === "!=") return m.value !== severity;
+        const re = new RegExp(`^(?:${String(m.value)})$`);
+        return type === "=~" ? re.test(severity) : !re.test(severity);
+    });
+}
+
+/** Severities an AlertmanagerConfig's route tree delivers to a notifying receiver (a route and all its sub-routes). */
+function routesSeverity(c: PolicyResource, severity: string): boolean {
+    const notify = notifyingReceivers(c);
+    const walk = (route: Props | undefined, inherited: string | undefined): boolean => {
+        if (!route || !acceptsSeverity(route, severity)) return false;
+        const receiver = route.receiver ?? inherited;
+        if (((route.routes ?? []) as Props[]).some((r) => walk(r, receiver))) return true;
+        return receiver !== undefined && notify.has(String(receiver));
+    };
+    return walk(c.props.spec?.route, undefined);
+}
+
+export const observed: StackValidationPolicy = {
+    name: "observed",
+    description:
+        "Every app has alert rules (PrometheusRule <app>-alerts), error-rate and latency ones for apps that serve traffic, with severity and team labels, routed by an AlertmanagerConfig to a notification channel.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            requireAlerts: {
+                type: "boolean",
+                default: true,
+                description:
+                    "Every app must have its PrometheusRule. When false, only the rules that exist are checked (for stacks without monitoring).",
+            },
+            requiredLabels: {
+                type: "array",
+                items: { type: "string" },
+                default: ["severity", "team"],
+                description: "Labels every alert must carry (routing keys).",
+            },
+        },
+    },
+    validateStack: (args, report) => {
+        const cfg = args.getConfig<ObservedConfig>();
+        const deployments = args.resources.filter((r) => r.type === TYPE.Deployment);
+        const served = new Set(
+            deployments.filter((d) => servicesSelecting(d, args.resources).length > 0).map((d) => d.props.metadata?.labels?.[LABEL.name]),
+        );
+        const apps = [
+            ...new Set(deployments.map((d) => d.props.metadata?.labels?.[LABEL.name]).filter((n) => typeof n === "string")),
+        ] as string[];
+        const rules = args.resources.filter((r) => r.type === TYPE.PrometheusRule);
+        if (apps.length === 0 && rules.length === 0) args.notApplicable("no apps");
+        const checkLabels = (alerts: Alert[], rule: PolicyResource) => {
+            for (const a of alerts) {
+                const missing = cfg.requiredLabels.filter((l) => !a.labels?.[l]);
+                if (missing.length > 0)
+                    report(
+                        `alert '${a.alert}' in ${describe(rule)} has no ${missing.join(", ")} label${missing.length === 1 ? "" : "s"}: Alertmanager routes on them, so without them nobody is paged.`,
+                        rule.urn,
+                    );
+            }
+        };
+        const ruleOf = (app: string) =>
+            rules.filter((r) => r.props.metadata?.labels?.[LABEL.name] === app || r.props.metadata?.name === `${app}-alerts`);
+
+        for (const app of apps.sort()) {
+            const mine = ruleOf(app);
+            if (mine.length === 0) {
+                if (cfg.requireAlerts)
+                    report(
+                        `app '${app}' has no alert rules: a bad release would go unnoticed. Enable monitoring for it so that a PrometheusRule '${app}-alerts' (label ${LABEL.name}: ${app}) with error-rate and latency alerts is created.`,
+                    );
+                continue;
+            }
+            const alerts = mine.flatMap(alertsOf);
+            if (alerts.length === 0)
+                report(`${describe(mine[0])} defines no alerts for app '${app}': add alerting rules (components/monitoring).`, mine[0].urn);
+            // Error rate and latency are about requests: a background worker (no Service) has neither.
+            if (!served.has(app)) {
+                checkLabels(alerts, mine[0]);
+                continue;
+            }
+            if (!alerts.some(isErrorRate))
+                report(
+                    `${describe(mine[0])} has no error-rate alert for app '${app}': add one on the ratio of 5xx responses (components/monitoring/queries.ts).`,
+                    mine[0].urn,
+                );
+            if (!alerts.some(isLatency))
+                report(
+                    `${describe(mine[0])} has no latency alert for app '${app}': add one on a latency quantile of http_request_duration_seconds (components/monitoring/queries.ts).`,
+                    mine[0].urn,
+                );
+            checkLabels(alerts, mine[0]);
+        }
+        if (rules.length > 0) {
+            const routes = args.resources.filter((r) => r.type === TYPE.AlertmanagerConfig);
+            const severities = [...new Set(rules.flatMap(alertsOf).map((a) => String(a.labels?.severity ?? "")))].sort();
+            if (routes.length === 0)
+                report(
+                    "alerts are defined but no AlertmanagerConfig routes them: add one whose route sends to a receiver with a notification channel (SNS topic <env>-alerts, Slack, e-mail).",
+                );
+            else
+                for (const sev of severities)
+                    if (!routes.some((c) => routesSeverity(c, sev)))
+                        report(
+                            `no AlertmanagerConfig routes alerts of severity '${sev}' to a receiver that notifies anyone (${routes.map((r) => describe(r)).join(", ")}): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.`,
+                        );
+        }
+    },
+};
+
+export const observabilityPolicies = [observed];

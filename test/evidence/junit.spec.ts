@@ -1,0 +1,102 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { testEvidenceSchema } from "../../policies/evidence";
+import { countJUnit, upsertEvidence } from "../../tools/evidence/junit";
+import { PROJECT_DIR } from "../../tools/plan/plan";
+
+const IMAGE = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
+
+// mocha-junit-reporter's shape: nested suites, a failure, a skipped case, CDATA output that mentions <failure>.
+const MOCHA = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="Mocha Tests" time="1.2" tests="4" failures="1">
+  <testsuite name="Root Suite" timestamp="2026-11-24T15:02:40" tests="0" failures="0" time="0"></testsuite>
+  <testsuite name="api" timestamp="2026-11-24T15:02:40" tests="4" failures="1" time="1.2">
+    <testcase name="api answers /version" time="0.1" classname="version"></testcase>
+    <testcase name="api answers /healthz" time="0.1" classname="health"/>
+    <testcase name="api rejects bad input" time="0.2" classname="input"><failure message="expected 400" type="AssertionError"><![CDATA[AssertionError: expected 400 <failure>]]></failure></testcase>
+    <testcase name="api pages" time="0" classname="pages"><skipped/></testcase>
+    <!-- <testcase name="commented out"/> -->
+  </testsuite>
+</testsuites>`;
+
+// Maven Surefire's shape: a single suite, an error.
+const SUREFIRE = `<testsuite tests="3" failures="0" errors="1" skipped="0" name="AppTest">
+  <testcase name="a" classname="AppTest" time="0.01"/>
+  <testcase name="b" classname="AppTest" time="0.01"><error type="java.lang.NullPointerException">boom</error></testcase>
+  <testcase name="c" classname="AppTest" time="0.01"></testcase>
+</testsuite>`;
+
+describe("evidence: JUnit converter", () => {
+    it("counts test cases: failure and error fail, skipped skips, anything else passes", () => {
+        assert.deepEqual(countJUnit(MOCHA), { passed: 2, failed: 1, skipped: 1 });
+        assert.deepEqual(countJUnit(SUREFIRE), { passed: 2, failed: 1, skipped: 0 });
+    });
+
+    it("falls back to suite totals when a report lists no test cases, and refuses what is not JUnit", () => {
+        assert.deepEqual(
+            countJUnit(`<testsuites><testsuite tests="10" failures="1" errors="1" skipped="3"/><testsuite tests="5"/></testsuites>`),
+            {
+                passed: 10,
+                failed: 2,
+                skipped: 3,
+            },
+        );
+        assert.throws(() => countJUnit("<html></html>"), /not a JUnit report/);
+    });
+
+    it("replaces the image's earlier entry and keeps the others", () => {
+        const a = { image: IMAGE, commit: "9c1f4e7", tests: { passed: 1, failed: 1, skipped: 0 }, finishedAt: "2026-11-24T15:00:00Z" };
+        const other = { ...a, image: IMAGE.replace("862ca45e", "00000000") };
+        const next = upsertEvidence({ artifacts: [a, other] }, { ...a, tests: { passed: 2, failed: 0, skipped: 0 } });
+        assert.deepEqual(
+            next.artifacts.map((x) => [x.image.split("@")[1].slice(0, 14), x.tests.passed]),
+            [
+                ["sha256:0000000", 1],
+                ["sha256:862ca45", 2],
+            ],
+        );
+    });
+
+    it("npm run evidence:junit writes evidence the policies accept; bad input exits 2", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-junit-"));
+        try {
+            fs.writeFileSync(path.join(dir, "junit.xml"), MOCHA);
+            const evidence = path.join(dir, "release", "evidence.json");
+            const run = (args: string[]) =>
+                spawnSync(
+                    process.execPath,
+                    ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "evidence", "junit.ts"), ...args],
+                    {
+                        cwd: PROJECT_DIR,
+                        encoding: "utf8",
+                    },
+                );
+            const r = run([
+                "--report",
+                path.join(dir, "junit.xml"),
+                "--image",
+                IMAGE,
+                "--commit",
+                "9c1f4e7d2b8a",
+                "--finished-at",
+                "2026-11-24T15:02:41Z",
+                "--evidence",
+                evidence,
+            ]);
+            assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+            assert.match(r.stdout, /: 2 passed, 1 failed, 1 skipped -> .*release\/evidence\.json\n$/);
+            const written = testEvidenceSchema.parse(JSON.parse(fs.readFileSync(evidence, "utf8")));
+            assert.deepEqual(written.artifacts, [
+                { image: IMAGE, commit: "9c1f4e7d2b8a", tests: { passed: 2, failed: 1, skipped: 1 }, finishedAt: "2026-11-24T15:02:41Z" },
+            ]);
+            const bad = run(["--report", path.join(dir, "junit.xml"), "--image", "podinfo:latest", "--commit", "9c1f4e7"]);
+            assert.equal(bad.status, 2);
+            assert.match(bad.stderr, /--image: expected <repository>@sha256:<64 hex digits>, got podinfo:latest/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

@@ -1,0 +1,62 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { verificationSchema } from "../../policies/evidence";
+import { recordVerified } from "../../tools/evidence/verified";
+import { PROJECT_DIR } from "../../tools/plan/plan";
+import { runStack } from "../harness";
+
+const A = "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db29483dfc76e12f81a24e1fc1256c0a8e";
+const B = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
+
+describe("evidence: pre-production verification from stack outputs", () => {
+    it("keeps the first verification time of an image and adds the new ones; another stack starts afresh", () => {
+        const prev = { stack: "staging", images: [{ image: A, smokeTestsPassedAt: "2026-11-10T11:20:00Z" }] };
+        assert.deepEqual(recordVerified(prev, "staging", [A, B], "2026-11-25T10:41:12Z").images, [
+            { image: A, smokeTestsPassedAt: "2026-11-10T11:20:00Z" },
+            { image: B, smokeTestsPassedAt: "2026-11-25T10:41:12Z" },
+        ]);
+        assert.deepEqual(recordVerified(prev, "qa", [B], "2026-11-25T10:41:12Z"), {
+            stack: "qa",
+            images: [{ image: B, smokeTestsPassedAt: "2026-11-25T10:41:12Z" }],
+        });
+    });
+
+    it("the staging stack's `images` output lists every image it runs; the command records them", async () => {
+        const run = await runStack("staging");
+        assert.deepEqual(run.outputs.images, [A, B]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
+        try {
+            // What `pulumi stack output --stack staging --json` prints.
+            fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(run.outputs));
+            const file = path.join(dir, "verified-staging.json");
+            const r = spawnSync(
+                process.execPath,
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    path.join(PROJECT_DIR, "tools", "evidence", "verified.ts"),
+                    "--outputs",
+                    path.join(dir, "outputs.json"),
+                    "--passed-at",
+                    "2026-11-25T10:41:12Z",
+                    "--verification",
+                    file,
+                ],
+                { cwd: PROJECT_DIR, encoding: "utf8" },
+            );
+            assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+            assert.deepEqual(verificationSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))), {
+                stack: "staging",
+                images: [
+                    { image: A, smokeTestsPassedAt: "2026-11-25T10:41:12Z" },
+                    { image: B, smokeTestsPassedAt: "2026-11-25T10:41:12Z" },
+                ],
+            });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

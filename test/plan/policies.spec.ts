@@ -1,0 +1,249 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    PolicyResource,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+    validateResourceOfType,
+    validateStackResourcesOfType,
+} from "@pulumi/policy";
+import { policies } from "../../policies/all";
+import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
+import { PolicyConfigError, checkPolicies, parsePolicyConfig, reconcileConfig } from "../../tools/plan/policies";
+import { ProgramRun } from "../../tools/plan/recorder";
+import { T, runStack } from "../harness";
+
+const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
+const plan = (args: string[]) =>
+    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+
+describe("offline plan: policies adapter", () => {
+    let prod: ProgramRun;
+    const tmp: string[] = [];
+    const tmpDir = () => {
+        const d = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-policies-"));
+        tmp.push(d);
+        return d;
+    };
+    before(async () => {
+        prod = await runStack("prod");
+    });
+    after(() => tmp.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+    describe("config, reconciled as the Pulumi CLI does", () => {
+        it("starts from schema defaults and the policy's level, then 'all', then the policy's own entry", () => {
+            const c = reconcileConfig(
+                policies,
+                "mandatory",
+                parsePolicyConfig({
+                    all: "advisory",
+                    "tested-artifact": { enforcementLevel: "mandatory", maxAgeDays: 3 },
+                    announced: "disabled",
+                }),
+            );
+            assert.deepEqual(c.get("tested-artifact"), {
+                enforcementLevel: "mandatory",
+                properties: {
+                    evidenceFile: "release/evidence.json",
+                    maxAgeDays: 3,
+                    kinds: ["Deployment", "StatefulSet", "DaemonSet"],
+                    exemptImages: [],
+                },
+            });
+            assert.equal(c.get("announced")!.enforcementLevel, "disabled");
+            assert.deepEqual(c.get("announced")!.properties, { minLeadTimeHours: 48, freezeWindows: [] });
+            assert.equal(c.get("rollback-ready")!.enforcementLevel, "advisory");
+            assert.deepEqual(reconcileConfig(policies, "advisory").get("immutable-images"), {
+                enforcementLevel: "mandatory",
+                properties: {},
+            });
+        });
+
+        it("refuses values the configSchema rejects, unknown policies and unknown levels", () => {
+            assert.throws(
+                () => reconcileConfig(policies, "mandatory", parsePolicyConfig({ "tested-artifact": { maxAgeDays: "two weeks" } })),
+                (e: Error) => e instanceof PolicyConfigError && /tested-artifact: \/maxAgeDays must be number/.test(e.message),
+            );
+            assert.throws(
+                () =>
+                    reconcileConfig(
+                        policies,
+                        "mandatory",
+                        parsePolicyConfig({ announced: { freezeWindows: [{ name: "x", start: "soon", end: "2027-01-01T00:00:00Z" }] } }),
+                    ),
+                /announced: \/freezeWindows\/0\/start must match format "date-time"/,
+            );
+            assert.throws(
+                () => reconcileConfig(policies, "mandatory", parsePolicyConfig({ "tested-artefact": "mandatory" })),
+                /unknown policy: tested-artefact/,
+            );
+            assert.throws(
+                () => parsePolicyConfig({ observed: "strict" }, "prod.json"),
+                /prod\.json: parsing enforcement level for "observed": "strict" is not a valid enforcement level/,
+            );
+        });
+    });
+
+    describe("validation arguments, built as @pulumi/policy's server builds them", () => {
+        it("isType/asType answer by the provider class's type token (validateResourceOfType, validateStackResourcesOfType)", async () => {
+            const seen: string[] = [];
+            const services: string[] = [];
+            const byType: ResourceValidationPolicy = {
+                name: "deployments-only",
+                description: "test",
+                enforcementLevel: "advisory",
+                validateResource: validateResourceOfType(k8s.apps.v1.Deployment, (d, args) => {
+                    assert.ok(args.isType(k8s.apps.v1.Deployment) && !args.isType(k8s.core.v1.Service));
+                    assert.equal(args.asType(k8s.apps.v1.Deployment)?.metadata?.name, d.metadata?.name);
+                    seen.push(String(d.metadata?.name));
+                }),
+            };
+            const stack: StackValidationPolicy = {
+                name: "services-only",
+                description: "test",
+                enforcementLevel: "advisory",
+                validateStack: validateStackResourcesOfType(k8s.core.v1.Service, (svcs) => {
+                    services.push(...svcs.map((s) => String(s.metadata.name)));
+                }),
+            };
+            const report = await checkPolicies(prod.resources, { policies: [byType, stack] });
+            assert.deepEqual(report.violations, []);
+            assert.deepEqual(seen.sort(), ["api-canary", "api-stable", "web-blue", "web-green", "worker"]);
+            assert.deepEqual(services.sort(), ["api", "api-canary", "web", "web-preview"]);
+        });
+
+        it("stack resources link parent and explicit dependencies as PolicyResource objects; resource opts carry the parent URN", async () => {
+            let quota: PolicyResource | undefined;
+            let parentUrn: string | undefined;
+            const probe: StackValidationPolicy = {
+                name: "probe",
+                description: "test",
+                validateStack: (args) => {
+                    quota = args.resources.find((r) => r.name === "prod-quota");
+                },
+            };
+            const res: ResourceValidationPolicy = {
+                name: "probe-resource",
+                description: "test",
+                validateResource: (args) => {
+                    if (args.name === "prod-quota") parentUrn = args.opts.parent;
+                },
+            };
+            await checkPolicies(prod.resources, { policies: [probe, res] });
+            assert.equal(quota!.parent!.type, "launchpad:environment:Environment");
+            assert.deepEqual(
+                quota!.dependencies.map((d) => [d.type, d.name, d.props.metadata.name]),
+                [[T.Namespace, "prod", "prod"]],
+            );
+            assert.equal(parentUrn, quota!.parent!.urn);
+        });
+
+        it("an unknown value read by a policy is an advisory 'can't run during preview', as in the engine", async () => {
+            const run = structuredClone(prod);
+            const d = run.resources.find((r) => r.type === T.Deployment && r.name === "worker")!;
+            (d.inputs as any).metadata.namespace = "(known after up)";
+            const reads: ResourceValidationPolicy = {
+                name: "reads-namespace",
+                description: "Reads the namespace.",
+                enforcementLevel: "mandatory",
+                validateResource: (args) => {
+                    if (args.type === T.Deployment) void String(args.props.metadata.namespace);
+                },
+            };
+            const report = await checkPolicies(run.resources, { policies: [reads] });
+            assert.equal(report.mandatory, 0);
+            assert.deepEqual(
+                report.violations.map((v) => [v.level, v.name, v.message]),
+                [
+                    [
+                        "advisory",
+                        "worker",
+                        "can't run policy 'reads-namespace' from policy pack 'launchpad-release-gates@v0.1.0' during preview: string value at .metadata.namespace can't be known during preview",
+                    ],
+                ],
+            );
+        });
+
+        it("a reported message reads 'description\\nmessage', at the policy's resolved level; a stack violation may name no resource", async () => {
+            const p: StackValidationPolicy = {
+                name: "always",
+                description: "Always says something.",
+                enforcementLevel: "advisory",
+                validateStack: (_args, report) => {
+                    report("stack-wide");
+                    report("on the namespace", prod.resources.find((r) => r.type === T.Namespace)!.urn);
+                },
+            };
+            const report = await checkPolicies(prod.resources, { policies: [p], config: parsePolicyConfig({ always: "mandatory" }) });
+            assert.deepEqual(
+                report.violations.map((v) => [v.policy, v.level, v.name ?? null, v.message]),
+                [
+                    ["always", "mandatory", null, "Always says something.\nstack-wide"],
+                    ["always", "mandatory", "prod", "Always says something.\non the namespace"],
+                ],
+            );
+            assert.equal(report.mandatory, 2);
+        });
+    });
+
+    describe("in the plan", () => {
+        for (const stack of ["staging", "prod"]) {
+            it(`${stack}: every policy passes with policies/config/${stack}.json; the phase is timed; policy.json is written`, async () => {
+                const p = await planStack({ stack });
+                assert.equal(p.policy!.configFile, path.join("policies", "config", `${stack}.json`));
+                assert.deepEqual(p.policy!.violations, []);
+                assert.equal(p.policy!.policies.length, policies.length);
+                assert.equal(typeof p.timings.policies, "number");
+                const out = tmpDir();
+                writePlan(p, out);
+                const written = JSON.parse(fs.readFileSync(path.join(out, "policy.json"), "utf8"));
+                assert.equal(written.pack, "launchpad-release-gates");
+                assert.equal(written.mandatory, 0);
+            });
+        }
+    });
+
+    describe("command line", function () {
+        this.timeout(60000);
+        it("prints violations as pulumi preview does, writes policy.json and exits 1 on a mandatory violation", () => {
+            const dir = tmpDir();
+            const evidence = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "release", "evidence.json"), "utf8"));
+            evidence.artifacts[1].tests.failed = 2;
+            fs.writeFileSync(path.join(dir, "evidence.json"), JSON.stringify(evidence));
+            const cfg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "prod.json"), "utf8"));
+            cfg["tested-artifact"].evidenceFile = path.join(dir, "evidence.json");
+            fs.writeFileSync(path.join(dir, "prod.json"), JSON.stringify(cfg));
+            const out = path.join(dir, "plan");
+            const r = plan(["--stack", "prod", "--out", out, "--policy-config", path.join(dir, "prod.json")]);
+            assert.equal(r.status, 1, r.stderr);
+            assert.match(
+                r.stdout,
+                /\nPolicy Violations:\n {4}\[mandatory\] {2}launchpad-release-gates v0\.1\.0 {2}tested-artifact \(web-green: kubernetes:apps\/v1:Deployment\)\n {4}Every container image/,
+            );
+            assert.match(
+                r.stdout,
+                /\n {4}\[mandatory\] {2}launchpad-release-gates v0\.1\.0 {2}tested-artifact \(api-canary: kubernetes:apps\/v1:Deployment\)\n {4}Every container image/,
+            );
+            assert.match(r.stdout, /\n {4}container 'api' of Deployment prod\/api-canary runs .*has 2 failed tests: fix them/);
+            assert.match(r.stdout, /policies: 13 of 13 enabled \(.*prod\.json\), 3 mandatory and 0 advisory violations/);
+            assert.ok(r.stdout.includes(`(${path.join(dir, "prod.json")})`), "a config outside the project is shown by its absolute path");
+            const written = JSON.parse(fs.readFileSync(path.join(out, "policy.json"), "utf8"));
+            assert.deepEqual(written.violations.map((v: any) => v.name).sort(), ["api-canary", "web-green", "worker"]);
+        });
+
+        it("exits 2 on a missing or invalid policy config", () => {
+            const missing = plan(["--stack", "prod", "--policy-config", "nope.json"]);
+            assert.equal(missing.status, 2);
+            assert.match(missing.stderr, /--policy-config: .*nope\.json does not exist/);
+            const dir = tmpDir();
+            fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ "backup-coverage": { minRetentionDays: 0 } }));
+            const bad = plan(["--stack", "prod", "--out", path.join(dir, "out"), "--policy-config", path.join(dir, "bad.json")]);
+            assert.equal(bad.status, 2);
+            assert.match(bad.stderr, /invalid policy config:\n {2}backup-coverage: \/minRetentionDays must be >= 1/);
+        });
+    });
+});

@@ -1,0 +1,174 @@
+// The real policy pack, served by @pulumi/policy's own analyzer server (policies/index.ts, started as
+// the Pulumi CLI starts it: in the pack's folder, printing its port), driven over gRPC with the SDK's
+// generated client the way the engine drives it. The offline plan's adapter must find exactly what the
+// real server finds, for the same resources and the same config.
+import * as assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { policies } from "../../policies/all";
+import { defaultPolicyConfig } from "../../tools/plan/plan";
+import { PolicyViolation, checkPolicies, readPolicyConfig, reconcileConfig } from "../../tools/plan/policies";
+import { ProgramRun, ResourceRecord, UNKNOWN } from "../../tools/plan/recorder";
+import { T } from "../harness";
+import { DIGEST, copyRun, podSpecOf, record, runStackWith, tmpFile, cleanTmp, repoJson } from "./support";
+
+const PACK_DIR = path.join(__dirname, "..", "..", "policies");
+const LEVEL: Record<string, analyzer.EnforcementLevel> = {
+    advisory: analyzer.EnforcementLevel.ADVISORY,
+    mandatory: analyzer.EnforcementLevel.MANDATORY,
+    disabled: analyzer.EnforcementLevel.DISABLED,
+    remediate: analyzer.EnforcementLevel.REMEDIATE,
+};
+const LEVEL_NAME = Object.fromEntries(Object.entries(LEVEL).map(([k, v]) => [v, k]));
+
+/** Inputs as the engine sends them: unknowns as the engine's sentinel. */
+function wire(v: unknown): unknown {
+    if (v === UNKNOWN) return "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    if (Array.isArray(v)) return v.map(wire);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wire(x)]));
+    return v;
+}
+
+function options(r: ResourceRecord): analyzer.AnalyzerResourceOptions {
+    const o = new analyzer.AnalyzerResourceOptions();
+    if (r.parent) o.setParent(r.parent);
+    return o;
+}
+
+const call = <Req, Res>(fn: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown, req: Req): Promise<Res> =>
+    new Promise((resolve, reject) => fn(req, (e, r) => (e ? reject(e) : resolve(r))));
+
+type Found = Pick<PolicyViolation, "policy" | "level" | "urn" | "message">;
+const key = (f: Found) => `${f.policy}|${f.level}|${f.urn ?? ""}|${f.message}`;
+
+describe("the real policy pack over gRPC agrees with the plan's adapter", function () {
+    this.timeout(120000);
+    let server: ChildProcess;
+    let client: analyzerrpc.AnalyzerClient;
+    let prod: ProgramRun;
+
+    before(async () => {
+        server = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+            cwd: PACK_DIR,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stderr = "";
+        server.stderr!.on("data", (d) => (stderr += d));
+        const port = await new Promise<string>((resolve, reject) => {
+            server.stdout!.once("data", (d) => resolve(String(d).trim()));
+            server.once("exit", (code) => reject(new Error(`pack exited ${code}: ${stderr}`)));
+        });
+        assert.match(port, /^\d+$/);
+        client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        prod = await runStackWith("prod");
+    });
+    after(() => {
+        client?.close();
+        server?.kill();
+        cleanTmp();
+    });
+
+    /** Configure the pack as the CLI does (reconciled config), then Analyze every resource and AnalyzeStack once. */
+    async function served(run: ProgramRun, given: ReturnType<typeof readPolicyConfig>): Promise<Found[]> {
+        const req = new analyzer.ConfigureAnalyzerRequest();
+        for (const [name, c] of reconcileConfig(policies, "mandatory", given)) {
+            const pc = new analyzer.PolicyConfig();
+            pc.setEnforcementlevel(LEVEL[c.enforcementLevel]);
+            pc.setProperties(Struct.fromJavaScript(c.properties as any));
+            req.getPolicyconfigMap().set(name, pc);
+        }
+        await call<analyzer.ConfigureAnalyzerRequest, Empty>(client.configure.bind(client), req);
+        const found: Found[] = [];
+        const collect = (res: analyzer.AnalyzeResponse) => {
+            for (const d of res.getDiagnosticsList())
+                found.push({
+                    policy: d.getPolicyname(),
+                    level: LEVEL_NAME[d.getEnforcementlevel()] as any,
+                    ...(d.getUrn() ? { urn: d.getUrn() } : {}),
+                    message: d.getMessage(),
+                });
+        };
+        for (const r of run.resources) {
+            const a = new analyzer.AnalyzeRequest();
+            a.setType(r.type)
+                .setUrn(r.urn)
+                .setName(r.name)
+                .setOptions(options(r))
+                .setProperties(Struct.fromJavaScript(wire(r.inputs) as any));
+            const res = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze.bind(client), a);
+            // A resource diagnostic names the resource analyzed.
+            for (const d of res.getDiagnosticsList()) if (!d.getUrn()) d.setUrn(r.urn);
+            collect(res);
+        }
+        const stack = new analyzer.AnalyzeStackRequest();
+        stack.setResourcesList(
+            run.resources.map((r) => {
+                const x = new analyzer.AnalyzerResource();
+                x.setType(r.type)
+                    .setUrn(r.urn)
+                    .setName(r.name)
+                    .setOptions(options(r))
+                    .setProperties(Struct.fromJavaScript(wire(r.inputs) as any));
+                if (r.parent) x.setParent(r.parent);
+                x.setDependenciesList(r.dependsOn);
+                return x;
+            }),
+        );
+        collect(await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(client.analyzeStack.bind(client), stack));
+        return found;
+    }
+
+    async function agree(run: ProgramRun, given: ReturnType<typeof readPolicyConfig>): Promise<Found[]> {
+        const real = (await served(run, given)).map(key).sort();
+        const plan = (await checkPolicies(run.resources, { config: given })).violations.map(key).sort();
+        assert.deepEqual(plan, real);
+        return (await checkPolicies(run.resources, { config: given })).violations;
+    }
+
+    it("describes the same policies, levels and config schemas as policies/all.ts", async () => {
+        const info = await call<Empty, analyzer.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+        assert.equal(info.getName(), "launchpad-release-gates");
+        assert.deepEqual(
+            info
+                .getPoliciesList()
+                .map((p) => [
+                    p.getName(),
+                    LEVEL_NAME[p.getEnforcementlevel()],
+                    Object.keys(p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}).sort(),
+                ]),
+            policies.map((p) => [p.name, p.enforcementLevel, Object.keys(p.configSchema?.properties ?? {}).sort()]),
+        );
+    });
+
+    it("prod passes in both", async () => {
+        assert.deepEqual(await agree(prod, readPolicyConfig(defaultPolicyConfig("prod"))), []);
+    });
+
+    it("prod with failed tests, an unverified image, root, a tag, a cold idle slot and an unknown value: the same violations", async () => {
+        const run = copyRun(prod);
+        const worker = podSpecOf(record(run, T.Deployment, "worker"));
+        worker.securityContext.runAsUser = 0;
+        podSpecOf(record(run, T.Deployment, "api-canary")).containers[0].image = "ghcr.io/stefanprodan/podinfo:latest";
+        podSpecOf(record(run, T.Deployment, "web-blue")).containers[0].image = DIGEST.untested;
+        (record(run, T.Deployment, "web-green").inputs as any).spec.replicas = 0;
+        (record(run, T.Service, "web-preview").inputs as any).metadata.namespace = UNKNOWN;
+        const evidence = repoJson("release/evidence.json");
+        evidence.artifacts[1].tests.failed = 4;
+        const given = readPolicyConfig(defaultPolicyConfig("prod"));
+        given["tested-artifact"].properties.evidenceFile = tmpFile("evidence.json", evidence);
+        const v = await agree(run, given);
+        const policiesHit = [...new Set(v.map((x) => x.policy))].sort();
+        assert.deepEqual(policiesHit, [
+            "immutable-images",
+            "pod-security-restricted",
+            "rollback-ready",
+            "tested-artifact",
+            "verified-in-preprod",
+        ]);
+    });
+});

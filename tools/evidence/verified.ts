@@ -1,0 +1,67 @@
+// npm run evidence:verified -- --outputs <stack-outputs.json> [--stack staging] [--passed-at <ISO 8601>]
+//                              [--verification release/verified-staging.json]
+// Run by CI after the pre-production stack's smoke tests passed: records every image that stack runs
+// (its `images` output, from `pulumi stack output --stack staging --json`) as verified at that time, in
+// the file the `verified-in-preprod` policy reads. Images verified earlier keep their first verification
+// time. Exit codes: 0 written, 1 unusable input, 2 usage.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { DIGEST_REF, Verification, fieldPath, verificationSchema } from "../../policies/evidence";
+
+/** The verification with `images` recorded as verified by `stack` at `passedAt`; earlier entries of the same stack are kept. */
+export function recordVerified(previous: Verification | undefined, stack: string, images: string[], passedAt: string): Verification {
+    const kept = previous && previous.stack === stack ? previous.images : [];
+    const seen = new Set(kept.map((i) => i.image));
+    const added = images.filter((i) => !seen.has(i)).map((image) => ({ image, smokeTestsPassedAt: passedAt }));
+    return { stack, images: [...kept, ...added].sort((a, b) => a.image.localeCompare(b.image)) };
+}
+
+class UsageError extends Error {}
+
+export function cli(argv: string[]): number {
+    const { values } = parseArgs({
+        args: argv,
+        options: {
+            outputs: { type: "string" },
+            stack: { type: "string", default: "staging" },
+            "passed-at": { type: "string" },
+            verification: { type: "string", default: "release/verified-staging.json" },
+        },
+        strict: true,
+    });
+    if (!values.outputs) throw new UsageError("missing --outputs");
+    const outputs = JSON.parse(fs.readFileSync(values.outputs, "utf8")) as { images?: unknown };
+    const images = outputs.images;
+    if (!Array.isArray(images) || images.length === 0 || images.some((i) => typeof i !== "string" || !DIGEST_REF.test(i)))
+        throw new Error(`${values.outputs}: expected the stack output 'images', a list of <repository>@sha256:<digest>`);
+    const file = path.resolve(values.verification!);
+    let previous: Verification | undefined;
+    if (fs.existsSync(file)) {
+        const parsed = verificationSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+        if (!parsed.success) throw new Error(`${file}: ${fieldPath(parsed.error.issues[0].path)}: ${parsed.error.issues[0].message}`);
+        previous = parsed.data;
+    }
+    const next = verificationSchema.safeParse(
+        recordVerified(previous, values.stack!, images as string[], values["passed-at"] ?? new Date().toISOString()),
+    );
+    if (!next.success) throw new UsageError(`${fieldPath(next.error.issues[0].path)}: ${next.error.issues[0].message}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(next.data, null, 2) + "\n");
+    console.log(`${values.stack}: ${images.length} images verified -> ${path.relative(process.cwd(), file)}`);
+    return 0;
+}
+
+if (require.main === module) {
+    try {
+        process.exit(cli(process.argv.slice(2)));
+    } catch (e) {
+        const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+        console.error(`error: ${(e as Error).message}`);
+        if (usage)
+            console.error(
+                "usage: npm run evidence:verified -- --outputs <stack-outputs.json> [--stack staging] [--passed-at <ISO>] [--verification <file>]",
+            );
+        process.exit(usage ? 2 : 1);
+    }
+}
