@@ -1,6 +1,7 @@
 // The one schema for Launchpad's stack configuration. index.ts, the offline plan and the tests all
 // validate through here, so a bad value fails the same way everywhere, before any resource exists.
 import { z } from "zod";
+import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } from "./validation";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -123,6 +124,10 @@ export const appSchema = z.strictObject({
     revisionHistoryLimit: intRange(1, 50).default(5),
     /** Writable emptyDir mounts (the root filesystem is read-only). */
     writablePaths: z.array(z.string().startsWith("/")).default(["/tmp", "/data"]),
+    /** HTTP smoke tests run as a Job before the new version gets traffic (config/validation.ts). */
+    smoke: smokeSchema.optional(),
+    /** Overrides of the stack-wide metric-gate thresholds (`launchpad:validation.gate`). */
+    gate: gateOverrideSchema.optional(),
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
@@ -170,8 +175,10 @@ export const launchpadSchema = z
         environment: environmentSchema,
         apps: z.record(dnsLabel, appSchema).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
         release: releaseSchema,
+        validation: validationSchema.default(validationSchema.parse({})),
     })
     .superRefine((cfg, ctx) => {
+        refineValidation(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {
