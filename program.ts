@@ -6,6 +6,10 @@ import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
+import { AppValidation, deploymentTargets, releaseNotice, rollbackCommand, validates } from "./components/validation";
+import type { DeploymentTargets, Verified } from "./components/validation";
+import { gateFor } from "./config/validation";
+import type { ValidationSecrets } from "./config/validation";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -24,6 +28,10 @@ export interface LaunchpadOutputs {
     namespace: pulumi.Output<string>;
     release: string;
     apps: Record<string, AppOutputs>;
+    /** Per app: what its smoke test verified (image, version, when) and the gate's last result. */
+    validation: Record<string, { verified?: Verified; gate?: pulumi.Output<string> }>;
+    /** Release notice delivery (prod); undefined when notices are off or have nowhere to go. */
+    releaseNotice?: pulumi.Output<unknown>;
 }
 
 function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
@@ -46,7 +54,7 @@ function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
 }
 
 /** Builds every component of one environment from validated config and returns the stack outputs. */
-export function main(config: LaunchpadConfig): LaunchpadOutputs {
+export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): LaunchpadOutputs {
     const env = config.environment;
     const names = Object.keys(config.apps).sort();
     const environment = new Environment(env.name, {
@@ -58,8 +66,32 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
     });
 
     const apps: Record<string, AppOutputs> = {};
+    const validation: LaunchpadOutputs["validation"] = {};
+    const built: pulumi.Resource[] = [];
+    const stack = pulumi.getStack();
     for (const name of names) {
         const app = config.apps[name];
+        // Validation is built first (its Jobs and gate go into beforeTraffic) and waits for the deployment.
+        let resolveTargets: (t: DeploymentTargets) => void = () => undefined;
+        const targets = new Promise<DeploymentTargets>((resolve) => (resolveTargets = resolve));
+        const labels = appLabels(env.name, name, app.team);
+        const gate = gateFor(config.validation, app.gate);
+        const checks = validates(app, gate, config.validation)
+            ? new AppValidation(
+                  name,
+                  {
+                      app: name,
+                      config: app,
+                      stack,
+                      namespace: env.namespace ?? env.name,
+                      labels,
+                      validation: config.validation,
+                      gate,
+                      targets,
+                  },
+                  { parent: environment },
+              )
+            : undefined;
         const deployment = deployApp(
             name,
             app,
@@ -67,12 +99,56 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
                 config: app,
                 namespace: environment.namespace,
                 domain: env.domain,
-                labels: appLabels(env.name, name, app.team),
+                labels,
                 ingress: env.ingress,
+                beforeTraffic: checks?.beforeTraffic,
             },
             environment,
         );
+        resolveTargets(deploymentTargets(deployment));
         apps[name] = outputsOf(app, deployment);
+        if (checks) {
+            validation[name] = {
+                ...(checks.verified ? { verified: checks.verified } : {}),
+                ...(checks.gateStatus ? { gate: checks.gateStatus } : {}),
+            };
+        }
+        built.push(deployment, ...(checks ? [checks] : []));
     }
-    return { environment: env.name, namespace: environment.namespace, release: config.release.version, apps };
+    const notice =
+        (config.validation.notices.enabled ?? env.tier === "production")
+            ? releaseNotice({
+                  environment: env.name,
+                  stack,
+                  release: config.release,
+                  apps: names.map((name) => ({
+                      name,
+                      strategy: apps[name].strategy,
+                      versions: apps[name].versions,
+                      ...(apps[name].activeSlot ? { state: `live slot ${apps[name].activeSlot}` } : {}),
+                      ...(apps[name].canaryWeight !== undefined ? { state: `canary weight ${apps[name].canaryWeight}%` } : {}),
+                      ...(apps[name].url ? { url: apps[name].url } : {}),
+                      ...(apps[name].previewUrl ? { previewUrl: apps[name].previewUrl } : {}),
+                      rollback: rollbackCommand({
+                          app: name,
+                          stack,
+                          namespace: env.namespace ?? env.name,
+                          strategy: apps[name].strategy,
+                          activeSlot: apps[name].activeSlot as "blue" | "green" | undefined,
+                      }),
+                  })),
+                  topicArn: config.validation.notices.topicArn,
+                  webhookUrl: secrets.releaseWebhookUrl,
+                  after: built,
+                  parent: environment,
+              })
+            : undefined;
+    return {
+        environment: env.name,
+        namespace: environment.namespace,
+        release: config.release.version,
+        apps,
+        validation,
+        ...(notice ? { releaseNotice: notice.delivery } : {}),
+    };
 }

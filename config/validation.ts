@@ -30,9 +30,9 @@ export const smokeCheck = z.strictObject({
     body: z.string().optional(),
     /** Expected HTTP status. @default 200 */
     status: int(100, 599).default(200),
-    /** The response body must contain this text. */
+    /** The response body must contain this text (`{{version}}` is replaced by the version under test). */
     bodyContains: z.string().min(1).optional(),
-    /** The JSON response must have these fields (dot paths, `a.b.0.c`) equal to these values. */
+    /** The JSON response must have these fields (dot paths, `a.b.0.c`) equal to these values (`{{version}}` as above). */
     json: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     /** Slowest acceptable response, in milliseconds. @default 2000 */
     maxLatencyMs: int(1, 120000).default(2000),

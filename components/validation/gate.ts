@@ -57,17 +57,20 @@ export interface GateResult {
     summary: string;
 }
 
-/** A gate that cannot judge (Prometheus unreachable or failing): the gate fails closed. */
-export class GateQueryError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "GateQueryError";
-    }
+/**
+ * A gate that cannot judge (Prometheus unreachable or failing): the gate fails closed. A plain Error
+ * with a name, not a subclass: the provider is serialized into the state, and Pulumi's closure
+ * serializer turns `class extends Error` into a function whose instances lose their message.
+ */
+export function gateQueryError(message: string): Error {
+    const e = new Error(message);
+    e.name = "GateQueryError";
+    return e;
 }
 
 /**
  * One instant query through `/api/v1/query`. Returns the single sample's value, or null when the result
- * is empty or NaN (0/0: no requests). Throws GateQueryError when Prometheus cannot answer.
+ * is empty or NaN (0/0: no requests). Throws a GateQueryError when Prometheus cannot answer.
  */
 export async function queryScalar(prometheusUrl: string, promql: string, timeoutMs = 10000): Promise<number | null> {
     const url = `${prometheusUrl.replace(/\/+$/, "")}/api/v1/query`;
@@ -81,29 +84,29 @@ export async function queryScalar(prometheusUrl: string, promql: string, timeout
         });
     } catch (e) {
         const err = e as Error & { cause?: { code?: string } };
-        throw new GateQueryError(`Prometheus at ${prometheusUrl} is unreachable (${err.cause?.code ?? err.message})`);
+        throw gateQueryError(`Prometheus at ${prometheusUrl} is unreachable (${err.cause?.code ?? err.message})`);
     }
     const text = await res.text();
     let body: { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
     try {
         body = JSON.parse(text);
     } catch {
-        throw new GateQueryError(`Prometheus at ${prometheusUrl} answered HTTP ${res.status} with a body that is not JSON`);
+        throw gateQueryError(`Prometheus at ${prometheusUrl} answered HTTP ${res.status} with a body that is not JSON`);
     }
     if (res.status !== 200 || body.status !== "success") {
-        throw new GateQueryError(`Prometheus rejected the query (HTTP ${res.status}: ${body.error ?? "no error text"}): ${promql}`);
+        throw gateQueryError(`Prometheus rejected the query (HTTP ${res.status}: ${body.error ?? "no error text"}): ${promql}`);
     }
     const data = body.data ?? {};
     let raw: string | undefined;
     if (data.resultType === "vector") {
         const result = (data.result ?? []) as { value: [number, string] }[];
         if (result.length > 1)
-            throw new GateQueryError(`expected at most one series, got ${result.length} (aggregate the query with sum): ${promql}`);
+            throw gateQueryError(`expected at most one series, got ${result.length} (aggregate the query with sum): ${promql}`);
         raw = result[0]?.value[1];
     } else if (data.resultType === "scalar") {
         raw = (data.result as [number, string])[1];
     } else {
-        throw new GateQueryError(`expected an instant vector or scalar, got ${data.resultType}: ${promql}`);
+        throw gateQueryError(`expected an instant vector or scalar, got ${data.resultType}: ${promql}`);
     }
     if (raw === undefined) return null;
     const v = Number(raw);
@@ -184,7 +187,7 @@ function describeMeasured(i: GateInputs, m: Measured): string {
     return `error ratio ${c} ${fmtRatio(m.candidateErrorRatio)}, ${b} ${fmtRatio(m.baselineErrorRatio)}; latency ${c} ${fmtSeconds(m.candidateLatency)}, ${b} ${fmtSeconds(m.baselineLatency)}`;
 }
 
-/** Queries Prometheus (unless the change gives no more traffic) and judges. Throws GateQueryError when it cannot judge. */
+/** Queries Prometheus (unless the change gives no more traffic) and judges. Throws a GateQueryError when it cannot judge. */
 export async function evaluateGate(
     news: GateInputs,
     olds: GateInputs | undefined,

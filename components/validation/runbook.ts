@@ -27,11 +27,11 @@ export function rollbackCommand(t: RollbackTarget): string {
 }
 
 /** The runbook a failed smoke test of a direct rollout prints (the new version is already serving). */
-export function directRollbackRunbook(t: RollbackTarget, version: string, job: string): string {
+export function directRollbackRunbook(t: RollbackTarget, version: string): string {
     return [
         `${t.app} ${version} is rolled out and failed its smoke tests. Roll back now:`,
         `  1. ${rollbackCommand(t)}  (previous ReplicaSet, immediately)`,
         `  2. restore the previous launchpad:apps.${t.app}.strategy.release in Pulumi.${t.stack}.yaml (git revert), then ${up(t.stack)}`,
-        `  3. kubectl -n ${t.namespace} logs job/${job} shows every check as JSON (docs/validation.md)`,
+        `  3. kubectl -n ${t.namespace} logs -l launchpad.dev/smoke-for=${t.app} shows every check as JSON (docs/validation.md)`,
     ].join("\n");
 }

@@ -86,7 +86,7 @@ describe("metric gate (pure)", () => {
     });
 
     it("the provider diffs on inputs only (result and key order ignored) and skips a first step without querying", async () => {
-        const created = await gateProvider.create(i);
+        const created = (await gateProvider.create(i)) as { id: string; outs: any };
         assert.equal(created.id, "api-gate");
         assert.equal(created.outs.result.outcome, "skipped");
         const reordered = JSON.parse(canonical(created.outs));

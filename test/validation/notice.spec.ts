@@ -86,7 +86,7 @@ describe("release notices (local SNS endpoint and webhook)", () => {
 
     /** What the engine does with a dynamic resource on `pulumi up`: create, or diff then maybe update. */
     async function up(state: NoticeState | undefined, inputs: NoticeInputs): Promise<NoticeState> {
-        const news = (await noticeProvider.check!(state ?? ({} as NoticeInputs), inputs)).inputs;
+        const news = (await noticeProvider.check!(state ?? ({} as NoticeInputs), inputs)).inputs!;
         if (!state) return (await noticeProvider.create(news)).outs!;
         const d = await noticeProvider.diff!("release-notice-prod", state, news);
         if (!d.changes) return state;
