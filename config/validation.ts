@@ -151,7 +151,8 @@ export function refineValidation(
             ([, app]) =>
                 app.kind === "service" && app.strategy.type !== "direct" && (app.gate?.enabled ?? cfg.validation.gate.enabled) === true,
         )
-        .map(([name]) => name);
+        .map(([name]) => name)
+        .sort();
     if (gated.length > 0 && !cfg.validation.prometheusUrl) {
         ctx.addIssue({
             code: "custom",
