@@ -40,7 +40,12 @@ export class CanaryDeployment extends pulumi.ComponentResource {
         const weightGate = s.router === "replicas" ? args.beforeTraffic : undefined;
 
         this.deployments = {
-            stable: slotWorkload(this, name, args, { slot: "stable", release: s.stable, replicas: split.stable, dependsOn: args.beforeRollout }),
+            stable: slotWorkload(this, name, args, {
+                slot: "stable",
+                release: s.stable,
+                replicas: split.stable,
+                dependsOn: args.beforeRollout,
+            }),
         };
         if (s.canary) {
             this.deployments.canary = slotWorkload(this, name, args, {

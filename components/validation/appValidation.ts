@@ -33,8 +33,10 @@ export interface AppValidationArgs {
     readonly app: string;
     readonly config: AppConfig;
     readonly stack: string;
-    /** The namespace name (plain: it goes into URLs and queries). */
-    readonly namespace: string;
+    /** The namespace, as the environment's output (so objects are created after it). */
+    readonly namespace: pulumi.Input<string>;
+    /** The same name as a plain string: it goes into URLs, queries and commands. */
+    readonly namespaceName: string;
     readonly labels: Record<string, string>;
     readonly validation: ValidationConfig;
     /** Merged gate settings of this app. */
@@ -80,12 +82,13 @@ export class AppValidation extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppValidationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:validation:AppValidation", name, {}, opts);
-        const { app, config: c, stack, namespace } = args;
+        const { app, config: c, stack } = args;
+        const namespace = args.namespaceName;
         const s = c.strategy;
         const smoke = c.kind === "service" ? c.smoke : undefined;
         const common = {
             app,
-            namespace,
+            namespace: args.namespace,
             namespaceName: namespace,
             labels: args.labels,
             runnerImage: args.validation.runnerImage,

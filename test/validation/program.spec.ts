@@ -285,7 +285,9 @@ describe("validation in the program", () => {
         // The engine's dynamic-provider host does exactly this with the `__provider` input.
         const gate = one(prod, V.Gate, "api-gate").inputs as any;
         const provider = requireFromString(gate.__provider).handler();
-        const { __provider: _p, result: _r, ...inputs } = gate;
+        const inputs = { ...gate };
+        delete inputs.__provider;
+        delete inputs.result;
         const first = await provider.create(inputs);
         assert.equal(first.outs.result.outcome, "skipped");
         // The message must survive serialization (a serialized Error subclass once lost it).
