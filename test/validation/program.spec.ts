@@ -6,7 +6,7 @@ import { ConfigError, parseConfig, PROJECT } from "../../config";
 import { runnerScript } from "../../components/validation/runner/bundle";
 import { main } from "../../program";
 import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
-import { T, one, ofType, runConfig, runStack, stackRawCopy } from "../harness";
+import { T, diffRuns, one, ofType, runConfig, runStack, stackRawCopy } from "../harness";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
@@ -342,5 +342,40 @@ describe("validation config errors", () => {
             problems((c) => (c.apps.api.gate = { maxErrorRatio: 2 })),
             ["launchpad:apps.api.gate.maxErrorRatio: expected a number 0-1, got 2"],
         );
+    });
+});
+
+describe("validation across updates (diffs under mocks)", () => {
+    const short = (d: Record<string, string[]>) =>
+        Object.fromEntries(
+            Object.entries(d).map(([urn, paths]) => [`${urn.split("::")[2].split("$").pop()}::${urn.split("::")[3]}`, paths]),
+        );
+    async function change(edit: (c: Record<string, any>) => void): Promise<Record<string, string[]>> {
+        const a = stackRawCopy("prod");
+        const b = stackRawCopy("prod");
+        edit(b);
+        return short(diffRuns(await runConfig(a, "prod"), await runConfig(b, "prod")));
+    }
+
+    it("a canary step changes the gate's weight and the weight objects; the smoke Job (same release) does not rerun", async () => {
+        const d = await change((c) => (c.apps.api.strategy.weight = 25));
+        assert.deepEqual(Object.keys(d).sort(), [
+            "kubernetes:networking.k8s.io/v1:Ingress::api-canary",
+            `${V.Gate}::api-gate`,
+        ]);
+        assert.deepEqual(d[`${V.Gate}::api-gate`], ["weight"]);
+    });
+
+    it("a blue-green switch reruns validation for the new idle slot and re-evaluates the gate for the new live slot", async () => {
+        const d = await change((c) => (c.apps.web.strategy.activeSlot = "green"));
+        assert.deepEqual(Object.keys(d).sort(), [
+            "kubernetes:batch/v1:Job::web-smoke",
+            "kubernetes:core/v1:ConfigMap::web-smoke",
+            "kubernetes:core/v1:Service::web",
+            "kubernetes:core/v1:Service::web-preview",
+            `${V.Gate}::web-gate`,
+        ]);
+        assert.ok(d[`${V.Gate}::web-gate`].includes("candidate.name"));
+        assert.ok(d["kubernetes:batch/v1:Job::web-smoke"].includes("metadata.name"));
     });
 });
