@@ -359,10 +359,7 @@ describe("validation across updates (diffs under mocks)", () => {
 
     it("a canary step changes the gate's weight and the weight objects; the smoke Job (same release) does not rerun", async () => {
         const d = await change((c) => (c.apps.api.strategy.weight = 25));
-        assert.deepEqual(Object.keys(d).sort(), [
-            "kubernetes:networking.k8s.io/v1:Ingress::api-canary",
-            `${V.Gate}::api-gate`,
-        ]);
+        assert.deepEqual(Object.keys(d).sort(), ["kubernetes:networking.k8s.io/v1:Ingress::api-canary", `${V.Gate}::api-gate`]);
         assert.deepEqual(d[`${V.Gate}::api-gate`], ["weight"]);
     });
 
