@@ -115,7 +115,7 @@ describe("metric gate against a real Prometheus", function () {
         const lines = ["# TYPE http_requests_total counter", "# TYPE http_request_duration_seconds histogram"];
         for (const [key, t] of Object.entries(traffic)) {
             const [app, slot] = key.split("/");
-            const l = `namespace="prod",app_kubernetes_io_name="${app}",launchpad_dev_slot="${slot}"`;
+            const l = `namespace="prod",app="${app}",slot="${slot}"`;
             const n = scrapes * t.total;
             const e = scrapes * t.errors;
             lines.push(`http_requests_total{${l},status="200"} ${n - e}`, `http_requests_total{${l},status="500"} ${e}`);
