@@ -13,6 +13,10 @@ import type { FlagStatus } from "./components/flags";
 import { EnvironmentBackup, appData } from "./components/backup";
 import type { AppDataContext, RecoveryPoints } from "./components/backup";
 import { ReleaseRecord, deployedImages } from "./components/release";
+import { AppValidation, deploymentTargets, releaseNotice, rollbackCommand, validates } from "./components/validation";
+import type { DeploymentTargets, Verified } from "./components/validation";
+import { gateFor } from "./config/validation";
+import type { ValidationSecrets } from "./config/validation";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -40,6 +44,10 @@ export interface LaunchpadOutputs {
     flags?: Record<string, Record<string, FlagStatus>>;
     /** The environment's backup vault and plan and the recovery points created for this release. */
     backup?: BackupOutputs;
+    /** Per app: what its smoke test verified (image, version, when) and the gate's last result. */
+    validation: Record<string, { verified?: Verified; gate?: pulumi.Output<string> }>;
+    /** Release notice delivery (prod); undefined when notices are off or have nowhere to go. */
+    releaseNotice?: pulumi.Output<unknown>;
 }
 
 export interface BackupOutputs {
@@ -69,7 +77,7 @@ function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
 }
 
 /** Builds every component of one environment from validated config and returns the stack outputs. */
-export function main(config: LaunchpadConfig): LaunchpadOutputs {
+export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): LaunchpadOutputs {
     const env = config.environment;
     const names = Object.keys(config.apps).sort();
     const environment = new Environment(env.name, {
@@ -103,6 +111,9 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
     });
 
     const apps: Record<string, AppOutputs> = {};
+    const validation: LaunchpadOutputs["validation"] = {};
+    const built: pulumi.Resource[] = [];
+    const stack = pulumi.getStack();
     for (const name of names) {
         const app = config.apps[name];
         const labels = appLabels(env.name, name, app.team);
@@ -116,6 +127,27 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
                 allocatedStorageGiB: app.data.postgres.allocatedStorage,
             });
         }
+        // Validation is built first (its Jobs and gate go into beforeTraffic) and waits for the deployment.
+        let resolveTargets: (t: DeploymentTargets) => void = () => undefined;
+        const targets = new Promise<DeploymentTargets>((resolve) => (resolveTargets = resolve));
+        const gate = gateFor(config.validation, app.gate);
+        const checks = validates(app, gate, config.validation)
+            ? new AppValidation(
+                  name,
+                  {
+                      app: name,
+                      config: app,
+                      stack,
+                      namespace: environment.namespace,
+                      namespaceName: env.namespace ?? env.name,
+                      labels,
+                      validation: config.validation,
+                      gate,
+                      targets,
+                  },
+                  { parent: environment },
+              )
+            : undefined;
         const deployment = deployApp(
             name,
             app,
@@ -125,11 +157,19 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
                 domain: env.domain,
                 labels,
                 ingress: env.ingress,
-                ...combineSeams(flags.get(name), data?.deployment),
+                ...combineSeams(flags.get(name), data?.deployment, checks ? { beforeTraffic: checks.beforeTraffic } : undefined),
             },
             environment,
         );
+        resolveTargets(deploymentTargets(deployment));
         apps[name] = outputsOf(app, deployment);
+        if (checks) {
+            validation[name] = {
+                ...(checks.verified ? { verified: checks.verified } : {}),
+                ...(checks.gateStatus ? { gate: checks.gateStatus } : {}),
+            };
+        }
+        built.push(deployment, ...(checks ? [checks] : []));
     }
 
     // The namespace's name as series carry it; objects take the Environment's output to wait for it.
@@ -171,6 +211,35 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
         },
         { parent: environment },
     );
+    const notice =
+        (config.validation.notices.enabled ?? env.tier === "production")
+            ? releaseNotice({
+                  environment: env.name,
+                  stack,
+                  // The notes the `documented` gate checked: the configured URL or the repo's notes file.
+                  release: { ...config.release, notesUrl: release.facts.notesUrl },
+                  apps: names.map((name) => ({
+                      name,
+                      strategy: apps[name].strategy,
+                      versions: apps[name].versions,
+                      ...(apps[name].activeSlot ? { state: `live slot ${apps[name].activeSlot}` } : {}),
+                      ...(apps[name].canaryWeight !== undefined ? { state: `canary weight ${apps[name].canaryWeight}%` } : {}),
+                      ...(apps[name].url ? { url: apps[name].url } : {}),
+                      ...(apps[name].previewUrl ? { previewUrl: apps[name].previewUrl } : {}),
+                      rollback: rollbackCommand({
+                          app: name,
+                          stack,
+                          namespace: env.namespace ?? env.name,
+                          strategy: apps[name].strategy,
+                          activeSlot: apps[name].activeSlot as "blue" | "green" | undefined,
+                      }),
+                  })),
+                  topicArn: config.validation.notices.topicArn ?? monitoring.releasesTopicArn,
+                  webhookUrl: secrets.releaseWebhookUrl,
+                  after: built,
+                  parent: environment,
+              })
+            : undefined;
     return {
         environment: env.name,
         namespace: environment.namespace,
@@ -188,5 +257,7 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
             : {}),
         releaseNotes: release.facts.notesUrl,
         images: deployedImages(config.apps),
+        validation,
+        ...(notice ? { releaseNotice: notice.delivery } : {}),
     };
 }

@@ -12,6 +12,7 @@ import {
 } from "./monitoring";
 import { flagsSchema, refineFlags } from "./flags";
 import { appDataSchema, backupSchema, refineBackup } from "./backup";
+import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } from "./validation";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -140,6 +141,10 @@ export const appSchema = z.strictObject({
     metrics: metricsSchema.default(metricsDefaults),
     /** Data the app owns (a PostgreSQL database): backed up before every rollout. Stateless when absent. */
     data: appDataSchema.optional(),
+    /** HTTP smoke tests run as a Job before the new version gets traffic (config/validation.ts). */
+    smoke: smokeSchema.optional(),
+    /** Overrides of the stack-wide metric-gate thresholds (`launchpad:validation.gate`). */
+    gate: gateOverrideSchema.optional(),
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
@@ -193,11 +198,14 @@ export const launchpadSchema = z
         flags: flagsSchema.optional(),
         /** Backup infrastructure of the environment; required when an app declares data. */
         backup: backupSchema.optional(),
+        /** Smoke-test runner, metric gates and release notices (config/validation.ts). */
+        validation: validationSchema.default(validationSchema.parse({})),
     })
     .superRefine((cfg, ctx) => {
         for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
         refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
         refineBackup(cfg, ctx);
+        refineValidation(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {

@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenStrategy, Slot } from "../../config/schema";
 import { slotNames } from "../../config/schema";
@@ -25,6 +26,9 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     /** In-cluster URL of the preview Service: what smoke tests call before a switch. */
     public readonly previewInternalUrl: pulumi.Output<string>;
     public readonly versions: Record<Slot, string>;
+    /** The slots' Deployments and the preview Service: what smoke tests wait for before they run. */
+    public readonly deployments: Record<Slot, k8s.apps.v1.Deployment>;
+    public readonly previewService: k8s.core.v1.Service;
 
     constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:deploy:BlueGreenDeployment", name, {}, opts);
@@ -32,12 +36,19 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         this.activeSlot = s.activeSlot;
         this.idleSlot = idleSlot(s.activeSlot);
         const replicas = blueGreenReplicas(s.activeSlot, args.config.replicas, s.idleReplicas);
+        const deployments = {} as Record<Slot, k8s.apps.v1.Deployment>;
         for (const slot of slotNames) {
-            slotWorkload(this, name, args, { slot, release: s.slots[slot], replicas: replicas[slot], dependsOn: args.beforeRollout });
+            deployments[slot] = slotWorkload(this, name, args, {
+                slot,
+                release: s.slots[slot],
+                replicas: replicas[slot],
+                dependsOn: args.beforeRollout,
+            });
         }
+        this.deployments = deployments;
         const previewName = `${name}-preview`;
         // The preview Service is where smoke tests run, so it never waits for them.
-        service(this, name, args, previewName, slotSelector(name, this.idleSlot));
+        this.previewService = service(this, name, args, previewName, slotSelector(name, this.idleSlot));
         service(this, name, args, name, slotSelector(name, this.activeSlot), args.beforeTraffic);
         const previewHost = `${name}-preview.${args.domain}`;
         if (args.config.host) {

@@ -26,6 +26,8 @@ export class CanaryDeployment extends pulumi.ComponentResource {
     /** In-cluster URL that reaches only the canary: what smoke tests call before a step. */
     public readonly canaryInternalUrl: pulumi.Output<string> | undefined;
     public readonly versions: { stable: string; canary?: string };
+    /** The tracks' Deployments: what smoke tests wait for before they run. */
+    public readonly deployments: { stable: k8s.apps.v1.Deployment; canary?: k8s.apps.v1.Deployment };
 
     constructor(name: string, args: CanaryDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:deploy:CanaryDeployment", name, {}, opts);
@@ -37,9 +39,16 @@ export class CanaryDeployment extends pulumi.ComponentResource {
         // In replica-ratio mode the replica counts are what carries the weight, so the gate guards them.
         const weightGate = s.router === "replicas" ? args.beforeTraffic : undefined;
 
-        slotWorkload(this, name, args, { slot: "stable", release: s.stable, replicas: split.stable, dependsOn: args.beforeRollout });
+        this.deployments = {
+            stable: slotWorkload(this, name, args, {
+                slot: "stable",
+                release: s.stable,
+                replicas: split.stable,
+                dependsOn: args.beforeRollout,
+            }),
+        };
         if (s.canary) {
-            slotWorkload(this, name, args, {
+            this.deployments.canary = slotWorkload(this, name, args, {
                 slot: "canary",
                 release: s.canary,
                 replicas: split.canary,

@@ -31,7 +31,7 @@ describe("Environment component (prod stack)", () => {
 
     it("denies all traffic by default and allows exactly what apps declare", () => {
         assert.deepEqual(
-            // The environment's own policies; components add theirs (the api's database egress) under themselves.
+            // The environment's own policies; components add theirs (the api's database egress, smoke tests) under themselves.
             envPolicies().map((r) => r.name),
             [
                 "prod-allow-dns",

@@ -86,16 +86,20 @@ export function cleanValue(v: unknown): unknown {
 
 interface Pending {
     resource: pulumi.Resource;
-    dependsOn: pulumi.Resource[];
+    /** `opts.dependsOn` as given: resources, or a Promise/Output of them (resolved after the run). */
+    dependsOn: unknown;
 }
 
 function urnOf(r: pulumi.Resource): Promise<string> {
     return new Promise((resolve) => r.urn.apply((u) => resolve(u)));
 }
 
-function toResources(d: unknown): pulumi.Resource[] {
+/** Resolves `dependsOn` (a resource, an array, or a Promise/Output of either, as the SDK accepts) to resources. */
+async function toResources(d: unknown): Promise<pulumi.Resource[]> {
     if (!d) return [];
-    const list = Array.isArray(d) ? d : [d];
+    if (pulumi.Output.isInstance(d)) d = await new Promise((resolve) => (d as pulumi.Output<unknown>).apply(resolve));
+    d = await d;
+    const list = Array.isArray(d) ? await Promise.all(d) : [d];
     return list.filter((r): r is pulumi.Resource => pulumi.Resource.isInstance(r));
 }
 
@@ -160,7 +164,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const pending: Pending[] = [];
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((t) => {
-            pending.push({ resource: t.resource, dependsOn: toResources(t.opts.dependsOn) });
+            pending.push({ resource: t.resource, dependsOn: t.opts.dependsOn });
             return undefined;
         });
         return opts.program();
@@ -171,7 +175,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         const urn = await urnOf(p.resource);
         const reg = registered.get(urn);
         if (!reg) throw new Error(`recorder: ${urn} was constructed but never registered`);
-        records.push({ ...reg, dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).sort() });
+        records.push({ ...reg, dependsOn: (await Promise.all((await toResources(p.dependsOn)).map(urnOf))).sort() });
     }
     // Children of the stack itself get no parent: the stack is not a resource the program creates.
     for (const r of records) if (r.parent && !registered.has(r.parent)) r.parent = undefined;

@@ -1,0 +1,230 @@
+// Validation of one app's release: its smoke-test Job and metric gate, placed so that a failure stops
+// the update before users are moved to the new version.
+//
+// Ordering (all through `dependsOn`, nothing home-made):
+// - blue-green: idle-slot Deployment + preview Service -> smoke Job -> gate -> live Service (switch);
+// - canary (nginx/gateway): canary Deployment -> smoke Job -> gate -> canary Ingress / HTTPRoute (weight);
+//   canary (replicas): gate -> canary Deployment (its replicas are the weight) -> smoke Job;
+// - direct: Deployment -> smoke Job; a failure fails `up` with the rollback runbook.
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AppConfig } from "../../config/schema";
+import type { GateConfig, ValidationConfig } from "../../config/validation";
+import type { GateInputs } from "./gate";
+import { MetricGate } from "./gateProvider";
+import { gateQueries } from "./queries";
+import { directRollbackRunbook, rollbackCommand } from "./runbook";
+import { SmokeTest } from "./smokeTest";
+
+/** What the app's deployment component exposes for validation to wait on (see components/deploy). */
+export type DeploymentTargets =
+    | { readonly strategy: "direct"; readonly deployment: k8s.apps.v1.Deployment }
+    | {
+          readonly strategy: "blueGreen";
+          readonly deployments: Record<"blue" | "green", k8s.apps.v1.Deployment>;
+          readonly previewService: k8s.core.v1.Service;
+      }
+    | { readonly strategy: "canary"; readonly deployments: { readonly canary?: k8s.apps.v1.Deployment } };
+
+/** Builds the PromQL of a gate: the candidate slot against the baseline slot. */
+export type GateQueryBuilder = typeof gateQueries;
+
+export interface AppValidationArgs {
+    readonly app: string;
+    readonly config: AppConfig;
+    readonly stack: string;
+    /** The namespace, as the environment's output (so objects are created after it). */
+    readonly namespace: pulumi.Input<string>;
+    /** The same name as a plain string: it goes into URLs, queries and commands. */
+    readonly namespaceName: string;
+    readonly labels: Record<string, string>;
+    readonly validation: ValidationConfig;
+    /** Merged gate settings of this app. */
+    readonly gate: GateConfig;
+    /** Resolves once the app's deployment component exists (it is built after this one). */
+    readonly targets: Promise<DeploymentTargets>;
+    /** PromQL builders. @default the builders in ./queries (the lead swaps in components/monitoring/queries) */
+    readonly queries?: GateQueryBuilder;
+}
+
+/** What a passed smoke test verified: the next stage's evidence. */
+export interface Verified {
+    readonly subject: string;
+    readonly image: string;
+    readonly version: string;
+    readonly job: string;
+    readonly passedAt: pulumi.Output<string | undefined>;
+}
+
+/** Whether an app has anything to validate (smoke tests, or a gate on a strategy that shifts traffic). */
+export function validates(c: AppConfig, gate: GateConfig, validation: ValidationConfig): boolean {
+    if (c.kind !== "service") return false;
+    const gated =
+        gate.enabled &&
+        validation.prometheusUrl !== undefined &&
+        (c.strategy.type === "blueGreen" || (c.strategy.type === "canary" && c.strategy.canary !== undefined));
+    return c.smoke !== undefined || gated;
+}
+
+/**
+ * Children (named from `<app>`): SmokeTest `<app>` (Job `<app>-smoke`, when `smoke` is configured) and
+ * MetricGate `<app>-gate` (canary with a candidate, blue-green; when the gate is enabled).
+ */
+export class AppValidation extends pulumi.ComponentResource {
+    /** Pass to the deployment's `beforeTraffic`: what must succeed before users get the new version. */
+    public readonly beforeTraffic: pulumi.Resource[];
+    public readonly smoke: SmokeTest | undefined;
+    public readonly gate: MetricGate | undefined;
+    /** The image and version the smoke test passed on, and when (undefined without smoke tests). */
+    public readonly verified: Verified | undefined;
+    /** The gate's last result in `up`; a placeholder in preview, where the gate never runs. */
+    public readonly gateStatus: pulumi.Output<string> | undefined;
+
+    constructor(name: string, args: AppValidationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("launchpad:validation:AppValidation", name, {}, opts);
+        const { app, config: c, stack } = args;
+        const namespace = args.namespaceName;
+        const s = c.strategy;
+        const smoke = c.kind === "service" ? c.smoke : undefined;
+        const common = {
+            app,
+            namespace: args.namespace,
+            namespaceName: namespace,
+            labels: args.labels,
+            runnerImage: args.validation.runnerImage,
+            port: c.port,
+        };
+        const beforeTraffic: pulumi.Resource[] = [];
+        let smokeTest: SmokeTest | undefined;
+        let subject: { name: string; version: string; image: string } | undefined;
+
+        if (s.type === "direct") {
+            subject = { name: app, ...s.release };
+            if (smoke) {
+                const target = { app, stack, namespace, strategy: "direct" as const };
+                smokeTest = new SmokeTest(
+                    name,
+                    {
+                        ...common,
+                        smoke,
+                        service: app,
+                        subject,
+                        onFailure: directRollbackRunbook(target, s.release.version),
+                        dependsOn: args.targets.then((t) => (t.strategy === "direct" ? [t.deployment] : [])),
+                    },
+                    { parent: this },
+                );
+            }
+        } else if (s.type === "blueGreen") {
+            const idle = s.activeSlot === "blue" ? "green" : "blue";
+            subject = { name: `${app}-${idle}`, ...s.slots[idle] };
+            if (smoke) {
+                smokeTest = new SmokeTest(
+                    name,
+                    {
+                        ...common,
+                        smoke,
+                        service: `${app}-preview`,
+                        subject,
+                        onFailure: `The live Service of ${app} was not switched: users stay on ${app}-${s.activeSlot} ${s.slots[s.activeSlot].version}. Fix or replace ${subject.version} in slot ${idle} (launchpad:apps.${app}.strategy.slots.${idle}) and run pulumi up --stack ${stack} again.`,
+                        dependsOn: args.targets.then((t) => (t.strategy === "blueGreen" ? [t.deployments[idle], t.previewService] : [])),
+                    },
+                    { parent: this },
+                );
+                beforeTraffic.push(smokeTest.job);
+            }
+        } else if (s.canary) {
+            subject = { name: `${app}-canary`, ...s.canary };
+            if (smoke) {
+                const abort = rollbackCommand({ app, stack, namespace, strategy: "canary" });
+                smokeTest = new SmokeTest(
+                    name,
+                    {
+                        ...common,
+                        smoke,
+                        service: `${app}-canary`,
+                        subject,
+                        onFailure: `The canary weight of ${app} was not raised. Abort the canary: ${abort}`,
+                        dependsOn: args.targets.then((t) =>
+                            t.strategy === "canary" && t.deployments.canary ? [t.deployments.canary] : [],
+                        ),
+                    },
+                    { parent: this },
+                );
+                // With router: replicas the canary's replica count IS its weight, so the Deployment itself
+                // waits for the gate, and the smoke test can only run after it (see docs/validation.md).
+                if (s.router !== "replicas") beforeTraffic.push(smokeTest.job);
+            }
+        }
+
+        let gate: MetricGate | undefined;
+        const gated = c.kind === "service" && args.gate.enabled && args.validation.prometheusUrl !== undefined;
+        const build = args.queries ?? gateQueries;
+        const g = args.gate;
+        const thresholds = {
+            maxErrorRatio: g.maxErrorRatio,
+            maxErrorRatioIncrease: g.maxErrorRatioIncrease,
+            latencyQuantile: g.latencyQuantile,
+            maxLatencySeconds: g.maxLatencySeconds,
+            maxLatencyRatio: g.maxLatencyRatio,
+            onNoData: g.onNoData,
+        };
+        let gateInputs: GateInputs | undefined;
+        if (gated && s.type === "canary" && s.canary) {
+            gateInputs = {
+                app,
+                strategy: "canary",
+                candidate: { name: `${app}-canary`, version: s.canary.version },
+                baseline: { name: `${app}-stable`, version: s.stable.version },
+                weight: s.weight,
+                prometheusUrl: args.validation.prometheusUrl as string,
+                window: g.window,
+                queries: build(namespace, app, "canary", "stable", g.window, g.latencyQuantile),
+                thresholds,
+                abortCommand: rollbackCommand({ app, stack, namespace, strategy: "canary" }),
+            };
+        } else if (gated && s.type === "blueGreen") {
+            const idle = s.activeSlot === "blue" ? "green" : "blue";
+            gateInputs = {
+                app,
+                strategy: "blueGreen",
+                candidate: { name: `${app}-${s.activeSlot}`, version: s.slots[s.activeSlot].version },
+                baseline: { name: `${app}-${idle}`, version: s.slots[idle].version },
+                weight: 100,
+                prometheusUrl: args.validation.prometheusUrl as string,
+                window: g.window,
+                queries: build(namespace, app, s.activeSlot, idle, g.window, g.latencyQuantile),
+                thresholds,
+                // The switch did not happen; this keeps the config where the cluster still is.
+                abortCommand: rollbackCommand({ app, stack, namespace, strategy: "blueGreen", activeSlot: s.activeSlot }),
+            };
+        }
+        if (gateInputs) {
+            const waitForSmoke = smokeTest && !(s.type === "canary" && s.router === "replicas");
+            gate = new MetricGate(`${name}-gate`, gateInputs, { parent: this, ...(waitForSmoke ? { dependsOn: [smokeTest!.job] } : {}) });
+            beforeTraffic.push(gate);
+        }
+
+        this.beforeTraffic = beforeTraffic;
+        this.smoke = smokeTest;
+        this.gate = gate;
+        this.verified =
+            smokeTest && subject
+                ? {
+                      subject: subject.name,
+                      image: subject.image,
+                      version: subject.version,
+                      job: smokeTest.jobName,
+                      passedAt: smokeTest.passedAt,
+                  }
+                : undefined;
+        this.gateStatus = gate
+            ? pulumi.runtime.isDryRun()
+                ? pulumi.output(
+                      `pending: the gate queries ${args.validation.prometheusUrl} over ${g.window} during pulumi up, before traffic changes`,
+                  )
+                : gate.result.apply((r) => r.summary)
+            : undefined;
+        this.registerOutputs({ verified: this.verified, gateStatus: this.gateStatus });
+    }
+}
