@@ -6,6 +6,8 @@ import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
+import { AppImage } from "./components/images";
+import { builtRelease } from "./config/images";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -24,6 +26,8 @@ export interface LaunchpadOutputs {
     namespace: pulumi.Output<string>;
     release: string;
     apps: Record<string, AppOutputs>;
+    /** Built apps: ECR repository and the digest the Deployments run. */
+    images: Record<string, { repositoryUrl: pulumi.Output<string>; digest: pulumi.Output<string> | undefined }>;
 }
 
 function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
@@ -58,8 +62,18 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
     });
 
     const apps: Record<string, AppOutputs> = {};
+    const images: LaunchpadOutputs["images"] = {};
     for (const name of names) {
         const app = config.apps[name];
+        const build = app.build;
+        const image = build
+            ? new AppImage(
+                  name,
+                  { environment: env.name, images: config.images, build, version: builtRelease(app.strategy)?.version },
+                  { parent: environment },
+              )
+            : undefined;
+        if (image) images[name] = { repositoryUrl: image.repositoryUrl, digest: image.digest };
         const deployment = deployApp(
             name,
             app,
@@ -69,10 +83,11 @@ export function main(config: LaunchpadConfig): LaunchpadOutputs {
                 domain: env.domain,
                 labels: appLabels(env.name, name, app.team),
                 ingress: env.ingress,
+                builtImage: image?.digest,
             },
             environment,
         );
         apps[name] = outputsOf(app, deployment);
     }
-    return { environment: env.name, namespace: environment.namespace, release: config.release.version, apps };
+    return { environment: env.name, namespace: environment.namespace, release: config.release.version, apps, images };
 }

@@ -1,6 +1,7 @@
 // The one schema for Launchpad's stack configuration. index.ts, the offline plan and the tests all
 // validate through here, so a bad value fails the same way everywhere, before any resource exists.
 import { z } from "zod";
+import { buildSchema, imagesSchema, refineImages } from "./images";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -26,8 +27,8 @@ const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
 
 /** One running version of an app: what a slot or track runs. */
 export const releaseSpec = z.strictObject({
-    /** Image pinned by digest. */
-    image: pinnedImage,
+    /** Image pinned by digest. Absent: the image built from `apps.<app>.build` (see config/images.ts). */
+    image: pinnedImage.optional(),
     /** Human version, shown in labels (`app.kubernetes.io/version`) and outputs. */
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a version label such as 6.7.1" }),
 });
@@ -123,6 +124,8 @@ export const appSchema = z.strictObject({
     revisionHistoryLimit: intRange(1, 50).default(5),
     /** Writable emptyDir mounts (the root filesystem is read-only). */
     writablePaths: z.array(z.string().startsWith("/")).default(["/tmp", "/data"]),
+    /** Build the app's image from source; releases without `image` run it. @default prebuilt images only */
+    build: buildSchema.optional(),
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
@@ -170,8 +173,10 @@ export const launchpadSchema = z
         environment: environmentSchema,
         apps: z.record(dnsLabel, appSchema).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
         release: releaseSchema,
+        images: imagesSchema,
     })
     .superRefine((cfg, ctx) => {
+        refineImages(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {
