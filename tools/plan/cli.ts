@@ -1,15 +1,17 @@
-// npm run plan -- --stack <name> [--out <dir>]
+// npm run plan -- --stack <name> [--out <dir>] [--compare <git ref | plan dir>]
 // Exit codes: 0 plan is clean, 1 the plan found problems, 2 bad configuration or usage.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
+import { compare, configFingerprints } from "./compare";
 import { loadCrdValidators } from "./crds";
 import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
 import { plainStackTraces } from "./recorder";
 import { useCrdValidators } from "./schemas";
 import { UsageError, listStacks } from "./stackConfig";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--project <dir>]
+const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--project <dir>] [--compare <ref|dir>]
 
 Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
   --stack <name>   stack to plan (Pulumi.<name>.yaml): ${listStacks(PROJECT_DIR).join(", ")}
@@ -18,11 +20,14 @@ Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulu
   --crds <dir>     also validate custom resources against the CustomResourceDefinitions in <dir>
                    (for example ../shared/crds: Velero, OpenFeature)
   --project <dir>  the Pulumi project to plan (default: this repository)
+  --compare <x>    also diff against another revision: a git ref (planned in a temporary git
+                   worktree by that revision's own plan) or a saved plan folder; prints the
+                   Markdown report and writes diff.md and diff.json to the out folder
 Exit codes: 0 clean, 1 problems found (schema), 2 bad configuration or usage.`;
 
 async function cli(argv: string[]): Promise<number> {
     plainStackTraces();
-    let values: { stack?: string; out?: string; crds?: string; project?: string; help?: boolean };
+    let values: { stack?: string; out?: string; crds?: string; project?: string; compare?: string; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: argv,
@@ -31,6 +36,7 @@ async function cli(argv: string[]): Promise<number> {
                 out: { type: "string" },
                 crds: { type: "string" },
                 project: { type: "string" },
+                compare: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -48,11 +54,17 @@ async function cli(argv: string[]): Promise<number> {
     if (values.crds) useCrdValidators(loadCrdValidators(path.resolve(values.crds)));
     const plan = await planStack({ stack: values.stack, projectDir });
     console.log(renderTree(plan));
-    const written = writePlan(plan, out);
+    // config.json: the stack's config with secure values fingerprinted, so a saved plan can be compared.
+    const written = writePlan(plan, out, { "config.json": configFingerprints(projectDir, values.stack) ?? {} });
     console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);
     if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
     for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
     console.log(`\nwrote ${written.length} files to ${path.relative(process.cwd(), out) || "."}`);
+    if (values.compare) {
+        const target = fs.existsSync(values.compare) ? path.resolve(values.compare) : values.compare;
+        const { markdown } = compare({ projectDir, stack: values.stack, target, head: plan, out });
+        console.log(`\n${markdown}\nwrote diff.md and diff.json to ${path.relative(process.cwd(), out) || "."}`);
+    }
     return plan.schema.problems.length > 0 ? 1 : 0;
 }
 
