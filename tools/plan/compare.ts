@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { PlanDiff, PlanResource, PlanSnapshot, diffPlans, renderMarkdown } from "./diff";
 import { Plan, stableJson } from "./plan";
-import { SECRET } from "./recorder";
+import { ProgramRun, SECRET } from "./recorder";
 import { UsageError } from "./stackConfig";
 
 function git(cwd: string, args: string[]): { ok: boolean; out: string; err: string } {
@@ -31,22 +31,15 @@ function fingerprintSecure(v: unknown): unknown {
 }
 
 /**
- * The stack's configuration as compared between revisions: `Pulumi.<stack>.yaml` keys -> JSON text.
- * A value holding a secret is reduced to its fingerprint as a whole. Undefined when the file is absent.
+ * The stack's configuration as compared between revisions: `Pulumi.<stack>.yaml` keys -> JSON text,
+ * with every secure value replaced by its fingerprint. Undefined when the file is absent.
  */
 export function configFingerprints(projectDir: string, stack: string): Record<string, string> | undefined {
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) return undefined;
     const config = ((parse(fs.readFileSync(file, "utf8")) ?? {}).config ?? {}) as Record<string, unknown>;
     const out: Record<string, string> = {};
-    for (const key of Object.keys(config).sort()) {
-        const text = JSON.stringify(fingerprintSecure(config[key]));
-        out[key] = text.includes(`"${SECRET}:`)
-            ? `${SECRET}:${createHash("sha256").update(text).digest("hex").slice(0, 12)}`
-            : typeof config[key] === "string"
-              ? (config[key] as string)
-              : text;
-    }
+    for (const key of Object.keys(config).sort()) out[key] = JSON.stringify(fingerprintSecure(config[key]));
     return out;
 }
 
@@ -66,11 +59,11 @@ export function readPlanDir(dir: string, label = dir): PlanSnapshot {
     };
 }
 
-/** The current plan as a snapshot. */
-export function snapshotOf(plan: Plan, label: string, config?: Record<string, string>): PlanSnapshot {
+/** A program run (the current plan's, or a test's) as a snapshot. */
+export function snapshotOf(run: ProgramRun, label: string, config?: Record<string, string>): PlanSnapshot {
     return {
         label,
-        resources: plan.run.resources.map((r) => ({
+        resources: run.resources.map((r) => ({
             urn: r.urn,
             type: r.type,
             name: r.name,
@@ -78,7 +71,7 @@ export function snapshotOf(plan: Plan, label: string, config?: Record<string, st
             dependsOn: r.dependsOn,
             inputs: r.inputs,
         })),
-        outputs: plan.run.outputs,
+        outputs: run.outputs,
         config,
     };
 }
@@ -137,7 +130,7 @@ export function compare(opts: { projectDir: string; stack: string; target: strin
     if (isDir && !fs.existsSync(path.join(opts.target, "resources.json")))
         throw new UsageError(`--compare: ${opts.target} is a folder without resources.json (not a saved plan)`);
     const base = isDir ? readPlanDir(opts.target) : planAtRevision(opts.projectDir, opts.stack, opts.target);
-    const head = snapshotOf(opts.head, "working tree", configFingerprints(opts.projectDir, opts.stack));
+    const head = snapshotOf(opts.head.run, "working tree", configFingerprints(opts.projectDir, opts.stack));
     const diff = diffPlans(base, head);
     const policyFile = path.join(opts.out, "policy.json");
     const policy = fs.existsSync(policyFile) ? readJson(policyFile) : undefined;

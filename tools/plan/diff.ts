@@ -259,17 +259,19 @@ function maskAll(v: unknown): unknown {
     return v === undefined ? undefined : MASK;
 }
 
-/** Values that contain the recorder's secret marker anywhere are shown masked as a whole. */
-function containsSecret(v: unknown): boolean {
-    return JSON.stringify(v ?? null).includes(JSON.stringify(MASK));
+/** `v` at `path` with every secret part masked: secret paths whole, and secret-named keys inside objects. */
+function maskValue(type: string, path: string, v: unknown): unknown {
+    if (v === undefined) return undefined;
+    if (isSecretPath(type, path)) return maskAll(v);
+    if (Array.isArray(v)) return v.map((x, i) => maskValue(type, join(path, i), x));
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskValue(type, join(path, k), x)]));
+    return v;
 }
 
 function mask(type: string, c: PropertyChange): PropertyChange {
-    const secret = isSecretPath(type, c.path) || containsSecret(c.old) || containsSecret(c.new);
-    if (!secret) return c;
     const out: PropertyChange = { path: c.path };
-    if ("old" in c) out.old = maskAll(c.old);
-    if ("new" in c) out.new = maskAll(c.new);
+    if ("old" in c) out.old = maskValue(type, c.path, c.old);
+    if ("new" in c) out.new = maskValue(type, c.path, c.new);
     if (c.replaces) out.replaces = c.replaces;
     return out;
 }
@@ -331,19 +333,36 @@ export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
     };
 }
 
+function parseOr(text: string | undefined): unknown {
+    if (text === undefined) return undefined;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/** A secure config value, fingerprinted: `[secret]:<hash of the ciphertext>`. */
+const isFingerprint = (v: unknown) => typeof v === "string" && v.startsWith(`${MASK}:`);
+
+function maskFingerprints(v: unknown): unknown {
+    if (isFingerprint(v)) return MASK;
+    if (Array.isArray(v)) return v.map(maskFingerprints);
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskFingerprints(x)]));
+    return v;
+}
+
+/** Leaf-level changes of the stack configuration (`launchpad:apps.api.strategy.weight`); secrets masked. */
 function configChanges(a: Record<string, string> | undefined, b: Record<string, string> | undefined): PropertyChange[] {
     if (!a || !b) return [];
     const out: PropertyChange[] = [];
     for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-        const x = a[key];
-        const y = b[key];
-        if (x === y) continue;
-        const secret = [x, y].some((v) => v?.startsWith(`${MASK}:`));
-        const show = (v: string | undefined) => (v === undefined ? undefined : secret ? MASK : v);
-        const c: PropertyChange = { path: key };
-        if (x !== undefined) c.old = show(x);
-        if (y !== undefined) c.new = show(y);
-        out.push(c);
+        for (const c of propertyChanges(parseOr(a[key]), parseOr(b[key]), key)) {
+            const m: PropertyChange = { path: c.path };
+            if ("old" in c) m.old = maskFingerprints(c.old);
+            if ("new" in c) m.new = maskFingerprints(c.new);
+            out.push(m);
+        }
     }
     return out;
 }
