@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
-import { compare, configFingerprints } from "./compare";
+import { checkTarget, compare, configFingerprints } from "./compare";
 import { loadCrdValidators } from "./crds";
 import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
 import { plainStackTraces } from "./recorder";
@@ -51,6 +51,8 @@ async function cli(argv: string[]): Promise<number> {
     if (!values.stack) throw new UsageError("missing --stack");
     const projectDir = path.resolve(values.project ?? PROJECT_DIR);
     const out = path.resolve(values.out ?? path.join(projectDir, ".plan", values.stack));
+    const target = values.compare && fs.existsSync(values.compare) ? path.resolve(values.compare) : values.compare;
+    if (target) checkTarget(projectDir, target);
     if (values.crds) useCrdValidators(loadCrdValidators(path.resolve(values.crds)));
     const plan = await planStack({ stack: values.stack, projectDir });
     console.log(renderTree(plan));
@@ -60,8 +62,7 @@ async function cli(argv: string[]): Promise<number> {
     if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
     for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
     console.log(`\nwrote ${written.length} files to ${path.relative(process.cwd(), out) || "."}`);
-    if (values.compare) {
-        const target = fs.existsSync(values.compare) ? path.resolve(values.compare) : values.compare;
+    if (target) {
         const { markdown } = compare({ projectDir, stack: values.stack, target, head: plan, out });
         console.log(`\n${markdown}\nwrote diff.md and diff.json to ${path.relative(process.cwd(), out) || "."}`);
     }

@@ -116,6 +116,17 @@ export function planAtRevision(projectDir: string, stack: string, ref: string): 
     }
 }
 
+/** Checks a `--compare` target before any planning: a saved plan folder or a git revision. */
+export function checkTarget(projectDir: string, target: string): void {
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+        if (!fs.existsSync(path.join(target, "resources.json")))
+            throw new UsageError(`--compare: ${target} is a folder without resources.json (not a saved plan)`);
+        return;
+    }
+    if (!git(projectDir, ["rev-parse", "--verify", "--quiet", `${target}^{commit}`]).ok)
+        throw new UsageError(`--compare: '${target}' is neither a plan folder (with resources.json) nor a git revision here`);
+}
+
 export interface CompareResult {
     diff: PlanDiff;
     markdown: string;
@@ -126,9 +137,8 @@ export interface CompareResult {
  * `<out>/diff.md` and `<out>/diff.json`. Reads `<out>/policy.json` when the plan wrote one.
  */
 export function compare(opts: { projectDir: string; stack: string; target: string; head: Plan; out: string }): CompareResult {
+    checkTarget(opts.projectDir, opts.target);
     const isDir = fs.existsSync(opts.target) && fs.statSync(opts.target).isDirectory();
-    if (isDir && !fs.existsSync(path.join(opts.target, "resources.json")))
-        throw new UsageError(`--compare: ${opts.target} is a folder without resources.json (not a saved plan)`);
     const base = isDir ? readPlanDir(opts.target) : planAtRevision(opts.projectDir, opts.stack, opts.target);
     const head = snapshotOf(opts.head.run, "working tree", configFingerprints(opts.projectDir, opts.stack));
     const diff = diffPlans(base, head);
