@@ -33,8 +33,8 @@ describe("release operations (committed config changes)", () => {
 
     it("promote makes the canary stable, removes it and sets the weight to 0", () => {
         const r = applyOperation(prodText(), "prod", { op: "promote", app: "api" });
-        const api = appsOf(r.text).api.strategy;
-        assert.deepEqual(api.stable, appsOf(prodText()).api.strategy.canary);
+        const api = appsOf(r.text).api.strategy!;
+        assert.deepEqual(api.stable, appsOf(prodText()).api.strategy!.canary);
         assert.equal(api.canary, undefined);
         assert.equal(api.weight, 0);
         assert.equal(r.summary, "prod: promote: api 6.7.1 is stable (was 6.7.0)");

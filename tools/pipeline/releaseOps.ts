@@ -28,8 +28,30 @@ export class OperationError extends Error {
 
 const KEY = "launchpad:apps";
 
+/** A release as written in a stack file (before validation). */
+export interface RawRelease {
+    image?: string;
+    version?: string;
+}
+
+/** An app's strategy as written in a stack file (before validation). */
+export interface RawStrategy {
+    type?: string;
+    weight?: number;
+    activeSlot?: string;
+    stable?: RawRelease;
+    canary?: RawRelease;
+    slots?: Record<string, RawRelease | undefined>;
+    [key: string]: unknown;
+}
+
+export interface RawApp {
+    strategy?: RawStrategy;
+    [key: string]: unknown;
+}
+
 /** The raw `launchpad:apps` value of a stack file's text. */
-export function appsOf(text: string): Record<string, any> {
+export function appsOf(text: string): Record<string, RawApp> {
     const doc = parseDocument(text);
     return ((doc.toJS() ?? {}).config ?? {})[KEY] ?? {};
 }
@@ -54,7 +76,7 @@ export function applyOperation(text: string, stack: string, args: OperationArgs)
     const apps = doc.getIn(["config", KEY]);
     if (!isMap(apps) || !apps.has(args.app)) throw new OperationError(`no app '${args.app}' in Pulumi.${stack}.yaml`);
     const at = (...p: (string | number)[]) => ["config", KEY, args.app, "strategy", ...p];
-    const strategy = (doc.getIn(at()) as { toJSON(): any } | undefined)?.toJSON() ?? {};
+    const strategy: RawStrategy = (doc.getIn(at()) as { toJSON(): RawStrategy } | undefined)?.toJSON() ?? {};
     const need = (type: string) => {
         if (strategy.type !== type) throw new OperationError(`${args.op} needs a ${type} app; ${args.app} is ${strategy.type}`);
     };

@@ -19,6 +19,14 @@ export interface Check {
     error?: string;
 }
 
+/** `pulumi stack output --json` of a Launchpad stack (the fields the record uses). */
+export interface StackOutputs {
+    release?: unknown;
+    apps?: Record<string, { url?: string; [key: string]: unknown }>;
+    images?: Record<string, unknown>;
+    [key: string]: unknown;
+}
+
 export interface VerificationRecord {
     stack: string;
     release: string;
@@ -30,13 +38,9 @@ export interface VerificationRecord {
 }
 
 /** What to check: the readiness path of every app that has a public URL in the stack outputs. */
-export function checksFor(
-    outputs: Record<string, any>,
-    readiness: Record<string, string>,
-    baseUrl?: string,
-): { app: string; url: string }[] {
+export function checksFor(outputs: StackOutputs, readiness: Record<string, string>, baseUrl?: string): { app: string; url: string }[] {
     const out: { app: string; url: string }[] = [];
-    for (const [app, o] of Object.entries((outputs.apps ?? {}) as Record<string, { url?: string }>).sort()) {
+    for (const [app, o] of Object.entries(outputs.apps ?? {}).sort()) {
         if (!o.url) continue;
         const root = baseUrl ? `${baseUrl.replace(/\/+$/, "")}/` : o.url;
         out.push({ app, url: new URL((readiness[app] ?? "/readyz").replace(/^\//, ""), root).toString() });
@@ -61,7 +65,7 @@ export async function runChecks(targets: { app: string; url: string }[], timeout
 
 export function verificationRecord(
     stack: string,
-    outputs: Record<string, any>,
+    outputs: StackOutputs,
     checks: Check[],
     commit: string | null,
     now: Date,
@@ -98,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     for (const [k, v] of Object.entries(cfg.config)) if (k.startsWith("launchpad:")) raw[k.slice("launchpad:".length)] = JSON.parse(v);
     const config = parseConfig(raw);
     const readiness = Object.fromEntries(Object.entries(config.apps).map(([n, a]) => [n, a.probes.readiness.path]));
-    const outputs = JSON.parse(fs.readFileSync(values.outputs, "utf8"));
+    const outputs = JSON.parse(fs.readFileSync(values.outputs, "utf8")) as StackOutputs;
     const checks = await runChecks(checksFor(outputs, readiness, values["base-url"]));
     for (const c of checks) console.log(`${c.ok ? "✓" : "✗"} ${c.app}: GET ${c.url} -> ${c.status ?? c.error}`);
     if (!checks.every((c) => c.ok)) {
