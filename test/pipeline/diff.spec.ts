@@ -126,6 +126,18 @@ describe("plan diff on real program runs (prod)", function () {
         golden("removed-app", renderMarkdown("prod", d));
     });
 
+    it("a new version of a built app: the image's VERSION and the Deployment's version labels (digest known after up)", async () => {
+        const head = await variant((c) => (c.apps.hello.strategy.release.version = "1.1.0"));
+        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        assert.deepEqual(ops(d), { update: ["docker:index/image:Image::hello", "kubernetes:apps/v1:Deployment::hello"] });
+        const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.type, r.changes]));
+        assert.deepEqual(changes["docker:index/image:Image"], [{ path: "build.args.VERSION", old: "1.0.0", new: "1.1.0" }]);
+        assert.deepEqual(
+            changes["kubernetes:apps/v1:Deployment"].map((c: { path: string }) => c.path),
+            ['metadata.labels["app.kubernetes.io/version"]', 'spec.template.metadata.labels["app.kubernetes.io/version"]'],
+        );
+    });
+
     it("a changed namespace replaces every namespaced object (metadata.namespace)", async () => {
         const head = await variant((c) => (c.environment.namespace = "prod-eu"));
         const d = diffPlans(snap(base, "base"), snap(head, "head"));
