@@ -24,6 +24,8 @@ const container = (run: ProgramRun, name: string) => (one(run, T.Deployment, nam
 const upMocks: pulumi.runtime.Mocks = {
     newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
+        // Every AWS resource gets a well-formed ARN, as after an up (other components read them).
+        if (args.type.startsWith("aws:")) state.arn ??= `arn:aws:${args.type.split(/[:/]/)[1]}:eu-west-1:123456789012:${args.name}`;
         if (args.type === REPO) Object.assign(state, { repositoryUrl: `${REGISTRY}/${args.inputs.name}`, registryId: "123456789012" });
         if (args.type === IMAGE) Object.assign(state, { repoDigest: DIGEST });
         return { id: `${args.name}-id`, state };
