@@ -17,6 +17,8 @@ import { AppValidation, deploymentTargets, releaseNotice, rollbackCommand, valid
 import type { DeploymentTargets, Verified } from "./components/validation";
 import { gateFor } from "./config/validation";
 import type { ValidationSecrets } from "./config/validation";
+import { AppImage } from "./components/images";
+import { builtRelease } from "./config/images";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -48,6 +50,8 @@ export interface LaunchpadOutputs {
     validation: Record<string, { verified?: Verified; gate?: pulumi.Output<string> }>;
     /** Release notice delivery (prod); undefined when notices are off or have nowhere to go. */
     releaseNotice?: pulumi.Output<unknown>;
+    /** Built apps: ECR repository and the digest the Deployments run. */
+    builds: Record<string, { repositoryUrl: pulumi.Output<string>; digest: pulumi.Output<string> | undefined }>;
 }
 
 export interface BackupOutputs {
@@ -111,6 +115,7 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
     });
 
     const apps: Record<string, AppOutputs> = {};
+    const builds: LaunchpadOutputs["builds"] = {};
     const validation: LaunchpadOutputs["validation"] = {};
     const built: pulumi.Resource[] = [];
     const stack = pulumi.getStack();
@@ -127,6 +132,15 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
                 allocatedStorageGiB: app.data.postgres.allocatedStorage,
             });
         }
+        const build = app.build;
+        const image = build
+            ? new AppImage(
+                  name,
+                  { environment: env.name, images: config.images, build, version: builtRelease(app.strategy)?.version },
+                  { parent: environment },
+              )
+            : undefined;
+        if (image) builds[name] = { repositoryUrl: image.repositoryUrl, digest: image.digest };
         // Validation is built first (its Jobs and gate go into beforeTraffic) and waits for the deployment.
         let resolveTargets: (t: DeploymentTargets) => void = () => undefined;
         const targets = new Promise<DeploymentTargets>((resolve) => (resolveTargets = resolve));
@@ -144,6 +158,7 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
                       validation: config.validation,
                       gate,
                       targets,
+                      ...(image ? { builtImage: image.digest } : {}),
                   },
                   { parent: environment },
               )
@@ -158,6 +173,7 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
                 labels,
                 ingress: env.ingress,
                 ...combineSeams(flags.get(name), data?.deployment, checks ? { beforeTraffic: checks.beforeTraffic } : undefined),
+                builtImage: image?.digest,
             },
             environment,
         );
@@ -259,5 +275,6 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
         images: deployedImages(config.apps),
         validation,
         ...(notice ? { releaseNotice: notice.delivery } : {}),
+        builds,
     };
 }

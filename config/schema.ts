@@ -13,6 +13,7 @@ import {
 import { flagsSchema, refineFlags } from "./flags";
 import { appDataSchema, backupSchema, refineBackup } from "./backup";
 import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } from "./validation";
+import { buildSchema, imagesSchema, refineImages } from "./images";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -38,8 +39,8 @@ const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
 
 /** One running version of an app: what a slot or track runs. */
 export const releaseSpec = z.strictObject({
-    /** Image pinned by digest. */
-    image: pinnedImage,
+    /** Image pinned by digest. Absent: the image built from `apps.<app>.build` (see config/images.ts). */
+    image: pinnedImage.optional(),
     /** Human version, shown in labels (`app.kubernetes.io/version`) and outputs. */
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a version label such as 6.7.1" }),
 });
@@ -145,6 +146,8 @@ export const appSchema = z.strictObject({
     smoke: smokeSchema.optional(),
     /** Overrides of the stack-wide metric-gate thresholds (`launchpad:validation.gate`). */
     gate: gateOverrideSchema.optional(),
+    /** Build the app's image from source; releases without `image` run it. @default prebuilt images only */
+    build: buildSchema.optional(),
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
@@ -200,12 +203,15 @@ export const launchpadSchema = z
         backup: backupSchema.optional(),
         /** Smoke-test runner, metric gates and release notices (config/validation.ts). */
         validation: validationSchema.default(validationSchema.parse({})),
+        /** ECR repositories and builds of apps with `build` (config/images.ts). */
+        images: imagesSchema,
     })
     .superRefine((cfg, ctx) => {
         for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
         refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
         refineBackup(cfg, ctx);
         refineValidation(cfg, ctx);
+        refineImages(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {

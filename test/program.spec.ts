@@ -17,15 +17,15 @@ describe("whole program on the real stacks", () => {
                 run = await runStack(stack);
             });
 
-            it("creates the core resources for three apps", () => {
+            it("creates the core resources for four apps", () => {
                 const c = count(run);
                 assert.equal(c["launchpad:environment:Environment"], 1);
                 assert.equal(c["launchpad:deploy:BlueGreenDeployment"], 1);
                 assert.equal(c["launchpad:deploy:CanaryDeployment"], 1);
-                assert.equal(c["launchpad:deploy:DirectDeployment"], 1);
+                assert.equal(c["launchpad:deploy:DirectDeployment"], 2);
                 assert.equal(c["kubernetes:core/v1:Namespace"], 1);
-                // web-blue, web-green, api-stable, worker, and api-canary where a canary runs (prod).
-                assert.equal(c["kubernetes:apps/v1:Deployment"], stack === "prod" ? 5 : 4);
+                // web-blue, web-green, api-stable, worker, hello, and api-canary where a canary runs (prod).
+                assert.equal(c["kubernetes:apps/v1:Deployment"], stack === "prod" ? 6 : 5);
                 assert.equal(c["kubernetes:policy/v1:PodDisruptionBudget"], c["kubernetes:apps/v1:Deployment"]);
             });
 
@@ -43,10 +43,13 @@ describe("whole program on the real stacks", () => {
                 );
             });
 
-            it("every container image is pinned by digest", () => {
-                const images = JSON.stringify(run.resources.map((r) => r.inputs)).match(/"image":"[^"]+"/g) ?? [];
+            it("every container image is pinned by digest (built images: the digest known after the push)", () => {
+                const built = run.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "hello");
+                const others = run.resources.filter((r) => !built.includes(r));
+                const images = JSON.stringify(others.map((r) => r.inputs)).match(/"image":"[^"]+"/g) ?? [];
                 assert.ok(images.length > 0);
                 for (const i of images) assert.match(i, /@sha256:[a-f0-9]{64}"$/);
+                assert.deepEqual(JSON.stringify(built.map((r) => r.inputs)).match(/"image":"[^"]+"/g), ['"image":"(known after up)"']);
             });
 
             it("exports URLs, active slot, canary weight and running versions", () => {

@@ -1,6 +1,7 @@
 // The one pod template every strategy runs: restricted security context, probes, resources, writable
 // emptyDirs for a read-only root filesystem, topology spread. Pure, so it is tested without mocks.
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { AppConfig, ReleaseSpec } from "../../config/schema";
 import { LABEL, slotSelector } from "../common/labels";
 
@@ -17,6 +18,8 @@ export interface PodTemplateArgs {
     readonly annotations?: Record<string, string>;
     /** What other domains add to every pod of the app (flag sidecar, database secret...). */
     readonly extras?: PodExtras;
+    /** Image of releases that declare none (built from source). @default none */
+    readonly builtImage?: pulumi.Input<string>;
 }
 
 /**
@@ -69,6 +72,9 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
         labelSelector: { matchLabels: slotSelector(args.app, args.slot) },
     });
     const x = args.extras ?? {};
+    const image = args.release.image ?? args.builtImage;
+    // The schema guarantees a built image for releases without one (config/images.ts).
+    if (image === undefined) throw new Error(`podTemplate: release ${args.release.version} of ${args.app} has no image and no build`);
     const env: k8s.types.input.core.v1.EnvVar[] = [
         ...Object.keys(c.env)
             .sort()
@@ -94,7 +100,7 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
             containers: [
                 {
                     name: args.app,
-                    image: args.release.image,
+                    image,
                     imagePullPolicy: "IfNotPresent",
                     ...(c.args.length > 0 ? { args: [...c.args] } : {}),
                     ...(env.length > 0 ? { env } : {}),

@@ -42,6 +42,12 @@ export interface AppDeploymentArgs {
      * @default []
      */
     readonly beforeTraffic?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The image built from `apps.<app>.build` (`repository@sha256:...`), run by the releases that declare
+     * no `image` of their own.
+     * @default none: every release declares its image
+     */
+    readonly builtImage?: pulumi.Input<string>;
 }
 
 export interface SlotArgs {
@@ -83,6 +89,7 @@ export function slotWorkload(parent: pulumi.Resource, app: string, a: AppDeploym
                     labels: a.labels,
                     annotations: a.podAnnotations,
                     extras: a.pod,
+                    builtImage: a.builtImage,
                 }),
             },
         },

@@ -16,5 +16,6 @@ export function deployedImages(apps: Readonly<Record<string, AppConfig>>): strin
                 return [s.stable.image, ...(s.canary ? [s.canary.image] : [])];
         }
     });
-    return [...new Set(images)].sort();
+    // Apps built by the stack have no configured image: their digest is known only after the build.
+    return [...new Set(images.filter((i): i is string => i !== undefined))].sort();
 }

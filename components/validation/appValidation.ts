@@ -43,6 +43,8 @@ export interface AppValidationArgs {
     readonly gate: GateConfig;
     /** Resolves once the app's deployment component exists (it is built after this one). */
     readonly targets: Promise<DeploymentTargets>;
+    /** The digest of the image this stack builds for the app (apps with `build` and no configured image). */
+    readonly builtImage?: pulumi.Input<string>;
     /** PromQL builders. @default the builders in ./queries (the lead swaps in components/monitoring/queries) */
     readonly queries?: GateQueryBuilder;
 }
@@ -50,7 +52,8 @@ export interface AppValidationArgs {
 /** What a passed smoke test verified: the next stage's evidence. */
 export interface Verified {
     readonly subject: string;
-    readonly image: string;
+    /** The image by digest; for an app built by this stack, its digest (known after up). */
+    readonly image: pulumi.Input<string>;
     readonly version: string;
     readonly job: string;
     readonly passedAt: pulumi.Output<string | undefined>;
@@ -96,7 +99,7 @@ export class AppValidation extends pulumi.ComponentResource {
         };
         const beforeTraffic: pulumi.Resource[] = [];
         let smokeTest: SmokeTest | undefined;
-        let subject: { name: string; version: string; image: string } | undefined;
+        let subject: { name: string; version: string; image?: string } | undefined;
 
         if (s.type === "direct") {
             subject = { name: app, ...s.release };
@@ -212,7 +215,7 @@ export class AppValidation extends pulumi.ComponentResource {
             smokeTest && subject
                 ? {
                       subject: subject.name,
-                      image: subject.image,
+                      image: subject.image ?? args.builtImage ?? "(built by this stack)",
                       version: subject.version,
                       job: smokeTest.jobName,
                       passedAt: smokeTest.passedAt,

@@ -19,7 +19,7 @@ describe("config schema", () => {
     for (const stack of ["staging", "prod"]) {
         it(`accepts the real ${stack} stack and applies documented defaults`, () => {
             const cfg = parseConfig(stackRaw(stack));
-            assert.deepEqual(Object.keys(cfg.apps).sort(), ["api", "web", "worker"]);
+            assert.deepEqual(Object.keys(cfg.apps).sort(), ["api", "hello", "web", "worker"]);
             assert.equal(cfg.apps.web.port, 9898);
             assert.equal(cfg.apps.web.runAsUser, 10001);
             assert.deepEqual(cfg.apps.web.writablePaths, ["/tmp", "/data"]);
@@ -72,7 +72,7 @@ describe("config schema", () => {
             "talksTo an unknown app",
             "prod",
             (c) => (c.apps.web.talksTo = ["payments"]),
-            ['launchpad:apps.web.talksTo[0]: expected the name of an app in this stack (web, api, worker), got "payments"'],
+            ['launchpad:apps.web.talksTo[0]: expected the name of an app in this stack (web, api, worker, hello), got "payments"'],
         ],
         [
             "unknown tier",

@@ -37,6 +37,7 @@ describe("Environment component (prod stack)", () => {
                 "prod-allow-dns",
                 "prod-api-ingress",
                 "prod-default-deny",
+                "prod-hello-ingress",
                 "prod-web-egress",
                 "prod-web-ingress",
                 "prod-worker-egress",

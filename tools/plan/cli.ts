@@ -1,9 +1,10 @@
-// npm run plan -- --stack <name> [--out <dir>]
+// npm run plan -- --stack <name> [--out <dir>] [--compare <ref|dir>]
 // Exit codes: 0 plan is clean, 1 the plan found problems, 2 bad configuration or usage.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors";
+import { checkTarget, compare, configFingerprints } from "./compare";
 import { loadCrdValidators } from "./crds";
 import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
 import { PolicyConfigError, formatViolations } from "./policies";
@@ -12,6 +13,7 @@ import { useCrdValidators } from "./schemas";
 import { UsageError, listStacks } from "./stackConfig";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--policy-config <file>] [--project <dir>]
+                       [--compare <ref|dir>]
 
 Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
   --stack <name>   stack to plan (Pulumi.<name>.yaml): ${listStacks(PROJECT_DIR).join(", ")}
@@ -23,11 +25,22 @@ Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulu
                    release gates' config, as for pulumi --policy-pack-config
                    (default policies/config/<stack>.json; without one, each policy's defaults)
   --project <dir>  the Pulumi project to plan (default: this repository)
+  --compare <x>    also diff against another revision: a git ref (planned in a temporary git
+                   worktree by that revision's own plan) or a saved plan folder; prints the
+                   Markdown report and writes diff.md and diff.json to the out folder
 Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 bad configuration or usage.`;
 
 async function cli(argv: string[]): Promise<number> {
     plainStackTraces();
-    let values: { stack?: string; out?: string; crds?: string; project?: string; "policy-config"?: string; help?: boolean };
+    let values: {
+        stack?: string;
+        out?: string;
+        crds?: string;
+        project?: string;
+        "policy-config"?: string;
+        compare?: string;
+        help?: boolean;
+    };
     try {
         ({ values } = parseArgs({
             args: argv,
@@ -37,6 +50,7 @@ async function cli(argv: string[]): Promise<number> {
                 crds: { type: "string" },
                 project: { type: "string" },
                 "policy-config": { type: "string" },
+                compare: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -54,14 +68,21 @@ async function cli(argv: string[]): Promise<number> {
     if (values.crds) useCrdValidators(loadCrdValidators(path.resolve(values.crds)));
     const policyConfig = values["policy-config"] ? path.resolve(values["policy-config"]) : undefined;
     if (policyConfig && !fs.existsSync(policyConfig)) throw new UsageError(`--policy-config: ${policyConfig} does not exist`);
+    const target = values.compare && fs.existsSync(values.compare) ? path.resolve(values.compare) : values.compare;
+    if (target) checkTarget(projectDir, target);
     const plan = await planStack({ stack: values.stack, projectDir, policyConfig });
     console.log(renderTree(plan));
-    const written = writePlan(plan, out);
+    // config.json: the stack's config with secure values fingerprinted, so a saved plan can be compared.
+    const written = writePlan(plan, out, { "config.json": configFingerprints(projectDir, values.stack) ?? {} });
     console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);
     if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
     for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
     if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
     console.log(`\nwrote ${written.length} files to ${path.relative(process.cwd(), out) || "."}`);
+    if (target) {
+        const { markdown } = compare({ projectDir, stack: values.stack, target, head: plan, out });
+        console.log(`\n${markdown}\nwrote diff.md and diff.json to ${path.relative(process.cwd(), out) || "."}`);
+    }
     return plan.schema.problems.length > 0 || (plan.policy?.mandatory ?? 0) > 0 ? 1 : 0;
 }
 

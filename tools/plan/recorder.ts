@@ -55,6 +55,8 @@ export interface RunOptions {
      * `(known after up)`, as `pulumi preview` shows them.
      */
     preview?: boolean;
+    /** Mock provider answers. @default echoMocks (every input returned as state) */
+    mocks?: pulumi.runtime.Mocks;
     /** Called for every registered resource as it registers (progress, or counting on failure). */
     onRegister?: (urn: string, type: string) => void;
 }
@@ -124,7 +126,7 @@ export const echoMocks: pulumi.runtime.Mocks = {
  * It waits for every registration (not only for the stack outputs, which resolve earlier).
  */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
-    await pulumi.runtime.setMocks(echoMocks, opts.project, opts.stack, opts.preview ?? true);
+    await pulumi.runtime.setMocks(opts.mocks ?? echoMocks, opts.project, opts.stack, opts.preview ?? true);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 
     const registered = new Map<string, Omit<ResourceRecord, "dependsOn">>();

@@ -1,0 +1,2 @@
+export * from "./appImage";
+export * from "./lifecycle";

@@ -1,0 +1,114 @@
+// `npm run plan -- --compare` end to end, in a fresh git repository the test creates (two commits),
+// so it never touches this checkout's own git worktrees.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PROJECT_DIR } from "../../tools/plan/plan";
+
+function sh(cwd: string, cmd: string, args: string[]) {
+    const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+    return r.stdout.trim();
+}
+const git = (cwd: string, ...args: string[]) => sh(cwd, "git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args]);
+
+/** A fresh repository with this project's files (as they are now) in one commit, node_modules linked. */
+function freshClone(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-clone-"));
+    const files = sh(PROJECT_DIR, "git", ["ls-files", "-co", "--exclude-standard"]).split("\n").filter(Boolean);
+    for (const f of files) {
+        const src = path.join(PROJECT_DIR, f);
+        if (!fs.existsSync(src) || fs.lstatSync(src).isSymbolicLink()) continue;
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.copyFileSync(src, path.join(dir, f));
+    }
+    fs.symlinkSync(fs.realpathSync(path.join(PROJECT_DIR, "node_modules")), path.join(dir, "node_modules"), "dir");
+    git(dir, "init", "--quiet", "--initial-branch=main");
+    git(dir, "add", "-A");
+    git(dir, "commit", "--quiet", "-m", "base");
+    return dir;
+}
+
+function plan(cwd: string, args: string[]) {
+    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", "plan", "cli.ts"), ...args], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+    });
+}
+
+describe("plan --compare in a fresh clone", function () {
+    this.timeout(300000);
+    let repo: string;
+    before(() => {
+        repo = freshClone();
+        // Second commit: the blue-green switch in prod.
+        const file = path.join(repo, "Pulumi.prod.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("activeSlot: blue", "activeSlot: green"));
+        git(repo, "commit", "--quiet", "-am", "prod: switch web to green");
+    });
+    after(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+    it("--compare HEAD on a committed tree prints 'no changes' and exits 0, leaving no worktree behind", () => {
+        const r = plan(repo, ["--stack", "prod", "--compare", "HEAD", "--out", ".plan/prod"]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /\*\*no changes\*\* \(\d+ resources unchanged\)/);
+        const diff = JSON.parse(fs.readFileSync(path.join(repo, ".plan/prod/diff.json"), "utf8"));
+        assert.deepEqual(diff.counts, { create: 0, update: 0, replace: 0, delete: 0, same: diff.counts.same });
+        assert.ok(fs.readFileSync(path.join(repo, ".plan/prod/diff.md"), "utf8").includes("**no changes**"));
+        assert.equal(git(repo, "worktree", "list").split("\n").length, 1, "the temporary worktree was removed");
+    });
+
+    it("--compare HEAD~1 shows the switch as the two Service updates and the changed config key", () => {
+        const r = plan(repo, ["--stack", "prod", "--compare", "HEAD~1", "--out", ".plan/switch"]);
+        assert.equal(r.status, 0, r.stderr);
+        const diff = JSON.parse(fs.readFileSync(path.join(repo, ".plan/switch/diff.json"), "utf8"));
+        assert.equal(diff.counts.update, 2);
+        assert.equal(diff.counts.create + diff.counts.replace + diff.counts.delete, 0);
+        assert.deepEqual(
+            diff.groups.flatMap((g: any) => g.resources.map((x: any) => `${x.op} ${x.name}`)),
+            ["update web", "update web-preview"],
+        );
+        assert.deepEqual(diff.config, [{ path: "launchpad:apps.web.strategy.activeSlot", old: "blue", new: "green" }]);
+        assert.match(r.stdout, /`HEAD~1 \([0-9a-f]{12}\)` → `working tree`/);
+    });
+
+    it("--compare <saved plan folder> diffs against that plan; policy.json in the out folder is reported", () => {
+        const file = path.join(repo, "Pulumi.prod.yaml");
+        const committed = fs.readFileSync(file, "utf8");
+        try {
+            fs.writeFileSync(file, committed.replace("weight: 10", "weight: 50"));
+            const out = path.join(repo, ".plan/step");
+            fs.mkdirSync(out, { recursive: true });
+            fs.writeFileSync(path.join(out, "policy.json"), JSON.stringify({ violations: [] }));
+            const r = plan(repo, ["--stack", "prod", "--compare", ".plan/prod", "--out", ".plan/step"]);
+            assert.equal(r.status, 0, r.stderr);
+            const md = fs.readFileSync(path.join(out, "diff.md"), "utf8");
+            assert.match(md, /\| `metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/canary-weight"\]` \| `10` \| `50` \|/);
+            assert.match(md, /#### Policies\n\nall policies pass/);
+        } finally {
+            fs.writeFileSync(file, committed);
+        }
+    });
+
+    it("exits 2 naming the problem for a target that is neither a revision nor a plan", () => {
+        const r = plan(repo, ["--stack", "prod", "--compare", "no-such-ref", "--out", ".plan/bad"]);
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /--compare: 'no-such-ref' is neither a plan folder \(with resources\.json\) nor a git revision/);
+    });
+
+    it("a stack that does not exist at the base revision is all creates", () => {
+        fs.copyFileSync(path.join(repo, "Pulumi.staging.yaml"), path.join(repo, "Pulumi.qa.yaml"));
+        try {
+            const r = plan(repo, ["--stack", "qa", "--compare", "HEAD", "--out", ".plan/qa"]);
+            assert.equal(r.status, 0, r.stderr);
+            const diff = JSON.parse(fs.readFileSync(path.join(repo, ".plan/qa/diff.json"), "utf8"));
+            assert.ok(diff.counts.create > 20);
+            assert.equal(diff.counts.update + diff.counts.delete + diff.counts.same, 0);
+        } finally {
+            fs.rmSync(path.join(repo, "Pulumi.qa.yaml"));
+        }
+    });
+});

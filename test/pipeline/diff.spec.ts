@@ -1,0 +1,298 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { snapshotOf } from "../../tools/plan/compare";
+import {
+    PlanDiff,
+    PlanResource,
+    PlanSnapshot,
+    diffPlans,
+    isEmpty,
+    isSecretPath,
+    propertyChanges,
+    renderMarkdown,
+    replacementReason,
+} from "../../tools/plan/diff";
+import { ProgramRun } from "../../tools/plan/recorder";
+import { runConfig, stackRawCopy } from "../harness";
+
+const GOLDEN = path.join(__dirname, "golden");
+
+/** Compares with test/pipeline/golden/<name>.md; UPDATE_GOLDEN=1 rewrites the file (review it as a diff). */
+function golden(name: string, text: string): void {
+    const file = path.join(GOLDEN, `${name}.md`);
+    if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, text);
+    assert.equal(text, fs.readFileSync(file, "utf8"), `${file} differs (UPDATE_GOLDEN=1 to rewrite, then review the diff)`);
+}
+
+/** op -> "type::name" of every changed resource. */
+function ops(d: PlanDiff): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const g of d.groups) for (const r of g.resources) (out[r.op] ??= []).push(`${r.type}::${r.name}`);
+    for (const k of Object.keys(out)) out[k].sort();
+    return out;
+}
+
+const snap = (run: ProgramRun, label: string) => snapshotOf(run, label);
+
+function res(type: string, name: string, inputs: Record<string, unknown>, parent: string | null = null): PlanResource {
+    return { urn: `urn:pulumi:prod::launchpad::${type}::${name}`, type, name, parent, dependsOn: [], inputs };
+}
+const plan = (label: string, ...resources: PlanResource[]): PlanSnapshot => ({ label, resources });
+
+describe("plan diff on real program runs (prod)", function () {
+    this.timeout(120000);
+    let base: ProgramRun;
+    const variant = async (change: (c: Record<string, any>) => void) => {
+        const c = stackRawCopy("prod");
+        change(c);
+        return runConfig(c, "prod");
+    };
+    before(async () => {
+        base = await runConfig(stackRawCopy("prod"), "prod");
+    });
+
+    it("an unchanged stack reads 'no changes'", async () => {
+        const again = await runConfig(stackRawCopy("prod"), "prod");
+        const d = diffPlans(snap(base, "base"), snap(again, "head"));
+        assert.ok(isEmpty(d));
+        assert.deepEqual(d.groups, []);
+        assert.equal(d.counts.same, base.resources.length);
+        golden("unchanged", renderMarkdown("prod", d));
+        assert.match(renderMarkdown("prod", d), /\*\*no changes\*\*/);
+    });
+
+    it("a blue-green switch is two Service selector updates, nothing else", async () => {
+        const head = await variant((c) => (c.apps.web.strategy.activeSlot = "green"));
+        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        assert.deepEqual(ops(d), { update: ["kubernetes:core/v1:Service::web", "kubernetes:core/v1:Service::web-preview"] });
+        const web = d.groups.flatMap((g) => g.resources).find((r) => r.name === "web")!;
+        assert.deepEqual(web.changes, [{ path: 'spec.selector["launchpad.dev/slot"]', old: "blue", new: "green" }]);
+        assert.equal(d.groups.length, 1);
+        assert.equal(d.groups[0].title, "web (launchpad:deploy:BlueGreenDeployment)");
+        golden("blue-green-switch", renderMarkdown("prod", d));
+    });
+
+    it("a canary step changes only the canary weight annotation", async () => {
+        const head = await variant((c) => (c.apps.api.strategy.weight = 25));
+        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        assert.deepEqual(ops(d), { update: ["kubernetes:networking.k8s.io/v1:Ingress::api-canary"] });
+        assert.deepEqual(d.groups[0].resources[0].changes, [
+            { path: 'metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"]', old: "10", new: "25" },
+        ]);
+        assert.deepEqual(d.outputs, [{ path: "apps.api.canaryWeight", old: 10, new: 25 }]);
+        golden("canary-step", renderMarkdown("prod", d));
+    });
+
+    it("a new app is created (component, workload, network policies); the app it calls admits it", async () => {
+        const head = await variant((c) => {
+            c.apps.jobs = {
+                team: "backend",
+                kind: "worker",
+                replicas: 1,
+                talksTo: ["api"],
+                strategy: structuredClone(c.apps.worker.strategy),
+            };
+        });
+        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        assert.deepEqual(ops(d), {
+            create: [
+                "kubernetes:apps/v1:Deployment::jobs",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-jobs-egress",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-jobs-ingress",
+                "kubernetes:policy/v1:PodDisruptionBudget::jobs",
+                "launchpad:deploy:DirectDeployment::jobs",
+            ],
+            update: ["kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress"],
+        });
+        golden("new-app", renderMarkdown("prod", d));
+    });
+
+    it("a removed app is deleted, with every object it owned", async () => {
+        const head = await variant((c) => {
+            delete c.apps.worker;
+        });
+        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        assert.deepEqual(ops(d), {
+            delete: [
+                "kubernetes:apps/v1:Deployment::worker",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-worker-egress",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-worker-ingress",
+                "kubernetes:policy/v1:PodDisruptionBudget::worker",
+                "launchpad:deploy:DirectDeployment::worker",
+            ],
+            update: ["kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress"],
+        });
+        golden("removed-app", renderMarkdown("prod", d));
+    });
+
+    it("a new version of a built app: the image's VERSION and the Deployment's version labels (digest known after up)", async () => {
+        const head = await variant((c) => (c.apps.hello.strategy.release.version = "1.1.0"));
+        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        assert.deepEqual(ops(d), { update: ["docker:index/image:Image::hello", "kubernetes:apps/v1:Deployment::hello"] });
+        const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.type, r.changes]));
+        assert.deepEqual(changes["docker:index/image:Image"], [{ path: "build.args.VERSION", old: "1.0.0", new: "1.1.0" }]);
+        assert.deepEqual(
+            changes["kubernetes:apps/v1:Deployment"].map((c: { path: string }) => c.path),
+            ['metadata.labels["app.kubernetes.io/version"]', 'spec.template.metadata.labels["app.kubernetes.io/version"]'],
+        );
+    });
+
+    it("a changed namespace replaces every namespaced object (metadata.namespace)", async () => {
+        const head = await variant((c) => (c.environment.namespace = "prod-eu"));
+        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        const kube = base.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:core/v1:Namespace");
+        assert.equal(d.counts.replace, kube.length + 1 /* the Namespace itself: metadata.name */);
+        for (const r of d.groups.flatMap((g) => g.resources).filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
+            assert.equal(r.op, "replace");
+            assert.match(r.changes.find((c) => c.path === "metadata.namespace")!.replaces!, /identified by its name and namespace/);
+        }
+    });
+});
+
+describe("plan diff rules", () => {
+    const D = "kubernetes:apps/v1:Deployment";
+    const dep = (name: string, selector: Record<string, string>, image = "app@sha256:1") =>
+        res(D, "api-stable", {
+            metadata: { name, namespace: "prod" },
+            spec: { selector: { matchLabels: selector }, template: { spec: { containers: [{ name: "api", image }] } } },
+        });
+
+    it("identical plans: no changes, exit-worthy empty diff", () => {
+        const a = plan("a", dep("api-stable", { app: "api" }));
+        const d = diffPlans(a, structuredClone({ ...a, label: "b" }));
+        assert.ok(isEmpty(d));
+        assert.equal(renderMarkdown("prod", d), "### Plan diff: `prod`\n\n`a` → `b`\n\n**no changes** (1 resources unchanged)\n");
+    });
+
+    it("a renamed Deployment (metadata.name) is a replacement with its reason", () => {
+        const d = diffPlans(plan("a", dep("api-stable", { app: "api" })), plan("b", dep("api-main", { app: "api" })));
+        assert.deepEqual(ops(d), { replace: [`${D}::api-stable`] });
+        assert.deepEqual(d.groups[0].resources[0].changes, [
+            {
+                path: "metadata.name",
+                old: "api-stable",
+                new: "api-main",
+                replaces: "metadata.name: a Kubernetes object is identified by its name and namespace",
+            },
+        ]);
+        golden("renamed-deployment", renderMarkdown("prod", d));
+    });
+
+    it("an image change is an update; a selector change a replacement", () => {
+        const img = diffPlans(plan("a", dep("x", { app: "api" })), plan("b", dep("x", { app: "api" }, "app@sha256:2")));
+        assert.deepEqual(ops(img), { update: [`${D}::api-stable`] });
+        assert.equal(img.groups[0].resources[0].changes[0].path, "spec.template.spec.containers[0].image");
+        const sel = diffPlans(plan("a", dep("x", { app: "api" })), plan("b", dep("x", { app: "api", slot: "stable" })));
+        assert.deepEqual(ops(sel), { replace: [`${D}::api-stable`] });
+    });
+
+    const table: [string, string, string, Record<string, unknown>, boolean][] = [
+        ["Job pod template", "kubernetes:batch/v1:Job", "spec.template.spec.containers[0].args[0]", {}, true],
+        ["Job parallelism", "kubernetes:batch/v1:Job", "spec.parallelism", {}, false],
+        ["Service clusterIP", "kubernetes:core/v1:Service", "spec.clusterIP", {}, true],
+        ["Service selector (blue-green switch)", "kubernetes:core/v1:Service", 'spec.selector["launchpad.dev/slot"]', {}, false],
+        ["immutable ConfigMap data", "kubernetes:core/v1:ConfigMap", "data.flags", { immutable: true }, true],
+        ["mutable ConfigMap data", "kubernetes:core/v1:ConfigMap", "data.flags", {}, false],
+        ["StatefulSet volumeClaimTemplates", "kubernetes:apps/v1:StatefulSet", "spec.volumeClaimTemplates[0].spec", {}, true],
+        ["StatefulSet replicas", "kubernetes:apps/v1:StatefulSet", "spec.replicas", {}, false],
+        ["RDS identifier", "aws:rds/instance:Instance", "identifier", {}, true],
+        ["RDS instance class", "aws:rds/instance:Instance", "instanceClass", {}, false],
+        ["ECR repository name", "aws:ecr/repository:Repository", "name", {}, true],
+        ["ECR scan on push", "aws:ecr/repository:Repository", "imageScanningConfiguration.scanOnPush", {}, false],
+        ["any object's namespace", "kubernetes:networking.k8s.io/v1:Ingress", "metadata.namespace", {}, true],
+        ["a label", "kubernetes:networking.k8s.io/v1:Ingress", 'metadata.labels["app.kubernetes.io/version"]', {}, false],
+        ["name prefix is not the name", "kubernetes:core/v1:Service", "metadata.nameSuffix", {}, false],
+    ];
+    for (const [what, type, p, old, replaces] of table) {
+        it(`${what}: ${replaces ? "replace" : "update"}`, () => assert.equal(replacementReason(type, p, old) !== undefined, replaces));
+    }
+
+    it("a deletion lists the resource without properties", () => {
+        const d = diffPlans(plan("a", dep("x", { app: "api" })), plan("b"));
+        assert.deepEqual(ops(d), { delete: [`${D}::api-stable`] });
+        assert.deepEqual(d.groups[0].resources[0].changes, []);
+        assert.match(renderMarkdown("prod", d), /- `-` \*\*delete\*\* `kubernetes:apps\/v1:Deployment` \*\*api-stable\*\*/);
+    });
+
+    it("property changes carry old and new values, added and removed keys", () => {
+        assert.deepEqual(propertyChanges({ a: 1, b: [1, 2], c: { d: "x" } }, { a: 2, b: [1], e: true }), [
+            { path: "a", old: 1, new: 2 },
+            { path: "b[1]", old: 2 },
+            { path: "c", old: { d: "x" } },
+            { path: "e", new: true },
+        ]);
+    });
+});
+
+describe("plan diff never shows a secret", () => {
+    const S = "kubernetes:core/v1:Secret";
+    const PLAIN_OLD = "hunter2-old-plaintext";
+    const PLAIN_NEW = "hunter2-new-plaintext";
+
+    it("a changed Secret payload shows as changed, masked", () => {
+        const a = plan("a", res(S, "api-db", { metadata: { name: "api-db" }, stringData: { password: PLAIN_OLD, user: "api" } }));
+        const b = plan("b", res(S, "api-db", { metadata: { name: "api-db" }, stringData: { password: PLAIN_NEW, user: "api" } }));
+        const d = diffPlans(a, b);
+        assert.deepEqual(ops(d), { update: [`${S}::api-db`] });
+        assert.deepEqual(d.groups[0].resources[0].changes, [{ path: "stringData.password", old: "[secret]", new: "[secret]" }]);
+        const md = renderMarkdown("prod", d);
+        const json = JSON.stringify(d);
+        for (const text of [md, json]) for (const p of [PLAIN_OLD, PLAIN_NEW]) assert.ok(!text.includes(p), `plaintext leaked: ${p}`);
+        golden("changed-secret", md);
+    });
+
+    it("values the program marked secret stay masked even inside a changed object", () => {
+        const a = plan("a", res("docker:index/image:Image", "hello", { registry: { server: "r1", password: "[secret]" } }));
+        const b = plan(
+            "b",
+            res("docker:index/image:Image", "hello", { registry: { server: "r2", password: "[secret]" }, extra: { token: "abc" } }),
+        );
+        const d = diffPlans(a, b);
+        assert.deepEqual(d.groups[0].resources[0].changes, [
+            { path: "extra", new: { token: "[secret]" } },
+            { path: "registry.server", old: "r1", new: "r2" },
+        ]);
+    });
+
+    it("secret-looking property names are masked wherever they are", () => {
+        assert.ok(isSecretPath("aws:rds/instance:Instance", "password"));
+        assert.ok(isSecretPath("x", "spec.auth.apiKey"));
+        assert.ok(isSecretPath("x", "env.DB_PASSWORD"));
+        assert.ok(!isSecretPath("x", "spec.tls[0].secretName"));
+        assert.ok(!isSecretPath("kubernetes:core/v1:ConfigMap", "data.flags"));
+    });
+
+    it("a changed secure config value is reported as changed, masked", () => {
+        const a: PlanSnapshot = {
+            label: "a",
+            resources: [],
+            config: { "launchpad:token": '"[secret]:aaaaaaaaaaaa"', "aws:region": '"eu-west-1"' },
+        };
+        const b: PlanSnapshot = {
+            label: "b",
+            resources: [],
+            config: { "launchpad:token": '"[secret]:bbbbbbbbbbbb"', "aws:region": '"eu-west-1"' },
+        };
+        const d = diffPlans(a, b);
+        assert.deepEqual(d.config, [{ path: "launchpad:token", old: "[secret]", new: "[secret]" }]);
+        assert.ok(isEmpty(d), "config alone changes no resource");
+        assert.ok(!renderMarkdown("x", d).includes("aaaaaaaaaaaa"));
+    });
+});
+
+describe("plan diff report: policies", () => {
+    it("renders policy violations from policy.json, and says when all pass", () => {
+        const d = diffPlans(plan("a"), plan("b"));
+        const md = renderMarkdown("prod", d, {
+            violations: [
+                { policyName: "release-window", enforcementLevel: "mandatory", message: "launch is before launchAt", urn: "urn:x::web" },
+            ],
+        });
+        assert.match(
+            md,
+            /#### Policies\n\n\| Level \| Policy \| Resource \| Message \|\n\|---\|---\|---\|---\|\n\| mandatory \| `release-window` \| `web` \| launch is before launchAt \|/,
+        );
+        assert.match(renderMarkdown("prod", d, { violations: [] }), /#### Policies\n\nall policies pass/);
+    });
+});

@@ -1,0 +1,169 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { PROJECT_DIR } from "../../tools/plan/plan";
+import { OperationError, appsOf, applyOperation, keepLayout } from "../../tools/pipeline/releaseOps";
+import { checksFor, runChecks, verificationRecord } from "../../tools/pipeline/verify";
+
+const prodText = () => fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+const stagingText = () => fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.staging.yaml"), "utf8");
+
+/** Lines removed (-) and added (+) between two texts, in order (the texts differ in a few lines only). */
+function changedLines(a: string, b: string): string[] {
+    const x = a.split("\n");
+    const y = b.split("\n");
+    const out: string[] = [];
+    const ys = new Set(y);
+    const xs = new Set(x);
+    for (const l of x) if (!ys.has(l)) out.push(`-${l.trim()}`);
+    for (const l of y) if (!xs.has(l)) out.push(`+${l.trim()}`);
+    return out;
+}
+
+describe("release operations (committed config changes)", () => {
+    it("canary-step changes only the weight line, keeping comments and layout", () => {
+        const r = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 25 });
+        assert.deepEqual(changedLines(prodText(), r.text), ["-weight: 10", "+weight: 25"]);
+        assert.equal(r.summary, "prod: canary step: api 6.7.1 at 25% (was 10%)");
+        assert.ok(r.text.startsWith("# Production: receives only what staging verified."));
+    });
+
+    it("promote makes the canary stable, removes it and sets the weight to 0", () => {
+        const r = applyOperation(prodText(), "prod", { op: "promote", app: "api" });
+        const api = appsOf(r.text).api.strategy!;
+        assert.deepEqual(api.stable, appsOf(prodText()).api.strategy!.canary);
+        assert.equal(api.canary, undefined);
+        assert.equal(api.weight, 0);
+        assert.equal(r.summary, "prod: promote: api 6.7.1 is stable (was 6.7.0)");
+    });
+
+    it("abort sets the weight to 0 and keeps the canary release", () => {
+        const r = applyOperation(prodText(), "prod", { op: "abort", app: "api" });
+        assert.deepEqual(changedLines(prodText(), r.text), ["-weight: 10", "+weight: 0"]);
+    });
+
+    it("switch moves the live slot to the idle one (or the named slot)", () => {
+        const r = applyOperation(prodText(), "prod", { op: "switch", app: "web" });
+        assert.deepEqual(changedLines(prodText(), r.text), ["-activeSlot: blue", "+activeSlot: green"]);
+        assert.equal(r.summary, "prod: switch: web live on green (6.7.1), was blue");
+        assert.throws(() => applyOperation(prodText(), "prod", { op: "switch", app: "web", slot: "blue" }), /already serves from blue/);
+    });
+
+    it("rollback restores the app's strategy from an earlier revision", () => {
+        const before = appsOf(prodText()).api.strategy;
+        const stepped = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 50 }).text;
+        const r = applyOperation(stepped, "prod", { op: "rollback", app: "api", previous: before });
+        assert.deepEqual(appsOf(r.text).api.strategy, before);
+        assert.throws(
+            () => applyOperation(prodText(), "prod", { op: "rollback", app: "api", previous: before }),
+            /already runs that strategy/,
+        );
+    });
+
+    const refusals: [string, () => unknown, RegExp][] = [
+        [
+            "an unknown app",
+            () => applyOperation(prodText(), "prod", { op: "abort", app: "payments" }),
+            /no app 'payments' in Pulumi\.prod\.yaml/,
+        ],
+        [
+            "a canary step on a blue-green app",
+            () => applyOperation(prodText(), "prod", { op: "canary-step", app: "web", weight: 5 }),
+            /needs a canary app; web is blueGreen/,
+        ],
+        [
+            "a weight out of range",
+            () => applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 150 }),
+            /--weight 0-100, got 150/,
+        ],
+        [
+            "a step without a canary release",
+            () => applyOperation(stagingText(), "staging", { op: "canary-step", app: "api", weight: 10 }),
+            /no canary release/,
+        ],
+        [
+            "promote without a canary",
+            () => applyOperation(stagingText(), "staging", { op: "promote", app: "api" }),
+            /no canary release to promote/,
+        ],
+        [
+            "a rollback to a strategy the schema rejects",
+            () => applyOperation(prodText(), "prod", { op: "rollback", app: "api", previous: { type: "canary", weight: 5 } }),
+            /not valid configuration:[\s\S]*launchpad:apps\.api\.strategy\.stable/,
+        ],
+    ];
+    for (const [what, run, message] of refusals) {
+        it(`refuses ${what}`, () => assert.throws(run, (e: Error) => e instanceof OperationError && message.test(e.message)));
+    }
+
+    it("keepLayout keeps hand-written flow padding", () => {
+        assert.equal(keepLayout("a: [x]\nb: { c: 1 }\n", "a: [x]\nb: {c: 1}\n"), "a: [x]\nb: { c: 1 }\n");
+    });
+
+    it("npm run release edits the stack file and exits 2 on a refusal", () => {
+        const r = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/pipeline/release.ts", "switch", "--stack", "prod", "--app", "api"],
+            {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+            },
+        );
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /error: switch needs a blueGreen app; api is canary/);
+        assert.equal(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8"), prodText(), "nothing written");
+    });
+});
+
+describe("staging verification record", () => {
+    let server: http.Server;
+    let base: string;
+    before(async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        server = require(path.join(PROJECT_DIR, "apps", "hello", "server.js")).createServer();
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const outputs = {
+        release: "2.4.0",
+        apps: { web: { url: "https://www.staging.example.com/", versions: { blue: "6.7.0" } }, worker: { versions: { main: "6.7.1" } } },
+        images: { hello: { digest: "r@sha256:1" } },
+    };
+
+    it("checks the readiness path of every app with a public URL", () => {
+        assert.deepEqual(checksFor(outputs, { web: "/readyz", worker: "/readyz" }), [
+            { app: "web", url: "https://www.staging.example.com/readyz" },
+        ]);
+        assert.deepEqual(checksFor(outputs, { web: "/ready" }, "http://127.0.0.1:1/"), [{ app: "web", url: "http://127.0.0.1:1/ready" }]);
+    });
+
+    it("passes against a ready server and fails against a missing path or a closed port", async () => {
+        const ok = await runChecks([{ app: "web", url: `${base}/readyz` }]);
+        assert.deepEqual(ok, [{ app: "web", url: `${base}/readyz`, status: 200, ok: true }]);
+        const missing = await runChecks([{ app: "web", url: `${base}/nope` }]);
+        assert.equal(missing[0].ok, false);
+        assert.equal(missing[0].status, 404);
+        const closed = await runChecks([{ app: "web", url: "http://127.0.0.1:1/readyz" }], 2000);
+        assert.equal(closed[0].ok, false);
+        assert.equal(closed[0].status, null);
+    });
+
+    it("records the release, versions, image digests, checks, commit and time", async () => {
+        const checks = await runChecks([{ app: "web", url: `${base}/readyz` }]);
+        const now = new Date("2026-11-26T10:00:00Z");
+        assert.deepEqual(verificationRecord("staging", outputs, checks, "abc123", now), {
+            stack: "staging",
+            release: "2.4.0",
+            commit: "abc123",
+            verifiedAt: "2026-11-26T10:00:00.000Z",
+            apps: outputs.apps,
+            images: outputs.images,
+            checks,
+        });
+    });
+});

@@ -1,0 +1,159 @@
+// The CI definitions are code: validated by a real workflow validator (@action-validator/core, the
+// JSON-schema validator of GitHub's workflow syntax, compiled to WebAssembly so it runs from npm with
+// no binary to install), actions pinned, and every npm script they call exists.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { validateWorkflow } from "@action-validator/core";
+import { parse } from "yaml";
+import { PROJECT_DIR } from "../../tools/plan/plan";
+import { COMMENT_MARKER, COMMENT_LIMIT, renderComment } from "../../tools/pipeline/planAll";
+
+const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
+const files = fs
+    .readdirSync(WORKFLOWS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
+const workflow = (f: string) => parse(text(f)) as any;
+const JENKINSFILE = fs.readFileSync(path.join(PROJECT_DIR, "Jenkinsfile"), "utf8");
+const scripts = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts as Record<string, string>;
+
+/**
+ * Actions pinned to a commit SHA with the version in a comment. pulumi/actions is pinned to its major
+ * release tag: its commit SHA could not be verified from here (docs/pipeline.md says how to pin it).
+ */
+const TAG_PINNED: Record<string, RegExp> = { "pulumi/actions": /^v\d+$/ };
+
+describe("CI workflows", () => {
+    it("the workflows are the expected four", () => {
+        assert.deepEqual(files, ["checks.yml", "deploy.yml", "pull-request.yml", "release.yml"]);
+    });
+
+    for (const f of files) {
+        it(`${f} is a valid GitHub Actions workflow`, () => {
+            assert.deepEqual(validateWorkflow(text(f)).errors, []);
+        });
+    }
+
+    it("the validator rejects a broken workflow (so the checks above can fail)", () => {
+        const broken = text("deploy.yml").replace("runs-on: ubuntu-24.04", "runs_on: ubuntu-24.04");
+        assert.ok(validateWorkflow(broken).errors.length > 0);
+    });
+
+    it("every action is pinned (commit SHA + version comment; pulumi/actions by release tag)", () => {
+        for (const f of files) {
+            for (const m of text(f).matchAll(/uses:\s*(\S+)(.*)$/gm)) {
+                const [ref, comment] = [m[1], m[2]];
+                if (ref.startsWith("./")) continue;
+                const [name, version] = ref.split("@");
+                if (TAG_PINNED[name]) assert.match(version, TAG_PINNED[name], `${f}: ${ref}`);
+                else {
+                    assert.match(version, /^[0-9a-f]{40}$/, `${f}: ${ref} is not pinned by commit SHA`);
+                    assert.match(comment, /# v\d+\.\d+\.\d+/, `${f}: ${ref} has no version comment`);
+                }
+            }
+        }
+    });
+
+    it("every `npm run <script>` in the workflows and the Jenkinsfile exists in package.json", () => {
+        const sources = [...files.map(text), JENKINSFILE];
+        const used = new Set(sources.flatMap((s) => [...s.matchAll(/npm run (?:--silent )?([\w:.-]+)/g)].map((m) => m[1])));
+        assert.ok(used.size >= 6, `found only ${[...used].join(", ")}`);
+        for (const s of used) assert.ok(scripts[s], `npm run ${s} is not a script in package.json`);
+        for (const s of ["typecheck", "lint", "test:unit", "plan", "plan:ci", "verify"]) assert.ok(used.has(s), `CI does not run ${s}`);
+    });
+
+    it("Jenkins runs the scripts the GitHub workflows run (the per-stack plan record of a deploy is in plan:ci)", () => {
+        const run = (s: string) => new Set([...s.matchAll(/npm run (?:--silent )?([\w:.-]+)/g)].map((m) => m[1]));
+        const gh = run(
+            files
+                .filter((f) => f !== "release.yml")
+                .map(text)
+                .join("\n"),
+        );
+        assert.deepEqual([...run(JENKINSFILE)].sort(), [...gh].filter((s) => s !== "plan").sort());
+    });
+
+    it("one update per stack at a time: deploy jobs and the release workflow share concurrency group pulumi-<stack>", () => {
+        const deploy = workflow("deploy.yml");
+        assert.deepEqual(deploy.jobs.staging.concurrency, { group: "pulumi-staging", "cancel-in-progress": false });
+        assert.deepEqual(deploy.jobs.prod.concurrency, { group: "pulumi-prod", "cancel-in-progress": false });
+        assert.deepEqual(workflow("release.yml").concurrency, { group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
+    });
+
+    it("prod runs after staging, behind the production environment, with staging's verification record", () => {
+        const prod = workflow("deploy.yml").jobs.prod;
+        assert.equal(prod.needs, "staging");
+        assert.equal(prod.environment.name, "production");
+        const steps = prod.steps as any[];
+        const evidence = steps.findIndex((s) => s.uses?.startsWith("actions/download-artifact@") && s.with.name === "verified-staging");
+        const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with.command === "up");
+        assert.ok(evidence >= 0 && evidence < up);
+        for (const s of steps.filter((s) => s.uses?.startsWith("pulumi/actions@")))
+            assert.deepEqual([s.with.policyPacks, s.with.policyPackConfigs], ["policies", "policies/config/prod.json"]);
+        const staging = workflow("deploy.yml").jobs.staging.steps as any[];
+        assert.ok(staging.some((s) => /npm run verify -- --stack staging .*--out release\/verified-staging\.json/.test(s.run ?? "")));
+    });
+
+    it("AWS access is OIDC only (id-token, role to assume; no access keys anywhere)", () => {
+        for (const f of files) {
+            assert.doesNotMatch(text(f), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id/, f);
+            for (const [name, job] of Object.entries(workflow(f).jobs ?? {}) as [string, any][]) {
+                const aws = (job.steps ?? []).filter((s: any) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+                if (aws.length > 0) {
+                    assert.equal(job.permissions["id-token"], "write", `${f}:${name}`);
+                    for (const s of aws) assert.match(s.with["role-to-assume"], /^\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}$/);
+                }
+            }
+        }
+    });
+
+    it("the pull request posts ONE plan comment, found by the marker the plan script writes", () => {
+        const steps = workflow("pull-request.yml").jobs.plan.steps as any[];
+        const comment = steps.find((s) => s.uses?.startsWith("actions/github-script@"));
+        assert.ok(comment.with.script.includes(`const marker = "${COMMENT_MARKER}";`));
+        assert.match(comment.with.script, /updateComment/);
+        assert.match(comment.if, /always\(\)/);
+        const preview = workflow("pull-request.yml").jobs.preview;
+        const pulumi = preview.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
+        assert.equal(pulumi.with["comment-on-pr"], true);
+        assert.equal(pulumi.if, "env.PULUMI_ACCESS_TOKEN != ''");
+    });
+
+    it("the manual release workflow offers exactly the operations `npm run release` implements", async () => {
+        const { OPERATIONS } = await import("../../tools/pipeline/releaseOps");
+        assert.deepEqual(workflow("release.yml").on.workflow_dispatch.inputs.operation.options, [...OPERATIONS]);
+    });
+
+    it("the Jenkinsfile has the same stages, an input step for prod, and per-stack locks", () => {
+        const stages = [...JENKINSFILE.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
+        assert.deepEqual(stages, ["Install", "Typecheck", "Lint", "Test", "Plan diff", "Staging", "Approve prod", "Prod"]);
+        assert.match(JENKINSFILE, /input message: /);
+        assert.match(JENKINSFILE, /lock\('pulumi-staging'\)/);
+        assert.match(JENKINSFILE, /lock\('pulumi-prod'\)/);
+    });
+});
+
+describe("the PR comment", () => {
+    const diff = "### Plan diff: `prod`\n\n**0 to create, 2 to update, 0 to replace, 0 to delete** (39 unchanged)\n";
+    it("starts with the marker and summarises every stack", () => {
+        const c = renderComment(
+            [
+                { stack: "prod", exitCode: 0, diff, tail: "" },
+                { stack: "staging", exitCode: 1, diff: "**no changes** (35 resources unchanged)\n", tail: "✗ Deployment/x: bad" },
+            ],
+            { compare: "origin/main" },
+        );
+        assert.ok(c.startsWith(`${COMMENT_MARKER}\n## Launchpad plan\n`));
+        assert.match(c, /\| `prod` \| ✅ clean \| 0 to create, 2 to update, 0 to replace, 0 to delete \|/);
+        assert.match(c, /\| `staging` \| ❌ problems \| no changes \|/);
+        assert.match(c, /```\n✗ Deployment\/x: bad\n```/);
+    });
+
+    it("stays under GitHub's comment size limit", () => {
+        const huge = renderComment([{ stack: "prod", exitCode: 0, diff: "x".repeat(200000), tail: "" }]);
+        assert.ok(huge.length < COMMENT_LIMIT + 200);
+        assert.match(huge, /truncated/);
+    });
+});

@@ -1,0 +1,99 @@
+// npm run plan:ci -- [--compare <ref|dir>] [--out <dir>] [--crds <dir>]
+// The offline plan (and diff) of EVERY stack, each in its own process, and one Markdown comment for the
+// pull request: `<out>/comment.md`, which starts with a marker so CI updates one comment instead of
+// adding another. GitHub Actions and Jenkins both call this script; neither repeats its logic.
+// Exit code: the worst of the plans (0 clean, 1 problems, 2 usage/config).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { PROJECT_DIR } from "../plan/plan";
+import { listStacks } from "../plan/stackConfig";
+
+/** First line of the PR comment: how CI finds the comment to update. */
+export const COMMENT_MARKER = "<!-- launchpad-plan-diff -->";
+/** GitHub rejects comments over 65,536 characters. */
+export const COMMENT_LIMIT = 60000;
+
+export interface StackReport {
+    stack: string;
+    exitCode: number;
+    /** diff.md of the stack, when there was something to compare with. */
+    diff?: string;
+    /** The last lines of the plan's output (schema summary, errors). */
+    tail: string;
+}
+
+/** The one PR comment: a marker, a summary table, then each stack's diff in a collapsible section. */
+export function renderComment(reports: StackReport[], context: { compare?: string; commit?: string } = {}): string {
+    const status = (r: StackReport) => (r.exitCode === 0 ? "✅ clean" : r.exitCode === 1 ? "❌ problems" : "❌ error");
+    const changes = (r: StackReport) =>
+        /\*\*(no changes|\d+ to create, \d+ to update, \d+ to replace, \d+ to delete)\*\*/.exec(r.diff ?? "")?.[1] ?? "—";
+    const lines = [
+        COMMENT_MARKER,
+        "## Launchpad plan",
+        "",
+        `Offline plan of every stack${context.compare ? ` against \`${context.compare}\`` : ""}${context.commit ? ` at ${context.commit}` : ""}. ` +
+            "How to read it: docs/pipeline.md#reading-the-plan-diff.",
+        "",
+        "| Stack | Plan | Changes |",
+        "|---|---|---|",
+        ...reports.map((r) => `| \`${r.stack}\` | ${status(r)} | ${changes(r)} |`),
+        "",
+    ];
+    for (const r of reports) {
+        lines.push(
+            `<details${r.exitCode !== 0 || (r.diff && !r.diff.includes("**no changes**")) ? " open" : ""}><summary><b>${r.stack}</b></summary>`,
+            "",
+        );
+        if (r.diff) lines.push(r.diff.trim(), "");
+        if (r.exitCode !== 0) lines.push("```", r.tail.trim(), "```", "");
+        lines.push("</details>", "");
+    }
+    let text = lines.join("\n");
+    if (text.length > COMMENT_LIMIT)
+        text = `${text.slice(0, COMMENT_LIMIT)}\n\n… truncated: the full reports are in the workflow's plan artifact (.plan/<stack>/diff.md).\n`;
+    return text;
+}
+
+function main(argv: string[]): number {
+    const { values } = parseArgs({
+        args: argv,
+        options: { compare: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, commit: { type: "string" } },
+        strict: true,
+    });
+    const out = path.resolve(values.out ?? path.join(PROJECT_DIR, ".plan"));
+    const reports: StackReport[] = [];
+    for (const stack of listStacks(PROJECT_DIR)) {
+        const dir = path.join(out, stack);
+        const args = [
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(PROJECT_DIR, "tools", "plan", "cli.ts"),
+            "--stack",
+            stack,
+            "--out",
+            dir,
+        ];
+        if (values.compare) args.push("--compare", values.compare);
+        if (values.crds) args.push("--crds", values.crds);
+        fs.rmSync(path.join(dir, "diff.md"), { force: true });
+        const r = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n");
+        const diffFile = path.join(dir, "diff.md");
+        const report: StackReport = {
+            stack,
+            exitCode: r.status ?? 1,
+            tail,
+            ...(fs.existsSync(diffFile) ? { diff: fs.readFileSync(diffFile, "utf8") } : {}),
+        };
+        reports.push(report);
+        console.log(`${stack}: plan exit ${report.exitCode}`);
+    }
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, "comment.md"), renderComment(reports, { compare: values.compare, commit: values.commit }));
+    console.log(`wrote ${path.join(out, "comment.md")}`);
+    return Math.max(0, ...reports.map((r) => r.exitCode));
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));

@@ -1,0 +1,481 @@
+// The plan diff: what `pulumi up` would change, from two offline plans (base = the other revision,
+// head = this one). Pure: plans in, a structured diff and its Markdown out. Resources are matched by
+// URN, as the engine matches them; replacements follow the documented provider rules in REPLACE_RULES.
+import { SECRET, UNKNOWN } from "./recorder";
+
+/** One resource of a plan, as `resources.json` stores it. */
+export interface PlanResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | null;
+    dependsOn: string[];
+    inputs: Record<string, unknown>;
+}
+
+/** What a diff compares: `resources.json` (+ `outputs.json`, and config fingerprints) of one revision. */
+export interface PlanSnapshot {
+    /** Shown in the report: a git ref, a plan folder, "working tree". */
+    label: string;
+    resources: PlanResource[];
+    outputs?: Record<string, unknown>;
+    /**
+     * Stack configuration, key -> value; secure values as `[secret]:<fingerprint of the ciphertext>` so a
+     * changed secret shows as changed without its value (see `configFingerprints`).
+     */
+    config?: Record<string, string>;
+}
+
+export type Op = "create" | "update" | "replace" | "delete";
+
+export interface PropertyChange {
+    /** `spec.selector.matchLabels["launchpad.dev/slot"]`, `spec.template.spec.containers[0].image`. */
+    path: string;
+    /** Absent when the property is added. Secrets are masked. */
+    old?: unknown;
+    /** Absent when the property is removed. Secrets are masked. */
+    new?: unknown;
+    /** Set when this change forces a replacement: the rule's reason. */
+    replaces?: string;
+}
+
+export interface ResourceChange {
+    op: Op;
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent component (undefined: the stack). */
+    parent?: string;
+    /** Property changes (update, replace); empty for create and delete. */
+    changes: PropertyChange[];
+}
+
+export interface ComponentGroup {
+    /** `web (launchpad:deploy:BlueGreenDeployment)`, or `stack` for top-level resources. */
+    title: string;
+    urn?: string;
+    resources: ResourceChange[];
+}
+
+export interface PlanDiff {
+    base: string;
+    head: string;
+    counts: Record<Op | "same", number>;
+    groups: ComponentGroup[];
+    /** Stack outputs that change (informational: outputs are not resources). */
+    outputs: PropertyChange[];
+    /** Configuration keys that change (secure values masked). */
+    config: PropertyChange[];
+}
+
+/** Shown in place of any secret value. */
+export const MASK = SECRET;
+
+interface ReplaceRule {
+    /** Type tokens the rule applies to; a trailing `*` matches a prefix. */
+    types: string[];
+    /** Property paths (and everything below them) whose change replaces the resource. */
+    paths: string[];
+    /** Only when this holds on the old inputs (e.g. an immutable ConfigMap). @default always */
+    when?: (old: Record<string, unknown>) => boolean;
+    why: string;
+}
+
+/**
+ * Changes the providers perform as delete-and-recreate, from their documentation (Kubernetes API
+ * field immutability as @pulumi/kubernetes applies it; `ForceNew` attributes of the AWS provider).
+ * The real `pulumi preview` asks the provider; this table covers what the offline plan can know.
+ * docs/pipeline.md lists it for reviewers.
+ */
+export const REPLACE_RULES: readonly ReplaceRule[] = [
+    {
+        types: ["kubernetes:*"],
+        paths: ["metadata.name", "metadata.namespace"],
+        why: "a Kubernetes object is identified by its name and namespace",
+    },
+    {
+        types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:ReplicaSet"],
+        paths: ["spec.selector"],
+        why: "spec.selector is immutable",
+    },
+    {
+        types: ["kubernetes:apps/v1:StatefulSet"],
+        paths: ["spec.selector", "spec.serviceName", "spec.volumeClaimTemplates", "spec.podManagementPolicy"],
+        why: "only replicas, template, updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds of a StatefulSet may change",
+    },
+    {
+        types: ["kubernetes:batch/v1:Job"],
+        paths: ["spec.template", "spec.selector", "spec.completions", "spec.completionMode"],
+        why: "a Job's pod template and selector are immutable",
+    },
+    {
+        types: ["kubernetes:core/v1:Service"],
+        paths: ["spec.clusterIP", "spec.clusterIPs", "spec.ipFamilies"],
+        why: "a Service's cluster IP is immutable once assigned",
+    },
+    {
+        types: ["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"],
+        paths: ["data", "binaryData", "stringData", "immutable"],
+        when: (old) => old.immutable === true,
+        why: "the object is immutable (immutable: true)",
+    },
+    {
+        types: ["kubernetes:core/v1:PersistentVolumeClaim"],
+        paths: ["spec.storageClassName", "spec.accessModes", "spec.selector", "spec.volumeName", "spec.volumeMode"],
+        why: "only a PersistentVolumeClaim's requested storage may change",
+    },
+    {
+        types: ["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"],
+        paths: ["roleRef"],
+        why: "roleRef is immutable",
+    },
+    {
+        types: ["aws:rds/instance:Instance"],
+        paths: [
+            "identifier",
+            "identifierPrefix",
+            "dbName",
+            "engine",
+            "username",
+            "storageEncrypted",
+            "kmsKeyId",
+            "availabilityZone",
+            "characterSetName",
+            "snapshotIdentifier",
+            "timezone",
+        ],
+        why: "ForceNew in the AWS provider (RDS instance identity, engine, encryption)",
+    },
+    {
+        types: ["aws:rds/snapshot:Snapshot"],
+        paths: ["dbInstanceIdentifier", "dbSnapshotIdentifier"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:ecr/repository:Repository"],
+        paths: ["name", "encryptionConfigurations"],
+        why: "ForceNew in the AWS provider (a new repository: images do not move)",
+    },
+    {
+        types: ["aws:sns/topic:Topic"],
+        paths: ["name", "namePrefix", "fifoTopic"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:backup/plan:Plan"],
+        paths: ["name"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:backup/selection:Selection"],
+        paths: ["name", "planId", "iamRoleArn", "resources", "selectionTags", "conditions", "notResources"],
+        why: "every argument of a backup selection is ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+        paths: ["bucket", "bucketPrefix"],
+        why: "ForceNew in the AWS provider",
+    },
+];
+
+/** Property names whose values are never shown, wherever they appear. */
+const SECRET_NAME = /(^|[_-])(password|passwd|token|secret|apikey|api[_-]?key|private[_-]?key|client[_-]?secret|credentials?)$/i;
+/** Kubernetes Secret payloads are masked even when the program did not mark them secret. */
+const SECRET_PAYLOAD_TYPES = new Set(["kubernetes:core/v1:Secret"]);
+const SECRET_PAYLOAD_KEYS = new Set(["data", "stringData"]);
+
+function typeMatches(pattern: string, type: string): boolean {
+    return pattern.endsWith("*") ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
+}
+
+/** Path segments of a rendered path: `a.b["c.d"][0].e` -> [a, b, c.d, 0, e]. */
+function segments(path: string): string[] {
+    const out: string[] = [];
+    const re = /\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|\.?([^.[\]]+)/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(path))) out.push(m[1] !== undefined ? JSON.parse(`"${m[1]}"`) : (m[2] ?? m[3]));
+    return out;
+}
+
+function isUnder(path: string, prefix: string): boolean {
+    const p = segments(path);
+    const q = segments(prefix);
+    return q.length <= p.length && q.every((s, i) => s === p[i]);
+}
+
+/** The reason a change of `path` replaces a resource of `type`, or undefined when it is an update. */
+export function replacementReason(type: string, path: string, oldInputs: Record<string, unknown> = {}): string | undefined {
+    for (const rule of REPLACE_RULES) {
+        if (!rule.types.some((t) => typeMatches(t, type))) continue;
+        if (rule.when && !rule.when(oldInputs)) continue;
+        const hit = rule.paths.find((p) => isUnder(path, p));
+        if (hit) return `${hit}: ${rule.why}`;
+    }
+    return undefined;
+}
+
+function join(prefix: string, key: string | number): string {
+    if (typeof key === "number") return `${prefix}[${key}]`;
+    const plain = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key);
+    if (!plain) return `${prefix}[${JSON.stringify(key)}]`;
+    return prefix ? `${prefix}.${key}` : key;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Leaf-level differences between two input trees, with old and new values. Objects are compared key by key, arrays by index. */
+export function propertyChanges(a: unknown, b: unknown, prefix = ""): PropertyChange[] {
+    if (JSON.stringify(a) === JSON.stringify(b)) return [];
+    const bothArrays = Array.isArray(a) && Array.isArray(b);
+    if (!(bothArrays || (isObject(a) && isObject(b)))) {
+        const c: PropertyChange = { path: prefix || "(root)" };
+        if (a !== undefined) c.old = a;
+        if (b !== undefined) c.new = b;
+        return [c];
+    }
+    const out: PropertyChange[] = [];
+    if (bothArrays) {
+        const n = Math.max((a as unknown[]).length, (b as unknown[]).length);
+        for (let i = 0; i < n; i++) out.push(...propertyChanges((a as unknown[])[i], (b as unknown[])[i], join(prefix, i)));
+    } else {
+        const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
+        for (const k of keys)
+            out.push(...propertyChanges((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], join(prefix, k)));
+    }
+    return out;
+}
+
+/** True when a value at `path` of a `type` must not be shown. */
+export function isSecretPath(type: string, path: string): boolean {
+    const segs = segments(path);
+    if (SECRET_PAYLOAD_TYPES.has(type) && SECRET_PAYLOAD_KEYS.has(segs[0])) return true;
+    return segs.some((s) => SECRET_NAME.test(s));
+}
+
+/** Replaces every leaf of `v` by the mask (keeps the shape, so a reader sees which keys changed). */
+function maskAll(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(maskAll);
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskAll(x)]));
+    return v === undefined ? undefined : MASK;
+}
+
+/** `v` at `path` with every secret part masked: secret paths whole, and secret-named keys inside objects. */
+function maskValue(type: string, path: string, v: unknown): unknown {
+    if (v === undefined) return undefined;
+    if (isSecretPath(type, path)) return maskAll(v);
+    if (Array.isArray(v)) return v.map((x, i) => maskValue(type, join(path, i), x));
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskValue(type, join(path, k), x)]));
+    return v;
+}
+
+function mask(type: string, c: PropertyChange): PropertyChange {
+    const out: PropertyChange = { path: c.path };
+    if ("old" in c) out.old = maskValue(type, c.path, c.old);
+    if ("new" in c) out.new = maskValue(type, c.path, c.new);
+    if (c.replaces) out.replaces = c.replaces;
+    return out;
+}
+
+/** Compares two plans of one stack. */
+export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
+    const before = new Map(base.resources.map((r) => [r.urn, r]));
+    const after = new Map(head.resources.map((r) => [r.urn, r]));
+    const counts: PlanDiff["counts"] = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
+    const changes: ResourceChange[] = [];
+    for (const urn of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+        const a = before.get(urn);
+        const b = after.get(urn);
+        const r = (b ?? a) as PlanResource;
+        const base = { urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) };
+        if (!a || !b) {
+            const op: Op = a ? "delete" : "create";
+            counts[op]++;
+            changes.push({ ...base, op, changes: [] });
+            continue;
+        }
+        const props = propertyChanges(a.inputs, b.inputs).map((c) => {
+            const why = replacementReason(r.type, c.path, a.inputs);
+            return mask(r.type, why ? { ...c, replaces: why } : c);
+        });
+        if (props.length === 0) {
+            counts.same++;
+            continue;
+        }
+        const op: Op = props.some((c) => c.replaces) ? "replace" : "update";
+        counts[op]++;
+        changes.push({ ...base, op, changes: props });
+    }
+    // Group by parent component; a component's own create/delete goes into its parent's group.
+    const byUrn = new Map([...before, ...after]);
+    const groups = new Map<string, ComponentGroup>();
+    for (const c of changes) {
+        const key = c.parent ?? "";
+        let g = groups.get(key);
+        if (!g) {
+            const p = c.parent ? byUrn.get(c.parent) : undefined;
+            g = p ? { title: `${p.name} (${p.type})`, urn: p.urn, resources: [] } : { title: "stack", resources: [] };
+            groups.set(key, g);
+        }
+        g.resources.push(c);
+    }
+    const order: Record<Op, number> = { replace: 0, delete: 1, update: 2, create: 3 };
+    for (const g of groups.values())
+        g.resources.sort((x, y) => order[x.op] - order[y.op] || x.type.localeCompare(y.type) || x.name.localeCompare(y.name));
+    const outputs = propertyChanges(base.outputs ?? {}, head.outputs ?? {}).map((c) => mask("", c));
+    const config = configChanges(base.config, head.config);
+    return {
+        base: base.label,
+        head: head.label,
+        counts,
+        groups: [...groups.values()].sort((x, y) => (x.urn ?? "").localeCompare(y.urn ?? "")),
+        outputs,
+        config,
+    };
+}
+
+function parseOr(text: string | undefined): unknown {
+    if (text === undefined) return undefined;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/** A secure config value, fingerprinted: `[secret]:<hash of the ciphertext>`. */
+const isFingerprint = (v: unknown) => typeof v === "string" && v.startsWith(`${MASK}:`);
+
+function maskFingerprints(v: unknown): unknown {
+    if (isFingerprint(v)) return MASK;
+    if (Array.isArray(v)) return v.map(maskFingerprints);
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskFingerprints(x)]));
+    return v;
+}
+
+/** Leaf-level changes of the stack configuration (`launchpad:apps.api.strategy.weight`); secrets masked. */
+function configChanges(a: Record<string, string> | undefined, b: Record<string, string> | undefined): PropertyChange[] {
+    if (!a || !b) return [];
+    const out: PropertyChange[] = [];
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+        for (const c of propertyChanges(parseOr(a[key]), parseOr(b[key]), key)) {
+            const m: PropertyChange = { path: c.path };
+            if ("old" in c) m.old = maskFingerprints(c.old);
+            if ("new" in c) m.new = maskFingerprints(c.new);
+            out.push(m);
+        }
+    }
+    return out;
+}
+
+/** True when the diff changes nothing that `pulumi up` would act on. */
+export function isEmpty(d: PlanDiff): boolean {
+    return d.counts.create + d.counts.update + d.counts.replace + d.counts.delete === 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Markdown
+
+/** One policy result, in the shapes the policy report may use. */
+interface PolicyResult {
+    policy: string;
+    level: string;
+    message: string;
+    resource?: string;
+}
+
+/** Reads `policy.json` leniently: `{violations: [...]}`, `{results: [...]}` or a list. */
+export function policyResults(report: unknown): PolicyResult[] | undefined {
+    const list = Array.isArray(report)
+        ? report
+        : isObject(report)
+          ? ((report.violations ?? report.results ?? report.policies) as unknown)
+          : undefined;
+    if (!Array.isArray(list)) return undefined;
+    return list.filter(isObject).map((v) => ({
+        policy: String(v.policyName ?? v.policy ?? v.name ?? "?"),
+        level: String(v.enforcementLevel ?? v.level ?? v.severity ?? "advisory"),
+        message: String(v.message ?? v.description ?? ""),
+        ...(v.urn || v.resource
+            ? {
+                  resource: String(v.urn ?? v.resource)
+                      .split("::")
+                      .pop(),
+              }
+            : {}),
+    }));
+}
+
+const SYMBOL: Record<Op, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+const MAX_VALUE = 120;
+
+function cell(v: unknown): string {
+    if (v === undefined) return "—";
+    let s = typeof v === "string" ? v : JSON.stringify(v);
+    if (s.length > MAX_VALUE) s = `${s.slice(0, MAX_VALUE - 1)}…`;
+    if (s === UNKNOWN) return `_${s}_`;
+    return `\`${s.replace(/`/g, "ˋ").replace(/\|/g, "\\|")}\``;
+}
+
+function summaryLine(d: PlanDiff): string {
+    const c = d.counts;
+    return `**${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete** (${c.same} unchanged)`;
+}
+
+function table(rows: PropertyChange[], withReason: boolean): string[] {
+    const lines = withReason
+        ? ["| Property | Old | New | Replaces because |", "|---|---|---|---|"]
+        : ["| Property | Old | New |", "|---|---|---|"];
+    for (const r of rows) {
+        const base = `| \`${r.path}\` | ${cell(r.old)} | ${cell(r.new)} |`;
+        lines.push(withReason ? `${base} ${r.replaces ?? ""} |` : base);
+    }
+    return lines;
+}
+
+/**
+ * The reviewer's report. `stack` names the stack; `policy` is the parsed `policy.json`, when the plan
+ * wrote one.
+ */
+export function renderMarkdown(stack: string, d: PlanDiff, policy?: unknown): string {
+    const out: string[] = [`### Plan diff: \`${stack}\``, "", `\`${d.base}\` → \`${d.head}\``, ""];
+    if (isEmpty(d)) {
+        out.push(`**no changes** (${d.counts.same} resources unchanged)`, "");
+    } else {
+        out.push(summaryLine(d), "");
+        for (const g of d.groups) {
+            out.push(`#### ${g.title}`, "");
+            for (const r of g.resources) {
+                out.push(`- \`${SYMBOL[r.op]}\` **${r.op}** \`${r.type}\` **${r.name}**`);
+                if (r.changes.length > 0) {
+                    out.push("");
+                    const withReason = r.op === "replace";
+                    out.push(...table(r.changes, withReason).map((l) => `  ${l}`));
+                    out.push("");
+                }
+            }
+            out.push("");
+        }
+    }
+    if (d.config.length > 0) out.push("#### Configuration", "", ...table(d.config, false), "");
+    if (d.outputs.length > 0) out.push("#### Stack outputs", "", ...table(d.outputs, false), "");
+    if (policy !== undefined) {
+        const results = policyResults(policy);
+        out.push("#### Policies", "");
+        if (!results) out.push("```json", JSON.stringify(policy, null, 2), "```");
+        else if (results.length === 0) out.push("all policies pass");
+        else {
+            out.push("| Level | Policy | Resource | Message |", "|---|---|---|---|");
+            for (const r of results)
+                out.push(
+                    `| ${r.level} | \`${r.policy}\` | ${r.resource ? `\`${r.resource}\`` : ""} | ${r.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
+                );
+        }
+        out.push("");
+    }
+    return (
+        out
+            .join("\n")
+            .replace(/\n{3,}/g, "\n\n")
+            .trimEnd() + "\n"
+    );
+}
