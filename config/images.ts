@@ -94,7 +94,7 @@ export function refineImages(cfg: LaunchpadConfig, ctx: z.RefinementCtx): void {
                 path: ["apps", name, ...fromBuild[1].path, "image"],
                 input: undefined,
                 message:
-                    "expected at most one release of a built app to run the build: pin the other by digest (stack output images.<app>.digest)",
+                    "expected at most one release of a built app to run the build: pin the other by digest (stack output builds.<app>.digest)",
             });
         }
     }

@@ -61,33 +61,47 @@ describe("plan --compare in a fresh clone", function () {
         assert.equal(git(repo, "worktree", "list").split("\n").length, 1, "the temporary worktree was removed");
     });
 
-    it("--compare HEAD~1 shows the switch as the two Service updates and the changed config key", () => {
+    it("--compare HEAD~1 shows the switch (Services, the idle slot's alerts, smoke test and gate, the notice) and the changed config key", () => {
         const r = plan(repo, ["--stack", "prod", "--compare", "HEAD~1", "--out", ".plan/switch"]);
         assert.equal(r.status, 0, r.stderr);
         const diff = JSON.parse(fs.readFileSync(path.join(repo, ".plan/switch/diff.json"), "utf8"));
-        assert.equal(diff.counts.update, 2);
-        assert.equal(diff.counts.create + diff.counts.replace + diff.counts.delete, 0);
-        assert.deepEqual(
-            diff.groups.flatMap((g: any) => g.resources.map((x: any) => `${x.op} ${x.name}`)),
-            ["update web", "update web-preview"],
-        );
+        assert.deepEqual([diff.counts.create, diff.counts.update, diff.counts.replace, diff.counts.delete], [0, 5, 2, 0]);
+        assert.deepEqual(diff.groups.flatMap((g: any) => g.resources.map((x: any) => `${x.op} ${x.type} ${x.name}`)).sort(), [
+            "replace kubernetes:batch/v1:Job web-smoke",
+            "replace kubernetes:core/v1:ConfigMap web-smoke",
+            "update kubernetes:core/v1:Service web",
+            "update kubernetes:core/v1:Service web-preview",
+            "update kubernetes:monitoring.coreos.com/v1:PrometheusRule web-alerts",
+            "update pulumi-nodejs:dynamic/validation:MetricGate web-gate",
+            "update pulumi-nodejs:dynamic/validation:ReleaseNotice release-notice",
+        ]);
         assert.deepEqual(diff.config, [{ path: "launchpad:apps.web.strategy.activeSlot", old: "blue", new: "green" }]);
         assert.match(r.stdout, /`HEAD~1 \([0-9a-f]{12}\)` → `working tree`/);
     });
 
-    it("--compare <saved plan folder> diffs against that plan; policy.json in the out folder is reported", () => {
+    it("--compare <saved plan folder> diffs against that plan; the plan's policy.json is reported", () => {
         const file = path.join(repo, "Pulumi.prod.yaml");
         const committed = fs.readFileSync(file, "utf8");
         try {
             fs.writeFileSync(file, committed.replace("weight: 10", "weight: 50"));
             const out = path.join(repo, ".plan/step");
-            fs.mkdirSync(out, { recursive: true });
-            fs.writeFileSync(path.join(out, "policy.json"), JSON.stringify({ violations: [] }));
             const r = plan(repo, ["--stack", "prod", "--compare", ".plan/prod", "--out", ".plan/step"]);
             assert.equal(r.status, 0, r.stderr);
             const md = fs.readFileSync(path.join(out, "diff.md"), "utf8");
             assert.match(md, /\| `metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/canary-weight"\]` \| `10` \| `50` \|/);
-            assert.match(md, /#### Policies\n\nall policies pass/);
+            // The plan ran the release gates with prod's pack config and wrote policy.json next to the diff.
+            const policy = JSON.parse(fs.readFileSync(path.join(out, "policy.json"), "utf8"));
+            assert.equal(policy.configFile, "policies/config/prod.json");
+            assert.equal(policy.mandatory, 0);
+            const section = md.slice(md.indexOf("#### Policies\n"));
+            assert.ok(section.startsWith("#### Policies\n"), "the report has a Policies section");
+            const rows = section.split("\n").filter((l) => /^\| (advisory|mandatory|remediate) \|/.test(l));
+            assert.equal(rows.length, policy.violations.length);
+            for (const v of policy.violations)
+                assert.ok(
+                    rows.some((row) => row.includes(`\`${v.policy}\``)),
+                    v.policy,
+                );
         } finally {
             fs.writeFileSync(file, committed);
         }
@@ -102,7 +116,17 @@ describe("plan --compare in a fresh clone", function () {
     it("a stack that does not exist at the base revision is all creates", () => {
         fs.copyFileSync(path.join(repo, "Pulumi.staging.yaml"), path.join(repo, "Pulumi.qa.yaml"));
         try {
-            const r = plan(repo, ["--stack", "qa", "--compare", "HEAD", "--out", ".plan/qa"]);
+            // qa is a copy of staging: it is gated by staging's pack config (pack defaults treat it as production).
+            const r = plan(repo, [
+                "--stack",
+                "qa",
+                "--compare",
+                "HEAD",
+                "--out",
+                ".plan/qa",
+                "--policy-config",
+                "policies/config/staging.json",
+            ]);
             assert.equal(r.status, 0, r.stderr);
             const diff = JSON.parse(fs.readFileSync(path.join(repo, ".plan/qa/diff.json"), "utf8"));
             assert.ok(diff.counts.create > 20);

@@ -62,29 +62,93 @@ describe("plan diff on real program runs (prod)", function () {
         assert.match(renderMarkdown("prod", d), /\*\*no changes\*\*/);
     });
 
-    it("a blue-green switch is two Service selector updates, nothing else", async () => {
+    it("a blue-green switch: the two Service selectors, the idle slot's alerts, smoke test and gate, the release notice", async () => {
         const head = await variant((c) => (c.apps.web.strategy.activeSlot = "green"));
         const d = diffPlans(snap(base, "base"), snap(head, "head"));
-        assert.deepEqual(ops(d), { update: ["kubernetes:core/v1:Service::web", "kubernetes:core/v1:Service::web-preview"] });
-        const web = d.groups.flatMap((g) => g.resources).find((r) => r.name === "web")!;
-        assert.deepEqual(web.changes, [{ path: 'spec.selector["launchpad.dev/slot"]', old: "blue", new: "green" }]);
-        assert.equal(d.groups.length, 1);
-        assert.equal(d.groups[0].title, "web (launchpad:deploy:BlueGreenDeployment)");
+        assert.deepEqual(ops(d), {
+            // The smoke test runs against the new idle slot (blue, 6.7.0): a new Job and its immutable input.
+            replace: ["kubernetes:batch/v1:Job::web-smoke", "kubernetes:core/v1:ConfigMap::web-smoke"],
+            update: [
+                "kubernetes:core/v1:Service::web",
+                "kubernetes:core/v1:Service::web-preview",
+                "kubernetes:monitoring.coreos.com/v1:PrometheusRule::web-alerts",
+                "pulumi-nodejs:dynamic/validation:MetricGate::web-gate",
+                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
+            ],
+        });
+        const changed = (type: string, name: string) =>
+            d.groups.flatMap((g) => g.resources).find((r) => r.type === type && r.name === name)!.changes;
+        assert.deepEqual(changed("kubernetes:core/v1:Service", "web"), [
+            { path: 'spec.selector["launchpad.dev/slot"]', old: "blue", new: "green" },
+        ]);
+        assert.deepEqual(changed("kubernetes:core/v1:Service", "web-preview"), [
+            { path: 'spec.selector["launchpad.dev/slot"]', old: "green", new: "blue" },
+        ]);
+        // The preview-vs-live alerts follow the slots: every change is the same text with blue and green swapped.
+        const swap = (v: unknown) => String(v).replace(/blue|green/g, (m) => (m === "blue" ? "green" : "blue"));
+        const rule = changed("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "web-alerts");
+        assert.ok(rule.length > 0);
+        for (const c of rule) assert.equal(c.new, swap(c.old), c.path);
+        const gate = changed("pulumi-nodejs:dynamic/validation:MetricGate", "web-gate");
+        assert.deepEqual(
+            gate.map((c) => c.path),
+            [
+                "abortCommand",
+                "baseline.name",
+                "baseline.version",
+                "candidate.name",
+                "candidate.version",
+                "queries.baselineErrorRatio",
+                "queries.baselineLatency",
+                "queries.candidateErrorRatio",
+                "queries.candidateLatency",
+            ],
+        );
+        assert.deepEqual(
+            gate.filter((c) => c.path.endsWith(".name")),
+            [
+                { path: "baseline.name", old: "web-green", new: "web-blue" },
+                { path: "candidate.name", old: "web-blue", new: "web-green" },
+            ],
+        );
+        const job = changed("kubernetes:batch/v1:Job", "web-smoke");
+        assert.match(String(job.find((c) => c.path === "metadata.name")!.new), /^web-smoke-6-7-0-[0-9a-f]{8}$/);
+        // One group per component, the switch itself first.
+        assert.deepEqual(
+            d.groups.map((g) => g.title),
+            [
+                "web (launchpad:deploy:BlueGreenDeployment)",
+                "web (launchpad:monitoring:AppMonitoring)",
+                "web (launchpad:validation:AppValidation)",
+                "web (launchpad:validation:SmokeTest)",
+                "prod (launchpad:environment:Environment)",
+            ],
+        );
+        assert.deepEqual(d.config, []);
         golden("blue-green-switch", renderMarkdown("prod", d));
     });
 
-    it("a canary step changes only the canary weight annotation", async () => {
+    it("a canary step: the canary weight annotation, the gate's weight and the release notice", async () => {
         const head = await variant((c) => (c.apps.api.strategy.weight = 25));
         const d = diffPlans(snap(base, "base"), snap(head, "head"));
-        assert.deepEqual(ops(d), { update: ["kubernetes:networking.k8s.io/v1:Ingress::api-canary"] });
-        assert.deepEqual(d.groups[0].resources[0].changes, [
+        assert.deepEqual(ops(d), {
+            update: [
+                "kubernetes:networking.k8s.io/v1:Ingress::api-canary",
+                "pulumi-nodejs:dynamic/validation:MetricGate::api-gate",
+                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
+            ],
+        });
+        const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.name, r.changes]));
+        assert.deepEqual(changes["api-canary"], [
             { path: 'metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"]', old: "10", new: "25" },
         ]);
+        assert.deepEqual(changes["api-gate"], [{ path: "weight", old: 10, new: 25 }]);
+        assert.deepEqual(changes["release-notice"], [{ path: "apps[0].state", old: "canary weight 10%", new: "canary weight 25%" }]);
         assert.deepEqual(d.outputs, [{ path: "apps.api.canaryWeight", old: 10, new: 25 }]);
         golden("canary-step", renderMarkdown("prod", d));
     });
 
-    it("a new app is created (component, workload, network policies); the app it calls admits it", async () => {
+    it("a new app is created (workload, network policies, alerts); the app it calls admits it, the dashboard and notice list it", async () => {
         const head = await variant((c) => {
             c.apps.jobs = {
                 team: "backend",
@@ -98,37 +162,74 @@ describe("plan diff on real program runs (prod)", function () {
         assert.deepEqual(ops(d), {
             create: [
                 "kubernetes:apps/v1:Deployment::jobs",
+                "kubernetes:monitoring.coreos.com/v1:PodMonitor::jobs",
+                "kubernetes:monitoring.coreos.com/v1:PrometheusRule::jobs-alerts",
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-jobs-egress",
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-jobs-ingress",
                 "kubernetes:policy/v1:PodDisruptionBudget::jobs",
                 "launchpad:deploy:DirectDeployment::jobs",
+                "launchpad:monitoring:AppMonitoring::jobs",
             ],
-            update: ["kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress"],
+            update: [
+                "kubernetes:core/v1:ConfigMap::prod-dashboard",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress",
+                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
+            ],
         });
+        const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.name, r.changes]));
+        // An inserted name is one change of the list, not a shift of every later element.
+        assert.deepEqual(changes["prod-api-ingress"], [
+            {
+                path: "spec.ingress[2].from[0].podSelector.matchExpressions[0].values",
+                old: ["web", "worker"],
+                new: ["jobs", "web", "worker"],
+            },
+        ]);
+        // The notice's apps are matched by name: only the new one shows.
+        assert.deepEqual(
+            changes["release-notice"].map((c) => [c.path, c.old]),
+            [['apps[name="jobs"]', undefined]],
+        );
         golden("new-app", renderMarkdown("prod", d));
     });
 
     it("a removed app is deleted, with every object it owned", async () => {
         const head = await variant((c) => {
             delete c.apps.worker;
+            // Flags name the apps they reach (config validation refuses an unknown app).
+            c.flags.delivery.prod.rollOnChange = c.flags.delivery.prod.rollOnChange.filter((a: string) => a !== "worker");
+            for (const f of Object.values<any>(c.flags.flags)) if (f.apps) f.apps = f.apps.filter((a: string) => a !== "worker");
         });
         const d = diffPlans(snap(base, "base"), snap(head, "head"));
         assert.deepEqual(ops(d), {
             delete: [
                 "kubernetes:apps/v1:Deployment::worker",
+                "kubernetes:core/v1:ConfigMap::worker-flags",
+                "kubernetes:monitoring.coreos.com/v1:PodMonitor::worker",
+                "kubernetes:monitoring.coreos.com/v1:PrometheusRule::worker-alerts",
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-worker-egress",
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-worker-ingress",
                 "kubernetes:policy/v1:PodDisruptionBudget::worker",
                 "launchpad:deploy:DirectDeployment::worker",
+                "launchpad:flags:AppFlags::worker-flags",
+                "launchpad:monitoring:AppMonitoring::worker",
             ],
-            update: ["kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress"],
+            update: [
+                "kubernetes:core/v1:ConfigMap::prod-dashboard",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress",
+                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
+            ],
         });
         golden("removed-app", renderMarkdown("prod", d));
     });
 
-    it("a new version of a built app: the image's VERSION and the Deployment's version labels (digest known after up)", async () => {
-        const head = await variant((c) => (c.apps.hello.strategy.release.version = "1.1.0"));
-        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+    it("a new version of a built app (staging): the image's VERSION and the Deployment's version labels (digest known after up)", async () => {
+        // The built example app runs in staging only.
+        const staging = await runConfig(stackRawCopy("staging"), "staging");
+        const c = stackRawCopy("staging");
+        c.apps.hello.strategy.release.version = "1.1.0";
+        const head = await runConfig(c, "staging");
+        const d = diffPlans(snap(staging, "base"), snap(head, "head"));
         assert.deepEqual(ops(d), { update: ["docker:index/image:Image::hello", "kubernetes:apps/v1:Deployment::hello"] });
         const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.type, r.changes]));
         assert.deepEqual(changes["docker:index/image:Image"], [{ path: "build.args.VERSION", old: "1.0.0", new: "1.1.0" }]);
@@ -141,8 +242,14 @@ describe("plan diff on real program runs (prod)", function () {
     it("a changed namespace replaces every namespaced object (metadata.namespace)", async () => {
         const head = await variant((c) => (c.environment.namespace = "prod-eu"));
         const d = diffPlans(snap(base, "base"), snap(head, "head"));
-        const kube = base.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:core/v1:Namespace");
+        const ns = (r: { inputs: Record<string, any> }) => r.inputs.metadata?.namespace;
+        const kube = base.resources.filter((r) => r.type.startsWith("kubernetes:") && ns(r) === "prod");
         assert.equal(d.counts.replace, kube.length + 1 /* the Namespace itself: metadata.name */);
+        // Objects in other namespaces (Velero's backups, the monitoring dashboard) stay: they only point to the new one.
+        const elsewhere = base.resources.filter((r) => r.type.startsWith("kubernetes:") && ns(r) !== undefined && ns(r) !== "prod");
+        assert.ok(elsewhere.length > 0);
+        const byUrn = new Map(d.groups.flatMap((g) => g.resources).map((r) => [r.urn, r]));
+        for (const r of elsewhere) assert.equal(byUrn.get(r.urn)?.op, "update", r.urn);
         for (const r of d.groups.flatMap((g) => g.resources).filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
             assert.equal(r.op, "replace");
             assert.match(r.changes.find((c) => c.path === "metadata.namespace")!.replaces!, /identified by its name and namespace/);
@@ -213,6 +320,56 @@ describe("plan diff rules", () => {
         assert.deepEqual(ops(d), { delete: [`${D}::api-stable`] });
         assert.deepEqual(d.groups[0].resources[0].changes, []);
         assert.match(renderMarkdown("prod", d), /- `-` \*\*delete\*\* `kubernetes:apps\/v1:Deployment` \*\*api-stable\*\*/);
+    });
+
+    it("lists of named objects whose names differ are matched by name; same names compare by index", () => {
+        const a = [
+            { name: "api", state: "canary 10%" },
+            { name: "web", state: "live blue" },
+        ];
+        const b = [
+            { name: "api", state: "canary 25%" },
+            { name: "jobs", state: "running" },
+            { name: "web", state: "live blue" },
+        ];
+        assert.deepEqual(propertyChanges({ apps: a }, { apps: b }), [
+            { path: 'apps[name="api"].state', old: "canary 10%", new: "canary 25%" },
+            { path: 'apps[name="jobs"]', new: { name: "jobs", state: "running" } },
+        ]);
+        assert.deepEqual(propertyChanges({ apps: b }, { apps: a }), [
+            { path: 'apps[name="api"].state', old: "canary 25%", new: "canary 10%" },
+            { path: 'apps[name="jobs"]', old: { name: "jobs", state: "running" } },
+        ]);
+        assert.deepEqual(propertyChanges({ c: [{ name: "x", image: "1" }] }, { c: [{ name: "x", image: "2" }] }), [
+            { path: "c[0].image", old: "1", new: "2" },
+        ]);
+    });
+
+    it("a scalar inserted or removed before the end of a list is one change of the list", () => {
+        assert.deepEqual(propertyChanges({ v: ["web", "worker"] }, { v: ["jobs", "web", "worker"] }), [
+            { path: "v", old: ["web", "worker"], new: ["jobs", "web", "worker"] },
+        ]);
+        assert.deepEqual(propertyChanges({ v: ["a", "b"] }, { v: ["a", "b", "c"] }), [{ path: "v[2]", new: "c" }]);
+        assert.deepEqual(propertyChanges({ v: ["a", "b"] }, { v: ["a", "c"] }), [{ path: "v[1]", old: "b", new: "c" }]);
+    });
+
+    it("long or multi-line values show where they differ, on one table line", () => {
+        const doc = (title: string) =>
+            JSON.stringify({ uid: "d", pad: "x".repeat(200), panels: [{ title }], tail: "y".repeat(200) }, null, 2);
+        const d = diffPlans(
+            plan("a", res("kubernetes:core/v1:ConfigMap", "dash", { data: { "d.json": doc("web (service)") } })),
+            plan("b", res("kubernetes:core/v1:ConfigMap", "dash", { data: { "d.json": doc("jobs (worker)") } })),
+        );
+        const row = renderMarkdown("prod", d)
+            .split("\n")
+            .find((l) => l.includes('`data["d.json"]`'))!;
+        const [old, now] = row
+            .split(" | ")
+            .slice(-2)
+            .map((c) => c.replace(/ \|$/, ""));
+        assert.match(old, /^`….*"title": "web \(service\)".*…`$/);
+        assert.match(now, /^`….*"title": "jobs \(worker\)".*…`$/);
+        assert.ok(old.includes("⏎") && old.length <= 122, old);
     });
 
     it("property changes carry old and new values, added and removed keys", () => {

@@ -16,7 +16,7 @@ const REPO = "aws:ecr/repository:Repository";
 const LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy";
 const IMAGE = "docker:index/image:Image";
 const REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-const DIGEST = `${REGISTRY}/prod/hello@sha256:${"ab".repeat(32)}`;
+const DIGEST = `${REGISTRY}/staging/hello@sha256:${"ab".repeat(32)}`;
 
 const container = (run: ProgramRun, name: string) => (one(run, T.Deployment, name).inputs as any).spec.template.spec.containers[0];
 
@@ -28,6 +28,16 @@ const upMocks: pulumi.runtime.Mocks = {
         if (args.type.startsWith("aws:")) state.arn ??= `arn:aws:${args.type.split(/[:/]/)[1]}:eu-west-1:123456789012:${args.name}`;
         if (args.type === REPO) Object.assign(state, { repositoryUrl: `${REGISTRY}/${args.inputs.name}`, registryId: "123456789012" });
         if (args.type === IMAGE) Object.assign(state, { repoDigest: DIGEST });
+        // Validation's metric gates report their result after an up (the gate itself runs in the provider).
+        if (args.type === "pulumi-nodejs:dynamic/validation:MetricGate")
+            state.result = {
+                passed: true,
+                outcome: "evaluated",
+                failures: [],
+                notes: [],
+                evaluatedAt: "2026-11-27T09:00:00Z",
+                summary: "passed",
+            };
         return { id: `${args.name}-id`, state };
     },
     call: (args) =>
@@ -36,10 +46,12 @@ const upMocks: pulumi.runtime.Mocks = {
             : args.inputs,
 };
 
-describe("images: ECR repository and built image per built app (prod stack)", () => {
+// The built example app `hello` runs in staging only: prod's rollback-ready gate refuses a direct rollout of
+// a traffic-serving app, so prod receives built apps only once they have a strategy that can roll back.
+describe("images: ECR repository and built image per built app (staging stack)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runConfig(stackRawCopy("prod"), "prod");
+        run = await runConfig(stackRawCopy("staging"), "staging");
     });
 
     it("one repository, lifecycle policy and image, for the built app only, under its AppImage component", () => {
@@ -49,20 +61,20 @@ describe("images: ECR repository and built image per built app (prod stack)", ()
             .sort();
         assert.deepEqual(names, [`${LIFECYCLE}::hello`, `${REPO}::hello`, `${IMAGE}::hello`, "launchpad:images:AppImage::hello"].sort());
         const component = one(run, "launchpad:images:AppImage", "hello");
-        assert.match(component.parent!, /launchpad:environment:Environment::prod$/);
+        assert.match(component.parent!, /launchpad:environment:Environment::staging$/);
         for (const t of [REPO, LIFECYCLE, IMAGE]) assert.equal(one(run, t, "hello").parent, component.urn);
     });
 
     it("repository: <env>/<app>, immutable tags, scan on push, KMS encryption, kept on delete, tagged", () => {
         assert.deepEqual(one(run, REPO, "hello").inputs, {
-            name: "prod/hello",
+            name: "staging/hello",
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS" }],
             forceDelete: false,
             tags: {
                 "launchpad:app": "hello",
-                "launchpad:environment": "prod",
+                "launchpad:environment": "staging",
                 "launchpad:managed-by": "pulumi",
                 "launchpad:part-of": "launchpad",
             },
@@ -71,7 +83,7 @@ describe("images: ECR repository and built image per built app (prod stack)", ()
 
     it("lifecycle policy: untagged images expire first, then all but the newest releases", () => {
         const inputs = one(run, LIFECYCLE, "hello").inputs;
-        assert.equal(inputs.repository, "prod/hello");
+        assert.equal(inputs.repository, "staging/hello");
         assert.deepEqual(JSON.parse(inputs.policy as string), lifecycleRules({ keepReleases: 30, untaggedDays: 7 }));
         const rules = lifecycleRules({ keepReleases: 12, untaggedDays: 3 }).rules;
         assert.deepEqual(
@@ -96,17 +108,17 @@ describe("images: ECR repository and built image per built app (prod stack)", ()
 
     it("the built app's Deployment runs the pushed digest (known after up in a preview); prebuilt apps keep theirs", () => {
         assert.equal(container(run, "hello").image, "(known after up)");
-        const raw = stackRaw("prod") as any;
+        const raw = stackRaw("staging") as any;
         assert.equal(container(run, "web-blue").image, raw.apps.web.strategy.slots.blue.image);
         assert.equal(container(run, "worker").image, raw.apps.worker.strategy.release.image);
-        assert.deepEqual(Object.keys(run.outputs.images as object), ["hello"]);
+        assert.deepEqual(Object.keys(run.outputs.builds as object), ["hello"]);
     });
 
     it("after an up: Deployment image = repoDigest, registry = repository URL + ECR token (password secret)", async () => {
-        const config = parseConfig(stackRaw("prod"));
+        const config = parseConfig(stackRaw("staging"));
         const up = await runProgram({
             project: PROJECT,
-            stack: "prod",
+            stack: "staging",
             config: {},
             mocks: upMocks,
             preview: false,
@@ -114,26 +126,39 @@ describe("images: ECR repository and built image per built app (prod stack)", ()
         });
         assert.equal(container(up, "hello").image, DIGEST);
         const image = one(up, IMAGE, "hello").inputs as any;
-        assert.equal(image.imageName, `${REGISTRY}/prod/hello:1.0.0`);
-        assert.deepEqual(image.registry, { server: `${REGISTRY}/prod/hello`, username: "AWS", password: "[secret]" });
+        assert.equal(image.imageName, `${REGISTRY}/staging/hello:1.0.0`);
+        assert.deepEqual(image.registry, { server: `${REGISTRY}/staging/hello`, username: "AWS", password: "[secret]" });
         assert.ok(!JSON.stringify(up.resources).includes("registry-password-plaintext"));
-        assert.deepEqual((up.outputs.images as any).hello, { repositoryUrl: `${REGISTRY}/prod/hello`, digest: DIGEST });
+        assert.deepEqual((up.outputs.builds as any).hello, { repositoryUrl: `${REGISTRY}/staging/hello`, digest: DIGEST });
     });
 
     it("a KMS key from launchpad:images encrypts the repositories; retention is configurable", async () => {
-        const c = stackRawCopy("prod");
+        const c = stackRawCopy("staging");
         c.images = { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c", keepReleases: 50 };
-        const r = await runConfig(c, "prod");
+        const r = await runConfig(c, "staging");
         assert.deepEqual(one(r, REPO, "hello").inputs.encryptionConfigurations, [
             { encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c" },
         ]);
         assert.equal(JSON.parse(one(r, LIFECYCLE, "hello").inputs.policy as string).rules[1].selection.countNumber, 50);
     });
 
-    it("a built app whose releases all pin a digest gets its repository but builds nothing", async () => {
+    it("prod has no built app; a built app added to a copy of prod gets prod/<app> under prod's environment", async () => {
+        const prod = await runConfig(stackRawCopy("prod"), "prod");
+        assert.deepEqual(ofType(prod, "launchpad:images:AppImage"), []);
+        assert.deepEqual(prod.outputs.builds, {});
         const c = stackRawCopy("prod");
-        c.apps.hello.strategy.release.image = `${REGISTRY}/prod/hello@sha256:${"cd".repeat(32)}`;
+        c.apps.hello = structuredClone(stackRaw("staging") as any).apps.hello;
         const r = await runConfig(c, "prod");
+        assert.match(one(r, "launchpad:images:AppImage", "hello").parent!, /launchpad:environment:Environment::prod$/);
+        assert.equal(one(r, REPO, "hello").inputs.name, "prod/hello");
+        assert.equal(one(r, LIFECYCLE, "hello").inputs.repository, "prod/hello");
+        assert.deepEqual(Object.keys(r.outputs.builds as object), ["hello"]);
+    });
+
+    it("a built app whose releases all pin a digest gets its repository but builds nothing", async () => {
+        const c = stackRawCopy("staging");
+        c.apps.hello.strategy.release.image = `${REGISTRY}/staging/hello@sha256:${"cd".repeat(32)}`;
+        const r = await runConfig(c, "staging");
         assert.equal(ofType(r, REPO).length, 1);
         assert.equal(ofType(r, IMAGE).length, 0);
         assert.equal(container(r, "hello").image, c.apps.hello.strategy.release.image);
@@ -142,7 +167,7 @@ describe("images: ECR repository and built image per built app (prod stack)", ()
 
 describe("images: configuration", () => {
     const problems = (change: (c: Record<string, any>) => void) => {
-        const c = stackRawCopy("prod");
+        const c = stackRawCopy("staging");
         change(c);
         try {
             parseConfig(c);
@@ -170,7 +195,7 @@ describe("images: configuration", () => {
                 delete c.apps.web.strategy.slots.green.image;
             }),
             [
-                "launchpad:apps.web.strategy.slots.green.image: expected at most one release of a built app to run the build: pin the other by digest (stack output images.<app>.digest), got nothing",
+                "launchpad:apps.web.strategy.slots.green.image: expected at most one release of a built app to run the build: pin the other by digest (stack output builds.<app>.digest), got nothing",
             ],
         );
     });
@@ -232,9 +257,9 @@ describe("apps/hello: the example app", () => {
     it("the Dockerfile runs as the numeric user the pods are configured with (runAsNonRoot can verify it)", () => {
         const dockerfile = fs.readFileSync(path.join(PROJECT_DIR, "apps", "hello", "Dockerfile"), "utf8");
         const user = /^USER\s+(\S+)\s*$/m.exec(dockerfile)?.[1];
-        const uid = parseConfig(stackRaw("prod")).apps.hello.runAsUser;
+        const uid = parseConfig(stackRaw("staging")).apps.hello.runAsUser;
         assert.equal(user, `${uid}:${uid}`);
         assert.match(dockerfile, /^EXPOSE 8080$/m);
-        assert.equal(parseConfig(stackRaw("prod")).apps.hello.port, 8080);
+        assert.equal(parseConfig(stackRaw("staging")).apps.hello.port, 8080);
     });
 });

@@ -132,7 +132,8 @@ describe("staging verification record", () => {
     const outputs = {
         release: "2.4.0",
         apps: { web: { url: "https://www.staging.example.com/", versions: { blue: "6.7.0" } }, worker: { versions: { main: "6.7.1" } } },
-        images: { hello: { digest: "r@sha256:1" } },
+        images: ["ghcr.io/stefanprodan/podinfo@sha256:1", "r@sha256:1"],
+        builds: { hello: { repositoryUrl: "r", digest: "r@sha256:1" } },
     };
 
     it("checks the readiness path of every app with a public URL", () => {
@@ -153,7 +154,7 @@ describe("staging verification record", () => {
         assert.equal(closed[0].status, null);
     });
 
-    it("records the release, versions, image digests, checks, commit and time", async () => {
+    it("records the release, versions, deployed images, built images, checks, commit and time", async () => {
         const checks = await runChecks([{ app: "web", url: `${base}/readyz` }]);
         const now = new Date("2026-11-26T10:00:00Z");
         assert.deepEqual(verificationRecord("staging", outputs, checks, "abc123", now), {
@@ -163,6 +164,7 @@ describe("staging verification record", () => {
             verifiedAt: "2026-11-26T10:00:00.000Z",
             apps: outputs.apps,
             images: outputs.images,
+            builds: outputs.builds,
             checks,
         });
     });

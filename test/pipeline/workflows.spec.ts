@@ -61,7 +61,8 @@ describe("CI workflows", () => {
         const used = new Set(sources.flatMap((s) => [...s.matchAll(/npm run (?:--silent )?([\w:.-]+)/g)].map((m) => m[1])));
         assert.ok(used.size >= 6, `found only ${[...used].join(", ")}`);
         for (const s of used) assert.ok(scripts[s], `npm run ${s} is not a script in package.json`);
-        for (const s of ["typecheck", "lint", "test:unit", "plan", "plan:ci", "verify"]) assert.ok(used.has(s), `CI does not run ${s}`);
+        for (const s of ["typecheck", "lint", "test:unit", "plan", "plan:ci", "verify", "evidence:verified"])
+            assert.ok(used.has(s), `CI does not run ${s}`);
     });
 
     it("Jenkins runs the scripts the GitHub workflows run (the per-stack plan record of a deploy is in plan:ci)", () => {
@@ -93,7 +94,18 @@ describe("CI workflows", () => {
         for (const s of steps.filter((s) => s.uses?.startsWith("pulumi/actions@")))
             assert.deepEqual([s.with.policyPacks, s.with.policyPackConfigs], ["policies", "policies/config/prod.json"]);
         const staging = workflow("deploy.yml").jobs.staging.steps as any[];
-        assert.ok(staging.some((s) => /npm run verify -- --stack staging .*--out release\/verified-staging\.json/.test(s.run ?? "")));
+        // The readiness checks pass first; only then does evidence:verified write the file the policies read.
+        const verify = staging.findIndex((s) => /npm run verify -- --stack staging /.test(s.run ?? ""));
+        const verified = staging.findIndex((s) =>
+            /npm run evidence:verified -- --outputs \.plan\/staging\/stack-outputs\.json --stack staging --verification release\/verified-staging\.json/.test(
+                s.run ?? "",
+            ),
+        );
+        assert.ok(verify >= 0 && verified > verify, "verify, then evidence:verified");
+        assert.ok(
+            !staging.some((s) => /npm run verify .*release\/verified-staging\.json/.test(s.run ?? "")),
+            "verify never writes the policy evidence",
+        );
     });
 
     it("AWS access is OIDC only (id-token, role to assume; no access keys anywhere)", () => {

@@ -1,8 +1,10 @@
-// npm run verify -- --stack staging --outputs <stack-outputs.json> [--out release/verified-staging.json]
+// npm run verify -- --stack staging --outputs <stack-outputs.json> [--out .plan/staging/verify.json]
 //                   [--commit <sha>] [--base-url <url>]
-// After `pulumi up` on a pre-production stack: checks every public app's readiness path over HTTP and,
-// only when all pass, writes the verification record the production deploy presents as evidence:
-// the release, the versions and image digests staging ran, the checks, the commit and the time.
+// After `pulumi up` on a pre-production stack: checks every public app's readiness path over HTTP from
+// outside the cluster (ingress, DNS, TLS) and, only when all pass, writes the check record: the release,
+// the versions, the deployed image digests (output `images`) and built images (output `builds`), the
+// checks, the commit and the time. The policy evidence `release/verified-staging.json` is written after
+// it by `npm run evidence:verified` (its format is the policies' own, policies/evidence.ts).
 // Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 usage.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -23,7 +25,10 @@ export interface Check {
 export interface StackOutputs {
     release?: unknown;
     apps?: Record<string, { url?: string; [key: string]: unknown }>;
-    images?: Record<string, unknown>;
+    /** Digests of every image the stack deploys (the policies' output). */
+    images?: string[];
+    /** Apps the stack builds: repository URL and pushed digest. */
+    builds?: Record<string, unknown>;
     [key: string]: unknown;
 }
 
@@ -33,7 +38,8 @@ export interface VerificationRecord {
     commit: string | null;
     verifiedAt: string;
     apps: Record<string, unknown>;
-    images: Record<string, unknown>;
+    images: string[];
+    builds: Record<string, unknown>;
     checks: Check[];
 }
 
@@ -76,7 +82,8 @@ export function verificationRecord(
         commit,
         verifiedAt: now.toISOString(),
         apps: outputs.apps ?? {},
-        images: outputs.images ?? {},
+        images: outputs.images ?? [],
+        builds: outputs.builds ?? {},
         checks,
     };
 }
@@ -109,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`${values.stack} is not verified: ${checks.filter((c) => !c.ok).length} check(s) failed; no record written`);
         return 1;
     }
-    const out = path.resolve(values.out ?? path.join(PROJECT_DIR, "release", `verified-${values.stack}.json`));
+    const out = path.resolve(values.out ?? path.join(PROJECT_DIR, ".plan", values.stack, "verify.json"));
     const record = verificationRecord(
         values.stack,
         outputs,

@@ -223,20 +223,49 @@ function join(prefix: string, key: string | number): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Leaf-level differences between two input trees, with old and new values. Objects are compared key by key, arrays by index. */
+/** The `name` of every element when all elements are objects with distinct string names, else undefined. */
+function elementNames(list: unknown[]): string[] | undefined {
+    const names = list.map((x) => (isObject(x) && typeof x.name === "string" ? x.name : undefined));
+    if (names.some((n) => n === undefined) || new Set(names).size !== names.length) return undefined;
+    return names as string[];
+}
+
+const isScalar = (v: unknown) => v === null || typeof v !== "object";
+
+/**
+ * Leaf-level differences between two input trees, with old and new values. Objects are compared key by
+ * key, arrays by index, except where an index comparison would report a shift instead of the change:
+ * lists of named objects (containers, rules, apps) whose names differ are matched by name
+ * (`apps[name="jobs"]`), and a list of scalars with an element inserted or removed before its end is
+ * one change of the whole list.
+ */
 export function propertyChanges(a: unknown, b: unknown, prefix = ""): PropertyChange[] {
     if (JSON.stringify(a) === JSON.stringify(b)) return [];
     const bothArrays = Array.isArray(a) && Array.isArray(b);
-    if (!(bothArrays || (isObject(a) && isObject(b)))) {
+    const whole = (): PropertyChange[] => {
         const c: PropertyChange = { path: prefix || "(root)" };
         if (a !== undefined) c.old = a;
         if (b !== undefined) c.new = b;
         return [c];
-    }
+    };
+    if (!(bothArrays || (isObject(a) && isObject(b)))) return whole();
     const out: PropertyChange[] = [];
     if (bothArrays) {
-        const n = Math.max((a as unknown[]).length, (b as unknown[]).length);
-        for (let i = 0; i < n; i++) out.push(...propertyChanges((a as unknown[])[i], (b as unknown[])[i], join(prefix, i)));
+        const x = a as unknown[];
+        const y = b as unknown[];
+        const [na, nb] = [elementNames(x), elementNames(y)];
+        if (na && nb && JSON.stringify(na) !== JSON.stringify(nb)) {
+            const byName = (list: unknown[], names: string[]) => new Map(names.map((n, i) => [n, list[i]]));
+            const [ma, mb] = [byName(x, na), byName(y, nb)];
+            for (const n of [...nb, ...na.filter((n) => !mb.has(n))])
+                out.push(...propertyChanges(ma.get(n), mb.get(n), `${prefix}[name=${JSON.stringify(n)}]`));
+            return out;
+        }
+        const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+        const prefixOf = short.every((v, i) => JSON.stringify(v) === JSON.stringify(long[i]));
+        if (x.length !== y.length && !prefixOf && [...x, ...y].every(isScalar)) return whole();
+        const n = Math.max(x.length, y.length);
+        for (let i = 0; i < n; i++) out.push(...propertyChanges(x[i], y[i], join(prefix, i)));
     } else {
         const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
         for (const k of keys)
@@ -383,13 +412,12 @@ interface PolicyResult {
     resource?: string;
 }
 
-/** Reads `policy.json` leniently: `{violations: [...]}`, `{results: [...]}` or a list. */
+/**
+ * Reads `policy.json` leniently: `{violations: [...]}` (the plan's own report, tools/plan/policies.ts),
+ * `{results: [...]}` or a list. The plan's `policies` key lists the enabled policies, not results.
+ */
 export function policyResults(report: unknown): PolicyResult[] | undefined {
-    const list = Array.isArray(report)
-        ? report
-        : isObject(report)
-          ? ((report.violations ?? report.results ?? report.policies) as unknown)
-          : undefined;
+    const list = Array.isArray(report) ? report : isObject(report) ? ((report.violations ?? report.results) as unknown) : undefined;
     if (!Array.isArray(list)) return undefined;
     return list.filter(isObject).map((v) => ({
         policy: String(v.policyName ?? v.policy ?? v.name ?? "?"),
@@ -407,13 +435,37 @@ export function policyResults(report: unknown): PolicyResult[] | undefined {
 
 const SYMBOL: Record<Op, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
 const MAX_VALUE = 120;
+/** Characters shown before the first difference of two long values. */
+const CONTEXT = 30;
 
-function cell(v: unknown): string {
+const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
+/**
+ * The part of `s` a reader needs, at most MAX_VALUE characters: from CONTEXT characters before `from`
+ * (where it first differs from the other value), with `…` where text is left out.
+ */
+function excerpt(s: string, from: number): string {
+    if (s.length <= MAX_VALUE) return s;
+    const start = from > CONTEXT ? Math.min(from - CONTEXT, s.length - (MAX_VALUE - 1)) : 0;
+    const lead = start > 0 ? "…" : "";
+    const room = MAX_VALUE - lead.length;
+    const body = s.length - start > room ? `${s.slice(start, start + room - 1)}…` : s.slice(start);
+    return lead + body;
+}
+
+/** One table cell; `other` is the value it is compared with, so a long value shows where they differ. */
+function cell(v: unknown, other?: unknown): string {
     if (v === undefined) return "—";
-    let s = typeof v === "string" ? v : JSON.stringify(v);
-    if (s.length > MAX_VALUE) s = `${s.slice(0, MAX_VALUE - 1)}…`;
+    const s = text(v);
     if (s === UNKNOWN) return `_${s}_`;
-    return `\`${s.replace(/`/g, "ˋ").replace(/\|/g, "\\|")}\``;
+    let from = 0;
+    if (other !== undefined) {
+        const o = text(other);
+        while (from < s.length && from < o.length && s[from] === o[from]) from++;
+    }
+    // A Markdown table row is one line: line breaks show as ⏎.
+    const shown = excerpt(s, from).replace(/\r?\n/g, "⏎");
+    return `\`${shown.replace(/`/g, "ˋ").replace(/\|/g, "\\|")}\``;
 }
 
 function summaryLine(d: PlanDiff): string {
@@ -426,7 +478,7 @@ function table(rows: PropertyChange[], withReason: boolean): string[] {
         ? ["| Property | Old | New | Replaces because |", "|---|---|---|---|"]
         : ["| Property | Old | New |", "|---|---|---|"];
     for (const r of rows) {
-        const base = `| \`${r.path}\` | ${cell(r.old)} | ${cell(r.new)} |`;
+        const base = `| \`${r.path}\` | ${cell(r.old, r.new)} | ${cell(r.new, r.old)} |`;
         lines.push(withReason ? `${base} ${r.replaces ?? ""} |` : base);
     }
     return lines;
