@@ -17,16 +17,27 @@ describe("whole program on the real stacks", () => {
                 run = await runStack(stack);
             });
 
-            it("creates the core resources for four apps", () => {
+            it("creates the core resources for every app (staging also runs the built example app hello)", () => {
                 const c = count(run);
                 assert.equal(c["launchpad:environment:Environment"], 1);
                 assert.equal(c["launchpad:deploy:BlueGreenDeployment"], 1);
                 assert.equal(c["launchpad:deploy:CanaryDeployment"], 1);
-                assert.equal(c["launchpad:deploy:DirectDeployment"], 2);
+                // worker, and in staging hello (built from apps/hello; prod's gates refuse a direct rollout of a traffic-serving app).
+                assert.equal(c["launchpad:deploy:DirectDeployment"], stack === "staging" ? 2 : 1);
+                assert.equal(c["launchpad:images:AppImage"], stack === "staging" ? 1 : undefined);
                 assert.equal(c["kubernetes:core/v1:Namespace"], 1);
-                // web-blue, web-green, api-stable, worker, hello, and api-canary where a canary runs (prod).
-                assert.equal(c["kubernetes:apps/v1:Deployment"], stack === "prod" ? 6 : 5);
+                // web-blue, web-green, api-stable, worker, plus hello (staging) or api-canary where a canary runs (prod).
+                assert.equal(c["kubernetes:apps/v1:Deployment"], 5);
                 assert.equal(c["kubernetes:policy/v1:PodDisruptionBudget"], c["kubernetes:apps/v1:Deployment"]);
+                assert.deepEqual(
+                    run.resources
+                        .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
+                        .map((r) => r.name)
+                        .sort(),
+                    stack === "staging"
+                        ? ["api-stable", "hello", "web-blue", "web-green", "worker"]
+                        : ["api-canary", "api-stable", "web-blue", "web-green", "worker"],
+                );
             });
 
             it("every Kubernetes object is valid under the upstream schemas", () => {
@@ -49,7 +60,17 @@ describe("whole program on the real stacks", () => {
                 const images = JSON.stringify(others.map((r) => r.inputs)).match(/"image":"[^"]+"/g) ?? [];
                 assert.ok(images.length > 0);
                 for (const i of images) assert.match(i, /@sha256:[a-f0-9]{64}"$/);
-                assert.deepEqual(JSON.stringify(built.map((r) => r.inputs)).match(/"image":"[^"]+"/g), ['"image":"(known after up)"']);
+                // Only staging builds an app (hello); its Deployment runs the pushed digest, unknown until up.
+                assert.deepEqual(
+                    built.map((r) => JSON.stringify(r.inputs).match(/"image":"[^"]+"/g)),
+                    stack === "staging" ? [['"image":"(known after up)"']] : [],
+                );
+                assert.deepEqual(Object.keys(run.outputs.builds as object), stack === "staging" ? ["hello"] : []);
+                // `images` lists the configured digests the stack runs (a build's digest is known only after up).
+                assert.deepEqual(run.outputs.images, [
+                    "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db29483dfc76e12f81a24e1fc1256c0a8e",
+                    "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94",
+                ]);
             });
 
             it("exports URLs, active slot, canary weight and running versions", () => {
@@ -60,6 +81,26 @@ describe("whole program on the real stacks", () => {
                 assert.equal(apps.api.canaryWeight, stack === "prod" ? 10 : 0);
                 assert.deepEqual(apps.worker.versions, { main: "6.7.1" });
                 assert.equal(run.outputs.namespace, stack);
+                assert.deepEqual(
+                    Object.keys(apps).sort(),
+                    stack === "staging" ? ["api", "hello", "web", "worker"] : ["api", "web", "worker"],
+                );
+                // The domains' outputs; the release notice is published by default only in production.
+                assert.deepEqual(Object.keys(run.outputs).sort(), [
+                    "apps",
+                    "backup",
+                    "builds",
+                    "environment",
+                    "flags",
+                    "images",
+                    "monitoring",
+                    "namespace",
+                    "release",
+                    "releaseNotes",
+                    ...(stack === "prod" ? ["releaseNotice"] : []),
+                    "validation",
+                ]);
+                assert.equal(run.outputs.releaseNotes, "release/notes/2.4.0.md");
             });
         });
     }

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { diffRuns, stackRawCopy } from "../harness";
+import { noticeUpdate } from "../validation/noticeDiff";
 import { RunWithOptions, runWithOptions } from "./support";
 
 /** `urn:pulumi:prod::launchpad::a$b$aws:rds/snapshot:Snapshot::api-release-2-4-0` -> `aws:rds/snapshot:Snapshot api-release-2-4-0` */
@@ -44,18 +45,29 @@ describe("a new release version", () => {
                 );
             });
 
-            it("everything else changes only where it waits for the new backups (prod) or not at all (staging)", () => {
+            it("everything else changes only where it waits for the new backups (prod), or states the release (record, notice)", async () => {
                 const diff = diffRuns(before240.run, after250.run);
                 const rest = Object.entries(diff)
                     .filter(([urn]) => !urn.includes("launchpad:backup:") && !urn.includes("launchpad:data:"))
                     .map(([urn, paths]) => `${short(urn)} ${paths.join(",")}`)
                     .sort();
+                // The release record (read by the policies) carries the version and its notes (release/notes/<version>.md);
+                // prod's release notice announces the new version, so its provider publishes it.
+                const release = [
+                    "kubernetes:core/v1:ConfigMap launchpad-release data.notesUrl,data.version,metadata.annotations.launchpad.dev/release",
+                ];
                 assert.deepEqual(
                     rest,
                     stack === "prod"
-                        ? ["kubernetes:apps/v1:Deployment api-canary (dependsOn)", "kubernetes:apps/v1:Deployment api-stable (dependsOn)"]
-                        : [],
+                        ? [
+                              "kubernetes:apps/v1:Deployment api-canary (dependsOn)",
+                              "kubernetes:apps/v1:Deployment api-stable (dependsOn)",
+                              ...release,
+                              "pulumi-nodejs:dynamic/validation:ReleaseNotice release-notice notesUrl,version",
+                          ]
+                        : release,
                 );
+                if (stack === "prod") assert.equal(await noticeUpdate(before240.run, after250.run), true);
             });
 
             it("keeps the previous release's backups when they leave the stack (retainOnDelete)", () => {

@@ -19,7 +19,11 @@ describe("config schema", () => {
     for (const stack of ["staging", "prod"]) {
         it(`accepts the real ${stack} stack and applies documented defaults`, () => {
             const cfg = parseConfig(stackRaw(stack));
-            assert.deepEqual(Object.keys(cfg.apps).sort(), ["api", "hello", "web", "worker"]);
+            // The built example app (apps/hello) runs in staging only: prod's gates refuse a direct rollout of a traffic-serving app.
+            assert.deepEqual(
+                Object.keys(cfg.apps).sort(),
+                stack === "staging" ? ["api", "hello", "web", "worker"] : ["api", "web", "worker"],
+            );
             assert.equal(cfg.apps.web.port, 9898);
             assert.equal(cfg.apps.web.runAsUser, 10001);
             assert.deepEqual(cfg.apps.web.writablePaths, ["/tmp", "/data"]);
@@ -72,7 +76,7 @@ describe("config schema", () => {
             "talksTo an unknown app",
             "prod",
             (c) => (c.apps.web.talksTo = ["payments"]),
-            ['launchpad:apps.web.talksTo[0]: expected the name of an app in this stack (web, api, worker, hello), got "payments"'],
+            ['launchpad:apps.web.talksTo[0]: expected the name of an app in this stack (web, api, worker), got "payments"'],
         ],
         [
             "unknown tier",

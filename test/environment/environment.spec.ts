@@ -37,7 +37,6 @@ describe("Environment component (prod stack)", () => {
                 "prod-allow-dns",
                 "prod-api-ingress",
                 "prod-default-deny",
-                "prod-hello-ingress",
                 "prod-web-egress",
                 "prod-web-ingress",
                 "prod-worker-egress",

@@ -29,7 +29,7 @@ function monitoringResources(run: ProgramRun): string[] {
         .sort();
 }
 
-function expected(env: string, subscriptions: string[], extra: string[] = []): string[] {
+function expected(env: string, apps: string[], subscriptions: string[], extra: string[] = []): string[] {
     return [
         `Alias ${env}-notifications`,
         `AlertmanagerConfig ${env}-routing`,
@@ -40,7 +40,7 @@ function expected(env: string, subscriptions: string[], extra: string[] = []): s
         `KeyPolicy ${env}-notifications`,
         // The api's database (apps.api.data.postgres in both stacks).
         ...["connections", "cpu", "free-storage"].map((n) => `MetricAlarm ${env}-api-db-${n}`),
-        ...["api", "web", "worker"].flatMap((a) => [`PodMonitor ${a}`, `PrometheusRule ${a}-alerts`]),
+        ...apps.flatMap((a) => [`PodMonitor ${a}`, `PrometheusRule ${a}-alerts`]),
         `Topic ${env}-alerts`,
         `Topic ${env}-releases`,
         `TopicPolicy ${env}-alerts`,
@@ -51,6 +51,9 @@ function expected(env: string, subscriptions: string[], extra: string[] = []): s
 }
 
 const spec = (r: ResourceRecord) => r.inputs.spec as any;
+const PROD_APPS = ["api", "web", "worker"];
+/** staging also runs the built example app hello (apps/hello): it is monitored like any other service. */
+const STAGING_APPS = ["api", "hello", "web", "worker"];
 
 describe("Monitoring components (whole-program runs)", () => {
     let prod: ProgramRun;
@@ -61,11 +64,14 @@ describe("Monitoring components (whole-program runs)", () => {
     });
 
     it("prod: rules and a PodMonitor per app, routing, two encrypted topics with subscriptions, backup-failure rule, dashboard", () => {
-        assert.deepEqual(monitoringResources(prod), expected("prod", ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]));
+        assert.deepEqual(
+            monitoringResources(prod),
+            expected("prod", PROD_APPS, ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]),
+        );
     });
 
     it("staging: the same shape with staging's subscriptions", () => {
-        assert.deepEqual(monitoringResources(staging), expected("staging", ["alerts-team-email", "releases-stakeholders"]));
+        assert.deepEqual(monitoringResources(staging), expected("staging", STAGING_APPS, ["alerts-team-email", "releases-stakeholders"]));
     });
 
     it("PrometheusRule <app>-alerts: labelled for the app, valid for the prometheus-operator schema, comparison only during a release", () => {
@@ -75,6 +81,8 @@ describe("Monitoring components (whole-program runs)", () => {
             [prod, "worker", ["worker.saturation"]],
             // staging's api canary is promoted (no candidate): no comparison group.
             [staging, "api", ["api.golden-signals", "api.slo-burn-rate", "api.saturation"]],
+            // staging's built hello: a direct-rollout service, so no release comparison either.
+            [staging, "hello", ["hello.golden-signals", "hello.slo-burn-rate", "hello.saturation"]],
         ] as const) {
             const r = one(run, M.PrometheusRule, `${app}-alerts`);
             const meta = r.inputs.metadata as any;
@@ -190,7 +198,7 @@ describe("Monitoring components (whole-program runs)", () => {
         const run = await runConfig(raw, "prod");
         assert.deepEqual(
             monitoringResources(run),
-            expected("prod", ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]).filter(
+            expected("prod", PROD_APPS, ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]).filter(
                 (x) => x !== "ConfigMap prod-dashboard",
             ),
         );
@@ -200,7 +208,7 @@ describe("Monitoring components (whole-program runs)", () => {
         const raw = stackRawCopy("prod");
         delete raw.monitoring;
         const run = await runConfig(raw, "prod");
-        assert.deepEqual(monitoringResources(run), expected("prod", []));
+        assert.deepEqual(monitoringResources(run), expected("prod", PROD_APPS, []));
         const s = spec(one(run, M.AlertmanagerConfig, "prod-routing"));
         assert.deepEqual(
             s.receivers.map((x: any) => x.name),

@@ -7,6 +7,7 @@ import { runnerScript } from "../../components/validation/runner/bundle";
 import { main } from "../../program";
 import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
 import { T, diffRuns, one, ofType, runConfig, runStack, stackRawCopy } from "../harness";
+import { noticeUpdate } from "./noticeDiff";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
@@ -37,7 +38,13 @@ describe("validation in the program", () => {
         assert.deepEqual(names(V.AppValidation), ["api", "web"]);
         assert.deepEqual(names(V.SmokeTest), ["api", "web"]);
         assert.deepEqual(names(V.Job), ["api-smoke", "web-smoke"]);
-        assert.deepEqual(names(V.ConfigMap), ["api-smoke", "web-smoke"]);
+        // The smoke tests' ConfigMaps (flags, the dashboard and the release record have their own).
+        assert.deepEqual(
+            ofType(prod, V.ConfigMap)
+                .filter((r) => r.urn.includes("launchpad:validation:SmokeTest$"))
+                .map((r) => r.name),
+            ["api-smoke", "web-smoke"],
+        );
         assert.deepEqual(names(V.Gate), ["api-gate", "web-gate"]);
         assert.deepEqual(
             ofType(prod, T.NetworkPolicy)
@@ -45,7 +52,9 @@ describe("validation in the program", () => {
                 .filter((n) => n.includes("smoke")),
             ["api-smoke-egress", "api-smoke-ingress", "web-smoke-egress", "web-smoke-ingress"],
         );
-        assert.deepEqual(names(V.Notice), [], "no releases topic or webhook configured: nowhere to publish");
+        // Production publishes a release notice by default, to monitoring's releases topic.
+        assert.deepEqual(names(V.Notice), ["release-notice"]);
+        assert.equal((one(prod, V.Notice, "release-notice").inputs as any).topicArn, "(known after up)");
     });
 
     it("blue-green: idle Deployment + preview Service -> smoke Job -> gate -> live Service switch", () => {
@@ -79,7 +88,12 @@ describe("validation in the program", () => {
         ]);
         assert.deepEqual(deps(one(prod, V.Gate, "api-gate")), ["kubernetes:batch/v1:Job::api-smoke"]);
         assert.deepEqual(deps(one(prod, T.Ingress, "api-canary")), ["kubernetes:batch/v1:Job::api-smoke", `${V.Gate}::api-gate`]);
-        assert.deepEqual(deps(one(prod, T.Deployment, "api-canary")), []);
+        // The canary waits only for the release backups and the database Secret (the api owns a database), never for its test.
+        assert.deepEqual(deps(one(prod, T.Deployment, "api-canary")), [
+            "aws:rds/snapshot:Snapshot::api-release-2-4-0",
+            "kubernetes:core/v1:Secret::api-db",
+            "kubernetes:velero.io/v1:Backup::api-release-2-4-0",
+        ]);
         assert.equal(inputJson(prod, "api-smoke").target, "http://api-canary.prod.svc.cluster.local");
         const gate = one(prod, V.Gate, "api-gate").inputs as any;
         assert.deepEqual(
@@ -195,7 +209,13 @@ describe("validation in the program", () => {
         const c = stackRawCopy("prod");
         c.apps.api.strategy.router = "replicas";
         const run = await runConfig(c, "prod");
-        assert.deepEqual(deps(one(run, T.Deployment, "api-canary")), [`${V.Gate}::api-gate`]);
+        // The gate (and, as always for the api, its release backups and database Secret).
+        assert.deepEqual(deps(one(run, T.Deployment, "api-canary")), [
+            "aws:rds/snapshot:Snapshot::api-release-2-4-0",
+            "kubernetes:core/v1:Secret::api-db",
+            "kubernetes:velero.io/v1:Backup::api-release-2-4-0",
+            `${V.Gate}::api-gate`,
+        ]);
         assert.deepEqual(deps(one(run, V.Gate, "api-gate")), []);
         assert.deepEqual(deps(one(run, V.Job, "api-smoke")), [
             "kubernetes:apps/v1:Deployment::api-canary",
@@ -350,29 +370,44 @@ describe("validation across updates (diffs under mocks)", () => {
         Object.fromEntries(
             Object.entries(d).map(([urn, paths]) => [`${urn.split("::")[2].split("$").pop()}::${urn.split("::")[3]}`, paths]),
         );
-    async function change(edit: (c: Record<string, any>) => void): Promise<Record<string, string[]>> {
+    async function change(edit: (c: Record<string, any>) => void): Promise<{ d: Record<string, string[]>; notice: boolean | undefined }> {
         const a = stackRawCopy("prod");
         const b = stackRawCopy("prod");
         edit(b);
-        return short(diffRuns(await runConfig(a, "prod"), await runConfig(b, "prod")));
+        const before = await runConfig(a, "prod");
+        const after = await runConfig(b, "prod");
+        // The release notice restates the apps' state; its provider updates (publishes) only for a new release version.
+        return { d: short(diffRuns(before, after)), notice: await noticeUpdate(before, after) };
     }
 
     it("a canary step changes the gate's weight and the weight objects; the smoke Job (same release) does not rerun", async () => {
-        const d = await change((c) => (c.apps.api.strategy.weight = 25));
-        assert.deepEqual(Object.keys(d).sort(), ["kubernetes:networking.k8s.io/v1:Ingress::api-canary", `${V.Gate}::api-gate`]);
+        const { d, notice } = await change((c) => (c.apps.api.strategy.weight = 25));
+        // (10% -> 25% of the api's 4 replicas keeps one canary pod: only the Ingress weight moves.)
+        assert.deepEqual(Object.keys(d).sort(), [
+            "kubernetes:networking.k8s.io/v1:Ingress::api-canary",
+            `${V.Gate}::api-gate`,
+            `${V.Notice}::release-notice`,
+        ]);
         assert.deepEqual(d[`${V.Gate}::api-gate`], ["weight"]);
+        assert.deepEqual(d[`${V.Notice}::release-notice`], ["apps[0].state"]);
+        assert.equal(notice, false, "a step within a release publishes no notice");
     });
 
     it("a blue-green switch reruns validation for the new idle slot and re-evaluates the gate for the new live slot", async () => {
-        const d = await change((c) => (c.apps.web.strategy.activeSlot = "green"));
+        const { d, notice } = await change((c) => (c.apps.web.strategy.activeSlot = "green"));
+        // Besides validation and the two Services, the alert rules' release comparison follows the idle slot.
         assert.deepEqual(Object.keys(d).sort(), [
             "kubernetes:batch/v1:Job::web-smoke",
             "kubernetes:core/v1:ConfigMap::web-smoke",
             "kubernetes:core/v1:Service::web",
             "kubernetes:core/v1:Service::web-preview",
+            "kubernetes:monitoring.coreos.com/v1:PrometheusRule::web-alerts",
             `${V.Gate}::web-gate`,
+            `${V.Notice}::release-notice`,
         ]);
         assert.ok(d[`${V.Gate}::web-gate`].includes("candidate.name"));
         assert.ok(d["kubernetes:batch/v1:Job::web-smoke"].includes("metadata.name"));
+        assert.deepEqual(d[`${V.Notice}::release-notice`], ["apps[1].rollback", "apps[1].state"]);
+        assert.equal(notice, false);
     });
 });
