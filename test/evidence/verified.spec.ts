@@ -29,8 +29,11 @@ describe("evidence: pre-production verification from stack outputs", () => {
         assert.deepEqual(run.outputs.images, [A, B]);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
         try {
-            // What `pulumi stack output --stack staging --json` prints.
-            fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(run.outputs));
+            // What `pulumi stack output --stack staging --json` prints after `up`: the built app's digest is known then.
+            const built = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/staging/hello@sha256:" + "c".repeat(64);
+            assert.deepEqual(Object.keys(run.outputs.builds as object), ["hello"]);
+            const afterUp = { ...run.outputs, builds: { hello: { repositoryUrl: built.split("@")[0], digest: built } } };
+            fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(afterUp));
             const file = path.join(dir, "verified-staging.json");
             const r = spawnSync(
                 process.execPath,
@@ -51,6 +54,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
             assert.deepEqual(verificationSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))), {
                 stack: "staging",
                 images: [
+                    { image: built, smokeTestsPassedAt: "2026-11-25T10:41:12Z" },
                     { image: A, smokeTestsPassedAt: "2026-11-25T10:41:12Z" },
                     { image: B, smokeTestsPassedAt: "2026-11-25T10:41:12Z" },
                 ],

@@ -31,8 +31,13 @@ export function cli(argv: string[]): number {
         strict: true,
     });
     if (!values.outputs) throw new UsageError("missing --outputs");
-    const outputs = JSON.parse(fs.readFileSync(values.outputs, "utf8")) as { images?: unknown };
-    const images = outputs.images;
+    const outputs = JSON.parse(fs.readFileSync(values.outputs, "utf8")) as {
+        images?: unknown;
+        builds?: Record<string, { digest?: unknown }>;
+    };
+    // Configured images (`images`) and the digests of images the stack built itself (`builds.<app>.digest`).
+    const built = Object.values(outputs.builds ?? {}).map((b) => b?.digest);
+    const images = Array.isArray(outputs.images) ? [...outputs.images, ...built] : outputs.images;
     if (!Array.isArray(images) || images.length === 0 || images.some((i) => typeof i !== "string" || !DIGEST_REF.test(i)))
         throw new Error(`${values.outputs}: expected the stack output 'images', a list of <repository>@sha256:<digest>`);
     const file = path.resolve(values.verification!);
