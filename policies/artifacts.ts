@@ -1,7 +1,7 @@
 // Release gates on what is deployed: every image was tested (tested-artifact) and, before production,
 // verified in pre-production (verified-in-preprod).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DAY, WORKLOAD_KINDS, containersOf, describe, podSpec, releaseRecord, workloadTypes, Props } from "./common";
+import { DAY, PreviewUnknowns, WORKLOAD_KINDS, containersOf, describe, podSpec, releaseRecord, workloadTypes, Props } from "./common";
 import { ArtifactEvidence, DIGEST_REF, loadTestEvidence, loadVerification } from "./evidence";
 
 export interface TestedArtifactConfig {
@@ -25,12 +25,16 @@ const exemptSchema = {
         "Image repository prefixes exempt from release evidence (third-party tooling such as a sidecar); they must still be pinned by digest.",
 };
 
-/** The images (with container names) of a workload's pods. */
-function imagesOf(r: { type: string; props: Props }): { container: string; image: string }[] {
-    return containersOf(podSpec(r.type, r.props)).map((c) => ({
-        container: String(c.container.name),
-        image: String(c.container.image ?? ""),
-    }));
+/**
+ * The known images (with container names) of a workload's pods. An image only `up` will know (built by
+ * this update) is left out and remembered in `unknowns`, so that every other image is still checked.
+ */
+function imagesOf(r: { type: string; name: string; props: Props }, unknowns: PreviewUnknowns): { container: string; image: string }[] {
+    return containersOf(podSpec(r.type, r.props)).flatMap((c) => {
+        const container = String(c.container.name);
+        const image = unknowns.read(() => String(c.container.image ?? ""), `the image of container '${container}' of ${describe(r)}`);
+        return image === undefined ? [] : [{ container, image }];
+    });
 }
 
 const exempt = (image: string, prefixes: string[]) => prefixes.some((p) => p !== "" && image.startsWith(p));
@@ -74,8 +78,9 @@ export const testedArtifact: StackValidationPolicy = {
         const since = launchAt !== undefined ? "before launchAt" : "old";
         const byImage = new Map<string, ArtifactEvidence[]>();
         for (const a of evidence.value.artifacts) byImage.set(a.image, [...(byImage.get(a.image) ?? []), a]);
+        const unknowns = new PreviewUnknowns("image");
         for (const w of workloads) {
-            for (const { container, image } of imagesOf(w)) {
+            for (const { container, image } of imagesOf(w, unknowns)) {
                 const where = `container '${container}' of ${describe(w)}`;
                 if (!DIGEST_REF.test(image)) {
                     report(
@@ -116,6 +121,7 @@ export const testedArtifact: StackValidationPolicy = {
                 }
             }
         }
+        unknowns.rethrow();
     },
 };
 
@@ -124,6 +130,34 @@ export interface VerifiedInPreprodConfig {
     preprodStack: string;
     kinds: string[];
     exemptImages: string[];
+}
+
+function checkVerified(
+    cfg: VerifiedInPreprodConfig,
+    images: { container: string; image: string }[],
+    what: string,
+    report: (message: string) => void,
+): void {
+    const v = loadVerification(cfg.verificationFile);
+    if (!v.ok) {
+        report(
+            `${v.error}. CI writes it from the ${cfg.preprodStack} stack's outputs once its smoke tests pass (see docs/release-checklist.md).`,
+        );
+        return;
+    }
+    if (v.value.stack !== cfg.preprodStack) {
+        report(
+            `${v.file} records a verification of stack '${v.value.stack}', not '${cfg.preprodStack}': deploy and smoke-test the release in ${cfg.preprodStack} first.`,
+        );
+        return;
+    }
+    const verified = new Set(v.value.images.map((i) => i.image));
+    for (const { container, image } of images) {
+        if (!verified.has(image))
+            report(
+                `container '${container}' of ${what} runs ${image}, which ${v.file} does not list as verified in ${cfg.preprodStack}: deploy it to ${cfg.preprodStack}, let the smoke tests pass, and let CI record it.`,
+            );
+    }
 }
 
 export const verifiedInPreprod: ResourceValidationPolicy = {
@@ -146,28 +180,10 @@ export const verifiedInPreprod: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         const cfg = args.getConfig<VerifiedInPreprodConfig>();
         if (!workloadTypes(cfg.kinds).includes(args.type)) args.notApplicable(`only applies to ${cfg.kinds.join(", ")}`);
-        const images = imagesOf(args).filter((i) => !exempt(i.image, cfg.exemptImages));
-        if (images.length === 0) return;
-        const v = loadVerification(cfg.verificationFile);
-        if (!v.ok) {
-            report(
-                `${v.error}. CI writes it from the ${cfg.preprodStack} stack's outputs once its smoke tests pass (see docs/release-checklist.md).`,
-            );
-            return;
-        }
-        if (v.value.stack !== cfg.preprodStack) {
-            report(
-                `${v.file} records a verification of stack '${v.value.stack}', not '${cfg.preprodStack}': deploy and smoke-test the release in ${cfg.preprodStack} first.`,
-            );
-            return;
-        }
-        const verified = new Set(v.value.images.map((i) => i.image));
-        for (const { container, image } of images) {
-            if (!verified.has(image))
-                report(
-                    `container '${container}' of ${describe(args)} runs ${image}, which ${v.file} does not list as verified in ${cfg.preprodStack}: deploy it to ${cfg.preprodStack}, let the smoke tests pass, and let CI record it.`,
-                );
-        }
+        const unknowns = new PreviewUnknowns("image");
+        const images = imagesOf(args, unknowns).filter((i) => !exempt(i.image, cfg.exemptImages));
+        if (images.length > 0) checkVerified(cfg, images, describe(args), report);
+        unknowns.rethrow();
     },
 };
 

@@ -195,6 +195,36 @@ export function known<T>(read: () => T): T | typeof UNKNOWN_VALUE {
     }
 }
 
+/**
+ * Values a policy checks one by one (the images of every workload), some of which only `up` will know
+ * (an image this update builds). Every known value is checked; the unknown ones are remembered and, at
+ * the end, reported as the engine reports an unknown read: an advisory "can't run during preview",
+ * here naming exactly what was not checked (`rethrow`). One unknown image no longer hides the rest.
+ */
+export class PreviewUnknowns {
+    private first?: UnknownValueError;
+    private readonly skipped: string[] = [];
+    /** `noun`: what the values are ("image"), for the message. */
+    constructor(private readonly noun = "value") {}
+    /** The value, or undefined (remembered as `what`) when it is unknown during preview. */
+    read<T>(read: () => T, what: string): T | undefined {
+        try {
+            return read();
+        } catch (e) {
+            if (!(e instanceof UnknownValueError)) throw e;
+            this.first ??= e;
+            this.skipped.push(what);
+            return undefined;
+        }
+    }
+    /** After every known value was checked: throws the first unknown read, its message naming every value not checked. */
+    rethrow(): void {
+        if (!this.first) return;
+        this.first.message = `${this.first.message} (not checked: ${this.skipped.join(", ")}; every known ${this.noun} was checked)`;
+        throw this.first;
+    }
+}
+
 /** Services (in the same namespace) that select the pods of a workload. */
 export function servicesSelecting(w: PolicyResource, all: PolicyResource[]): PolicyResource[] {
     const labels = { ...podLabels(w.type, w.props) };

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { notesPath } from "../components/release/facts";
-import { HOUR, describe, releaseRecord } from "./common";
+import { HOUR, Props, UNKNOWN_VALUE, describe, known, releaseRecord } from "./common";
 import { REPO_ROOT, displayPath } from "./evidence";
 
 export interface FreezeWindow {
@@ -111,6 +111,22 @@ export function sectionBody(markdown: string, heading: string): string | undefin
         .trim();
 }
 
+/** Every known string among a dynamic resource's inputs (not its serialized provider), unknown ones skipped. */
+function knownStrings(props: Props): string[] {
+    const out: string[] = [];
+    const walk = (v: unknown, top: boolean) => {
+        if (typeof v === "string") out.push(v);
+        else if (v && typeof v === "object")
+            for (const k of Object.keys(v)) {
+                if (top && k === "__provider") continue;
+                const x = known(() => (v as Props)[k] as unknown);
+                if (x !== UNKNOWN_VALUE) walk(x, false);
+            }
+    };
+    walk(props, true);
+    return out;
+}
+
 export const documented: StackValidationPolicy = {
     name: "documented",
     description:
@@ -170,9 +186,12 @@ export const documented: StackValidationPolicy = {
             }
         }
         const url = r.facts.notesUrl;
-        // Release notices (validation domain) are dynamic resources named *notice*: they must carry the link.
-        for (const n of args.resources.filter((x) => x.type === "pulumi-nodejs:dynamic:Resource" && /notice/i.test(x.name))) {
-            if (!JSON.stringify(n.props).includes(url))
+        // Release notices (validation domain: pulumi-nodejs:dynamic/validation:ReleaseNotice) are dynamic
+        // resources whose type or name says notice: one of their inputs must carry the link. Inputs only `up`
+        // will know (the topic ARN) are skipped: the link comes from the release record, known in preview.
+        for (const n of args.resources.filter((x) => x.type.startsWith("pulumi-nodejs:dynamic") && /notice/i.test(`${x.type} ${x.name}`))) {
+            const texts = knownStrings(n.props);
+            if (!texts.some((t) => t.includes(url)))
                 report(
                     `${describe(n)} does not link to the release notes (${url}): pass the release record's notesUrl to the notice.`,
                     n.urn,

@@ -2,7 +2,7 @@
 // "restricted", limits and probes, immutable images, no public S3 buckets, encryption at rest.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DIGEST_REF } from "./evidence";
-import { TYPE, containersOf, describe, podSpec, servicesSelecting, workloadTypes, Props } from "./common";
+import { PreviewUnknowns, TYPE, containersOf, describe, podSpec, servicesSelecting, workloadTypes, Props } from "./common";
 
 const ALL_WORKLOADS = workloadTypes(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
 const LONG_RUNNING = workloadTypes(["Deployment", "StatefulSet", "DaemonSet"]);
@@ -98,13 +98,16 @@ export const immutableImages: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         if (!ALL_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
+        // An image this update builds is known only at up: check every other container, then say which was not checked.
+        const unknowns = new PreviewUnknowns("image");
         for (const { kind, container: c } of containersOf(podSpec(args.type, args.props))) {
-            const image = String(c.image ?? "");
-            if (!DIGEST_REF.test(image))
+            const image = unknowns.read(() => String(c.image ?? ""), `the image of ${kind} '${c.name}'`);
+            if (image !== undefined && !DIGEST_REF.test(image))
                 report(
                     `${kind} '${c.name}' of ${describe(args)} uses '${image}', a mutable reference (a tag can be moved to other content): use <repository>@sha256:<digest>, e.g. from 'docker buildx imagetools inspect ${image}'.`,
                 );
         }
+        unknowns.rethrow();
     },
 };
 

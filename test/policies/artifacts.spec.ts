@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ProgramRun } from "../../tools/plan/recorder";
+import { ProgramRun, UNKNOWN } from "../../tools/plan/recorder";
 import { T } from "../harness";
 import { DIGEST, check, cleanTmp, copyRun, podSpecOf, record, repoJson, reported, runStackWith, tmpFile, violationsOf } from "./support";
 
@@ -95,6 +95,55 @@ describe("policies: artifacts", () => {
                 reported(v[0]),
                 "container 'worker' of Deployment prod/worker runs 'ghcr.io/stefanprodan/podinfo:6.7.1', which is not pinned by digest: deploy the exact artifact CI tested, as <repository>@sha256:<digest>.",
             );
+        });
+    });
+
+    describe("an image built by this update (staging's 'hello': unknown in preview)", () => {
+        let staging: ProgramRun;
+        before(async () => {
+            staging = await runStackWith("staging");
+            assert.equal(podSpecOf(record(staging, T.Deployment, "hello")).containers[0].image, UNKNOWN);
+        });
+        const notChecked = (policy: string, what: string) =>
+            `can't run policy '${policy}' from policy pack 'launchpad-release-gates@v0.1.0' during preview: string value at .spec.template.spec.containers.0.image can't be known during preview (not checked: ${what}; every known image was checked)`;
+
+        it("tested-artifact checks every known image and names only the unknown one as not checkable", async () => {
+            const v = violationsOf(await check(staging, "staging"), "tested-artifact");
+            assert.deepEqual(
+                v.map((x) => [x.level, x.urn, x.message]),
+                [["advisory", undefined, notChecked("tested-artifact", "the image of container 'hello' of Deployment staging/hello")]],
+            );
+        });
+
+        it("tested-artifact still gates the known images: an untested worker is mandatory beside the note on hello", async () => {
+            const run = await runStackWith("staging", (raw) => (raw.apps.worker.strategy.release.image = DIGEST.untested));
+            const v = violationsOf(await check(run, "staging"), "tested-artifact");
+            assert.deepEqual(
+                v.map((x) => [x.level, x.name]),
+                [
+                    ["mandatory", "worker"],
+                    ["advisory", undefined],
+                ],
+            );
+            assert.match(reported(v[0]), /^container 'worker' of Deployment staging\/worker runs .*0abc, which has no test evidence/);
+            assert.equal(v[1].message, notChecked("tested-artifact", "the image of container 'hello' of Deployment staging/hello"));
+        });
+
+        it("verified-in-preprod (enabled on staging for the test) gates known images and notes only hello's", async () => {
+            const run = copyRun(staging);
+            podSpecOf(record(run, T.Deployment, "web-blue")).containers[0].image = DIGEST.untested;
+            const v = violationsOf(
+                await check(run, "staging", { "verified-in-preprod": { enforcementLevel: "mandatory" } }),
+                "verified-in-preprod",
+            );
+            assert.deepEqual(
+                v.map((x) => [x.level, x.name]),
+                [
+                    ["mandatory", "web-blue"],
+                    ["advisory", "hello"],
+                ],
+            );
+            assert.equal(v[1].message, notChecked("verified-in-preprod", "the image of container 'hello' of Deployment staging/hello"));
         });
     });
 

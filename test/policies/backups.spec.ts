@@ -1,118 +1,102 @@
+// The backup policies on the real merged stacks: prod's api (the app that owns a PostgreSQL database)
+// rolls out after its release backups (Velero Backup and RDS snapshot named after the release), its RDS
+// instance is tagged for the environment's AWS Backup plan, and a Velero Schedule covers its namespace.
+// Each failing case breaks one real thing in a copy of the real program run.
 import * as assert from "node:assert/strict";
-import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import { ANNOTATION } from "../../components/common/labels";
-import { TAG, awsTags } from "../../components/common/tags";
+import { TAG } from "../../components/common/tags";
 import { ProgramRun, ResourceRecord } from "../../tools/plan/recorder";
 import { T } from "../harness";
-import { check, copyRun, podSpecOf, record, reported, runStackWith, violationsOf } from "./support";
+import { check, copyRun, record, reported, runStackWith, violationsOf } from "./support";
 
 const VeleroBackup = "kubernetes:velero.io/v1:Backup";
+const VeleroSchedule = "kubernetes:velero.io/v1:Schedule";
+const RdsSnapshot = "aws:rds/snapshot:Snapshot";
+const RdsInstance = "aws:rds/instance:Instance";
+const BackupPlan = "aws:backup/plan:Plan";
+const BackupSelection = "aws:backup/selection:Selection";
+const AppBackup = "launchpad:backup:AppBackup";
+const API = ["api-canary", "api-stable"];
+const BACKUP_TYPES = [VeleroBackup, RdsSnapshot];
 
-/** What the backups domain adds to prod (its contract): a release backup of api's database, a plan for the RDS instance. */
-function backupsDomain(release = "2-4-0", retentionDays = 35) {
-    new k8s.apiextensions.CustomResource(`api-pre-${release}`, {
-        apiVersion: "velero.io/v1",
-        kind: "Backup",
-        metadata: { name: `api-pre-${release}`, namespace: "velero" },
-        spec: { includedNamespaces: ["prod"], labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } }, ttl: "720h0m0s" },
-    });
-    new aws.rds.Instance("api-db", {
-        engine: "postgres",
-        instanceClass: "db.t4g.medium",
-        allocatedStorage: 20,
-        storageEncrypted: true,
-        tags: awsTags("prod", { [TAG.app]: "api", [TAG.backup]: "prod-daily" }),
-    });
-    const plan = new aws.backup.Plan("prod-daily", {
-        name: "prod-daily",
-        rules: [{ ruleName: "daily", targetVaultName: "prod", schedule: "cron(0 3 * * ? *)", lifecycle: { deleteAfter: retentionDays } }],
-    });
-    new aws.backup.Selection("prod-daily", {
-        name: "prod-daily",
-        planId: plan.id,
-        iamRoleArn: "arn:aws:iam::123456789012:role/backup",
-        selectionTags: [{ type: "STRINGEQUALS", key: TAG.backup, value: "prod-daily" }],
-    });
-}
+const apiDeployments = (run: ProgramRun) => API.map((n) => record(run, T.Deployment, n));
+const inputs = (r: ResourceRecord): any => r.inputs;
 
-/** The seam the backups domain uses: api's Deployments declare their data, take the db Secret and wait for the backup. */
-function wireApi(run: ProgramRun, backup?: ResourceRecord, declare = true) {
-    for (const name of ["api-stable", "api-canary"]) {
-        const d = record(run, T.Deployment, name);
-        const meta = (d.inputs as any).metadata;
-        if (declare) meta.annotations = { ...(meta.annotations ?? {}), [ANNOTATION.data]: "postgres" };
-        podSpecOf(d).containers[0].envFrom = [{ secretRef: { name: "api-db" } }];
-        if (backup) d.dependsOn = [...d.dependsOn, backup.urn].sort();
-    }
-}
-
-describe("policies: backups (against the backups domain's contract)", () => {
-    let base: ProgramRun;
+describe("policies: backups", () => {
+    let prod: ProgramRun;
     before(async () => {
-        base = await runStackWith("prod", undefined, () => backupsDomain());
+        prod = await runStackWith("prod");
     });
 
     describe("backup-before-deploy", () => {
-        it("applies to nothing on the sample stacks (no workload declares or shows data yet)", async () => {
-            const plain = await runStackWith("prod");
-            assert.deepEqual(violationsOf(await check(plain, "prod"), "backup-before-deploy"), []);
+        it("passes prod: api's Deployments declare postgres and wait for the release's Velero Backup and RDS snapshot", async () => {
+            for (const d of apiDeployments(prod)) {
+                assert.equal(inputs(d).metadata.annotations[ANNOTATION.data], "postgres");
+                const waits = d.dependsOn.map((u) => prod.resources.find((r) => r.urn === u)!).filter((r) => BACKUP_TYPES.includes(r.type));
+                assert.deepEqual(waits.map((r) => [r.type, r.name]).sort(), [
+                    [RdsSnapshot, "api-release-2-4-0"],
+                    [VeleroBackup, "api-release-2-4-0"],
+                ]);
+            }
+            assert.deepEqual(violationsOf(await check(prod, "prod"), "backup-before-deploy"), []);
         });
 
-        it("passes when the data-owning Deployments wait for the release's backup", async () => {
-            const run = copyRun(base);
-            wireApi(run, record(run, VeleroBackup, "api-pre-2-4-0"));
+        it("is disabled in staging (a prod-only gate)", async () => {
+            const report = await check(prod, "staging");
+            assert.equal(report.policies.find((p) => p.name === "backup-before-deploy")?.enforcementLevel, "disabled");
+            assert.deepEqual(violationsOf(report, "backup-before-deploy"), []);
+        });
+
+        it("passes when the backup is reached through the backup component the Deployment depends on", async () => {
+            const run = copyRun(prod);
+            const component = record(run, AppBackup, "api");
+            for (const d of apiDeployments(run)) {
+                const backups = new Set(run.resources.filter((r) => BACKUP_TYPES.includes(r.type)).map((r) => r.urn));
+                d.dependsOn = [...d.dependsOn.filter((u) => !backups.has(u)), component.urn];
+            }
             assert.deepEqual(violationsOf(await check(run, "prod"), "backup-before-deploy"), []);
         });
 
-        it("passes when the backup is reached through a component the Deployment depends on", async () => {
-            const run = copyRun(base);
-            const backup = record(run, VeleroBackup, "api-pre-2-4-0");
-            const gate: ResourceRecord = {
-                urn: backup.urn.replace(/velero\.io\/v1:Backup::api-pre-2-4-0$/, "launchpad:backup:ReleaseBackup::gate"),
-                type: "launchpad:backup:ReleaseBackup",
-                name: "gate",
-                custom: false,
-                dependsOn: [],
-                inputs: {},
-            };
-            backup.parent = gate.urn;
-            run.resources.push(gate);
-            wireApi(run, gate);
-            assert.deepEqual(violationsOf(await check(run, "prod"), "backup-before-deploy"), []);
-        });
-
-        it("fails a data-owning Deployment that does not wait for a backup", async () => {
-            const run = copyRun(base);
-            wireApi(run, undefined);
+        it("fails a data-owning Deployment that does not wait for a backup (its release backups removed from dependsOn)", async () => {
+            const run = copyRun(prod);
+            const backups = new Set(run.resources.filter((r) => BACKUP_TYPES.includes(r.type)).map((r) => r.urn));
+            for (const d of apiDeployments(run)) d.dependsOn = d.dependsOn.filter((u) => !backups.has(u));
             const v = violationsOf(await check(run, "prod"), "backup-before-deploy");
             assert.deepEqual(
-                v.map((x) => x.name),
-                ["api-canary", "api-stable"],
+                v.map((x) => [x.name, x.level]),
+                [
+                    ["api-canary", "mandatory"],
+                    ["api-stable", "mandatory"],
+                ],
             );
-            assert.equal(v[0].level, "mandatory");
             assert.equal(
                 reported(v[1]),
                 "Deployment prod/api-stable owns data (postgres) but does not depend on any backup: its rollout must wait for the release backup (a Velero Backup or RDS snapshot named after release 2.4.0) through the deployment's beforeRollout dependencies.",
             );
         });
 
-        it("fails a backup taken for another release", async () => {
-            const run = await runStackWith("prod", undefined, () => backupsDomain("2-3-0"));
-            wireApi(run, record(run, VeleroBackup, "api-pre-2-3-0"));
+        it("fails backups taken for another release (the release record moved on to 2.5.0)", async () => {
+            const run = copyRun(prod);
+            inputs(record(run, "kubernetes:core/v1:ConfigMap", "launchpad-release")).data.version = "2.5.0";
             const v = violationsOf(await check(run, "prod"), "backup-before-deploy");
-            assert.equal(v.length, 2);
+            assert.deepEqual(
+                v.map((x) => x.name),
+                API,
+            );
             assert.equal(
                 reported(v[1]),
-                "Deployment prod/api-stable owns data (postgres) and depends on Backup velero/api-pre-2-3-0, none of which is for release 2.4.0: name the pre-deploy backup after the release (e.g. api-stable-pre-2-4-0).",
+                "Deployment prod/api-stable owns data (postgres) and depends on Snapshot api-release-2-4-0, Backup velero/prod-api-release-2-4-0, none of which is for release 2.5.0: name the pre-deploy backup after the release (e.g. api-stable-pre-2-5-0).",
             );
         });
 
-        it("fails a Deployment that takes a database Secret but declares no data", async () => {
-            const run = copyRun(base);
-            wireApi(run, record(run, VeleroBackup, "api-pre-2-4-0"), false);
+        it("fails a Deployment that takes the database Secret but does not declare its data (annotation removed)", async () => {
+            const run = copyRun(prod);
+            for (const d of apiDeployments(run)) delete inputs(d).metadata.annotations[ANNOTATION.data];
             const v = violationsOf(await check(run, "prod"), "backup-before-deploy");
-            assert.equal(v.length, 2);
+            assert.deepEqual(
+                v.map((x) => x.name),
+                API,
+            );
             assert.match(
                 reported(v[0]),
                 /^Deployment prod\/api-canary takes database Secret 'api-db' but does not declare the data it owns: .*launchpad\.dev\/data/,
@@ -121,68 +105,82 @@ describe("policies: backups (against the backups domain's contract)", () => {
     });
 
     describe("backup-coverage", () => {
-        it("applies to nothing on the sample stacks (no stateful resources yet)", async () => {
-            const plain = await runStackWith("prod");
-            const report = await check(plain, "prod");
-            assert.deepEqual(violationsOf(report, "backup-coverage"), []);
-        });
-
-        it("passes an RDS instance tagged for a selected plan that keeps copies 35 days", async () => {
-            assert.deepEqual(violationsOf(await check(base, "prod"), "backup-coverage"), []);
+        it("passes both stacks: api-db tagged for the environment's selected plan, kept long enough", async () => {
+            const db = record(prod, RdsInstance, "api-db");
+            assert.equal(inputs(db).tags[TAG.backup], "launchpad-prod");
+            assert.deepEqual(violationsOf(await check(prod, "prod"), "backup-coverage"), []);
+            const staging = await runStackWith("staging");
+            assert.deepEqual(violationsOf(await check(staging, "staging"), "backup-coverage"), []);
         });
 
         it("fails a plan whose retention is below the stack's minimum", async () => {
-            const run = await runStackWith("prod", undefined, () => backupsDomain("2-4-0", 7));
+            const run = copyRun(prod);
+            for (const rule of inputs(record(run, BackupPlan, "prod")).rules) rule.lifecycle.deleteAfter = 7;
             const v = violationsOf(await check(run, "prod"), "backup-coverage");
-            assert.equal(v.length, 1);
-            assert.equal(v[0].name, "api-db");
+            assert.deepEqual(
+                v.map((x) => [x.name, x.level]),
+                [["api-db", "mandatory"]],
+            );
             assert.equal(
                 reported(v[0]),
-                "Instance api-db is backed up by plan 'prod-daily', which keeps copies 7 days; this stack requires at least 35: raise the rules' lifecycle.deleteAfter.",
+                "Instance api-db is backed up by plan 'launchpad-prod', which keeps copies 7 days; this stack requires at least 35: raise the rules' lifecycle.deleteAfter.",
             );
             // Staging asks for 7 days.
             assert.deepEqual(violationsOf(await check(run, "staging"), "backup-coverage"), []);
         });
 
-        it("fails an untagged store, a tag no selection selects, and a volume claim no Velero schedule covers", async () => {
-            const run = await runStackWith("prod", undefined, () => {
-                backupsDomain();
-                new aws.ebs.Volume("scratch", { availabilityZone: "eu-west-1a", size: 10, encrypted: true, tags: awsTags("prod") });
-                new aws.efs.FileSystem("shared", { encrypted: true, tags: awsTags("prod", { [TAG.backup]: "weekly" }) });
-                new k8s.core.v1.PersistentVolumeClaim("cache", {
-                    metadata: { name: "cache", namespace: "prod" },
-                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
-                });
-            });
-            const v = violationsOf(await check(run, "prod"), "backup-coverage")
-                .map(reported)
-                .sort();
-            assert.deepEqual(v, [
-                "FileSystem shared is tagged launchpad:backup=weekly but the stack has no aws:backup/plan:Plan named 'weekly': create the plan or fix the tag.",
-                "PersistentVolumeClaim prod/cache holds data but no Velero Schedule backs up namespace 'prod': add a velero.io/v1 Schedule whose template includes the namespace and snapshots volumes.",
-                "Volume scratch is stateful but has no 'launchpad:backup' tag: tag it with the environment's AWS Backup plan name (awsTags(env, { [TAG.backup]: <plan> })).",
+        it(`fails a store without the '${TAG.backup}' tag`, async () => {
+            const run = copyRun(prod);
+            delete inputs(record(run, RdsInstance, "api-db")).tags[TAG.backup];
+            assert.deepEqual(violationsOf(await check(run, "prod"), "backup-coverage").map(reported), [
+                "Instance api-db is stateful but has no 'launchpad:backup' tag: tag it with the environment's AWS Backup plan name (awsTags(env, { [TAG.backup]: <plan> })).",
             ]);
         });
 
-        it("a Velero schedule covering the namespace long enough covers the claim", async () => {
-            const pvc = () =>
-                new k8s.core.v1.PersistentVolumeClaim("cache", {
-                    metadata: { name: "cache", namespace: "prod" },
-                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
-                });
-            const schedule = (ttl: string) =>
-                new k8s.apiextensions.CustomResource("prod-volumes", {
-                    apiVersion: "velero.io/v1",
-                    kind: "Schedule",
-                    metadata: { name: "prod-volumes", namespace: "velero" },
-                    spec: { schedule: "0 2 * * *", template: { includedNamespaces: ["prod"], snapshotVolumes: true, ttl } },
-                });
-            const ok = await runStackWith("prod", undefined, () => (pvc(), schedule("840h0m0s")));
-            assert.deepEqual(violationsOf(await check(ok, "prod"), "backup-coverage"), []);
-            const short = await runStackWith("prod", undefined, () => (pvc(), schedule("168h0m0s")));
-            assert.deepEqual(violationsOf(await check(short, "prod"), "backup-coverage").map(reported), [
-                "PersistentVolumeClaim prod/cache is backed up by a Velero Schedule whose ttl keeps copies 7.0 days; this stack requires at least 35: raise spec.template.ttl (e.g. 840h).",
+        it("fails a tag that names no plan, and a tag no selection selects", async () => {
+            const renamed = copyRun(prod);
+            inputs(record(renamed, BackupPlan, "prod")).name = "launchpad-prod-v2";
+            assert.deepEqual(violationsOf(await check(renamed, "prod"), "backup-coverage").map(reported), [
+                "Instance api-db is tagged launchpad:backup=launchpad-prod but the stack has no aws:backup/plan:Plan named 'launchpad-prod': create the plan or fix the tag.",
             ]);
+            const unselected = copyRun(prod);
+            inputs(record(unselected, BackupSelection, "prod")).selectionTags[0].value = "launchpad-staging";
+            assert.deepEqual(violationsOf(await check(unselected, "prod"), "backup-coverage").map(reported), [
+                "Instance api-db is tagged launchpad:backup=launchpad-prod but no aws:backup/selection:Selection selects that tag: add a selection with selectionTags [{type: STRINGEQUALS, key: launchpad:backup, value: launchpad-prod}].",
+            ]);
+        });
+
+        describe("volumes (apps.<app>.data.volume)", () => {
+            let withVolume: ProgramRun;
+            let pvc: ResourceRecord;
+            before(async () => {
+                withVolume = await runStackWith("prod", (raw) => {
+                    raw.apps.api.data = {
+                        ...raw.apps.api.data,
+                        volume: { size: "1Gi", mountPath: "/var/cache/api", accessMode: "ReadWriteMany" },
+                    };
+                });
+                const claims = withVolume.resources.filter((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
+                assert.equal(claims.length, 1);
+                pvc = claims[0];
+            });
+
+            it("passes a claim in a namespace the app's Velero Schedule covers long enough", async () => {
+                assert.deepEqual(violationsOf(await check(withVolume, "prod"), "backup-coverage"), []);
+            });
+
+            it("fails a claim no Velero Schedule covers, and a Schedule whose ttl is too short", async () => {
+                const uncovered = copyRun(withVolume);
+                inputs(record(uncovered, VeleroSchedule, "api")).spec.template.includedNamespaces = ["staging"];
+                assert.deepEqual(violationsOf(await check(uncovered, "prod"), "backup-coverage").map(reported), [
+                    `PersistentVolumeClaim prod/${inputs(pvc).metadata.name} holds data but no Velero Schedule backs up namespace 'prod': add a velero.io/v1 Schedule whose template includes the namespace and snapshots volumes.`,
+                ]);
+                const short = copyRun(withVolume);
+                inputs(record(short, VeleroSchedule, "api")).spec.template.ttl = "168h0m0s";
+                assert.deepEqual(violationsOf(await check(short, "prod"), "backup-coverage").map(reported), [
+                    `PersistentVolumeClaim prod/${inputs(pvc).metadata.name} is backed up by a Velero Schedule whose ttl keeps copies 7.0 days; this stack requires at least 35: raise spec.template.ttl (e.g. 840h).`,
+                ]);
+            });
         });
     });
 });

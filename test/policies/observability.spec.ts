@@ -1,167 +1,113 @@
+// The observed policy on the real merged stacks: the monitoring domain gives every app a PrometheusRule
+// `<app>-alerts` and routes them by severity with the AlertmanagerConfig `<env>-routing`. Each failing
+// case breaks one real thing in a copy of the real program run.
 import * as assert from "node:assert/strict";
-import * as k8s from "@pulumi/kubernetes";
-import { ProgramRun } from "../../tools/plan/recorder";
-import { check, reported, runStackWith, violationsOf } from "./support";
+import { ProgramRun, ResourceRecord } from "../../tools/plan/recorder";
+import { check, copyRun, record, reported, runStackWith, violationsOf } from "./support";
 
-const APPS = { web: "frontend", api: "backend", worker: "backend" } as Record<string, string>;
+const PrometheusRule = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const AlertmanagerConfig = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig";
 
-interface Breakage {
-    skipApp?: string;
-    noLatencyFor?: string;
-    noTeamLabel?: boolean;
-    routing?: "none" | "silent";
-}
-
-/** What the monitoring domain adds (its contract): per app `<app>-alerts`, and routing to the alerts topic. */
-function monitoringDomain(b: Breakage = {}) {
-    for (const [app, team] of Object.entries(APPS)) {
-        if (app === b.skipApp) continue;
-        const labels = { severity: "page", ...(b.noTeamLabel ? {} : { team }) };
-        const sel = `namespace="prod",app="${app}"`;
-        const rules = [
-            {
-                alert: "HighErrorRate",
-                expr: `sum(rate(http_requests_total{${sel},status=~"5.."}[5m])) / sum(rate(http_requests_total{${sel}}[5m])) > 0.05`,
-                for: "5m",
-                labels,
-            },
-            ...(app === b.noLatencyFor
-                ? []
-                : [
-                      {
-                          alert: "HighLatencyP99",
-                          expr: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m]))) > 0.5`,
-                          for: "10m",
-                          labels,
-                      },
-                  ]),
-        ];
-        new k8s.apiextensions.CustomResource(`${app}-alerts`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "PrometheusRule",
-            metadata: { name: `${app}-alerts`, namespace: "prod", labels: { "app.kubernetes.io/name": app } },
-            spec: { groups: [{ name: app, rules }] },
-        });
-    }
-    if (b.routing === "none") return;
-    new k8s.apiextensions.CustomResource("prod-alert-routing", {
-        apiVersion: "monitoring.coreos.com/v1alpha1",
-        kind: "AlertmanagerConfig",
-        metadata: { name: "prod-alert-routing", namespace: "prod" },
-        spec: {
-            route: { receiver: "prod-alerts", groupBy: ["alertname", "team"] },
-            receivers: [
-                b.routing === "silent"
-                    ? { name: "prod-alerts" }
-                    : {
-                          name: "prod-alerts",
-                          snsConfigs: [{ topicARN: "arn:aws:sns:eu-west-1:123456789012:prod-alerts", sigv4: { region: "eu-west-1" } }],
-                      },
-            ],
-        },
-    });
-}
+const inputs = (r: ResourceRecord): any => r.inputs;
+const alerts = (r: ResourceRecord): any[] => inputs(r).spec.groups.flatMap((g: any) => g.rules.filter((x: any) => x.alert));
+const drop = (run: ProgramRun, type: string, name: string) => {
+    const r = record(run, type, name);
+    run.resources.splice(run.resources.indexOf(r), 1);
+};
 
 describe("policies: observability", () => {
     describe("observed", () => {
-        let plain: ProgramRun;
+        let prod: ProgramRun;
         before(async () => {
-            plain = await runStackWith("prod");
+            prod = await runStackWith("prod");
         });
 
-        it("passes the sample stack as configured (requireAlerts: false until monitoring lands)", async () => {
-            assert.deepEqual(violationsOf(await check(plain, "prod"), "observed"), []);
+        it("passes both stacks: every app has its rules, routed per severity (requireAlerts in prod and staging)", async () => {
+            const report = await check(prod, "prod");
+            assert.equal(report.policies.find((p) => p.name === "observed")?.enforcementLevel, "mandatory");
+            assert.deepEqual(violationsOf(report, "observed"), []);
+            const staging = await runStackWith("staging");
+            assert.deepEqual(violationsOf(await check(staging, "staging"), "observed"), []);
         });
 
-        it("with requireAlerts, fails every app without alert rules", async () => {
-            const v = violationsOf(await check(plain, "prod", { observed: { requireAlerts: true } }), "observed");
-            assert.equal(v.length, 3);
-            assert.equal(v[0].level, "mandatory");
-            assert.equal(v[0].urn, undefined);
+        it("fails an app whose PrometheusRule is dropped (requireAlerts), and says nothing of it without requireAlerts", async () => {
+            const run = copyRun(prod);
+            drop(run, PrometheusRule, "worker-alerts");
+            const v = violationsOf(await check(run, "prod"), "observed");
+            assert.deepEqual(
+                v.map((x) => [x.level, x.urn]),
+                [["mandatory", undefined]],
+            );
             assert.equal(
                 reported(v[0]),
-                "app 'api' has no alert rules: a bad release would go unnoticed. Enable monitoring for it so that a PrometheusRule 'api-alerts' (label app.kubernetes.io/name: api) with error-rate and latency alerts is created.",
-            );
-        });
-
-        it("passes error-rate and latency alerts per app, labelled and routed to the SNS topic", async () => {
-            const run = await runStackWith("prod", undefined, () => monitoringDomain());
-            assert.deepEqual(violationsOf(await check(run, "prod", { observed: { requireAlerts: true } }), "observed"), []);
-        });
-
-        it("fails an app without its rule, a missing latency alert and alerts without a team label", async () => {
-            const run = await runStackWith("prod", undefined, () =>
-                monitoringDomain({ skipApp: "worker", noLatencyFor: "api", noTeamLabel: true }),
-            );
-            const v = violationsOf(await check(run, "prod", { observed: { requireAlerts: true } }), "observed").map(reported);
-            assert.deepEqual(v, [
-                "PrometheusRule prod/api-alerts has no latency alert for app 'api': add one on a latency quantile of http_request_duration_seconds (components/monitoring/queries.ts).",
-                "alert 'HighErrorRate' in PrometheusRule prod/api-alerts has no team label: Alertmanager routes on them, so without them nobody is paged.",
-                "alert 'HighErrorRate' in PrometheusRule prod/web-alerts has no team label: Alertmanager routes on them, so without them nobody is paged.",
-                "alert 'HighLatencyP99' in PrometheusRule prod/web-alerts has no team label: Alertmanager routes on them, so without them nobody is paged.",
                 "app 'worker' has no alert rules: a bad release would go unnoticed. Enable monitoring for it so that a PrometheusRule 'worker-alerts' (label app.kubernetes.io/name: worker) with error-rate and latency alerts is created.",
+            );
+            assert.deepEqual(violationsOf(await check(run, "prod", { observed: { requireAlerts: false } }), "observed"), []);
+        });
+
+        it("fails a served app without a latency alert", async () => {
+            const run = copyRun(prod);
+            const rule = record(run, PrometheusRule, "api-alerts");
+            for (const g of inputs(rule).spec.groups) g.rules = g.rules.filter((x: any) => !/latency/i.test(x.alert ?? ""));
+            assert.deepEqual(
+                alerts(rule).filter((a) => /histogram_quantile|_duration_seconds/.test(a.expr)),
+                [],
+                "no other alert of api's looks at latency",
+            );
+            const v = violationsOf(await check(run, "prod"), "observed");
+            assert.deepEqual(
+                v.map((x) => x.name),
+                ["api-alerts"],
+            );
+            assert.equal(
+                reported(v[0]),
+                "PrometheusRule prod/api-alerts has no latency alert for app 'api': add one on a latency quantile of http_request_duration_seconds (components/monitoring/queries.ts).",
+            );
+        });
+
+        it("fails an alert without a team label", async () => {
+            const run = copyRun(prod);
+            const web = alerts(record(run, PrometheusRule, "web-alerts")).find((a) => a.alert === "HighErrorRatio");
+            delete web.labels.team;
+            assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
+                "alert 'HighErrorRatio' in PrometheusRule prod/web-alerts has no team label: Alertmanager routes on them, so without them nobody is paged.",
             ]);
         });
 
-        it("follows the route tree: a catch-all that discards, with a sub-route per severity to a channel", async () => {
-            const run = await runStackWith("prod", undefined, () => {
-                monitoringDomain({ routing: "none" });
-                new k8s.apiextensions.CustomResource("prod-routing", {
-                    apiVersion: "monitoring.coreos.com/v1alpha1",
-                    kind: "AlertmanagerConfig",
-                    metadata: { name: "prod-routing", namespace: "prod" },
-                    spec: {
-                        route: {
-                            receiver: "discard",
-                            routes: [{ matchers: [{ name: "severity", value: "ticket", matchType: "=" }], receiver: "prod-pager" }],
-                        },
-                        receivers: [
-                            { name: "discard" },
-                            { name: "prod-pager", webhookConfigs: [{ url: "https://hooks.example.com/prod" }] },
-                        ],
-                    },
-                });
-            });
-            // The rules page with severity 'page'; only 'ticket' reaches anyone.
+        it("follows the route tree: the catch-all discards, so a severity whose sub-route goes to 'discard' reaches nobody", async () => {
+            const run = copyRun(prod);
+            const route = inputs(record(run, AlertmanagerConfig, "prod-routing")).spec.route;
+            assert.equal(route.receiver, "discard");
+            route.routes.find((r: any) => r.matchers.some((m: any) => m.name === "severity" && m.value === "critical")).receiver =
+                "discard";
             assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
-                "no AlertmanagerConfig routes alerts of severity 'page' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+                "no AlertmanagerConfig routes alerts of severity 'critical' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+            ]);
+        });
+
+        it("fails a receiver without a notification channel", async () => {
+            const run = copyRun(prod);
+            const warning = inputs(record(run, AlertmanagerConfig, "prod-routing")).spec.receivers.find(
+                (r: any) => r.name === "prod-warning",
+            );
+            delete warning.webhookConfigs;
+            assert.deepEqual(Object.keys(warning), ["name"]);
+            assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
+                "no AlertmanagerConfig routes alerts of severity 'warning' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
             ]);
         });
 
         it("asks a background worker (no Service) for alerts, not for request error rate or latency", async () => {
-            const run = await runStackWith("prod", undefined, () => {
-                monitoringDomain({ skipApp: "worker" });
-                new k8s.apiextensions.CustomResource("worker-alerts", {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "PrometheusRule",
-                    metadata: { name: "worker-alerts", namespace: "prod", labels: { "app.kubernetes.io/name": "worker" } },
-                    spec: {
-                        groups: [
-                            {
-                                name: "worker",
-                                rules: [
-                                    {
-                                        alert: "PodCrashLooping",
-                                        expr: 'increase(kube_pod_container_status_restarts_total{namespace="prod",container="worker"}[15m]) > 3',
-                                        labels: { severity: "page", team: "backend" },
-                                    },
-                                ],
-                            },
-                        ],
-                    },
-                });
-            });
-            assert.deepEqual(violationsOf(await check(run, "prod", { observed: { requireAlerts: true } }), "observed"), []);
+            const worker = alerts(record(prod, PrometheusRule, "worker-alerts")).map((a) => a.alert);
+            assert.deepEqual(worker.sort(), ["CPUThrottling", "MemoryNearLimit", "PodCrashLooping"]);
+            assert.deepEqual(violationsOf(await check(prod, "prod"), "observed"), []);
         });
 
-        it("fails rules that nobody routes, even without requireAlerts", async () => {
-            const none = await runStackWith("prod", undefined, () => monitoringDomain({ routing: "none" }));
-            assert.deepEqual(violationsOf(await check(none, "prod"), "observed").map(reported), [
+        it("fails rules that nobody routes (the AlertmanagerConfig dropped), even without requireAlerts", async () => {
+            const run = copyRun(prod);
+            drop(run, AlertmanagerConfig, "prod-routing");
+            assert.deepEqual(violationsOf(await check(run, "prod", { observed: { requireAlerts: false } }), "observed").map(reported), [
                 "alerts are defined but no AlertmanagerConfig routes them: add one whose route sends to a receiver with a notification channel (SNS topic <env>-alerts, Slack, e-mail).",
-            ]);
-            const silent = await runStackWith("prod", undefined, () => monitoringDomain({ routing: "silent" }));
-            assert.deepEqual(violationsOf(await check(silent, "prod"), "observed").map(reported), [
-                "no AlertmanagerConfig routes alerts of severity 'page' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-alert-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
             ]);
         });
     });

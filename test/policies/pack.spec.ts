@@ -123,7 +123,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         return found;
     }
 
-    async function agree(run: ProgramRun, given: ReturnType<typeof readPolicyConfig>): Promise<Found[]> {
+    async function agree(run: ProgramRun, given: ReturnType<typeof readPolicyConfig>): Promise<PolicyViolation[]> {
         const real = (await served(run, given)).map(key).sort();
         const plan = (await checkPolicies(run.resources, { config: given })).violations.map(key).sort();
         assert.deepEqual(plan, real);
@@ -145,8 +145,35 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         );
     });
 
-    it("prod passes in both", async () => {
-        assert.deepEqual(await agree(prod, readPolicyConfig(defaultPolicyConfig("prod"))), []);
+    it("prod passes in both: no mandatory violation; the one note is the export bucket's policy, unknown in preview", async () => {
+        const v = await agree(prod, readPolicyConfig(defaultPolicyConfig("prod")));
+        assert.deepEqual(
+            v.map((x) => [x.policy, x.level, x.name]),
+            [["no-public-buckets", "advisory", "prod-backup-exports"]],
+        );
+    });
+
+    it("staging passes in both; an image built by the update is noted per policy, the known images are checked", async () => {
+        const staging = await runStackWith("staging");
+        const v = await agree(staging, readPolicyConfig(defaultPolicyConfig("staging")));
+        assert.equal(v.filter((x) => x.level === "mandatory").length, 0);
+        assert.deepEqual(v.map((x) => [x.policy, x.name ?? null]).sort(), [
+            ["immutable-images", "hello"],
+            ["no-public-buckets", "staging-backup-exports"],
+            ["rollback-ready", "hello"],
+            ["tested-artifact", null],
+        ]);
+        // Known images still gated, by the real server too: one untested image is a mandatory violation beside the note.
+        const run = copyRun(staging);
+        podSpecOf(record(run, T.Deployment, "worker")).containers[0].image = DIGEST.untested;
+        const broken = await agree(run, readPolicyConfig(defaultPolicyConfig("staging")));
+        assert.deepEqual(
+            broken.filter((x) => x.policy === "tested-artifact").map((x) => [x.level, x.name ?? null]),
+            [
+                ["mandatory", "worker"],
+                ["advisory", null],
+            ],
+        );
     });
 
     it("prod with failed tests, an unverified image, root, a tag, a cold idle slot and an unknown value: the same violations", async () => {
@@ -165,6 +192,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         const policiesHit = [...new Set(v.map((x) => x.policy))].sort();
         assert.deepEqual(policiesHit, [
             "immutable-images",
+            "no-public-buckets",
             "pod-security-restricted",
             "rollback-ready",
             "tested-artifact",

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ProgramRun } from "../../tools/plan/recorder";
+import { ProgramRun, UNKNOWN } from "../../tools/plan/recorder";
 import { sectionBody } from "../../policies/release";
 import { check, cleanTmp, copyRun, reported, runStackWith, tmpFile, violationsOf } from "./support";
 
@@ -88,23 +88,27 @@ describe("policies: release", () => {
             assert.equal(v[0].name, "launchpad-release");
         });
 
-        it("fails a release notice (validation domain) that does not link to the notes", async () => {
+        it("checks the real release notice (validation domain), whose topic ARN is unknown in preview, and fails it without the link", async () => {
             const run = copyRun(prod);
-            const notice = (name: string, text: string) => ({
-                urn: `urn:pulumi:prod::launchpad::pulumi-nodejs:dynamic:Resource::${name}`,
-                type: "pulumi-nodejs:dynamic:Resource",
-                name,
-                custom: true,
-                dependsOn: [],
-                inputs: { topicArn: "arn:aws:sns:eu-west-1:123456789012:prod-releases", message: text },
-            });
-            run.resources.push(
-                notice("release-notice-linked", "Launchpad 2.4.0 is live: release/notes/2.4.0.md"),
-                notice("release-notice", "Launchpad 2.4.0 is live"),
+            const notice = run.resources.find(
+                (r) => r.type === "pulumi-nodejs:dynamic/validation:ReleaseNotice" && r.name === "release-notice",
+            )!;
+            const inputs = notice.inputs as any;
+            assert.equal(inputs.notesUrl, "release/notes/2.4.0.md");
+            assert.equal(inputs.topicArn, UNKNOWN);
+            assert.deepEqual(violationsOf(await check(run, "prod"), "documented"), []);
+            delete inputs.notesUrl;
+            const v = violationsOf(await check(run, "prod"), "documented");
+            assert.deepEqual(
+                v.map((x) => [x.level, x.name, reported(x)]),
+                [
+                    [
+                        "mandatory",
+                        "release-notice",
+                        "ReleaseNotice release-notice does not link to the release notes (release/notes/2.4.0.md): pass the release record's notesUrl to the notice.",
+                    ],
+                ],
             );
-            assert.deepEqual(violationsOf(await check(run, "prod"), "documented").map(reported), [
-                "Resource release-notice does not link to the release notes (release/notes/2.4.0.md): pass the release record's notesUrl to the notice.",
-            ]);
         });
 
         it("reads a section up to the next heading of its level", () => {

@@ -14,6 +14,16 @@ describe("policies: rollout", () => {
             assert.deepEqual(violationsOf(await check(prod, "prod"), "rollback-ready"), []);
         });
 
+        it("staging: only the example app 'hello' (direct, serving traffic) is an advisory", async () => {
+            const staging = await runStackWith("staging");
+            const v = violationsOf(await check(staging, "staging"), "rollback-ready");
+            assert.deepEqual(
+                v.map((x) => [x.name, x.level]),
+                [["hello", "advisory"]],
+            );
+            assert.match(reported(v[0]), /^Deployment staging\/hello serves traffic but is updated in place \(direct strategy\)/);
+        });
+
         it("fails an app that serves traffic with the direct strategy in prod", async () => {
             const run = await runStackWith("prod", (raw) => {
                 raw.apps.web.strategy = { type: "direct", release: raw.apps.web.strategy.slots.green };
@@ -26,13 +36,16 @@ describe("policies: rollout", () => {
                 reported(v[0]),
                 "Deployment prod/web serves traffic but is updated in place (direct strategy): a bad version reaches every user at once and rolling back means redeploying. Set launchpad:apps.web.strategy.type to blueGreen or canary.",
             );
-            // Advisory in staging.
+            // Advisory in staging, where the pipeline's example app 'hello' already runs direct (its honest advisory).
             const staging = await runStackWith("staging", (raw) => {
                 raw.apps.web.strategy = { type: "direct", release: raw.apps.web.strategy.slots.green };
             });
             assert.deepEqual(
-                violationsOf(await check(staging, "staging"), "rollback-ready").map((x) => x.level),
-                ["advisory"],
+                violationsOf(await check(staging, "staging"), "rollback-ready").map((x) => [x.name, x.level]),
+                [
+                    ["hello", "advisory"],
+                    ["web", "advisory"],
+                ],
             );
         });
 

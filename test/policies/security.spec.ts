@@ -1,9 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
-import { ProgramRun } from "../../tools/plan/recorder";
+import { ProgramRun, UNKNOWN } from "../../tools/plan/recorder";
 import { T } from "../harness";
 import { check, copyRun, podSpecOf, record, reported, runStackWith, violationsOf } from "./support";
 
+const BucketPolicy = "aws:s3/bucketPolicy:BucketPolicy";
+const PublicAccessBlock = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const SECURITY = ["pod-security-restricted", "workload-resources-probes", "immutable-images", "no-public-buckets", "encryption-at-rest"];
 
 describe("policies: security baseline", () => {
@@ -12,21 +14,33 @@ describe("policies: security baseline", () => {
         prod = await runStackWith("prod");
     });
 
-    it("passes both sample stacks", async () => {
+    it("passes both stacks; the only notes are what preview cannot know (the export bucket's policy, staging's built image)", async () => {
         const staging = await runStackWith("staging");
+        const notes: Record<string, string[]> = {
+            prod: [
+                "no-public-buckets advisory prod-backup-exports: can't run policy 'no-public-buckets' from policy pack 'launchpad-release-gates@v0.1.0' during preview: string value at .policy can't be known during preview",
+            ],
+            staging: [
+                "immutable-images advisory hello: can't run policy 'immutable-images' from policy pack 'launchpad-release-gates@v0.1.0' during preview: string value at .spec.template.spec.containers.0.image can't be known during preview (not checked: the image of container 'hello'; every known image was checked)",
+                "no-public-buckets advisory staging-backup-exports: can't run policy 'no-public-buckets' from policy pack 'launchpad-release-gates@v0.1.0' during preview: string value at .policy can't be known during preview",
+            ],
+        };
         for (const [run, stack] of [
             [prod, "prod"],
             [staging, "staging"],
         ] as const) {
             const report = await check(run, stack);
-            for (const p of SECURITY) assert.deepEqual(violationsOf(report, p), [], `${stack}: ${p}`);
+            const found = report.violations
+                .filter((v) => SECURITY.includes(v.policy))
+                .map((v) => `${v.policy} ${v.level} ${v.name}: ${v.message}`);
+            assert.deepEqual(found.sort(), notes[stack], stack);
         }
     });
 
     describe("pod-security-restricted", () => {
         it("fails a container running as root, mandatory in prod and advisory in staging", async () => {
             const run = copyRun(prod);
-            podSpecOf(record(run, T.Deployment, "worker")).securityContext.runAsUser = 0;
+            podSpecOf(record(run, T.Deployment, "worker")).containers[0].securityContext.runAsUser = 0;
             const v = violationsOf(await check(run, "prod"), "pod-security-restricted");
             assert.equal(v.length, 1);
             assert.equal(v[0].level, "mandatory");
@@ -98,61 +112,120 @@ describe("policies: security baseline", () => {
         });
     });
 
-    describe("no-public-buckets", () => {
-        it("passes a private bucket with every public access block on, fails a public ACL, an open policy and a half-open block", async () => {
-            const run = await runStackWith("prod", undefined, () => {
-                const ok = new aws.s3.Bucket("evidence", { tags: { "launchpad:environment": "prod" } });
-                new aws.s3.BucketPublicAccessBlock("evidence", {
-                    bucket: ok.id,
-                    blockPublicAcls: true,
-                    blockPublicPolicy: true,
-                    ignorePublicAcls: true,
-                    restrictPublicBuckets: true,
-                });
-                const bad = new aws.s3.Bucket("site", { acl: "public-read" });
-                new aws.s3.BucketPolicy("site", {
-                    bucket: bad.id,
-                    policy: JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::site/*" }],
-                    }),
-                });
-                new aws.s3.BucketPublicAccessBlock("site", {
-                    bucket: bad.id,
-                    blockPublicAcls: false,
-                    blockPublicPolicy: true,
-                    ignorePublicAcls: true,
-                    restrictPublicBuckets: false,
-                });
-            });
-            const v = violationsOf(await check(run, "prod"), "no-public-buckets");
+    describe("immutable-images: an image built by this update (unknown in preview)", () => {
+        it("still checks every known image of the workload, and names only the unknown one as not checkable", async () => {
+            const run = copyRun(prod);
+            const spec = podSpecOf(record(run, T.Deployment, "api-canary"));
             assert.deepEqual(
-                v.map((x) => `${x.type} ${x.name}: ${reported(x)}`),
+                spec.containers.map((c: any) => c.name),
+                ["api", "flagd"],
+            );
+            spec.containers[0].image = UNKNOWN;
+            spec.containers[1].image = "ghcr.io/open-feature/flagd:v0.16.1";
+            const v = violationsOf(await check(run, "prod"), "immutable-images");
+            assert.deepEqual(
+                v.map((x) => [x.name, x.level]),
                 [
-                    "aws:s3/bucket:Bucket site: Bucket site has the public ACL 'public-read': remove acl (buckets are private by default) and serve content through CloudFront if it must be public.",
-                    "aws:s3/bucketPolicy:BucketPolicy site: BucketPolicy site allows anyone ('Principal: *') without a condition: restrict the principal or add a condition.",
-                    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock site: BucketPublicAccessBlock site leaves blockPublicAcls, restrictPublicBuckets off: set all four to true.",
+                    ["api-canary", "mandatory"],
+                    ["api-canary", "advisory"],
                 ],
+            );
+            assert.match(
+                reported(v[0]),
+                /^container 'flagd' of Deployment prod\/api-canary uses 'ghcr\.io\/open-feature\/flagd:v0\.16\.1', a mutable reference/,
+            );
+            assert.equal(
+                v[1].message,
+                "can't run policy 'immutable-images' from policy pack 'launchpad-release-gates@v0.1.0' during preview: string value at .spec.template.spec.containers.0.image can't be known during preview (not checked: the image of container 'api'; every known image was checked)",
             );
         });
     });
 
+    describe("no-public-buckets", () => {
+        it("fails the real export bucket made public, one break at a time: a public ACL, an open policy, a half-open block", async () => {
+            const breaks: [string, (run: ProgramRun) => void, string][] = [
+                [
+                    "aws:s3/bucket:Bucket",
+                    (run) => ((record(run, "aws:s3/bucket:Bucket", "prod-backup-exports").inputs as any).acl = "public-read"),
+                    "Bucket prod-backup-exports has the public ACL 'public-read': remove acl (buckets are private by default) and serve content through CloudFront if it must be public.",
+                ],
+                [
+                    BucketPolicy,
+                    (run) =>
+                        ((record(run, BucketPolicy, "prod-backup-exports").inputs as any).policy = JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::exports/*" }],
+                        })),
+                    "BucketPolicy prod-backup-exports allows anyone ('Principal: *') without a condition: restrict the principal or add a condition.",
+                ],
+                [
+                    PublicAccessBlock,
+                    (run) => {
+                        const block = record(run, PublicAccessBlock, "prod-backup-exports").inputs as any;
+                        block.blockPublicAcls = false;
+                        block.restrictPublicBuckets = false;
+                    },
+                    "BucketPublicAccessBlock prod-backup-exports leaves blockPublicAcls, restrictPublicBuckets off: set all four to true.",
+                ],
+            ];
+            for (const [type, breakIt, message] of breaks) {
+                const run = copyRun(prod);
+                breakIt(run);
+                const v = violationsOf(await check(run, "prod"), "no-public-buckets").filter((x) => x.level === "mandatory");
+                assert.deepEqual(
+                    v.map((x) => `${x.type} ${x.name}: ${reported(x)}`),
+                    [`${type} prod-backup-exports: ${message}`],
+                );
+            }
+        });
+
+        it("passes a known bucket policy that allows only named principals", async () => {
+            const run = copyRun(prod);
+            (record(run, BucketPolicy, "prod-backup-exports").inputs as any).policy = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/backup" }, Action: "s3:PutObject", Resource: "*" },
+                    {
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: "*",
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            });
+            assert.deepEqual(violationsOf(await check(run, "prod"), "no-public-buckets"), []);
+        });
+    });
+
     describe("encryption-at-rest", () => {
-        it("fails unencrypted stores, passes encrypted ones", async () => {
+        it("fails the real database stored unencrypted, unless it is a replica (which inherits its source's encryption)", async () => {
+            const run = copyRun(prod);
+            const db = record(run, "aws:rds/instance:Instance", "api-db").inputs as any;
+            assert.equal(db.storageEncrypted, true);
+            db.storageEncrypted = false;
+            const v = violationsOf(await check(run, "prod"), "encryption-at-rest");
+            assert.deepEqual(
+                v.map((x) => [x.name, x.level, reported(x)]),
+                [
+                    [
+                        "api-db",
+                        "mandatory",
+                        "Instance api-db stores data unencrypted (and so would its snapshots): set storageEncrypted: true (optionally kmsKeyId).",
+                    ],
+                ],
+            );
+            db.replicateSourceDb = "prod-api";
+            assert.deepEqual(violationsOf(await check(run, "prod"), "encryption-at-rest"), []);
+        });
+
+        it("fails unencrypted stores of kinds the stacks do not use yet (EBS), passes encrypted ones (EFS)", async () => {
             const run = await runStackWith("prod", undefined, () => {
-                new aws.rds.Instance("orders", { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20 });
-                new aws.rds.Instance("billing", {
-                    engine: "postgres",
-                    instanceClass: "db.t4g.micro",
-                    allocatedStorage: 20,
-                    storageEncrypted: true,
-                });
                 new aws.ebs.Volume("scratch", { availabilityZone: "eu-west-1a", size: 10 });
                 new aws.efs.FileSystem("shared", { encrypted: true });
             });
             assert.deepEqual(violationsOf(await check(run, "prod"), "encryption-at-rest").map(reported), [
                 "Volume scratch is unencrypted: set encrypted: true.",
-                "Instance orders stores data unencrypted (and so would its snapshots): set storageEncrypted: true (optionally kmsKeyId).",
             ]);
         });
     });
