@@ -13,7 +13,7 @@ import { writeSyntheticProject } from "./synthetic";
 const MEASURE = path.join(__dirname, "measure.ts");
 
 function once(args: string[]): Measurement {
-    const r = spawnSync(process.execPath, ["--max-old-space-size=4096", "-r", "ts-node/register/transpile-only", MEASURE, ...args], {
+    const r = spawnSync(process.execPath, ["--max-old-space-size=12288", "-r", "ts-node/register/transpile-only", MEASURE, ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
