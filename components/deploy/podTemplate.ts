@@ -4,6 +4,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppConfig, ReleaseSpec } from "../../config/schema";
 import { LABEL, slotSelector } from "../common/labels";
+import { RESTRICTED_CONTAINER } from "../common/security";
 
 export type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 
@@ -112,14 +113,7 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
                         requests: { cpu: c.resources.requests.cpu, memory: c.resources.requests.memory },
                         limits: { cpu: c.resources.limits.cpu, memory: c.resources.limits.memory },
                     },
-                    securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        runAsNonRoot: true,
-                        privileged: false,
-                        capabilities: { drop: ["ALL"] },
-                        seccompProfile: { type: "RuntimeDefault" },
-                    },
+                    securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: [...RESTRICTED_CONTAINER.capabilities.drop] } },
                     volumeMounts: [...c.writablePaths.map((p) => ({ name: volumeName(p), mountPath: p })), ...(x.volumeMounts ?? [])],
                 },
                 ...(x.sidecars ?? []),

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Delivery, FlagsConfig } from "../../config/flags";
 import { ANNOTATION, LABEL } from "../common/labels";
+import { RESTRICTED_CONTAINER } from "../common/security";
 import type { PodExtras } from "../deploy/podTemplate";
 import { DEFINITIONS_KEY, FLAGS_COMPONENT, PREVIOUS_ROLLOUT_ANNOTATION } from "./flagd";
 import type { FlagdDocument } from "./flagd";
@@ -35,14 +36,7 @@ export interface AppFlagsArgs {
     readonly previous?: { environment: string; rollout: Record<string, number> };
 }
 
-const RESTRICTED = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    privileged: false,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
+const RESTRICTED = { ...RESTRICTED_CONTAINER, capabilities: { drop: [...RESTRICTED_CONTAINER.capabilities.drop] } };
 const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
 
 /** sha256 of the document's JSON: changes exactly when the definitions change. */
