@@ -2,12 +2,7 @@
 // Cross-field rules (lock retention range, production lock, data needs backup) live in refineBackup,
 // called once from the schema's superRefine.
 import { z } from "zod";
-
-const intRange = (min: number, max: number) =>
-    z
-        .int({ error: `expected an integer ${min}-${max}` })
-        .min(min, { error: `expected an integer ${min}-${max}` })
-        .max(max, { error: `expected an integer ${min}-${max}` });
+import { intRange } from "./primitives";
 
 /** AWS Backup schedule expression: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
 const awsCron = z.string().regex(/^cron\((\S+ ){5}\S+\)$/, { error: "expected an AWS cron expression such as cron(0 3 * * ? *)" });

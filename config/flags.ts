@@ -8,19 +8,7 @@
 // `launchpad:flags` to replace the whole value (Pulumi's precedence), which docs/flags.md advises against.
 import { z } from "zod";
 
-// schema.ts imports this module, so the three primitives it shares are restated here rather than
-// imported back (a circular import would hand this module an undefined `dnsLabel` at load time).
-const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
-    error: "expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters)",
-});
-const pinnedImage = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
-    error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",
-});
-const intRange = (min: number, max: number) =>
-    z
-        .int({ error: `expected an integer ${min}-${max}` })
-        .min(min, { error: `expected an integer ${min}-${max}` })
-        .max(max, { error: `expected an integer ${min}-${max}` });
+import { dnsLabel, intRange, pinnedImage } from "./primitives";
 
 /** A flag key as applications ask for it: `new-checkout`, `payments.kill-switch`. */
 export const flagKey = z.string().regex(/^[a-z][a-z0-9]*([._-][a-z0-9]+)*$/, {

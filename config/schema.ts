@@ -15,23 +15,9 @@ import { appDataSchema, backupSchema, refineBackup } from "./backup";
 import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } from "./validation";
 import { buildSchema, imagesSchema, refineImages } from "./images";
 
-/** Kubernetes object name (RFC 1123 label), also used to derive child names. */
-export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
-    error: "expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters)",
-});
+import { dnsLabel, intRange, pinnedImage } from "./primitives";
 
-/** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
-export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
-    error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",
-});
-
-export const intRange = (min: number, max: number) =>
-    z
-        .int({ error: `expected an integer ${min}-${max}` })
-        .min(min, { error: `expected an integer ${min}-${max}` })
-        .max(max, {
-            error: `expected an integer ${min}-${max}`,
-        });
+export { dnsLabel, intRange, pinnedImage };
 
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
     error: "expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi",
