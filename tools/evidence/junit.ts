@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ArtifactEvidence, DIGEST_REF, TestEvidence, fieldPath, testEvidenceSchema } from "../../policies/evidence";
+import { UsageError } from "../plan/stackConfig";
+import { runCli } from "./run";
 
 export interface TestCounts {
     passed: number;
@@ -56,8 +58,6 @@ export function upsertEvidence(evidence: TestEvidence, artifact: ArtifactEvidenc
     return { artifacts: [...others, artifact].sort((a, b) => a.image.localeCompare(b.image)) };
 }
 
-class UsageError extends Error {}
-
 function readEvidence(file: string): TestEvidence {
     if (!fs.existsSync(file)) return { artifacts: [] };
     const parsed = testEvidenceSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
@@ -104,16 +104,8 @@ export function cli(argv: string[]): number {
     return 0;
 }
 
-if (require.main === module) {
-    try {
-        process.exit(cli(process.argv.slice(2)));
-    } catch (e) {
-        const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-        console.error(`error: ${(e as Error).message}`);
-        if (usage)
-            console.error(
-                "usage: npm run evidence:junit -- --report <junit.xml> --image <repo>@sha256:<digest> --commit <sha> [--finished-at <ISO>] [--evidence <file>]",
-            );
-        process.exit(usage ? 2 : 1);
-    }
-}
+if (require.main === module)
+    runCli(
+        cli,
+        "npm run evidence:junit -- --report <junit.xml> --image <repo>@sha256:<digest> --commit <sha> [--finished-at <ISO>] [--evidence <file>]",
+    );

@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DIGEST_REF, Verification, fieldPath, verificationSchema } from "../../policies/evidence";
+import { UsageError } from "../plan/stackConfig";
+import { runCli } from "./run";
 
 /** The verification with `images` recorded as verified by `stack` at `passedAt`; earlier entries of the same stack are kept. */
 export function recordVerified(previous: Verification | undefined, stack: string, images: string[], passedAt: string): Verification {
@@ -16,8 +18,6 @@ export function recordVerified(previous: Verification | undefined, stack: string
     const added = images.filter((i) => !seen.has(i)).map((image) => ({ image, smokeTestsPassedAt: passedAt }));
     return { stack, images: [...kept, ...added].sort((a, b) => a.image.localeCompare(b.image)) };
 }
-
-class UsageError extends Error {}
 
 export function cli(argv: string[]): number {
     const { values } = parseArgs({
@@ -57,16 +57,8 @@ export function cli(argv: string[]): number {
     return 0;
 }
 
-if (require.main === module) {
-    try {
-        process.exit(cli(process.argv.slice(2)));
-    } catch (e) {
-        const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-        console.error(`error: ${(e as Error).message}`);
-        if (usage)
-            console.error(
-                "usage: npm run evidence:verified -- --outputs <stack-outputs.json> [--stack staging] [--passed-at <ISO>] [--verification <file>]",
-            );
-        process.exit(usage ? 2 : 1);
-    }
-}
+if (require.main === module)
+    runCli(
+        cli,
+        "npm run evidence:verified -- --outputs <stack-outputs.json> [--stack staging] [--passed-at <ISO>] [--verification <file>]",
+    );
