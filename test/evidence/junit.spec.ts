@@ -97,10 +97,7 @@ describe("evidence: JUnit converter", () => {
         const replaced = recordArtifact(added, "evidence.json", { ...a, commit: "abcdef0" })!;
         assert.ok(replaced.includes(text.split("\n")[2]));
         assert.equal(testEvidenceSchema.parse(JSON.parse(replaced)).artifacts[1].commit, "abcdef0");
-        assert.throws(
-            () => recordArtifact(`{"artifacts": [{"image": 1}]}`, "evidence.json", a),
-            /evidence\.json: artifacts\[0\]\.image: /,
-        );
+        assert.throws(() => recordArtifact(`{"artifacts": [{"image": 1}]}`, "evidence.json", a), /evidence\.json: artifacts\[0\]\.image: /);
     });
 
     it("replaces the image's earlier entry and keeps the others", () => {

@@ -78,7 +78,9 @@ export function parseFlags(flags: Record<string, Flag>, argv: string[], maxPosit
         if (t.kind === "positional") {
             if (out.positionals.length >= maxPositionals)
                 throw new UsageError(
-                    maxPositionals === 0 ? `unexpected argument '${t.value}'` : `unexpected argument '${t.value}' (takes ${maxPositionals})`,
+                    maxPositionals === 0
+                        ? `unexpected argument '${t.value}'`
+                        : `unexpected argument '${t.value}' (takes ${maxPositionals})`,
                 );
             out.positionals.push(t.value);
             continue;
@@ -102,8 +104,7 @@ export function parseFlags(flags: Record<string, Flag>, argv: string[], maxPosit
                 throw new UsageError(`${flag}: missing value (got the flag ${t.value}; write ${flag}=${t.value} if you mean it)`);
             if (t.value.trim() === "") throw new UsageError(`${flag}: empty value`);
             const before = seen.get(t.name);
-            if (before !== undefined)
-                throw new UsageError(`${flag} given twice (${before}, ${t.value}): give it once`);
+            if (before !== undefined) throw new UsageError(`${flag} given twice (${before}, ${t.value}): give it once`);
             out.flags[t.name] = t.value;
         }
         seen.set(t.name, String(out.flags[t.name]));
@@ -172,7 +173,8 @@ export function integer(flag: string, value: string, min: number, max: number): 
 }
 
 export function oneOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
-    if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${flag}: expected one of ${choices.join(", ")}, got ${value}`);
+    if (!(choices as readonly string[]).includes(value))
+        throw new UsageError(`${flag}: expected one of ${choices.join(", ")}, got ${value}`);
     return value as T;
 }
 

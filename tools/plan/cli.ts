@@ -49,7 +49,9 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         const stack = required(args, "stack");
         const stacks = listStacks(projectDir);
         if (!stacks.includes(stack))
-            throw new UsageError(`--stack ${stack}: no stack '${stack}' (no Pulumi.${stack}.yaml; stacks here: ${stacks.join(", ") || "none"})`);
+            throw new UsageError(
+                `--stack ${stack}: no stack '${stack}' (no Pulumi.${stack}.yaml; stacks here: ${stacks.join(", ") || "none"})`,
+            );
         const out = outputDir("--out", optional(args, "out") ?? path.join(projectDir, ".plan", stack));
         const crdsArg = optional(args, "crds");
         const policyArg = optional(args, "policy-config");
