@@ -1,4 +1,4 @@
-// Every command (plan, plan:ci, release, verify, evidence:junit, evidence:verified) refuses bad
+// Every command (plan, plan:ci, release, verify, evidence:junit, evidence:verified, bench) refuses bad
 // arguments the same way, through tools/cli/run.ts: exit 2, exactly one `error:` line naming what was
 // typed, the usage, no stack trace, and before any work. Each case runs the command as `npm run` does
 // (node with ts-node, transpile-only) with test/cli/forbidPulumi.ts preloaded: loading @pulumi/pulumi
@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { benchCommand } from "../../tools/bench/bench";
 import { Args, Command, UsageError, parseFlags } from "../../tools/cli/run";
 import { junitCommand } from "../../tools/evidence/junit";
 import { verifiedCommand } from "../../tools/evidence/verified";
@@ -25,6 +26,7 @@ const SCRIPTS: Record<string, string> = {
     verify: "tools/pipeline/verify.ts",
     "evidence:junit": "tools/evidence/junit.ts",
     "evidence:verified": "tools/evidence/verified.ts",
+    bench: "tools/bench/bench.ts",
 };
 const COMMANDS: Record<string, Command<any>> = {
     plan: planCommand,
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, Command<any>> = {
     verify: verifyCommand,
     "evidence:junit": junitCommand,
     "evidence:verified": verifiedCommand,
+    bench: benchCommand,
 };
 
 interface Result {
@@ -169,6 +172,8 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             ["evidence:verified", ["--outputs", missing], `--outputs: no such file: ${missing}`],
             ["evidence:verified", ["--outputs", outputs, "--passed-at", "nope"], "--passed-at: expected an ISO 8601 date-time"],
             ["evidence:verified", ["--outputs", outputs, "--verification", dir], `--verification: ${dir} is not a regular file`],
+            ["bench", ["--sizes", "10,x"], "--sizes: expected an integer 1-100000, got x"],
+            ["bench", ["--runs", "0"], "--runs: expected an integer 1-1000, got 0"],
         ];
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));

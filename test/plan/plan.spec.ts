@@ -12,7 +12,12 @@ import { runConfig, stackRawCopy } from "../harness";
 const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
 
 function plan(args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+    // A timeout: a plan writing under /proc used to hang; the test must fail, not wait forever.
+    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        timeout: 120000,
+    });
 }
 
 /** A project folder using the real program, with one stack file written by the test. */
