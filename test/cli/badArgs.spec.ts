@@ -90,6 +90,11 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
         const outputs = file("outputs.json", JSON.stringify({ images: [IMAGE] }));
         const plain = file("plain.txt", "");
         const missing = path.join(dir, "missing");
+        // release reads only the app names before refusing: a minimal project of the test's own.
+        const project = path.join(dir, "project");
+        fs.mkdirSync(project);
+        fs.writeFileSync(path.join(project, "Pulumi.fixture.yaml"), "config:\n  launchpad:apps:\n    api: {}\n    web: {}\n");
+        const rel = (...args: string[]) => [...args, "--project", project];
         // [command, arguments, what the error line must contain]
         cases = [
             ["plan", [], "missing --stack"],
@@ -112,34 +117,38 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             ["plan:ci", ["--out", "/dev/null"], "--out: /dev/null is not a directory"],
             ["plan:ci", ["--bogus"], "unknown flag --bogus"],
             ["release", [], "missing the operation"],
-            ["release", ["frobnicate", "--stack", "prod", "--app", "api"], "unknown operation 'frobnicate'"],
+            ["release", rel("frobnicate", "--stack", "fixture", "--app", "api"), "unknown operation 'frobnicate'"],
             [
                 "release",
-                ["canary-step", "--stack", "prod", "--app", "api", "--weight", "abc"],
+                rel("canary-step", "--stack", "fixture", "--app", "api", "--weight", "abc"),
                 "--weight: expected an integer 0-100, got abc",
             ],
             [
                 "release",
-                ["canary-step", "--stack", "prod", "--app", "api", "--weight", "101"],
+                rel("canary-step", "--stack", "fixture", "--app", "api", "--weight", "101"),
                 "--weight: expected an integer 0-100, got 101",
             ],
-            ["release", ["canary-step", "--stack", "prod", "--app", "api"], "canary-step needs --weight"],
-            ["release", ["rollback", "--stack", "prod", "--app", "api", "--to", "nosuchref"], "--to nosuchref: not a git revision"],
+            ["release", rel("canary-step", "--stack", "fixture", "--app", "api"), "canary-step needs --weight"],
+            ["release", rel("rollback", "--stack", "fixture", "--app", "api", "--to", "nosuchref"), "--to nosuchref: not a git revision"],
             [
                 "release",
-                ["switch", "--stack", "prod", "--app", "web", "--slot", "purple"],
+                rel("switch", "--stack", "fixture", "--app", "web", "--slot", "purple"),
                 "--slot: expected one of blue, green, got purple",
             ],
-            ["release", ["promote", "--stack", "prod", "--app", "api", "--weight", "5"], "--weight is for canary-step, not promote"],
-            ["release", ["abort", "--stack", "nosuch", "--app", "api"], "--stack nosuch: no stack 'nosuch'"],
-            ["release", ["abort", "--stack", "prod", "--app", "nosuchapp"], "--app nosuchapp: no app 'nosuchapp' in Pulumi.prod.yaml"],
-            ["release", ["abort", "--stack", "prod", "--app", "api", "--app", "web"], "--app given twice (api, web)"],
+            ["release", rel("promote", "--stack", "fixture", "--app", "api", "--weight", "5"), "--weight is for canary-step, not promote"],
+            ["release", rel("abort", "--stack", "nosuch", "--app", "api"), "--stack nosuch: no stack 'nosuch'"],
             [
                 "release",
-                ["abort", "--stack", "prod", "--app", "api", "--message-file", dir],
+                rel("abort", "--stack", "fixture", "--app", "nosuchapp"),
+                "--app nosuchapp: no app 'nosuchapp' in Pulumi.fixture.yaml",
+            ],
+            ["release", rel("abort", "--stack", "fixture", "--app", "api", "--app", "web"), "--app given twice (api, web)"],
+            [
+                "release",
+                rel("abort", "--stack", "fixture", "--app", "api", "--message-file", dir),
                 `--message-file: ${dir} is not a regular file`,
             ],
-            ["release", ["abort", "extra", "--stack", "prod", "--app", "api"], "unexpected argument 'extra'"],
+            ["release", rel("abort", "extra", "--stack", "fixture", "--app", "api"), "unexpected argument 'extra'"],
             ["verify", [], "missing --stack"],
             ["verify", ["--stack", "staging"], "missing --outputs"],
             ["verify", ["--stack", "staging", "--outputs", missing], `--outputs: no such file: ${missing}`],
@@ -202,8 +211,11 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             else if (r.stdout !== "") failures.push(`${what}: wrote to stdout\n${r.stdout}`);
         });
         assert.deepEqual(failures, []);
-        const slowest = Math.max(...results.map((r) => r.ms));
-        console.log(`      ${cases.length} refusals, slowest ${slowest} ms (ts-node start-up included), none loaded @pulumi/pulumi`);
+        const ms = results.map((r) => r.ms).sort((x, y) => x - y);
+        // Reported, not asserted: the machine is shared; the preload guard is what proves "before any work".
+        console.log(
+            `      ${cases.length} refusals, median ${ms[ms.length >> 1]} ms, slowest ${ms[ms.length - 1]} ms (Node + ts-node start-up included), none loaded @pulumi/pulumi`,
+        );
     });
 
     it("the preload guard works: a run that loads the program exits 97 (so the check above can fail)", async () => {
