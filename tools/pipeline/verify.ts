@@ -5,13 +5,11 @@
 // the versions, the deployed image digests (output `images`) and built images (output `builds`), the
 // checks, the commit and the time. The policy evidence `release/verified-staging.json` is written after
 // it by `npm run evidence:verified` (its format is the policies' own, policies/evidence.ts).
-// Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 usage.
+// Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 usage or unusable input.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { parseConfig } from "../../config/load";
-import { PROJECT_DIR } from "../plan/plan";
-import { readStackConfig } from "../plan/stackConfig";
+import { Command, InputError, UsageError, existingFile, main, optional, outputFile, required } from "../cli/run";
+import { PROJECT_DIR, listStacks, readStackConfig } from "../plan/stackConfig";
 
 export interface Check {
     app: string;
@@ -88,53 +86,83 @@ export function verificationRecord(
     };
 }
 
-async function main(argv: string[]): Promise<number> {
-    const { values } = parseArgs({
-        args: argv,
-        options: {
-            stack: { type: "string" },
-            outputs: { type: "string" },
-            out: { type: "string" },
-            commit: { type: "string" },
-            "base-url": { type: "string" },
-        },
-        strict: true,
-    });
-    if (!values.stack || !values.outputs) {
-        console.error("usage: npm run verify -- --stack <name> --outputs <pulumi stack output --json file> [--out file] [--commit sha]");
-        return 2;
-    }
-    const cfg = readStackConfig(PROJECT_DIR, values.stack);
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(cfg.config)) if (k.startsWith("launchpad:")) raw[k.slice("launchpad:".length)] = JSON.parse(v);
-    const config = parseConfig(raw);
-    const readiness = Object.fromEntries(Object.entries(config.apps).map(([n, a]) => [n, a.probes.readiness.path]));
-    const outputs = JSON.parse(fs.readFileSync(values.outputs, "utf8")) as StackOutputs;
-    const checks = await runChecks(checksFor(outputs, readiness, values["base-url"]));
-    for (const c of checks) console.log(`${c.ok ? "✓" : "✗"} ${c.app}: GET ${c.url} -> ${c.status ?? c.error}`);
-    if (!checks.every((c) => c.ok)) {
-        console.error(`${values.stack} is not verified: ${checks.filter((c) => !c.ok).length} check(s) failed; no record written`);
-        return 1;
-    }
-    const out = path.resolve(values.out ?? path.join(PROJECT_DIR, ".plan", values.stack, "verify.json"));
-    const record = verificationRecord(
-        values.stack,
-        outputs,
-        checks,
-        values.commit ?? process.env.GITHUB_SHA ?? process.env.GIT_COMMIT ?? null,
-        new Date(),
-    );
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(record, null, 2) + "\n");
-    console.log(`wrote ${path.relative(process.cwd(), out)}`);
-    return 0;
+interface VerifyArgs {
+    stack: string;
+    outputs: string;
+    out: string;
+    commit: string | null;
+    baseUrl?: string;
 }
 
-if (require.main === module)
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (e: unknown) => {
-            console.error(`error: ${(e as Error).message}`);
-            process.exit(2);
-        },
-    );
+/** Reads a JSON file the user named; malformed JSON is the user's input, not a bug. */
+function readJsonInput(flag: string, file: string): unknown {
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new InputError(`${flag} ${file}: not valid JSON: ${(e as Error).message}`);
+    }
+}
+
+export const verifyCommand: Command<VerifyArgs> = {
+    usage: "usage: npm run verify -- --stack <name> --outputs <stack-outputs.json> [--out <file>] [--commit <sha>] [--base-url <url>]",
+    help: `After \`pulumi up\`: GETs the readiness path of every app with a public URL in the stack outputs
+(\`pulumi stack output --json --stack <name>\`) and, only when all answer 200, writes the check record.
+  --stack <name>     the stack that was updated (its Pulumi.<name>.yaml gives the readiness paths)
+  --outputs <file>   the stack outputs as JSON
+  --out <file>       the record (default .plan/<stack>/verify.json)
+  --commit <sha>     recorded (default $GITHUB_SHA or $GIT_COMMIT)
+  --base-url <url>   check this origin instead of each app's URL (a port-forward, a test server)
+Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 usage or unusable input.`,
+    flags: {
+        stack: { type: "string" },
+        outputs: { type: "string" },
+        out: { type: "string" },
+        commit: { type: "string" },
+        "base-url": { type: "string" },
+    },
+    check(args) {
+        const stack = required(args, "stack");
+        const stacks = listStacks(PROJECT_DIR);
+        if (!stacks.includes(stack)) throw new UsageError(`--stack ${stack}: no stack '${stack}' (stacks here: ${stacks.join(", ")})`);
+        const outputs = existingFile("--outputs", required(args, "outputs"));
+        const baseUrl = optional(args, "base-url");
+        if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(baseUrl))
+            throw new UsageError(`--base-url: expected an http:// or https:// URL, got ${baseUrl}`);
+        return {
+            stack,
+            outputs,
+            out: outputFile("--out", optional(args, "out") ?? path.join(PROJECT_DIR, ".plan", stack, "verify.json")),
+            commit: optional(args, "commit") ?? process.env.GITHUB_SHA ?? process.env.GIT_COMMIT ?? null,
+            ...(baseUrl ? { baseUrl } : {}),
+        };
+    },
+    async run(a) {
+        const { parseConfig } = await import("../../config/load");
+        const { ConfigError } = await import("../../config/errors");
+        const cfg = readStackConfig(PROJECT_DIR, a.stack);
+        const raw: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(cfg.config)) if (k.startsWith("launchpad:")) raw[k.slice("launchpad:".length)] = JSON.parse(v);
+        let config;
+        try {
+            config = parseConfig(raw);
+        } catch (e) {
+            if (e instanceof ConfigError) throw new InputError(e.message);
+            throw e;
+        }
+        const readiness = Object.fromEntries(Object.entries(config.apps).map(([n, app]) => [n, app.probes.readiness.path]));
+        const outputs = readJsonInput("--outputs", a.outputs) as StackOutputs;
+        const checks = await runChecks(checksFor(outputs, readiness, a.baseUrl));
+        for (const c of checks) console.log(`${c.ok ? "✓" : "✗"} ${c.app}: GET ${c.url} -> ${c.status ?? c.error}`);
+        if (!checks.every((c) => c.ok)) {
+            console.error(`${a.stack} is not verified: ${checks.filter((c) => !c.ok).length} check(s) failed; no record written`);
+            return 1;
+        }
+        const record = verificationRecord(a.stack, outputs, checks, a.commit, new Date());
+        fs.mkdirSync(path.dirname(a.out), { recursive: true });
+        fs.writeFileSync(a.out, JSON.stringify(record, null, 2) + "\n");
+        console.log(`wrote ${path.relative(process.cwd(), a.out)}`);
+        return 0;
+    },
+};
+
+if (require.main === module) main(verifyCommand);

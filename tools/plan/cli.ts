@@ -1,24 +1,28 @@
 // npm run plan -- --stack <name> [--out <dir>] [--compare <ref|dir>]
 // Exit codes: 0 plan is clean, 1 the plan found problems, 2 bad configuration or usage.
+// Arguments are checked (tools/cli/run.ts) before the program and @pulumi/pulumi are loaded.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { ConfigError } from "../../config/errors";
-import { checkTarget, compare, configFingerprints } from "./compare";
-import { loadCrdValidators } from "./crds";
-import { PROJECT_DIR, planStack, renderTree, writePlan } from "./plan";
-import { PolicyConfigError, formatViolations } from "./policies";
-import { plainStackTraces } from "./recorder";
-import { useCrdValidators } from "./schemas";
-import { UsageError, listStacks } from "./stackConfig";
+import { Command, InputError, UsageError, existingDir, existingFile, main, optional, outputDir, required } from "../cli/run";
+import { checkTarget } from "./compareTarget";
+import { PROJECT_DIR, listStacks } from "./stackConfig";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--policy-config <file>] [--project <dir>]
-                       [--compare <ref|dir>]
+interface PlanArgs {
+    stack: string;
+    projectDir: string;
+    out: string;
+    crds?: string;
+    policyConfig?: string;
+    compare?: string;
+}
 
-Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
+export const planCommand: Command<PlanArgs> = {
+    usage: `usage: npm run plan -- --stack <name> [--out <dir>] [--crds <dir>] [--policy-config <file>] [--project <dir>]
+                       [--compare <ref|dir>]`,
+    help: `Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulumi engine.
   --stack <name>   stack to plan (Pulumi.<name>.yaml): ${listStacks(PROJECT_DIR).join(", ")}
   --out <dir>      where to write resources.json, outputs.json, schema.json and manifests/
-                   (default .plan/<stack>)
+                   (default .plan/<stack>; must be a folder, or a path where one can be created)
   --crds <dir>     also validate custom resources against the CustomResourceDefinitions in <dir>
                    (for example ../shared/crds: Velero, OpenFeature)
   --policy-config <file>
@@ -27,74 +31,81 @@ Renders what \`pulumi up\` would create for a stack, without a cloud or the Pulu
   --project <dir>  the Pulumi project to plan (default: this repository)
   --compare <x>    also diff against another revision: a git ref (planned in a temporary git
                    worktree by that revision's own plan) or a saved plan folder; prints the
-                   Markdown report and writes diff.md and diff.json to the out folder
-Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 bad configuration or usage.`;
-
-async function cli(argv: string[]): Promise<number> {
-    plainStackTraces();
-    let values: {
-        stack?: string;
-        out?: string;
-        crds?: string;
-        project?: string;
-        "policy-config"?: string;
-        compare?: string;
-        help?: boolean;
-    };
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                out: { type: "string" },
-                crds: { type: "string" },
-                project: { type: "string" },
-                "policy-config": { type: "string" },
-                compare: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-            strict: true,
-        }));
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-    if (values.help) {
-        console.log(USAGE);
-        return 0;
-    }
-    if (!values.stack) throw new UsageError("missing --stack");
-    const projectDir = path.resolve(values.project ?? PROJECT_DIR);
-    const out = path.resolve(values.out ?? path.join(projectDir, ".plan", values.stack));
-    if (values.crds) useCrdValidators(loadCrdValidators(path.resolve(values.crds)));
-    const policyConfig = values["policy-config"] ? path.resolve(values["policy-config"]) : undefined;
-    if (policyConfig && !fs.existsSync(policyConfig)) throw new UsageError(`--policy-config: ${policyConfig} does not exist`);
-    const target = values.compare && fs.existsSync(values.compare) ? path.resolve(values.compare) : values.compare;
-    if (target) checkTarget(projectDir, target);
-    const plan = await planStack({ stack: values.stack, projectDir, policyConfig });
-    console.log(renderTree(plan));
-    // config.json: the stack's config with secure values fingerprinted, so a saved plan can be compared.
-    const written = writePlan(plan, out, { "config.json": configFingerprints(projectDir, values.stack) ?? {} });
-    console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);
-    if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
-    for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
-    if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
-    console.log(`\nwrote ${written.length} files to ${path.relative(process.cwd(), out) || "."}`);
-    if (target) {
-        const { markdown } = compare({ projectDir, stack: values.stack, target, head: plan, out });
-        console.log(`\n${markdown}\nwrote diff.md and diff.json to ${path.relative(process.cwd(), out) || "."}`);
-    }
-    return plan.schema.problems.length > 0 || (plan.policy?.mandatory ?? 0) > 0 ? 1 : 0;
-}
-
-cli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        if (e instanceof ConfigError || e instanceof UsageError || e instanceof PolicyConfigError) {
-            console.error(`error: ${(e as Error).message}`);
-            if (e instanceof UsageError) console.error(`\n${USAGE}`);
-            process.exit(2);
-        }
-        console.error(e);
-        process.exit(1);
+                   Markdown report and writes diff.md and diff.json to the out folder. Without
+                   --compare, an earlier diff.md/diff.json in the out folder is removed.
+Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 bad configuration or usage.`,
+    flags: {
+        stack: { type: "string" },
+        out: { type: "string" },
+        crds: { type: "string" },
+        project: { type: "string" },
+        "policy-config": { type: "string" },
+        compare: { type: "string" },
     },
-);
+    check(args) {
+        const projectArg = optional(args, "project");
+        const projectDir = projectArg ? existingDir("--project", projectArg) : PROJECT_DIR;
+        if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) throw new UsageError(`--project: no Pulumi.yaml in ${projectArg}`);
+        const stack = required(args, "stack");
+        const stacks = listStacks(projectDir);
+        if (!stacks.includes(stack))
+            throw new UsageError(
+                `--stack ${stack}: no stack '${stack}' (no Pulumi.${stack}.yaml; stacks here: ${stacks.join(", ") || "none"})`,
+            );
+        const out = outputDir("--out", optional(args, "out") ?? path.join(projectDir, ".plan", stack));
+        const crdsArg = optional(args, "crds");
+        const policyArg = optional(args, "policy-config");
+        const compareArg = optional(args, "compare");
+        let compare: string | undefined;
+        if (compareArg) {
+            compare = fs.existsSync(compareArg) ? path.resolve(compareArg) : compareArg;
+            checkTarget(projectDir, compare);
+        }
+        return {
+            stack,
+            projectDir,
+            out,
+            ...(crdsArg ? { crds: existingDir("--crds", crdsArg) } : {}),
+            ...(policyArg ? { policyConfig: existingFile("--policy-config", policyArg) } : {}),
+            ...(compare ? { compare } : {}),
+        };
+    },
+    async run(a) {
+        // The program, the SDK and the validators load only now, after the arguments passed.
+        const { ConfigError } = await import("../../config/errors");
+        const { compare, configFingerprints } = await import("./compare");
+        const { loadCrdValidators } = await import("./crds");
+        const { planStack, renderTree, writePlan } = await import("./plan");
+        const { PolicyConfigError, formatViolations } = await import("./policies");
+        const { plainStackTraces } = await import("./recorder");
+        const { useCrdValidators } = await import("./schemas");
+        plainStackTraces();
+        if (a.crds) useCrdValidators(loadCrdValidators(a.crds));
+        let plan;
+        try {
+            plan = await planStack({ stack: a.stack, projectDir: a.projectDir, policyConfig: a.policyConfig });
+        } catch (e) {
+            if (e instanceof ConfigError || e instanceof PolicyConfigError) throw new InputError(e.message);
+            throw e;
+        }
+        console.log(renderTree(plan));
+        // config.json: the stack's config with secure values fingerprinted, so a saved plan can be compared.
+        const written = writePlan(plan, a.out, { "config.json": configFingerprints(a.projectDir, a.stack) ?? {} });
+        const shown = path.relative(process.cwd(), a.out) || ".";
+        console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);
+        if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
+        for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
+        if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
+        console.log(`\nwrote ${written.length} files to ${shown}`);
+        if (a.compare) {
+            const { markdown } = compare({ projectDir: a.projectDir, stack: a.stack, target: a.compare, head: plan, out: a.out });
+            console.log(`\n${markdown}\nwrote diff.md and diff.json to ${shown}`);
+        } else {
+            // A diff left from an earlier --compare would describe another plan than the one just written.
+            for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(a.out, f), { force: true });
+        }
+        return plan.schema.problems.length > 0 || (plan.policy?.mandatory ?? 0) > 0 ? 1 : 0;
+    },
+};
+
+if (require.main === module) main(planCommand);

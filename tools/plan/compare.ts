@@ -10,7 +10,10 @@ import { parse } from "yaml";
 import { PlanDiff, PlanResource, PlanSnapshot, diffPlans, renderMarkdown } from "./diff";
 import { Plan, stableJson } from "./plan";
 import { ProgramRun, SECRET } from "./recorder";
-import { UsageError } from "./stackConfig";
+import { InputError, UsageError } from "../cli/run";
+import { checkTarget } from "./compareTarget";
+
+export { checkTarget };
 
 function git(cwd: string, args: string[]): { ok: boolean; out: string; err: string } {
     const r = spawnSync("git", args, { cwd, encoding: "utf8" });
@@ -107,7 +110,7 @@ export function planAtRevision(projectDir: string, stack: string, ref: string): 
         });
         // Exit 1 (the base plan found schema problems) still wrote the plan; anything else did not.
         if (!fs.existsSync(path.join(out, "resources.json")) || (r.status !== 0 && r.status !== 1)) {
-            throw new Error(`the plan of ${ref} failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim()}`);
+            throw new InputError(`--compare: the plan of ${ref} failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim()}`);
         }
         return { ...readPlanDir(out, label), config: configFingerprints(baseDir, stack) };
     } finally {
@@ -115,17 +118,6 @@ export function planAtRevision(projectDir: string, stack: string, ref: string): 
         fs.rmSync(tmp, { recursive: true, force: true });
         git(projectDir, ["worktree", "prune"]);
     }
-}
-
-/** Checks a `--compare` target before any planning: a saved plan folder or a git revision. */
-export function checkTarget(projectDir: string, target: string): void {
-    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
-        if (!fs.existsSync(path.join(target, "resources.json")))
-            throw new UsageError(`--compare: ${target} is a folder without resources.json (not a saved plan)`);
-        return;
-    }
-    if (!git(projectDir, ["rev-parse", "--verify", "--quiet", `${target}^{commit}`]).ok)
-        throw new UsageError(`--compare: '${target}' is neither a plan folder (with resources.json) nor a git revision here`);
 }
 
 export interface CompareResult {

@@ -8,7 +8,7 @@ import Ajv from "ajv";
 import { parseAllDocuments } from "yaml";
 import { knownErrors } from "./placeholders";
 import type { CrdValidator } from "./schemas";
-import { UsageError } from "./stackConfig";
+import { UsageError } from "../cli/run";
 
 type Schema = Record<string, unknown>;
 

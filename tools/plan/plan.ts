@@ -7,10 +7,9 @@ import { dump } from "js-yaml";
 import { PolicyReport, checkPolicies, readPolicyConfig } from "./policies";
 import { ProgramRun, ResourceRecord, runProgram } from "./recorder";
 import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
-import { readStackConfig } from "./stackConfig";
+import { PROJECT_DIR, readStackConfig } from "./stackConfig";
 
-/** The project root: where Pulumi.yaml and index.ts live. */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export { PROJECT_DIR };
 
 export interface PlanOptions {
     stack: string;

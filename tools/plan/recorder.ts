@@ -3,10 +3,9 @@
 // marked). The offline plan writes these records; the tests assert on the very same records.
 import * as pulumi from "@pulumi/pulumi";
 
-/** What a secret input looks like in a plan. Never the plaintext. */
-export const SECRET = "[secret]";
-/** What an input that only the real engine knows (an ARN, a generated name) looks like. */
-export const UNKNOWN = "(known after up)";
+import { SECRET, UNKNOWN } from "./masks";
+
+export { SECRET, UNKNOWN };
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SIG = {

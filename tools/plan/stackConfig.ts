@@ -3,15 +3,14 @@
 // decrypted here; they become "[secret]" and stay secret.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
-import { SECRET } from "./recorder";
+import { YAMLParseError, parse } from "yaml";
+import { InputError, UsageError } from "../cli/run";
+import { SECRET } from "./masks";
 
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+export { UsageError };
+
+/** The project root: where Pulumi.yaml and index.ts live. */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 export interface StackConfig {
     project: string;
@@ -21,17 +20,35 @@ export interface StackConfig {
     secretKeys: string[];
 }
 
+/**
+ * `file:line:column: not valid YAML: <reason>` and the lines up to the error, numbered, with a caret
+ * under the column: what an editor would show, so the user need not open the file to find it.
+ */
+export function yamlErrorMessage(file: string, text: string, e: YAMLParseError): string {
+    const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    const pos = e.linePos?.[0];
+    if (!pos) return `${file}: not valid YAML: ${reason}`;
+    const lines = text.split("\n");
+    const width = String(pos.line).length;
+    const excerpt: string[] = [];
+    for (let n = Math.max(1, pos.line - 2); n <= Math.min(pos.line, lines.length); n++)
+        excerpt.push(`  ${String(n).padStart(width)} | ${lines[n - 1]}`);
+    excerpt.push(`  ${" ".repeat(width)} | ${" ".repeat(pos.col - 1)}^`);
+    return `${file}:${pos.line}:${pos.col}: not valid YAML: ${reason}\n${excerpt.join("\n")}`;
+}
+
 function readYaml(file: string): Record<string, unknown> {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
     } catch {
-        throw new UsageError(`cannot read ${file}`);
+        throw new InputError(`cannot read ${file}`);
     }
     try {
         return (parse(text) ?? {}) as Record<string, unknown>;
     } catch (e) {
-        throw new UsageError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+        if (e instanceof YAMLParseError) throw new InputError(yamlErrorMessage(file, text, e));
+        throw e;
     }
 }
 
@@ -70,7 +87,7 @@ export function readStackConfig(dir: string, stack: string): StackConfig {
     const projectFile = path.join(dir, "Pulumi.yaml");
     const project = readYaml(projectFile);
     const projectName = project.name;
-    if (typeof projectName !== "string") throw new UsageError(`${projectFile}: missing 'name'`);
+    if (typeof projectName !== "string") throw new InputError(`${projectFile}: missing 'name'`);
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) {
         throw new UsageError(`no stack '${stack}': ${stackFile} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`);

@@ -1,0 +1,18 @@
+// What `--compare` accepts, checked before any planning: a saved plan folder or a git revision. Its own
+// light module (Node only) so the plan command checks its arguments without loading the program.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UsageError } from "../cli/run";
+
+/** Throws a UsageError naming `target` unless it is a plan folder (with resources.json) or a git revision of `projectDir`. */
+export function checkTarget(projectDir: string, target: string): void {
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+        if (!fs.existsSync(path.join(target, "resources.json")))
+            throw new UsageError(`--compare: ${target} is a folder without resources.json (not a saved plan)`);
+        return;
+    }
+    const r = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${target}^{commit}`], { cwd: projectDir, encoding: "utf8" });
+    if (target.startsWith("-") || r.status !== 0)
+        throw new UsageError(`--compare: '${target}' is neither a plan folder (with resources.json) nor a git revision here`);
+}
