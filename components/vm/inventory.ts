@@ -1,0 +1,51 @@
+// What Ansible receives for a VM app, computed from config and the stack's hosts: the inventory (one
+// group named after the app, with the app's settings as group vars) and the release's extra vars. Pure,
+// so the plan, the policies' tests and the Command all see the same values.
+import type { VmAppConfig } from "../../config/vm";
+import { vmSerial } from "../../config/vm";
+
+/** The inventory group of an app's hosts (`launchpad_hosts` in the playbooks). */
+export const inventoryGroup = (app: string) => app;
+
+/** Ansible's YAML/JSON inventory: `all.children.<app>.hosts` with the app's settings as group vars. */
+export function inventory(app: string, config: VmAppConfig, hosts: readonly string[]): Record<string, unknown> {
+    const vm = config.vm;
+    return {
+        all: {
+            children: {
+                [inventoryGroup(app)]: {
+                    hosts: Object.fromEntries([...hosts].sort().map((h) => [h, {}])),
+                    vars: {
+                        ansible_user: vm.sshUser,
+                        launchpad_app: app,
+                        launchpad_port: config.port,
+                        launchpad_command: vm.command,
+                        launchpad_env: vm.env,
+                        launchpad_health_path: vm.healthPath,
+                        launchpad_version_path: vm.versionPath ?? "",
+                        launchpad_deploy_keep_releases: vm.keepReleases,
+                    },
+                },
+            },
+        },
+    };
+}
+
+/** Extra vars of a release: which hosts, in which batches, which archive. Known before any host exists. */
+export function releaseVars(app: string, config: VmAppConfig): Record<string, unknown> {
+    const vm = config.vm;
+    return {
+        launchpad_hosts: inventoryGroup(app),
+        launchpad_serial: vmSerial(vm),
+        launchpad_release_version: vm.artifact.version,
+        launchpad_release_sha256: vm.artifact.sha256,
+        launchpad_release_artifact: vm.artifact.url,
+        launchpad_deploy_keep_releases: vm.keepReleases,
+    };
+}
+
+/** How many hosts the app runs on (known from config even while created instances have no address yet). */
+export function fleetSize(config: VmAppConfig): number {
+    const h = config.vm.hosts;
+    return h.create ? h.create.count : (h.inventory ?? []).length;
+}
