@@ -1,12 +1,15 @@
 // The Ansible side of VM apps, with the real Ansible: every playbook linted (ansible-lint, profile
 // production, config ansible/.ansible-lint) and syntax-checked, then the deploy and rollback
-// playbooks run for real on 127.0.0.1 (ansible_connection=local) into a scratch prefix, with
+// playbooks run for real on 127.0.0.1 (ansible_connection=local) into a scratch prefix, with the
+// inventory and extra vars components/vm generates for the Pulumi Command,
 // apps/hello packed as the release archive and the `process` service manager (no systemd here).
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { inventory as vmInventory, releaseVars } from "../../components/vm";
+import { VmAppConfig, vmAppSchema } from "../../config/vm";
 import { Archive, buildArchive } from "../../tools/vm/archive";
 import { ANSIBLE_DIR, freePort, requireAnsible, run } from "./support";
 
@@ -65,11 +68,20 @@ describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1", fun
         writeFileSync(file, JSON.stringify(vars));
         return run("ansible-playbook", ["-i", inventory(), "-e", `@${file}`, name]);
     }
-    const release = (v: string) => ({
-        launchpad_release_version: v,
-        launchpad_release_sha256: archives[v].sha256,
-        launchpad_release_artifact: archives[v].path,
-    });
+    /** The app as a stack would configure it (apps.hello with target vm), for release `v`. */
+    const appConfig = (v: string): VmAppConfig =>
+        vmAppSchema.parse({
+            target: "vm",
+            port,
+            vm: {
+                hosts: { inventory: ["127.0.0.1"] },
+                artifact: { url: archives[v]?.path ?? "/nonexistent", sha256: archives[v]?.sha256 ?? "0".repeat(64), version: v },
+                keepReleases: 2,
+                versionPath: "/version",
+            },
+        });
+    /** The extra vars the Pulumi Command passes for release `v` (components/vm releaseVars). */
+    const release = (v: string) => releaseVars("hello", appConfig(v));
 
     before(async function () {
         requireAnsible(this);
@@ -77,36 +89,30 @@ describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1", fun
         prefix = path.join(dir, "opt", "hello");
         port = await freePort();
         const user = spawnSync("id", ["-un"], { encoding: "utf8" }).stdout.trim();
-        const group = spawnSync("id", ["-gn"], { encoding: "utf8" }).stdout.trim();
+        const primaryGroup = spawnSync("id", ["-gn"], { encoding: "utf8" }).stdout.trim();
         mkdirSync(path.join(dir, "logrotate.d"));
-        writeFileSync(
-            inventory(),
-            JSON.stringify({
-                launchpad: {
-                    hosts: { "127.0.0.1": { ansible_connection: "local", ansible_python_interpreter: "/usr/bin/python3" } },
-                    vars: {
-                        launchpad_app: "hello",
-                        launchpad_prefix: prefix,
-                        launchpad_log_dir: path.join(dir, "log"),
-                        launchpad_port: port,
-                        launchpad_listen_address: "127.0.0.1",
-                        launchpad_service_manager: "process",
-                        launchpad_version_path: "/version",
-                        launchpad_user: user,
-                        launchpad_group: group,
-                        launchpad_owner: user,
-                        launchpad_owner_group: group,
-                        launchpad_become: false,
-                        launchpad_host_install_packages: false,
-                        launchpad_host_create_user: false,
-                        launchpad_host_logrotate_dir: path.join(dir, "logrotate.d"),
-                        launchpad_deploy_keep_releases: 2,
-                        launchpad_deploy_health_retries: 4,
-                        launchpad_deploy_health_delay: 1,
-                    },
-                },
-            }),
-        );
+        // The inventory components/vm generates for the app, with what only this local run needs added:
+        // a local connection, a scratch prefix, the process supervisor, no packages, users or sudo.
+        const generated = vmInventory("hello", appConfig("1"), ["127.0.0.1"]) as any;
+        const group = generated.all.children.hello;
+        group.hosts["127.0.0.1"] = { ansible_connection: "local", ansible_python_interpreter: "/usr/bin/python3" };
+        Object.assign(group.vars, {
+            launchpad_prefix: prefix,
+            launchpad_log_dir: path.join(dir, "log"),
+            launchpad_listen_address: "127.0.0.1",
+            launchpad_service_manager: "process",
+            launchpad_user: user,
+            launchpad_group: primaryGroup,
+            launchpad_owner: user,
+            launchpad_owner_group: primaryGroup,
+            launchpad_become: false,
+            launchpad_host_install_packages: false,
+            launchpad_host_create_user: false,
+            launchpad_host_logrotate_dir: path.join(dir, "logrotate.d"),
+            launchpad_deploy_health_retries: 4,
+            launchpad_deploy_health_delay: 1,
+        });
+        writeFileSync(inventory(), JSON.stringify(generated));
         // Releases 1 and 3: apps/hello as it is. Release 2: a server that exits at once.
         const broken = path.join(dir, "broken");
         mkdirSync(broken);
@@ -172,8 +178,12 @@ describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1", fun
         assert.match(readFileSync(path.join(dir, "log", "hello.log"), "utf8"), /release 2 is broken/);
     });
 
-    it("a good version 3 deploys after it, and two releases are kept", async () => {
-        const r = await playbook("deploy.yml", release("3"));
+    it("a good version 3 deploys after it through run-playbook.sh (what the Pulumi Command runs), and two releases are kept", async () => {
+        // The inventory and extra vars travel as JSON in the environment, as components/vm passes them.
+        const r = await run("./run-playbook.sh", ["deploy.yml"], {
+            LAUNCHPAD_INVENTORY: readFileSync(inventory(), "utf8"),
+            LAUNCHPAD_EXTRA_VARS: JSON.stringify(release("3")),
+        });
         assert.equal(r.code, 0, r.output);
         assert.equal(await version(), "3");
         assert.equal(current(), "releases/3");
@@ -196,17 +206,17 @@ describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1", fun
     });
 
     it("rollback.yml goes back to the previous release, and to a named one", async () => {
-        let r = await playbook("rollback.yml", {});
+        let r = await playbook("rollback.yml", { launchpad_hosts: "hello" });
         assert.equal(r.code, 0, r.output);
         assert.equal(await version(), "1");
         assert.equal(current(), "releases/1");
 
-        r = await playbook("rollback.yml", { launchpad_rollback_to: "3" });
+        r = await playbook("rollback.yml", { launchpad_hosts: "hello", launchpad_rollback_to: "3" });
         assert.equal(r.code, 0, r.output);
         assert.equal(await version(), "3");
         assert.equal(current(), "releases/3");
 
-        r = await playbook("rollback.yml", { launchpad_rollback_to: "2" });
+        r = await playbook("rollback.yml", { launchpad_hosts: "hello", launchpad_rollback_to: "2" });
         assert.notEqual(r.code, 0, r.output);
         assert.match(r.output, /cannot roll back 127\.0\.0\.1 to 2: releases on the host besides the current \(3\): 1/);
         assert.equal(await version(), "3");
