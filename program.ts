@@ -54,7 +54,7 @@ export interface LaunchpadOutputs {
     /** Built apps: ECR repository and the digest the Deployments run. */
     builds: Record<string, { repositoryUrl: pulumi.Output<string>; digest: pulumi.Output<string> | undefined }>;
     /** Apps on virtual machines: the release the hosts run and the hosts. Absent when there are none. */
-    vmApps?: Record<string, { strategy: string; version: string; hosts: pulumi.Output<string[]> }>;
+    vmApps?: Record<string, { strategy: string; version: string; hosts: pulumi.Output<string[]>; activeGroup?: string }>;
 }
 
 export interface BackupOutputs {
@@ -216,9 +216,14 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
             },
             { parent: environment },
         );
-        vmApps[name] = { strategy: app.vm.strategy, version: vmApp.version, hosts: vmApp.hosts };
+        vmApps[name] = {
+            strategy: app.vm.strategy,
+            version: vmApp.version,
+            hosts: vmApp.hosts,
+            ...(vmApp.activeGroup ? { activeGroup: vmApp.activeGroup } : {}),
+        };
         vmRules.push(vmApp.ruleName);
-        built.push(vmApp.deploy);
+        built.push(...vmApp.deploys);
     }
     const rules = names.map(
         (name) =>

@@ -50,18 +50,40 @@ export const vmHostsSchema = z
 const batchError = "expected a number of hosts or a percentage such as 25%";
 const batch = z.union([intRange(1, 1000), z.string().regex(/^([1-9][0-9]?|100)%$/, { error: batchError })], { error: batchError });
 
-export const vmStrategies = ["direct", "canary"] as const;
+export const vmStrategies = ["direct", "canary", "blueGreen"] as const;
+export const vmGroups = ["blue", "green"] as const;
+export type VmGroup = (typeof vmGroups)[number];
+
+/** Blue-green: two groups of hosts behind one load balancer listener, each running its own release. */
+export const vmBlueGreenSchema = z.strictObject({
+    /** The group the listener forwards to. A switch is a change of this value alone. */
+    activeGroup: z.enum(vmGroups),
+    /** What each group runs: a release goes to the idle group, then activeGroup moves to it. */
+    slots: z.strictObject({ blue: vmArtifactSchema, green: vmArtifactSchema }),
+    loadBalancer: z.strictObject({
+        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: "expected a VPC id such as vpc-0123abcd" }),
+        subnetIds: z
+            .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "expected a subnet id such as subnet-0123abcd" }))
+            .min(2, { error: "expected at least two subnets (an ALB spans two zones)" }),
+        securityGroupIds: z
+            .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: "expected a security group id such as sg-0123abcd" }))
+            .min(1, { error: "expected at least one security group" }),
+        /** Listener port (HTTP inside the VPC; the ALB is internal). */
+        port: intRange(1, 65535).default(80),
+    }),
+});
 
 export const vmSchema = z.strictObject({
     hosts: vmHostsSchema,
-    artifact: vmArtifactSchema,
+    /** The release every host runs (direct, canary). Blue-green: `blueGreen.slots` instead. */
+    artifact: vmArtifactSchema.optional(),
     /**
-     * `canary`: the first batch is one host, then `serial`; `direct`: batches of `serial` from the start.
-     * Blue-green behind a load balancer is documented in docs/vm.md and not built yet.
+     * `canary`: the first batch is one host, then `serial`; `direct`: batches of `serial` from the start;
+     * `blueGreen`: each group (`hosts.create.count` hosts) runs its slot's release, canary batches within
+     * the group, and the load balancer's listener forwards to `blueGreen.activeGroup`.
      */
-    strategy: z
-        .enum(vmStrategies, { error: "expected direct or canary (blue-green with a load balancer is not built yet: docs/vm.md)" })
-        .default("canary"),
+    strategy: z.enum(vmStrategies).default("canary"),
+    blueGreen: vmBlueGreenSchema.optional(),
     /** Batch sizes after the canary (`canary`) or from the start (`direct`). @default ["25%"] */
     serial: z.array(batch).min(1).default(["25%"]),
     /** Release directories kept per host, the current one included. */
@@ -86,19 +108,60 @@ export const vmSchema = z.strictObject({
 });
 export type VmConfig = z.infer<typeof vmSchema>;
 
+/** Cross-field rules of `vm`, reported with their key paths. */
+export function refineVm(vm: VmConfig, ctx: z.RefinementCtx): void {
+    const blueGreen = vm.strategy === "blueGreen";
+    if (blueGreen && !vm.blueGreen)
+        ctx.addIssue({
+            code: "custom",
+            path: ["blueGreen"],
+            input: vm.blueGreen,
+            message: "required with strategy blueGreen (activeGroup, slots, loadBalancer)",
+        });
+    if (!blueGreen && vm.blueGreen)
+        ctx.addIssue({ code: "custom", path: ["blueGreen"], input: vm.strategy, message: "only with strategy blueGreen" });
+    if (blueGreen && vm.artifact)
+        ctx.addIssue({
+            code: "custom",
+            path: ["artifact"],
+            input: vm.artifact,
+            message: "not with strategy blueGreen: each group's release is in blueGreen.slots",
+        });
+    if (!blueGreen && !vm.artifact)
+        ctx.addIssue({
+            code: "custom",
+            path: ["artifact"],
+            input: vm.artifact,
+            message: "required: the release archive (url, sha256, version)",
+        });
+    if (blueGreen && !vm.hosts.create)
+        ctx.addIssue({
+            code: "custom",
+            path: ["hosts"],
+            input: vm.hosts,
+            message: "blueGreen needs hosts.create (count hosts per group, registered in the groups' target groups)",
+        });
+}
+
+/** The release each deploy of an app installs: one for direct/canary, one per group for blue-green. */
+export function vmReleases(vm: VmConfig): { group: VmGroup | undefined; artifact: z.infer<typeof vmArtifactSchema> }[] {
+    if (vm.strategy === "blueGreen" && vm.blueGreen) return vmGroups.map((group) => ({ group, artifact: vm.blueGreen!.slots[group] }));
+    return vm.artifact ? [{ group: undefined, artifact: vm.artifact }] : [];
+}
+
 export const vmAppSchema = z.strictObject({
     target: z.literal("vm"),
     kind: z.enum(["service", "worker"]).default("service"),
     team: dnsLabel.default("platform"),
     /** Port the app listens on, on every host. */
     port: intRange(1, 65535).default(8080),
-    vm: vmSchema,
+    vm: vmSchema.superRefine(refineVm),
 });
 export type VmAppConfig = z.infer<typeof vmAppSchema>;
 
 /** Ansible's `serial` for an app: the canary batch of one host first, then the configured batches. */
 export function vmSerial(vm: Pick<VmConfig, "strategy" | "serial">): (number | string)[] {
-    return vm.strategy === "canary" ? [1, ...vm.serial] : [...vm.serial];
+    return vm.strategy === "direct" ? [...vm.serial] : [1, ...vm.serial];
 }
 
 /** Hosts in the first batch of a rollout of `fleet` hosts (Ansible rounds percentages down, at least 1). */

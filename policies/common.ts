@@ -286,7 +286,8 @@ export function vmDeploys(resources: PolicyResource[]): VmDeploy[] {
         }
         if (typeof vars?.launchpad_hosts !== "string") continue;
         const count = Number(known(() => r.props.environment?.LAUNCHPAD_HOST_COUNT));
-        out.push({ resource: r, app: vars.launchpad_hosts, vars, hosts: Number.isInteger(count) && count > 0 ? count : undefined });
+        const app = typeof vars.launchpad_app === "string" ? vars.launchpad_app : vars.launchpad_hosts;
+        out.push({ resource: r, app, vars, hosts: Number.isInteger(count) && count > 0 ? count : undefined });
     }
     return out;
 }

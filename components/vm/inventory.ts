@@ -1,19 +1,21 @@
 // What Ansible receives for a VM app, computed from config and the stack's hosts: the inventory (one
 // group named after the app, with the app's settings as group vars) and the release's extra vars. Pure,
 // so the plan, the policies' tests and the Command all see the same values.
-import type { VmAppConfig } from "../../config/vm";
+import type { VmAppConfig, VmConfig, VmGroup } from "../../config/vm";
 import { vmSerial } from "../../config/vm";
 
-/** The inventory group of an app's hosts (`launchpad_hosts` in the playbooks). */
-export const inventoryGroup = (app: string) => app;
+type Artifact = NonNullable<VmConfig["artifact"]>;
 
-/** Ansible's YAML/JSON inventory: `all.children.<app>.hosts` with the app's settings as group vars. */
-export function inventory(app: string, config: VmAppConfig, hosts: readonly string[]): Record<string, unknown> {
+/** The inventory group of an app's hosts (`launchpad_hosts` in the playbooks): `<app>`, or `<app>_<group>` for blue-green. */
+export const inventoryGroup = (app: string, group?: VmGroup) => (group ? `${app}_${group}` : app);
+
+/** Ansible's YAML/JSON inventory: `all.children.<group>.hosts` with the app's settings as group vars. */
+export function inventory(app: string, config: VmAppConfig, hosts: readonly string[], group?: VmGroup): Record<string, unknown> {
     const vm = config.vm;
     return {
         all: {
             children: {
-                [inventoryGroup(app)]: {
+                [inventoryGroup(app, group)]: {
                     hosts: Object.fromEntries([...hosts].sort().map((h) => [h, {}])),
                     vars: {
                         ansible_user: vm.sshUser,
@@ -31,20 +33,21 @@ export function inventory(app: string, config: VmAppConfig, hosts: readonly stri
     };
 }
 
-/** Extra vars of a release: which hosts, in which batches, which archive. Known before any host exists. */
-export function releaseVars(app: string, config: VmAppConfig): Record<string, unknown> {
+/** Extra vars of a release: which app and hosts, in which batches, which archive. Known before any host exists. */
+export function releaseVars(app: string, config: VmAppConfig, artifact: Artifact, group?: VmGroup): Record<string, unknown> {
     const vm = config.vm;
     return {
-        launchpad_hosts: inventoryGroup(app),
+        launchpad_app: app,
+        launchpad_hosts: inventoryGroup(app, group),
         launchpad_serial: vmSerial(vm),
-        launchpad_release_version: vm.artifact.version,
-        launchpad_release_sha256: vm.artifact.sha256,
-        launchpad_release_artifact: vm.artifact.url,
+        launchpad_release_version: artifact.version,
+        launchpad_release_sha256: artifact.sha256,
+        launchpad_release_artifact: artifact.url,
         launchpad_deploy_keep_releases: vm.keepReleases,
     };
 }
 
-/** How many hosts the app runs on (known from config even while created instances have no address yet). */
+/** How many hosts one deploy of the app updates (per group for blue-green); known from config even before the instances exist. */
 export function fleetSize(config: VmAppConfig): number {
     const h = config.vm.hosts;
     return h.create ? h.create.count : (h.inventory ?? []).length;

@@ -171,7 +171,10 @@ describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1", fun
             },
         });
     /** The extra vars the Pulumi Command passes for release `v` (components/vm releaseVars). */
-    const release = (v: string) => releaseVars("hello", appConfig(v));
+    const release = (v: string) => {
+        const config = appConfig(v);
+        return releaseVars("hello", config, config.vm.artifact!);
+    };
 
     before(async function () {
         requireAnsible(this);

@@ -51,3 +51,23 @@ export function vmFixture(tier: "preproduction" | "production"): Record<string, 
         },
     };
 }
+
+export const PREVIOUS_SHA = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
+
+/** The production fixture with `legacy` blue-green behind an internal ALB: blue runs 1.4.1 and is live, green got 1.4.2. */
+export function vmBlueGreenFixture(activeGroup: "blue" | "green" = "blue"): Record<string, any> {
+    const raw = vmFixture("production");
+    const vm = raw.apps.legacy.vm;
+    delete vm.artifact;
+    vm.hosts.create.count = 2;
+    vm.strategy = "blueGreen";
+    vm.blueGreen = {
+        activeGroup,
+        slots: {
+            blue: { url: "https://artifacts.example.com/legacy/legacy-1.4.1.tar.gz", sha256: PREVIOUS_SHA, version: "1.4.1" },
+            green: { url: "https://artifacts.example.com/legacy/legacy-1.4.2.tar.gz", sha256: SHA, version: "1.4.2" },
+        },
+        loadBalancer: { vpcId: "vpc-0ddd4444", subnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"], securityGroupIds: ["sg-0eee5555"] },
+    };
+    return raw;
+}

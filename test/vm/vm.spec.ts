@@ -13,10 +13,10 @@ import { firstBatch, vmSerial } from "../../config/vm";
 import { vmRuleGroups } from "../../components/vm";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { one, runConfig } from "../harness";
+import { diffRuns, one, runConfig } from "../harness";
 import { check, cleanTmp, copyRun, record, reported, tmpFile, violationsOf } from "../policies/support";
 import { requireTool } from "../support/tools";
-import { PODINFO, SHA, vmFixture } from "./fixture";
+import { PODINFO, PREVIOUS_SHA, SHA, vmBlueGreenFixture, vmFixture } from "./fixture";
 
 const COMMAND = "command:local:Command";
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -70,9 +70,18 @@ describe("vm: config", () => {
             ['launchpad:apps.legacy.vm.artifact.sha256: expected 64 lowercase hex digits (sha256sum of the archive), got "abc"'],
         ],
         [
-            "blue-green (not built)",
+            "blue-green without its groups, with an artifact and inventory hosts",
             (r) => (r.apps.legacy.vm.strategy = "blueGreen"),
-            ['launchpad:apps.legacy.vm.strategy: expected one of direct, canary, got "blueGreen"'],
+            [
+                "launchpad:apps.legacy.vm.artifact: not with strategy blueGreen: each group's release is in blueGreen.slots, got {...}",
+                "launchpad:apps.legacy.vm.blueGreen: required with strategy blueGreen (activeGroup, slots, loadBalancer), got nothing",
+                "launchpad:apps.legacy.vm.hosts: blueGreen needs hosts.create (count hosts per group, registered in the groups' target groups), got {...}",
+            ],
+        ],
+        [
+            "an unknown strategy",
+            (r) => (r.apps.legacy.vm.strategy = "rolling"),
+            ['launchpad:apps.legacy.vm.strategy: expected one of direct, canary, blueGreen, got "rolling"'],
         ],
         [
             "an AMI id that is not one",
@@ -139,6 +148,7 @@ describe("vm: VmApp resources", () => {
             },
         };
         const vars = {
+            launchpad_app: "legacy",
             launchpad_hosts: "legacy",
             launchpad_serial: [1, "25%"],
             launchpad_release_version: "1.4.2",
@@ -330,6 +340,120 @@ describe("vm: release gates", () => {
                 `PrometheusRule prod/legacy-alerts has no alert on VM app 'legacy''s hosts: add one on node exporter's series (up{launchpad_scrape="node"} == 0, disk space).`,
                 `PrometheusRule prod/legacy-alerts has no alert on VM app 'legacy' being down: add one on up{launchpad_app="legacy",launchpad_scrape="app"} == 0.`,
             ],
+        );
+    });
+});
+
+describe("vm: blue-green behind an internal ALB", () => {
+    let blue: ProgramRun;
+    let green: ProgramRun;
+    before(async () => {
+        blue = await runConfig(vmBlueGreenFixture("blue"), "prod");
+        green = await runConfig(vmBlueGreenFixture("green"), "prod");
+    });
+    after(cleanTmp);
+
+    it("two groups of instances, one Ansible run per group with its slot's release, a target group each", () => {
+        assert.deepEqual(
+            blue.resources.filter((r) => r.type === INSTANCE).map((r) => r.name),
+            ["legacy-blue-0", "legacy-blue-1", "legacy-green-0", "legacy-green-1"],
+        );
+        for (const [group, version, sha] of [
+            ["blue", "1.4.1", PREVIOUS_SHA],
+            ["green", "1.4.2", SHA],
+        ]) {
+            const cmd = one(blue, COMMAND, `legacy-${group}-deploy`);
+            const vars = JSON.parse((cmd.inputs as any).environment.LAUNCHPAD_EXTRA_VARS);
+            assert.deepEqual(
+                [
+                    vars.launchpad_app,
+                    vars.launchpad_hosts,
+                    vars.launchpad_release_version,
+                    vars.launchpad_release_sha256,
+                    vars.launchpad_serial,
+                ],
+                ["legacy", `legacy_${group}`, version, sha, [1, "25%"]],
+            );
+            assert.deepEqual((cmd.inputs as any).triggers.slice(0, 2), [version, sha]);
+            // Each group's run waits for its own instances and the release backups.
+            assert.deepEqual(
+                cmd.dependsOn.filter((u) => u.includes("ec2/instance")).map((u) => u.split("::").pop()),
+                [`legacy-${group}-0`, `legacy-${group}-1`],
+            );
+            assert.equal(cmd.dependsOn.filter((u) => u.includes("api-release-2-5-0")).length, 2);
+            const tg = one(blue, "aws:lb/targetGroup:TargetGroup", `legacy-${group}`).inputs as any;
+            assert.deepEqual(
+                [tg.port, tg.protocol, tg.vpcId, tg.healthCheck.path, tg.healthCheck.matcher],
+                [8080, "HTTP", "vpc-0ddd4444", "/healthz", "200"],
+            );
+            const attachments = blue.resources.filter(
+                (r) => r.type === "aws:lb/targetGroupAttachment:TargetGroupAttachment" && r.name.startsWith(`legacy-${group}-`),
+            );
+            assert.equal(attachments.length, 2);
+        }
+        const alb = one(blue, "aws:lb/loadBalancer:LoadBalancer", "legacy").inputs as any;
+        assert.deepEqual(
+            [alb.loadBalancerType, alb.internal, alb.subnets, alb.securityGroups, alb.dropInvalidHeaderFields],
+            ["application", true, ["subnet-0aaa1111", "subnet-0bbb2222"], ["sg-0eee5555"], true],
+        );
+    });
+
+    it("the listener forwards to the active group only after both Ansible runs succeeded", () => {
+        const listener = one(blue, "aws:lb/listener:Listener", "legacy");
+        const tgBlue = one(blue, "aws:lb/targetGroup:TargetGroup", "legacy-blue");
+        assert.deepEqual(
+            [...listener.dependsOn].sort(),
+            [one(blue, COMMAND, "legacy-blue-deploy").urn, one(blue, COMMAND, "legacy-green-deploy").urn].sort(),
+        );
+        const action = (listener.inputs as any).defaultActions[0];
+        assert.equal(action.type, "forward");
+        // The ARNs are known after up; the weights say which group gets the traffic.
+        assert.deepEqual(
+            action.forward.targetGroups.map((t: any) => t.weight),
+            [100, 0],
+        );
+        assert.equal(tgBlue.name, "legacy-blue");
+    });
+
+    it("a switch (activeGroup green) changes the listener's two weights and nothing else", () => {
+        const diff = diffRuns(blue, green);
+        assert.deepEqual(diff, {
+            [one(blue, "aws:lb/listener:Listener", "legacy").urn]: [
+                "defaultActions[0].forward.targetGroups[0].weight",
+                "defaultActions[0].forward.targetGroups[1].weight",
+            ],
+        });
+    });
+
+    it("a release to the idle group re-runs only that group's Ansible run", async () => {
+        const raw = vmBlueGreenFixture("blue");
+        raw.apps.legacy.vm.blueGreen.slots.green = {
+            url: "https://artifacts.example.com/legacy/legacy-1.4.3.tar.gz",
+            sha256: "f".repeat(64),
+            version: "1.4.3",
+        };
+        const next = await runConfig(raw, "prod");
+        assert.deepEqual(diffRuns(blue, next), {
+            [one(blue, COMMAND, "legacy-green-deploy").urn]: ["environment.LAUNCHPAD_EXTRA_VARS", "triggers[0]", "triggers[1]"],
+        });
+    });
+
+    it("passes the VM gates when both groups' archives were tested", async () => {
+        const evidence = tmpFile("bg-evidence.json", { artifacts: [podinfo, passing(SHA), passing(PREVIOUS_SHA)] });
+        const report = await check(blue, "prod", { "tested-artifact": { evidenceFile: evidence } });
+        const gates = ["tested-artifact", "backup-before-deploy", "rollback-ready", "observed"];
+        assert.deepEqual(
+            gates.flatMap((g) => violationsOf(report, g)).filter((v) => /legacy/.test(v.message)),
+            [],
+        );
+        const untested = await check(blue, "prod", {
+            "tested-artifact": { evidenceFile: tmpFile("bg-one.json", { artifacts: [podinfo, passing(SHA)] }) },
+        });
+        const v = violationsOf(untested, "tested-artifact").filter((x) => /legacy/.test(x.message));
+        assert.equal(v.length, 1);
+        assert.match(
+            reported(v[0]),
+            new RegExp(`^VM app 'legacy' \\(Command legacy-blue-deploy\\) runs archive sha256:${PREVIOUS_SHA}, which has no test evidence`),
         );
     });
 });
