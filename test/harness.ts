@@ -1,15 +1,26 @@
-// Test helpers around the one recorder: run the program for a config, read the real stack files,
+// Test helpers around the one recorder: run the program for a config (fixture stacks the tests own),
 // and look records up by type and name.
+import * as path from "node:path";
 import { parseConfig, PROJECT } from "../config/load";
 import type { LaunchpadConfigInput } from "../config/schema";
 import { main } from "../program";
-import { PROJECT_DIR } from "../tools/plan/plan";
 import { ProgramRun, ResourceRecord, runProgram } from "../tools/plan/recorder";
 import { readStackConfig } from "../tools/plan/stackConfig";
 
-/** The `launchpad:*` values of a real stack file, as plain objects (Pulumi.yaml merged in). */
-export function stackRaw(stack: string): Record<string, unknown> {
-    const cfg = readStackConfig(PROJECT_DIR, stack);
+/**
+ * The fixture project the tests own: `Pulumi.yaml` (with the shared flag declarations) and the staging
+ * and prod stacks as of release 2.4.0, with their release evidence, notes and pack config. Release
+ * operations change the real stack files at the repository root; they never change these, so no test
+ * depends on today's release state. The real stacks are tested only for invariants (test/stacks.spec.ts).
+ */
+export const FIXTURE_DIR = path.join(__dirname, "fixtures", "project");
+
+/** The fixture's pack config for `stack` (its evidence paths point into the fixture). */
+export const fixturePolicyConfig = (stack: string): string => path.join(FIXTURE_DIR, "policies", "config", `${stack}.json`);
+
+/** The `launchpad:*` values of a stack file in `dir` (default: the fixture), as plain objects (Pulumi.yaml merged in). */
+export function stackValues(stack: string, dir = FIXTURE_DIR): Record<string, unknown> {
+    const cfg = readStackConfig(dir, stack);
     const raw: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(cfg.config)) {
         if (!key.startsWith(`${PROJECT}:`)) continue;
@@ -18,20 +29,35 @@ export function stackRaw(stack: string): Record<string, unknown> {
     return raw;
 }
 
-/** A deep copy of a stack's raw config, for tests that change one thing. */
-export function stackRawCopy(stack: string): Record<string, any> {
-    return structuredClone(stackRaw(stack)) as Record<string, any>;
+/** The fixture stack's raw config (a fresh deep copy each call), for tests that change one thing. */
+export function fixtureRaw(stack: string): Record<string, any> {
+    return structuredClone(stackValues(stack)) as Record<string, any>;
 }
+
+/**
+ * Program runs by configuration: a run depends only on its config and stack, so every test (in any
+ * file) that runs the same config shares one evaluation. Callers get their own deep copy to change.
+ */
+const runs = new Map<string, Promise<ProgramRun>>();
 
 /** Runs `main` (program.ts) for raw config under the mock runtime and returns what it registered. */
 export async function runConfig(raw: LaunchpadConfigInput | Record<string, unknown>, stack = "test"): Promise<ProgramRun> {
     const config = parseConfig(raw as Record<string, unknown>);
-    return runProgram({ project: PROJECT, stack, config: {}, program: () => main(config) });
+    const key = `${stack}\n${JSON.stringify(raw)}`;
+    let run = runs.get(key);
+    if (!run) {
+        // Runs are serialized: the mock runtime is global to the process.
+        const previous = [...runs.values()].pop() ?? Promise.resolve(undefined);
+        run = previous.catch(() => undefined).then(() => runProgram({ project: PROJECT, stack, config: {}, program: () => main(config) }));
+        runs.set(key, run);
+        run.catch(() => runs.delete(key));
+    }
+    return structuredClone(await run);
 }
 
-/** Runs a real stack file end to end. */
-export function runStack(stack: string): Promise<ProgramRun> {
-    return runConfig(stackRaw(stack), stack);
+/** Runs a fixture stack end to end. */
+export function runFixture(stack: string): Promise<ProgramRun> {
+    return runConfig(stackValues(stack), stack);
 }
 
 export function ofType(run: ProgramRun, type: string): ResourceRecord[] {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { validateObjects } from "../tools/plan/schemas";
 import { ProgramRun } from "../tools/plan/recorder";
-import { runStack } from "./harness";
+import { runFixture } from "./harness";
 
 const count = (run: ProgramRun) => {
     const c: Record<string, number> = {};
@@ -14,7 +14,7 @@ describe("whole program on the real stacks", () => {
         describe(stack, () => {
             let run: ProgramRun;
             before(async () => {
-                run = await runStack(stack);
+                run = await runFixture(stack);
             });
 
             it("creates the core resources for every app (staging also runs the built example app hello)", () => {

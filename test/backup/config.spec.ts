@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../config";
-import { stackRawCopy } from "../harness";
+import { fixtureRaw } from "../harness";
 
 function problems(raw: Record<string, unknown>): string[] {
     try {
@@ -14,18 +14,18 @@ function problems(raw: Record<string, unknown>): string[] {
 
 describe("backup configuration", () => {
     it("both stacks are valid; defaults fill the schedule, Velero and export lifecycle", () => {
-        for (const stack of ["staging", "prod"]) assert.deepEqual(problems(stackRawCopy(stack)), [], stack);
-        const b = parseConfig(stackRawCopy("staging")).backup!;
+        for (const stack of ["staging", "prod"]) assert.deepEqual(problems(fixtureRaw(stack)), [], stack);
+        const b = parseConfig(fixtureRaw("staging")).backup!;
         assert.deepEqual(b.schedule, { daily: "cron(0 3 * * ? *)", weekly: "cron(0 4 ? * SUN *)" });
         assert.deepEqual(b.velero, { namespace: "velero", schedule: "0 3 * * *", timeoutMinutes: 30 });
-        const pg = parseConfig(stackRawCopy("prod")).apps.api.data!.postgres!;
+        const pg = parseConfig(fixtureRaw("prod")).apps.api.data!.postgres!;
         assert.equal(pg.engineVersion, "16.4");
         assert.equal(pg.backupRetentionDays, 14);
         assert.equal(pg.port, 5432);
     });
 
     it("production needs a vault lock", () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         delete raw.backup.lock;
         assert.deepEqual(problems(raw), [
             "launchpad:backup.lock: required in production: a vault lock (mode governance|compliance, minRetentionDays, maxRetentionDays), got nothing",
@@ -33,7 +33,7 @@ describe("backup configuration", () => {
     });
 
     it("retention must lie inside the lock's range", () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         raw.backup.retention.dailyDays = 3;
         raw.backup.lock.maxRetentionDays = 60;
         assert.deepEqual(problems(raw), [
@@ -43,7 +43,7 @@ describe("backup configuration", () => {
     });
 
     it("names the key, the value and what is allowed", () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         raw.backup.lock.mode = "strict";
         raw.backup.copyRegion = "europe";
         raw.apps.api.data.postgres.backupRetentionDays = 40;
@@ -62,25 +62,25 @@ describe("backup configuration", () => {
             "awsbackup:job-5a7e0b2c-1b2d-4c3e-9f00-0123456789ab",
             "arn:aws:rds:eu-west-1:123456789012:snapshot:prod-api-release-2-4-0",
         ]) {
-            const raw = stackRawCopy("prod");
+            const raw = fixtureRaw("prod");
             raw.apps.api.data.postgres.restoreFromSnapshot = id;
             assert.deepEqual(problems(raw), [], id);
         }
     });
 
     it("an app with data needs the backup key; data needs a store", () => {
-        const raw = stackRawCopy("staging");
+        const raw = fixtureRaw("staging");
         delete raw.backup;
         assert.deepEqual(problems(raw), [
             "launchpad:backup: required: app 'api' declares data, which needs the environment's backup plan, got nothing",
         ]);
-        const empty = stackRawCopy("staging");
+        const empty = fixtureRaw("staging");
         empty.apps.api.data = {};
         assert.deepEqual(problems(empty), ["launchpad:apps.api.data: expected at least one data store (postgres, volume), got {}"]);
     });
 
     it("storage autoscaling ceiling above the allocated storage; export tiers in order", () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         raw.apps.api.data.postgres.maxAllocatedStorage = 100;
         raw.backup.exports = { glacierAfterDays: 31, infrequentAccessAfterDays: 60, expireAfterDays: 20 };
         assert.deepEqual(problems(raw), [
@@ -91,7 +91,7 @@ describe("backup configuration", () => {
     });
 
     it("stacks without backup and without data stay valid (the key is optional)", () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         delete raw.backup;
         delete raw.apps.api.data;
         assert.deepEqual(problems(raw), []);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { PASSWORD_ALPHABET, passwordProvider } from "../../components/data/password";
 import { instanceIdentifier } from "../../components/data/postgresDatabase";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { T, ofType, one, runConfig, runStack, stackRawCopy } from "../harness";
+import { T, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
 
 const K8S_SECRET = "kubernetes:core/v1:Secret";
 const RDS = "aws:rds/instance:Instance";
@@ -11,8 +11,8 @@ const COMPONENT = "launchpad:data:PostgresDatabase";
 describe("PostgresDatabase component", () => {
     const runs: Record<string, ProgramRun> = {};
     before(async () => {
-        runs.staging = await runStack("staging");
-        runs.prod = await runStack("prod");
+        runs.staging = await runFixture("staging");
+        runs.prod = await runFixture("prod");
     });
 
     it("creates the database's resources under the component, named after the app", () => {
@@ -92,7 +92,7 @@ describe("PostgresDatabase component", () => {
     });
 
     it("restore: a named snapshot creates a new instance and rolls the app's pods onto it", async () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         raw.apps.api.data.postgres.restoreFromSnapshot = "prod-api-release-2-4-0";
         const run = await runConfig(raw, "prod");
         const db = one(run, RDS, "api-db").inputs as any;

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { one, runConfig, runStack, stackRawCopy } from "../harness";
+import { one, runConfig, runFixture, fixtureRaw } from "../harness";
 
 const A = {
     Key: "aws:kms/key:Key",
@@ -49,8 +49,8 @@ const common = (env: string) => [
 describe("EnvironmentBackup component", () => {
     const runs: Record<string, ProgramRun> = {};
     before(async () => {
-        runs.staging = await runStack("staging");
-        runs.prod = await runStack("prod");
+        runs.staging = await runFixture("staging");
+        runs.prod = await runFixture("prod");
     });
 
     it("creates exactly the backup infrastructure of each stack", () => {
@@ -95,7 +95,7 @@ describe("EnvironmentBackup component", () => {
     });
 
     it("compliance mode sets the grace period after which the lock is immutable", async () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         raw.backup.lock = { mode: "compliance", minRetentionDays: 30, maxRetentionDays: 365, changeableForDays: 7 };
         const run = await runConfig(raw, "prod");
         assert.deepEqual(one(run, A.Lock, "prod").inputs, {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { backupCoverage, rolloutsWithoutBackup } from "../../components/backup/rules";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { T, ofType, one, runConfig, runStack, stackRawCopy } from "../harness";
+import { T, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
 import { asRuleInput } from "./support";
 
 const VELERO_BACKUP = "kubernetes:velero.io/v1:Backup";
@@ -10,8 +10,8 @@ const SNAPSHOT = "aws:rds/snapshot:Snapshot";
 describe("backups before rollout", () => {
     const runs: Record<string, ProgramRun> = {};
     before(async () => {
-        runs.staging = await runStack("staging");
-        runs.prod = await runStack("prod");
+        runs.staging = await runFixture("staging");
+        runs.prod = await runFixture("prod");
     });
 
     it("prod: every rollout resource of a data-owning app depends on its release snapshot and Velero Backup", () => {
@@ -91,7 +91,7 @@ describe("backups before rollout", () => {
     });
 
     it("a stack without data creates no backup resources and its rollouts wait for nothing", async () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         delete raw.backup;
         delete raw.apps.api.data;
         const run = await runConfig(raw, "prod");

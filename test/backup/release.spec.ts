@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { diffRuns, stackRawCopy } from "../harness";
+import { diffRuns, fixtureRaw } from "../harness";
 import { noticeUpdate } from "../validation/noticeDiff";
 import { RunWithOptions, runWithOptions } from "./support";
 
@@ -15,8 +15,8 @@ describe("a new release version", () => {
             let before240: RunWithOptions;
             let after250: RunWithOptions;
             before(async () => {
-                before240 = await runWithOptions(stackRawCopy(stack), stack);
-                const raw = stackRawCopy(stack);
+                before240 = await runWithOptions(fixtureRaw(stack), stack);
+                const raw = fixtureRaw(stack);
                 raw.release.version = "2.5.0";
                 after250 = await runWithOptions(raw, stack);
             });

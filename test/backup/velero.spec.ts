@@ -3,7 +3,7 @@ import { VELERO_WAIT_FOR } from "../../components/backup/appBackup";
 import { loadCrdValidators } from "../../tools/plan/crds";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { CrdValidator, useCrdValidators, validateObjects } from "../../tools/plan/schemas";
-import { one, runStack } from "../harness";
+import { one, runFixture } from "../harness";
 import { requireCrds } from "../support/crds";
 
 const BACKUP = "kubernetes:velero.io/v1:Backup";
@@ -14,8 +14,8 @@ describe("Velero objects against Velero's real CRD schemas", () => {
     const runs: Record<string, ProgramRun> = {};
     before(async function () {
         validators = loadCrdValidators(requireCrds(this));
-        runs.staging = await runStack("staging");
-        runs.prod = await runStack("prod");
+        runs.staging = await runFixture("staging");
+        runs.prod = await runFixture("prod");
     });
     after(() => useCrdValidators(new Map()));
 

@@ -2,14 +2,14 @@ import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../config";
 import { rolloutsWithoutBackup } from "../../components/backup/rules";
 import { validateObjects } from "../../tools/plan/schemas";
-import { T, ofType, one, stackRawCopy } from "../harness";
+import { T, ofType, one, fixtureRaw } from "../harness";
 import { RunWithOptions, asRuleInput, runWithOptions } from "./support";
 
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 
 /** The worker (direct) with a volume: replicas 1, rollout recreate, as a ReadWriteOnce volume needs. */
 function withWorkerVolume(stack: string) {
-    const raw = stackRawCopy(stack);
+    const raw = fixtureRaw(stack);
     raw.apps.worker.replicas = 1;
     raw.apps.worker.strategy.rollout = "recreate";
     raw.apps.worker.data = { volume: { size: "10Gi", storageClassName: "gp3" } };
@@ -63,7 +63,7 @@ describe("app volume (data inside the cluster)", () => {
     });
 
     it("refuses a ReadWriteOnce volume for pods that can run on two nodes at once, and a mount over an emptyDir", () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         raw.apps.api.data.volume = { size: "1Gi", mountPath: "/data" };
         try {
             parseConfig(raw);

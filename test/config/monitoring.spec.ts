@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../config";
-import { stackRaw, stackRawCopy } from "../harness";
+import { fixtureRaw } from "../harness";
 
 function problems(breakIt: (c: Record<string, any>) => void): string[] {
-    const c = stackRawCopy("prod");
+    const c = fixtureRaw("prod");
     breakIt(c);
     try {
         parseConfig(c);
@@ -16,7 +16,7 @@ function problems(breakIt: (c: Record<string, any>) => void): string[] {
 
 describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
     it("reads the prod stack's channels, subscriptions and routing", () => {
-        const m = parseConfig(stackRaw("prod")).monitoring;
+        const m = parseConfig(fixtureRaw("prod")).monitoring;
         assert.deepEqual(m.channels.pager, { type: "webhook", url: "https://events.pager.example.com/integration/launchpad-prod" });
         assert.deepEqual(m.subscriptions, { alerts: ["oncall-email", "pager"], releases: ["stakeholders"] });
         assert.deepEqual(m.routing.critical, { channels: ["chatops"], alertsTopic: true, repeatInterval: "1h" });
@@ -25,7 +25,7 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
     });
 
     it("defaults: no monitoring key pages through the alerts topic; apps get podinfo's metrics and a 99.9% objective", () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         delete raw.monitoring;
         const cfg = parseConfig(raw);
         assert.deepEqual(cfg.monitoring.channels, {});

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../config";
-import { stackRaw, stackRawCopy } from "../harness";
+import { fixtureRaw } from "../harness";
 
 /** The problems a broken config produces, as `path: message` lines. */
 function problems(stack: string, breakIt: (c: Record<string, any>) => void): string[] {
-    const c = stackRawCopy(stack);
+    const c = fixtureRaw(stack);
     breakIt(c);
     try {
         parseConfig(c);
@@ -18,7 +18,7 @@ function problems(stack: string, breakIt: (c: Record<string, any>) => void): str
 describe("config schema", () => {
     for (const stack of ["staging", "prod"]) {
         it(`accepts the real ${stack} stack and applies documented defaults`, () => {
-            const cfg = parseConfig(stackRaw(stack));
+            const cfg = parseConfig(fixtureRaw(stack));
             // The built example app (apps/hello) runs in staging only: prod's gates refuse a direct rollout of a traffic-serving app.
             assert.deepEqual(
                 Object.keys(cfg.apps).sort(),
@@ -141,7 +141,7 @@ describe("config schema", () => {
     }
 
     it("formats the error for the CLI: one line per problem, no stack trace in the message", () => {
-        const c = stackRawCopy("prod");
+        const c = fixtureRaw("prod");
         c.apps.api.strategy.weight = 150;
         assert.throws(
             () => parseConfig(c),

@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { parseConfig } from "../../config";
 import { podTemplate, volumeName } from "../../components/deploy/podTemplate";
-import { stackRaw } from "../harness";
+import { fixtureRaw } from "../harness";
 
-const cfg = parseConfig(stackRaw("prod"));
+const cfg = parseConfig(fixtureRaw("prod"));
 const template = podTemplate({
     app: "web",
     config: cfg.apps.web,

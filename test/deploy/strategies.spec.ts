@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { T, diffRuns, one, runConfig, stackRawCopy } from "../harness";
+import { T, diffRuns, one, runConfig, fixtureRaw } from "../harness";
 import { NOTICE, noticeUpdate } from "../validation/noticeDiff";
 
 /** `kubernetes:core/v1:Service::web` from a URN: the resource's own type and name. */
@@ -24,8 +24,8 @@ async function change(
     edit: (c: Record<string, any>) => void,
     base: (c: Record<string, any>) => void = () => undefined,
 ): Promise<{ before: ProgramRun; after: ProgramRun; diff: Record<string, string[]> }> {
-    const a = stackRawCopy(stack);
-    const b = stackRawCopy(stack);
+    const a = fixtureRaw(stack);
+    const b = fixtureRaw(stack);
     base(a);
     base(b);
     edit(b);
@@ -94,8 +94,8 @@ describe("deployment strategies (whole program)", () => {
         });
 
         it("rolling back is switching back: the run equals the original", async () => {
-            const a = stackRawCopy("prod");
-            const b = stackRawCopy("prod");
+            const a = fixtureRaw("prod");
+            const b = fixtureRaw("prod");
             b.apps.web.strategy.activeSlot = "green";
             b.apps.web.strategy.activeSlot = "blue";
             assert.deepEqual(diffRuns(await runConfig(a, "prod"), await runConfig(b, "prod")), {});
@@ -122,7 +122,7 @@ describe("deployment strategies (whole program)", () => {
         });
 
         it("scales the idle slot to idleReplicas when set", async () => {
-            const c = stackRawCopy("prod");
+            const c = fixtureRaw("prod");
             c.apps.web.strategy.idleReplicas = 0;
             const run = await runConfig(c, "prod");
             assert.equal((one(run, T.Deployment, "web-blue").inputs.spec as any).replicas, 3);
@@ -310,7 +310,7 @@ describe("deployment strategies (whole program)", () => {
 
     describe("direct", () => {
         it("rolls with maxUnavailable 0, or recreates when asked", async () => {
-            const c = stackRawCopy("prod");
+            const c = fixtureRaw("prod");
             assert.deepEqual((one(await runConfig(c, "prod"), T.Deployment, "worker").inputs.spec as any).strategy, {
                 type: "RollingUpdate",
                 rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },

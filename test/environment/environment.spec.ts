@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
-import { T, ofType, one, runStack } from "../harness";
+import { T, ofType, one, runFixture } from "../harness";
 import { ProgramRun } from "../../tools/plan/recorder";
 
 describe("Environment component (prod stack)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runStack("prod");
+        run = await runFixture("prod");
     });
     const envPolicies = () => ofType(run, T.NetworkPolicy).filter((r) => r.parent?.endsWith("launchpad:environment:Environment::prod"));
 

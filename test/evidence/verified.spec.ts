@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { verificationSchema } from "../../policies/evidence";
 import { recordVerified } from "../../tools/evidence/verified";
 import { PROJECT_DIR } from "../../tools/plan/plan";
-import { runStack } from "../harness";
+import { runFixture } from "../harness";
 
 const A = "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db29483dfc76e12f81a24e1fc1256c0a8e";
 const B = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
@@ -25,7 +25,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
     });
 
     it("the staging stack's `images` output lists every image it runs; the command records them", async () => {
-        const run = await runStack("staging");
+        const run = await runFixture("staging");
         assert.deepEqual(run.outputs.images, [A, B]);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
         try {

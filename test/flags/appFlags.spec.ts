@@ -8,7 +8,7 @@ import { documentJson, documentsByApp } from "../../components/flags/render";
 import { ANNOTATION } from "../../components/common/labels";
 import { loadCrdValidators } from "../../tools/plan/crds";
 import type { ProgramRun, ResourceRecord } from "../../tools/plan/recorder";
-import { T, diffRuns, ofType, one, runConfig, stackRawCopy } from "../harness";
+import { T, diffRuns, ofType, one, runConfig, fixtureRaw } from "../harness";
 import { requireCrds } from "./support";
 
 const CM = "kubernetes:core/v1:ConfigMap";
@@ -36,10 +36,10 @@ const short = (d: Record<string, string[]>) =>
 describe("flags: components", () => {
     describe("prod: flagd sidecar from a ConfigMap", () => {
         let run: ProgramRun;
-        const cfg = parseConfig(stackRawCopy("prod"));
+        const cfg = parseConfig(fixtureRaw("prod"));
         const docs = documentsByApp(cfg.flags!, "prod");
         before(async () => {
-            run = await runConfig(stackRawCopy("prod"), "prod");
+            run = await runConfig(fixtureRaw("prod"), "prod");
         });
 
         it("registers one AppFlags and one ConfigMap per app that serves flags, and no operator objects", () => {
@@ -108,7 +108,7 @@ describe("flags: components", () => {
         });
 
         it("raising a percentage changes the definitions only: no pod of an app that did not ask restarts", async () => {
-            const raw = stackRawCopy("prod");
+            const raw = fixtureRaw("prod");
             raw.flags.flags["new-checkout"].environments.prod.rollout.percentage = 20;
             assert.deepEqual(short(diffRuns(run, await runConfig(raw, "prod"))), {
                 "kubernetes:core/v1:ConfigMap::api-flags": ["data.flags.json"],
@@ -117,7 +117,7 @@ describe("flags: components", () => {
         });
 
         it("changing a flag of an app that asks to roll changes its pod template checksum as well", async () => {
-            const raw = stackRawCopy("prod");
+            const raw = fixtureRaw("prod");
             raw.flags.flags["search-backend"].rules.pop();
             assert.deepEqual(short(diffRuns(run, await runConfig(raw, "prod"))), {
                 "kubernetes:core/v1:ConfigMap::api-flags": ["data.flags.json"],
@@ -148,7 +148,7 @@ describe("flags: components", () => {
         });
 
         it("killing the kill switch in prod changes the documents of its apps and the outputs", async () => {
-            const raw = stackRawCopy("prod");
+            const raw = fixtureRaw("prod");
             raw.flags.flags.recommendations.environments.prod.killed = true;
             const after = await runConfig(raw, "prod");
             assert.deepEqual(Object.keys(short(diffRuns(run, after))).sort(), [
@@ -162,7 +162,7 @@ describe("flags: components", () => {
         });
 
         it("a stack without launchpad:flags registers no flag resources and leaves pods alone", async () => {
-            const raw = stackRawCopy("prod");
+            const raw = fixtureRaw("prod");
             delete raw.flags;
             const bare = await runConfig(raw, "prod");
             assert.deepEqual(ofType(bare, APP_FLAGS), []);
@@ -174,10 +174,10 @@ describe("flags: components", () => {
 
     describe("staging: OpenFeature Operator", () => {
         let run: ProgramRun;
-        const cfg = parseConfig(stackRawCopy("staging"));
+        const cfg = parseConfig(fixtureRaw("staging"));
         const docs = documentsByApp(cfg.flags!, "staging");
         before(async () => {
-            run = await runConfig(stackRawCopy("staging"), "staging");
+            run = await runConfig(fixtureRaw("staging"), "staging");
         });
 
         it("registers FeatureFlag, FeatureFlagSource and an egress NetworkPolicy per app, and no ConfigMap", () => {

@@ -6,7 +6,7 @@ import type { FlagsConfigInput } from "../../config/flags";
 import { FLAGD_IMAGE } from "../../config/flags";
 import { main } from "../../program";
 import { runProgram } from "../../tools/plan/recorder";
-import { stackRaw } from "../harness";
+import { fixtureRaw } from "../harness";
 import { prodWithFlags } from "./support";
 
 const withFlags = (f: Partial<FlagsConfigInput>) => prodWithFlags({ environments: ["staging", "prod"], ...f } as FlagsConfigInput);
@@ -25,7 +25,7 @@ function problems(raw: Record<string, unknown>): string[] {
 describe("flags: config", () => {
     it("the real stacks' flags are valid, with defaults applied", () => {
         for (const stack of ["staging", "prod"]) {
-            const cfg = parseConfig(stackRaw(stack));
+            const cfg = parseConfig(fixtureRaw(stack));
             assert.ok(cfg.flags, stack);
             assert.deepEqual(cfg.flags.environments, ["staging", "prod"]);
             assert.equal(cfg.flags.sidecar.image, FLAGD_IMAGE);
@@ -35,7 +35,7 @@ describe("flags: config", () => {
     });
 
     it("stacks without launchpad:flags stay valid", () => {
-        const raw = stackRaw("prod");
+        const raw = fixtureRaw("prod");
         delete raw.flags;
         assert.equal(parseConfig(raw).flags, undefined);
     });

@@ -5,7 +5,7 @@ import { ErrorCode, StandardResolutionReasons } from "@openfeature/core";
 import { parseConfig } from "../../config/load";
 import { documentJson, documentsByApp } from "../../components/flags/render";
 import type { FlagsConfigInput } from "../../config/flags";
-import { stackRaw } from "../harness";
+import { fixtureRaw } from "../harness";
 import { USERS, flagd, flagsConfig } from "./support";
 
 const onShare = (core: ReturnType<typeof flagd>, key: string) =>
@@ -24,7 +24,7 @@ const rolloutFlag = (percentage: number) => ({
 describe("flags: rendered definitions in flagd-core", () => {
     for (const stack of ["staging", "prod"]) {
         it(`${stack}: every app's document loads under strict validation and serves exactly its flags`, () => {
-            const cfg = parseConfig(stackRaw(stack));
+            const cfg = parseConfig(fixtureRaw(stack));
             const docs = documentsByApp(cfg.flags!, stack);
             assert.deepEqual([...docs.keys()], ["api", "web", "worker"]);
             for (const [app, doc] of docs) {

@@ -20,7 +20,7 @@ import {
     rolloutWithinPrevious,
 } from "../../policies/flags";
 import type { ProgramRun, ResourceRecord } from "../../tools/plan/recorder";
-import { runConfig, stackRawCopy } from "../harness";
+import { runConfig, fixtureRaw } from "../harness";
 
 const boolFlag = (pct: number, extra: Record<string, unknown> = {}) => ({
     state: "ENABLED" as const,
@@ -167,8 +167,8 @@ describe("flags: policies", () => {
         let prod: ProgramRun;
         let staging: ProgramRun;
         before(async () => {
-            prod = await runConfig(stackRawCopy("prod"), "prod");
-            staging = await runConfig(stackRawCopy("staging"), "staging");
+            prod = await runConfig(fixtureRaw("prod"), "prod");
+            staging = await runConfig(fixtureRaw("staging"), "staging");
         });
 
         it("finds the definitions in flags ConfigMaps (prod) and FeatureFlags (staging) only", () => {
@@ -187,7 +187,7 @@ describe("flags: policies", () => {
         });
 
         it("prod ahead of staging (from the shared declaration) is reported on each app's definitions", async () => {
-            const raw = stackRawCopy("prod");
+            const raw = fixtureRaw("prod");
             raw.flags.flags["new-checkout"].environments.staging.rollout.percentage = 10;
             raw.flags.flags["new-checkout"].environments.prod.rollout.percentage = 25;
             const found = await violations(rolloutWithinPrevious, await runConfig(raw, "prod"));

@@ -8,7 +8,7 @@ import type { FlagsConfig, FlagsConfigInput } from "../../config/flags";
 import { documentJson } from "../../components/flags/render";
 import type { FlagdDocument } from "../../components/flags/flagd";
 import { PROJECT_DIR } from "../../tools/plan/plan";
-import { stackRawCopy } from "../harness";
+import { fixtureRaw } from "../harness";
 
 /** Loads a document into flagd-core with strict schema validation (what flagd refuses, this throws on). */
 export function flagd(doc: FlagdDocument | string): FlagdCore {
@@ -19,7 +19,7 @@ export function flagd(doc: FlagdDocument | string): FlagdCore {
 
 /** The prod stack's raw config with `launchpad:flags` replaced. */
 export function prodWithFlags(flags: FlagsConfigInput, environment = "prod"): Record<string, any> {
-    const raw = stackRawCopy("prod");
+    const raw = fixtureRaw("prod");
     raw.flags = flags;
     raw.environment.name = environment;
     return raw;

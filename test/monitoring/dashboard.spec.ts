@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { dashboard, PODINFO_METRICS, RELEASE_ANNOTATION_TAG } from "../../components/monitoring";
-import { one, runStack } from "../harness";
+import { one, runFixture } from "../harness";
 import { promqlSyntaxError } from "./promql";
 
 describe("monitoring Grafana dashboard (dashboard.ts)", () => {
@@ -59,7 +59,7 @@ describe("monitoring Grafana dashboard (dashboard.ts)", () => {
     });
 
     it("ships in a ConfigMap the Grafana sidecar loads, in the monitoring namespace", async () => {
-        const run = await runStack("prod");
+        const run = await runFixture("prod");
         const cm = one(run, "kubernetes:core/v1:ConfigMap", "prod-dashboard").inputs as any;
         assert.equal(cm.metadata.labels.grafana_dashboard, "1");
         assert.equal(cm.metadata.namespace, "monitoring");

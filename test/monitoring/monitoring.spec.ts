@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { PodMonitor, PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { AlertmanagerConfig } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1";
 import { ProgramRun, ResourceRecord } from "../../tools/plan/recorder";
-import { one, runConfig, runStack, stackRaw, stackRawCopy } from "../harness";
+import { one, runConfig, runFixture, fixtureRaw } from "../harness";
 
 const M = {
     PrometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
@@ -59,8 +59,8 @@ describe("Monitoring components (whole-program runs)", () => {
     let prod: ProgramRun;
     let staging: ProgramRun;
     before(async () => {
-        prod = await runStack("prod");
-        staging = await runStack("staging");
+        prod = await runFixture("prod");
+        staging = await runFixture("staging");
     });
 
     it("prod: rules and a PodMonitor per app, routing, two encrypted topics with subscriptions, backup-failure rule, dashboard", () => {
@@ -193,7 +193,7 @@ describe("Monitoring components (whole-program runs)", () => {
     });
 
     it("dashboards: false removes only the dashboard ConfigMap", async () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         raw.monitoring.dashboards = false;
         const run = await runConfig(raw, "prod");
         assert.deepEqual(
@@ -205,7 +205,7 @@ describe("Monitoring components (whole-program runs)", () => {
     });
 
     it("a stack without launchpad:monitoring still gets rules, routing to the alerts topic and topics without subscriptions", async () => {
-        const raw = stackRawCopy("prod");
+        const raw = fixtureRaw("prod");
         delete raw.monitoring;
         const run = await runConfig(raw, "prod");
         assert.deepEqual(monitoringResources(run), expected("prod", PROD_APPS, []));
@@ -219,7 +219,7 @@ describe("Monitoring components (whole-program runs)", () => {
     describe("with databases (the RDS instance the data component creates for apps.api.data.postgres)", () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runConfig(stackRaw("prod"), "prod");
+            run = await runConfig(fixtureRaw("prod"), "prod");
         });
 
         it("creates CPU, free-storage and connection alarms for the api's database", () => {

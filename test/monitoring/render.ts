@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { rulesFile, RuleGroup } from "../../components/monitoring";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { ofType, runStack } from "../harness";
+import { ofType, runFixture } from "../harness";
 
 export const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 export const MONITORING_DIR = __dirname;
@@ -27,7 +27,7 @@ export function renderedRules(run: ProgramRun): Record<string, string> {
 /** Every stack's rendered rules: stack -> app -> text. */
 export async function renderAllStacks(): Promise<Record<string, Record<string, string>>> {
     const all: Record<string, Record<string, string>> = {};
-    for (const stack of STACKS) all[stack] = renderedRules(await runStack(stack));
+    for (const stack of STACKS) all[stack] = renderedRules(await runFixture(stack));
     return all;
 }
 

@@ -14,7 +14,7 @@ function sh(cwd: string, cmd: string, args: string[]) {
 }
 const git = (cwd: string, ...args: string[]) => sh(cwd, "git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args]);
 
-/** A fresh repository with this project's files (as they are now) in one commit, node_modules linked. */
+/** A fresh repository with this project's files and the fixture stacks in one commit, node_modules linked. */
 function freshClone(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-clone-"));
     const files = sh(PROJECT_DIR, "git", ["ls-files", "-co", "--exclude-standard"]).split("\n").filter(Boolean);
@@ -25,6 +25,10 @@ function freshClone(): string {
         fs.copyFileSync(src, path.join(dir, f));
     }
     fs.symlinkSync(fs.realpathSync(path.join(PROJECT_DIR, "node_modules")), path.join(dir, "node_modules"), "dir");
+    // The clone's stacks are the fixture's (release 2.4.0, web blue live), whatever the real ones are today.
+    const fixture = path.join(dir, "test", "fixtures", "project");
+    for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "policies/config/staging.json", "policies/config/prod.json"])
+        fs.copyFileSync(path.join(fixture, f), path.join(dir, f));
     git(dir, "init", "--quiet", "--initial-branch=main");
     git(dir, "add", "-A");
     git(dir, "commit", "--quiet", "-m", "base");
@@ -56,7 +60,7 @@ describe("plan --compare in a fresh clone", function () {
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, /\*\*no changes\*\* \(\d+ resources unchanged\)/);
         const diff = JSON.parse(fs.readFileSync(path.join(repo, ".plan/prod/diff.json"), "utf8"));
-        assert.deepEqual(diff.counts, { create: 0, update: 0, replace: 0, delete: 0, same: diff.counts.same });
+        assert.deepEqual(diff.counts, { create: 0, update: 0, replace: 0, delete: 0, retain: 0, same: diff.counts.same });
         assert.ok(fs.readFileSync(path.join(repo, ".plan/prod/diff.md"), "utf8").includes("**no changes**"));
         assert.equal(git(repo, "worktree", "list").split("\n").length, 1, "the temporary worktree was removed");
     });

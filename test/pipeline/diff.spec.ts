@@ -14,7 +14,7 @@ import {
     replacementReason,
 } from "../../tools/plan/diff";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { runConfig, stackRawCopy } from "../harness";
+import { runConfig, fixtureRaw } from "../harness";
 
 const GOLDEN = path.join(__dirname, "golden");
 
@@ -44,16 +44,16 @@ describe("plan diff on real program runs (prod)", function () {
     this.timeout(120000);
     let base: ProgramRun;
     const variant = async (change: (c: Record<string, any>) => void) => {
-        const c = stackRawCopy("prod");
+        const c = fixtureRaw("prod");
         change(c);
         return runConfig(c, "prod");
     };
     before(async () => {
-        base = await runConfig(stackRawCopy("prod"), "prod");
+        base = await runConfig(fixtureRaw("prod"), "prod");
     });
 
     it("an unchanged stack reads 'no changes'", async () => {
-        const again = await runConfig(stackRawCopy("prod"), "prod");
+        const again = await runConfig(fixtureRaw("prod"), "prod");
         const d = diffPlans(snap(base, "base"), snap(again, "head"));
         assert.ok(isEmpty(d));
         assert.deepEqual(d.groups, []);
@@ -225,8 +225,8 @@ describe("plan diff on real program runs (prod)", function () {
 
     it("a new version of a built app (staging): the image's VERSION and the Deployment's version labels (digest known after up)", async () => {
         // The built example app runs in staging only.
-        const staging = await runConfig(stackRawCopy("staging"), "staging");
-        const c = stackRawCopy("staging");
+        const staging = await runConfig(fixtureRaw("staging"), "staging");
+        const c = fixtureRaw("staging");
         c.apps.hello.strategy.release.version = "1.1.0";
         const head = await runConfig(c, "staging");
         const d = diffPlans(snap(staging, "base"), snap(head, "head"));

@@ -10,7 +10,7 @@ import { lifecycleRules } from "../../components/images";
 import { main } from "../../program";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { ProgramRun, runProgram } from "../../tools/plan/recorder";
-import { T, one, ofType, runConfig, stackRaw, stackRawCopy } from "../harness";
+import { T, one, ofType, runConfig, fixtureRaw } from "../harness";
 
 const REPO = "aws:ecr/repository:Repository";
 const LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy";
@@ -51,7 +51,7 @@ const upMocks: pulumi.runtime.Mocks = {
 describe("images: ECR repository and built image per built app (staging stack)", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runConfig(stackRawCopy("staging"), "staging");
+        run = await runConfig(fixtureRaw("staging"), "staging");
     });
 
     it("one repository, lifecycle policy and image, for the built app only, under its AppImage component", () => {
@@ -108,14 +108,14 @@ describe("images: ECR repository and built image per built app (staging stack)",
 
     it("the built app's Deployment runs the pushed digest (known after up in a preview); prebuilt apps keep theirs", () => {
         assert.equal(container(run, "hello").image, "(known after up)");
-        const raw = stackRaw("staging") as any;
+        const raw = fixtureRaw("staging") as any;
         assert.equal(container(run, "web-blue").image, raw.apps.web.strategy.slots.blue.image);
         assert.equal(container(run, "worker").image, raw.apps.worker.strategy.release.image);
         assert.deepEqual(Object.keys(run.outputs.builds as object), ["hello"]);
     });
 
     it("after an up: Deployment image = repoDigest, registry = repository URL + ECR token (password secret)", async () => {
-        const config = parseConfig(stackRaw("staging"));
+        const config = parseConfig(fixtureRaw("staging"));
         const up = await runProgram({
             project: PROJECT,
             stack: "staging",
@@ -133,7 +133,7 @@ describe("images: ECR repository and built image per built app (staging stack)",
     });
 
     it("a KMS key from launchpad:images encrypts the repositories; retention is configurable", async () => {
-        const c = stackRawCopy("staging");
+        const c = fixtureRaw("staging");
         c.images = { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c", keepReleases: 50 };
         const r = await runConfig(c, "staging");
         assert.deepEqual(one(r, REPO, "hello").inputs.encryptionConfigurations, [
@@ -143,11 +143,11 @@ describe("images: ECR repository and built image per built app (staging stack)",
     });
 
     it("prod has no built app; a built app added to a copy of prod gets prod/<app> under prod's environment", async () => {
-        const prod = await runConfig(stackRawCopy("prod"), "prod");
+        const prod = await runConfig(fixtureRaw("prod"), "prod");
         assert.deepEqual(ofType(prod, "launchpad:images:AppImage"), []);
         assert.deepEqual(prod.outputs.builds, {});
-        const c = stackRawCopy("prod");
-        c.apps.hello = structuredClone(stackRaw("staging") as any).apps.hello;
+        const c = fixtureRaw("prod");
+        c.apps.hello = structuredClone(fixtureRaw("staging") as any).apps.hello;
         const r = await runConfig(c, "prod");
         assert.match(one(r, "launchpad:images:AppImage", "hello").parent!, /launchpad:environment:Environment::prod$/);
         assert.equal(one(r, REPO, "hello").inputs.name, "prod/hello");
@@ -156,7 +156,7 @@ describe("images: ECR repository and built image per built app (staging stack)",
     });
 
     it("a built app whose releases all pin a digest gets its repository but builds nothing", async () => {
-        const c = stackRawCopy("staging");
+        const c = fixtureRaw("staging");
         c.apps.hello.strategy.release.image = `${REGISTRY}/staging/hello@sha256:${"cd".repeat(32)}`;
         const r = await runConfig(c, "staging");
         assert.equal(ofType(r, REPO).length, 1);
@@ -167,7 +167,7 @@ describe("images: ECR repository and built image per built app (staging stack)",
 
 describe("images: configuration", () => {
     const problems = (change: (c: Record<string, any>) => void) => {
-        const c = stackRawCopy("staging");
+        const c = fixtureRaw("staging");
         change(c);
         try {
             parseConfig(c);
@@ -257,9 +257,9 @@ describe("apps/hello: the example app", () => {
     it("the Dockerfile runs as the numeric user the pods are configured with (runAsNonRoot can verify it)", () => {
         const dockerfile = fs.readFileSync(path.join(PROJECT_DIR, "apps", "hello", "Dockerfile"), "utf8");
         const user = /^USER\s+(\S+)\s*$/m.exec(dockerfile)?.[1];
-        const uid = parseConfig(stackRaw("staging")).apps.hello.runAsUser;
+        const uid = parseConfig(fixtureRaw("staging")).apps.hello.runAsUser;
         assert.equal(user, `${uid}:${uid}`);
         assert.match(dockerfile, /^EXPOSE 8080$/m);
-        assert.equal(parseConfig(stackRaw("staging")).apps.hello.port, 8080);
+        assert.equal(parseConfig(fixtureRaw("staging")).apps.hello.port, 8080);
     });
 });

@@ -5,11 +5,13 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../tools/plan/plan";
+import { FIXTURE_DIR } from "../harness";
 import { OperationError, appsOf, applyOperation, keepLayout } from "../../tools/pipeline/releaseOps";
 import { checksFor, runChecks, verificationRecord } from "../../tools/pipeline/verify";
 
-const prodText = () => fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
-const stagingText = () => fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.staging.yaml"), "utf8");
+// The fixture stacks (release 2.4.0: web blue live, api canary at 10%), not the real ones that releases change.
+const prodText = () => fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.prod.yaml"), "utf8");
+const stagingText = () => fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.staging.yaml"), "utf8");
 
 /** Lines removed (-) and added (+) between two texts, in order (the texts differ in a few lines only). */
 function changedLines(a: string, b: string): string[] {
@@ -28,7 +30,7 @@ describe("release operations (committed config changes)", () => {
         const r = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 25 });
         assert.deepEqual(changedLines(prodText(), r.text), ["-weight: 10", "+weight: 25"]);
         assert.equal(r.summary, "prod: canary step: api 6.7.1 at 25% (was 10%)");
-        assert.ok(r.text.startsWith("# Production: receives only what staging verified."));
+        assert.ok(r.text.startsWith("# Test fixture (owned by the tests"), "the leading comments are kept");
     });
 
     it("promote makes the canary stable, removes it and sets the weight to 0", () => {
@@ -104,6 +106,7 @@ describe("release operations (committed config changes)", () => {
     });
 
     it("npm run release edits the stack file and exits 2 on a refusal", () => {
+        const before = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
         const r = spawnSync(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", "tools/pipeline/release.ts", "switch", "--stack", "prod", "--app", "api"],
@@ -114,7 +117,7 @@ describe("release operations (committed config changes)", () => {
         );
         assert.equal(r.status, 2);
         assert.match(r.stderr, /error: switch needs a blueGreen app; api is canary/);
-        assert.equal(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8"), prodText(), "nothing written");
+        assert.equal(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8"), before, "nothing written");
     });
 });
 

@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { ConfigError } from "../../config";
 import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
 import { validateObjects } from "../../tools/plan/schemas";
-import { runConfig, stackRawCopy } from "../harness";
+import { FIXTURE_DIR, runConfig, fixtureRaw } from "../harness";
 
 const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
 
@@ -18,7 +18,7 @@ function plan(args: string[]) {
 /** A project folder using the real program, with one stack file written by the test. */
 function tempProject(stackYaml: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-plan-"));
-    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.copyFileSync(path.join(FIXTURE_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), stackYaml);
     const real = (p: string) => JSON.stringify(path.join(PROJECT_DIR, p));
     fs.writeFileSync(
@@ -47,8 +47,8 @@ describe("offline plan", () => {
 
     it("writes resources.json, outputs.json, schema.json and one manifest per object, byte-identical across runs", async () => {
         const [a, b] = [tmpDir(), tmpDir()];
-        writePlan(await planStack({ stack: "prod" }), a);
-        writePlan(await planStack({ stack: "prod" }), b);
+        writePlan(await planStack({ stack: "prod", projectDir: FIXTURE_DIR }), a);
+        writePlan(await planStack({ stack: "prod", projectDir: FIXTURE_DIR }), b);
         const files = listFiles(a);
         assert.deepEqual(files, listFiles(b));
         for (const f of files)
@@ -69,10 +69,10 @@ describe("offline plan", () => {
 
     it("re-planning into the same folder removes manifests of objects that are gone", async () => {
         const out = tmpDir();
-        writePlan(await planStack({ stack: "prod" }), out);
+        writePlan(await planStack({ stack: "prod", projectDir: FIXTURE_DIR }), out);
         const canary = path.join(out, "manifests", "prod", "deployment.api-canary.yaml");
         assert.ok(fs.existsSync(canary));
-        const promoted = stackRawCopy("prod");
+        const promoted = fixtureRaw("prod");
         promoted.apps.api.strategy.stable = promoted.apps.api.strategy.canary;
         delete promoted.apps.api.strategy.canary;
         promoted.apps.api.strategy.weight = 0;
@@ -84,7 +84,7 @@ describe("offline plan", () => {
     });
 
     it("stops on bad configuration before registering any resource", async () => {
-        const dir = tempProject(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("weight: 10", "weight: 150"));
+        const dir = tempProject(fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.prod.yaml"), "utf8").replace("weight: 10", "weight: 150"));
         tmp.push(dir);
         let registered = 0;
         await assert.rejects(

@@ -15,7 +15,7 @@ import { policies } from "../../policies/all";
 import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
 import { PolicyConfigError, checkPolicies, parsePolicyConfig, reconcileConfig } from "../../tools/plan/policies";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { T, runStack } from "../harness";
+import { FIXTURE_DIR, T, fixturePolicyConfig, runFixture } from "../harness";
 
 const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
 const plan = (args: string[]) =>
@@ -30,7 +30,7 @@ describe("offline plan: policies adapter", () => {
         return d;
     };
     before(async () => {
-        prod = await runStack("prod");
+        prod = await runFixture("prod");
     });
     after(() => tmp.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
@@ -204,7 +204,7 @@ describe("offline plan: policies adapter", () => {
         };
         for (const stack of ["staging", "prod"]) {
             it(`${stack}: every policy passes with policies/config/${stack}.json (only advisory notes); the phase is timed; policy.json is written`, async () => {
-                const p = await planStack({ stack });
+                const p = await planStack({ stack, projectDir: FIXTURE_DIR });
                 assert.equal(p.policy!.configFile, path.join("policies", "config", `${stack}.json`));
                 assert.equal(p.policy!.mandatory, 0);
                 assert.deepEqual(
@@ -227,14 +227,14 @@ describe("offline plan: policies adapter", () => {
         this.timeout(60000);
         it("prints violations as pulumi preview does, writes policy.json and exits 1 on a mandatory violation", () => {
             const dir = tmpDir();
-            const evidence = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "release", "evidence.json"), "utf8"));
+            const evidence = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, "release", "evidence.json"), "utf8"));
             evidence.artifacts[1].tests.failed = 2;
             fs.writeFileSync(path.join(dir, "evidence.json"), JSON.stringify(evidence));
-            const cfg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "config", "prod.json"), "utf8"));
+            const cfg = JSON.parse(fs.readFileSync(fixturePolicyConfig("prod"), "utf8"));
             cfg["tested-artifact"].evidenceFile = path.join(dir, "evidence.json");
             fs.writeFileSync(path.join(dir, "prod.json"), JSON.stringify(cfg));
             const out = path.join(dir, "plan");
-            const r = plan(["--stack", "prod", "--out", out, "--policy-config", path.join(dir, "prod.json")]);
+            const r = plan(["--stack", "prod", "--project", FIXTURE_DIR, "--out", out, "--policy-config", path.join(dir, "prod.json")]);
             assert.equal(r.status, 1, r.stderr);
             assert.match(r.stdout, /\nPolicy Violations:\n {4}\[(advisory|mandatory)\] {2}launchpad-release-gates v0\.1\.0 {2}/);
             assert.match(

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ProgramRun, UNKNOWN } from "../../tools/plan/recorder";
 import { T } from "../harness";
-import { DIGEST, check, cleanTmp, copyRun, podSpecOf, record, repoJson, reported, runStackWith, tmpFile, violationsOf } from "./support";
+import { DIGEST, check, cleanTmp, copyRun, podSpecOf, record, fixtureJson, reported, runStackWith, tmpFile, violationsOf } from "./support";
 
 describe("policies: artifacts", () => {
     let prod: ProgramRun;
@@ -16,7 +16,7 @@ describe("policies: artifacts", () => {
         });
 
         it("fails every workload running an image whose latest test run has a failed test", async () => {
-            const evidence = repoJson("release/evidence.json");
+            const evidence = fixtureJson("release/evidence.json");
             evidence.artifacts[1].tests = { passed: 217, failed: 1, skipped: 3 };
             const v = violationsOf(
                 await check(prod, "prod", { "tested-artifact": { evidenceFile: tmpFile("evidence.json", evidence) } }),
@@ -40,12 +40,12 @@ describe("policies: artifacts", () => {
             assert.equal(v[0].name, "worker");
             assert.match(
                 reported(v[0]),
-                /^container 'worker' of Deployment prod\/worker runs .*0abc, which has no test evidence in release\/evidence\.json: run the test suite/,
+                /^container 'worker' of Deployment prod\/worker runs .*0abc, which has no test evidence in test\/fixtures\/project\/release\/evidence\.json: run the test suite/,
             );
         });
 
         it("fails a run that passed nothing and evidence older than maxAgeDays before launch", async () => {
-            const evidence = repoJson("release/evidence.json");
+            const evidence = fixtureJson("release/evidence.json");
             evidence.artifacts[0].tests = { passed: 0, failed: 0, skipped: 12 };
             const file = tmpFile("evidence.json", evidence);
             const v = violationsOf(
@@ -68,7 +68,7 @@ describe("policies: artifacts", () => {
         });
 
         it("a malformed evidence file is one violation naming the file and the field", async () => {
-            const evidence = repoJson("release/evidence.json");
+            const evidence = fixtureJson("release/evidence.json");
             evidence.artifacts[1].tests.failed = "0";
             const file = tmpFile("evidence.json", evidence);
             const v = violationsOf(await check(prod, "prod", { "tested-artifact": { evidenceFile: file } }), "tested-artifact");
@@ -160,7 +160,7 @@ describe("policies: artifacts", () => {
         });
 
         it("fails an image missing from the staging verification", async () => {
-            const verified = repoJson("release/verified-staging.json");
+            const verified = fixtureJson("release/verified-staging.json");
             verified.images = verified.images.filter((i: any) => i.image !== DIGEST.v670);
             const v = violationsOf(
                 await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", verified) } }),
@@ -174,7 +174,7 @@ describe("policies: artifacts", () => {
         });
 
         it("fails a verification of another stack and a malformed file", async () => {
-            const other = { ...repoJson("release/verified-staging.json"), stack: "dev" };
+            const other = { ...fixtureJson("release/verified-staging.json"), stack: "dev" };
             const v = violationsOf(
                 await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", other) } }),
                 "verified-in-preprod",
@@ -184,7 +184,7 @@ describe("policies: artifacts", () => {
                 reported(v[0]),
                 /records a verification of stack 'dev', not 'staging': deploy and smoke-test the release in staging first\.$/,
             );
-            const bad = repoJson("release/verified-staging.json");
+            const bad = fixtureJson("release/verified-staging.json");
             delete bad.images[0].smokeTestsPassedAt;
             const m = violationsOf(
                 await check(prod, "prod", { "verified-in-preprod": { verificationFile: tmpFile("v.json", bad) } }),

@@ -11,11 +11,10 @@ import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { policies } from "../../policies/all";
-import { defaultPolicyConfig } from "../../tools/plan/plan";
 import { PolicyViolation, checkPolicies, readPolicyConfig, reconcileConfig } from "../../tools/plan/policies";
 import { ProgramRun, ResourceRecord, UNKNOWN } from "../../tools/plan/recorder";
-import { T } from "../harness";
-import { DIGEST, copyRun, podSpecOf, record, runStackWith, tmpFile, cleanTmp, repoJson } from "./support";
+import { T, fixturePolicyConfig } from "../harness";
+import { DIGEST, copyRun, podSpecOf, record, runStackWith, tmpFile, cleanTmp, fixtureJson } from "./support";
 
 const PACK_DIR = path.join(__dirname, "..", "..", "policies");
 const LEVEL: Record<string, analyzer.EnforcementLevel> = {
@@ -146,7 +145,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
     });
 
     it("prod passes in both: no mandatory violation; the one note is the export bucket's policy, unknown in preview", async () => {
-        const v = await agree(prod, readPolicyConfig(defaultPolicyConfig("prod")));
+        const v = await agree(prod, readPolicyConfig(fixturePolicyConfig("prod")));
         assert.deepEqual(
             v.map((x) => [x.policy, x.level, x.name]),
             [["no-public-buckets", "advisory", "prod-backup-exports"]],
@@ -155,7 +154,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
 
     it("staging passes in both; an image built by the update is noted per policy, the known images are checked", async () => {
         const staging = await runStackWith("staging");
-        const v = await agree(staging, readPolicyConfig(defaultPolicyConfig("staging")));
+        const v = await agree(staging, readPolicyConfig(fixturePolicyConfig("staging")));
         assert.equal(v.filter((x) => x.level === "mandatory").length, 0);
         assert.deepEqual(v.map((x) => [x.policy, x.name ?? null]).sort(), [
             ["immutable-images", "hello"],
@@ -166,7 +165,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         // Known images still gated, by the real server too: one untested image is a mandatory violation beside the note.
         const run = copyRun(staging);
         podSpecOf(record(run, T.Deployment, "worker")).containers[0].image = DIGEST.untested;
-        const broken = await agree(run, readPolicyConfig(defaultPolicyConfig("staging")));
+        const broken = await agree(run, readPolicyConfig(fixturePolicyConfig("staging")));
         assert.deepEqual(
             broken.filter((x) => x.policy === "tested-artifact").map((x) => [x.level, x.name ?? null]),
             [
@@ -184,9 +183,9 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         podSpecOf(record(run, T.Deployment, "web-blue")).containers[0].image = DIGEST.untested;
         (record(run, T.Deployment, "web-green").inputs as any).spec.replicas = 0;
         (record(run, T.Service, "web-preview").inputs as any).metadata.namespace = UNKNOWN;
-        const evidence = repoJson("release/evidence.json");
+        const evidence = fixtureJson("release/evidence.json");
         evidence.artifacts[1].tests.failed = 4;
-        const given = readPolicyConfig(defaultPolicyConfig("prod"));
+        const given = readPolicyConfig(fixturePolicyConfig("prod"));
         given["tested-artifact"].properties.evidenceFile = tmpFile("evidence.json", evidence);
         const v = await agree(run, given);
         const policiesHit = [...new Set(v.map((x) => x.policy))].sort();

@@ -3,9 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ProgramRun, UNKNOWN } from "../../tools/plan/recorder";
 import { sectionBody } from "../../policies/release";
+import { FIXTURE_DIR } from "../harness";
 import { check, cleanTmp, copyRun, reported, runStackWith, tmpFile, violationsOf } from "./support";
 
-const NOTES = fs.readFileSync(path.join(__dirname, "..", "..", "release", "notes", "2.4.0.md"), "utf8");
+const NOTES = fs.readFileSync(path.join(FIXTURE_DIR, "release", "notes", "2.4.0.md"), "utf8");
 
 describe("policies: release", () => {
     let prod: ProgramRun;
@@ -70,7 +71,7 @@ describe("policies: release", () => {
         it("fails a release without notes", async () => {
             const run = await runStackWith("prod", (raw) => (raw.release.version = "2.5.0"));
             assert.deepEqual(violationsOf(await check(run, "prod"), "documented").map(reported), [
-                "release 2.5.0 has no release notes: write release/notes/2.5.0.md with the sections '## Changes', '## Rollback', '## Data migration'.",
+                "release 2.5.0 has no release notes: write test/fixtures/project/release/notes/2.5.0.md with the sections '## Changes', '## Rollback', '## Data migration'.",
             ]);
         });
 

@@ -6,17 +6,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseConfig, PROJECT } from "../../config/load";
 import { main } from "../../program";
-import { defaultPolicyConfig } from "../../tools/plan/plan";
 import { PolicyReport, PolicyViolation, checkPolicies, readPolicyConfig } from "../../tools/plan/policies";
 import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
-import { stackRawCopy } from "../harness";
+import { FIXTURE_DIR, fixturePolicyConfig, fixtureRaw } from "../harness";
 
 /**
  * Runs stack `stack` (its real config, changed by `mutate`) and, in the same program, `extra`: resources
  * other domains contribute (backups, alert rules, buckets), registered through their real SDK classes.
  */
 export async function runStackWith(stack: string, mutate?: (raw: Record<string, any>) => void, extra?: () => void): Promise<ProgramRun> {
-    const raw = stackRawCopy(stack);
+    const raw = fixtureRaw(stack);
     mutate?.(raw);
     const config = parseConfig(raw);
     return runProgram({
@@ -48,7 +47,7 @@ export const podSpecOf = (r: ResourceRecord): any => (r.inputs as any).spec.temp
  * `overrides` merged over it per policy (as another --policy-pack-config would).
  */
 export function check(run: ProgramRun, stack: string, overrides: Record<string, Record<string, unknown>> = {}): Promise<PolicyReport> {
-    const config = readPolicyConfig(defaultPolicyConfig(stack));
+    const config = readPolicyConfig(fixturePolicyConfig(stack));
     for (const [policy, props] of Object.entries(overrides)) {
         const { enforcementLevel, ...properties } = props;
         const cur = config[policy] ?? { properties: {} };
@@ -80,7 +79,8 @@ export function cleanTmp(): void {
     for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
-export const repoJson = (rel: string): any => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", rel), "utf8"));
+/** A JSON file of the fixture project (`release/evidence.json`, ...). */
+export const fixtureJson = (rel: string): any => JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, rel), "utf8"));
 
 export const DIGEST = {
     v670: "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db29483dfc76e12f81a24e1fc1256c0a8e",

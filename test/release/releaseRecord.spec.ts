@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { notesPath, releaseFacts } from "../../components/release";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { one, runConfig, runStack, stackRawCopy } from "../harness";
+import { one, runConfig, runFixture, fixtureRaw } from "../harness";
 
 describe("release record", () => {
     describe("facts", () => {
@@ -19,7 +19,7 @@ describe("release record", () => {
     describe("ReleaseRecord in the prod stack", () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runStack("prod");
+            run = await runFixture("prod");
         });
 
         it("records the release as ConfigMap launchpad-release in the environment's namespace", () => {
@@ -52,7 +52,7 @@ describe("release record", () => {
         });
 
         it("carries a configured notes URL", async () => {
-            const raw = stackRawCopy("prod");
+            const raw = fixtureRaw("prod");
             raw.release.notesUrl = "https://wiki.example.com/releases/2.4.0";
             const r = await runConfig(raw, "prod");
             assert.equal(

@@ -6,7 +6,7 @@ import { ConfigError, parseConfig, PROJECT } from "../../config";
 import { runnerScript } from "../../components/validation/runner/bundle";
 import { main } from "../../program";
 import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
-import { T, diffRuns, one, ofType, runConfig, runStack, stackRawCopy } from "../harness";
+import { T, diffRuns, one, ofType, runConfig, runFixture, fixtureRaw } from "../harness";
 import { noticeUpdate } from "./noticeDiff";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,7 +30,7 @@ const inputJson = (run: ProgramRun, name: string) => JSON.parse((one(run, V.Conf
 describe("validation in the program", () => {
     let prod: ProgramRun;
     before(async () => {
-        prod = await runStack("prod");
+        prod = await runFixture("prod");
     });
 
     it("prod: one smoke test and one gate per traffic-shifting app, nothing for the worker", () => {
@@ -168,20 +168,20 @@ describe("validation in the program", () => {
     });
 
     it("a new release gets a new Job (so up reruns it); an unchanged one keeps its Job", async () => {
-        const same = await runStack("prod");
+        const same = await runFixture("prod");
         assert.equal(meta(one(same, V.Job, "web-smoke")).name, meta(one(prod, V.Job, "web-smoke")).name);
-        const c = stackRawCopy("prod");
+        const c = fixtureRaw("prod");
         c.apps.web.strategy.slots.green.version = "6.7.2";
         const next = await runConfig(c, "prod");
         assert.match(meta(one(next, V.Job, "web-smoke")).name, /^web-smoke-6-7-2-[0-9a-f]{8}$/);
-        const c2 = stackRawCopy("prod");
+        const c2 = fixtureRaw("prod");
         c2.apps.web.smoke.checks[0].maxLatencyMs = 400;
         const changedChecks = await runConfig(c2, "prod");
         assert.notEqual(meta(one(changedChecks, V.Job, "web-smoke")).name, meta(one(prod, V.Job, "web-smoke")).name);
     });
 
     it("direct: the Job runs after the rollout and carries the rollback runbook; nothing waits on it", async () => {
-        const c = stackRawCopy("prod");
+        const c = fixtureRaw("prod");
         c.apps.worker.kind = "service";
         c.apps.worker.smoke = { checks: [{ path: "/healthz" }] };
         const run = await runConfig(c, "prod");
@@ -206,7 +206,7 @@ describe("validation in the program", () => {
     });
 
     it("canary with router replicas: gate -> canary Deployment -> smoke Job (no cycle)", async () => {
-        const c = stackRawCopy("prod");
+        const c = fixtureRaw("prod");
         c.apps.api.strategy.router = "replicas";
         const run = await runConfig(c, "prod");
         // The gate (and, as always for the api, its release backups and database Secret).
@@ -224,7 +224,7 @@ describe("validation in the program", () => {
     });
 
     it("no canary release: no smoke Job and no gate for the canary app", async () => {
-        const staging = await runStack("staging");
+        const staging = await runFixture("staging");
         assert.deepEqual(
             ofType(staging, V.Job).map((r) => r.name),
             ["web-smoke"],
@@ -241,7 +241,7 @@ describe("validation in the program", () => {
             out.api.gate,
             "pending: the gate queries http://prometheus-operated.monitoring.svc.cluster.local:9090 over 10m during pulumi up, before traffic changes",
         );
-        const staging = await runStack("staging");
+        const staging = await runFixture("staging");
         const v = (staging.outputs.validation as any).web.verified;
         assert.deepEqual(
             { ...v, passedAt: undefined },
@@ -257,7 +257,7 @@ describe("validation in the program", () => {
     });
 
     it("prod publishes a release notice after every app, with the webhook as a secret; staging does not", async () => {
-        const c = stackRawCopy("prod");
+        const c = fixtureRaw("prod");
         c.validation.notices = { topicArn: "arn:aws:sns:eu-west-1:123456789012:prod-releases" };
         const config = parseConfig(c);
         const run = await runProgram({
@@ -296,7 +296,7 @@ describe("validation in the program", () => {
         const quiet = await provider.create({ environment: "prod", stack: "prod", version: "2.4.0", apps: [] });
         assert.deepEqual(Object.keys(quiet.outs.delivery), ["publishedAt"]);
 
-        const s = stackRawCopy("staging");
+        const s = fixtureRaw("staging");
         s.validation.notices = { topicArn: "arn:aws:sns:eu-west-1:123456789012:staging-releases" };
         assert.deepEqual(ofType(await runConfig(s, "staging"), V.Notice), []);
     });
@@ -326,7 +326,7 @@ describe("validation in the program", () => {
 
 describe("validation config errors", () => {
     const problems = (edit: (c: Record<string, any>) => void) => {
-        const c = stackRawCopy("prod");
+        const c = fixtureRaw("prod");
         edit(c);
         try {
             parseConfig(c);
@@ -371,8 +371,8 @@ describe("validation across updates (diffs under mocks)", () => {
             Object.entries(d).map(([urn, paths]) => [`${urn.split("::")[2].split("$").pop()}::${urn.split("::")[3]}`, paths]),
         );
     async function change(edit: (c: Record<string, any>) => void): Promise<{ d: Record<string, string[]>; notice: boolean | undefined }> {
-        const a = stackRawCopy("prod");
-        const b = stackRawCopy("prod");
+        const a = fixtureRaw("prod");
+        const b = fixtureRaw("prod");
         edit(b);
         const before = await runConfig(a, "prod");
         const after = await runConfig(b, "prod");

@@ -70,6 +70,7 @@ export function snapshotOf(run: ProgramRun, label: string, config?: Record<strin
             parent: r.parent ?? null,
             dependsOn: r.dependsOn,
             inputs: r.inputs,
+            ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
         })),
         outputs: run.outputs,
         config,

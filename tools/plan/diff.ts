@@ -11,6 +11,8 @@ export interface PlanResource {
     parent: string | null;
     dependsOn: string[];
     inputs: Record<string, unknown>;
+    /** Removing it from the stack leaves it in the cloud (`retainOnDelete`). */
+    retainOnDelete?: boolean;
 }
 
 /** What a diff compares: `resources.json` (+ `outputs.json`, and config fingerprints) of one revision. */
@@ -26,7 +28,11 @@ export interface PlanSnapshot {
     config?: Record<string, string>;
 }
 
-export type Op = "create" | "update" | "replace" | "delete";
+/**
+ * `retain`: the resource leaves the stack but the engine does not delete it (`retainOnDelete`), as a
+ * release's backups do when the next release replaces them; shown and counted apart from deletions.
+ */
+export type Op = "create" | "update" | "replace" | "delete" | "retain";
 
 export interface PropertyChange {
     /** `spec.selector.matchLabels["launchpad.dev/slot"]`, `spec.template.spec.containers[0].image`. */
@@ -309,7 +315,7 @@ function mask(type: string, c: PropertyChange): PropertyChange {
 export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
     const before = new Map(base.resources.map((r) => [r.urn, r]));
     const after = new Map(head.resources.map((r) => [r.urn, r]));
-    const counts: PlanDiff["counts"] = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
+    const counts: PlanDiff["counts"] = { create: 0, update: 0, replace: 0, delete: 0, retain: 0, same: 0 };
     const changes: ResourceChange[] = [];
     for (const urn of [...new Set([...before.keys(), ...after.keys()])].sort()) {
         const a = before.get(urn);
@@ -317,7 +323,7 @@ export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
         const r = (b ?? a) as PlanResource;
         const base = { urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) };
         if (!a || !b) {
-            const op: Op = a ? "delete" : "create";
+            const op: Op = !a ? "create" : a.retainOnDelete ? "retain" : "delete";
             counts[op]++;
             changes.push({ ...base, op, changes: [] });
             continue;
@@ -347,7 +353,7 @@ export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
         }
         g.resources.push(c);
     }
-    const order: Record<Op, number> = { replace: 0, delete: 1, update: 2, create: 3 };
+    const order: Record<Op, number> = { replace: 0, delete: 1, retain: 2, update: 3, create: 4 };
     for (const g of groups.values())
         g.resources.sort((x, y) => order[x.op] - order[y.op] || x.type.localeCompare(y.type) || x.name.localeCompare(y.name));
     const outputs = propertyChanges(base.outputs ?? {}, head.outputs ?? {}).map((c) => mask("", c));
@@ -398,7 +404,7 @@ function configChanges(a: Record<string, string> | undefined, b: Record<string, 
 
 /** True when the diff changes nothing that `pulumi up` would act on. */
 export function isEmpty(d: PlanDiff): boolean {
-    return d.counts.create + d.counts.update + d.counts.replace + d.counts.delete === 0;
+    return d.counts.create + d.counts.update + d.counts.replace + d.counts.delete + d.counts.retain === 0;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -433,7 +439,15 @@ export function policyResults(report: unknown): PolicyResult[] | undefined {
     }));
 }
 
-const SYMBOL: Record<Op, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+const SYMBOL: Record<Op, string> = { create: "+", update: "~", replace: "+-", delete: "-", retain: "-" };
+/** How each operation reads in the report. */
+const VERB: Record<Op, string> = {
+    create: "create",
+    update: "update",
+    replace: "replace",
+    delete: "delete",
+    retain: "removed from the stack, kept: retainOnDelete",
+};
 const MAX_VALUE = 120;
 /** Characters shown before the first difference of two long values. */
 const CONTEXT = 30;
@@ -470,7 +484,8 @@ function cell(v: unknown, other?: unknown): string {
 
 function summaryLine(d: PlanDiff): string {
     const c = d.counts;
-    return `**${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete** (${c.same} unchanged)`;
+    const kept = c.retain > 0 ? `, ${c.retain} removed from the stack but kept (retainOnDelete)` : "";
+    return `**${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete${kept}** (${c.same} unchanged)`;
 }
 
 function table(rows: PropertyChange[], withReason: boolean): string[] {
@@ -497,7 +512,7 @@ export function renderMarkdown(stack: string, d: PlanDiff, policy?: unknown): st
         for (const g of d.groups) {
             out.push(`#### ${g.title}`, "");
             for (const r of g.resources) {
-                out.push(`- \`${SYMBOL[r.op]}\` **${r.op}** \`${r.type}\` **${r.name}**`);
+                out.push(`- \`${SYMBOL[r.op]}\` **${VERB[r.op]}** \`${r.type}\` **${r.name}**`);
                 if (r.changes.length > 0) {
                     out.push("");
                     const withReason = r.op === "replace";

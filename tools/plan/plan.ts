@@ -41,9 +41,10 @@ function shownPath(dir: string, file: string): string {
     return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? path.resolve(file) : rel;
 }
 
-/** `policies/config/<stack>.json` in the repository. */
-export function defaultPolicyConfig(stack: string): string {
-    return path.join(PROJECT_DIR, "policies", "config", `${stack}.json`);
+/** `policies/config/<stack>.json` of the project in `dir`, else the repository's. */
+export function defaultPolicyConfig(stack: string, dir = PROJECT_DIR): string {
+    const own = path.join(dir, "policies", "config", `${stack}.json`);
+    return fs.existsSync(own) ? own : path.join(PROJECT_DIR, "policies", "config", `${stack}.json`);
 }
 
 /**
@@ -74,7 +75,7 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     let policy: PolicyReport | undefined;
     if (opts.policyConfig !== false) {
         t = performance.now();
-        const file = opts.policyConfig ?? defaultPolicyConfig(cfg.stack);
+        const file = opts.policyConfig ?? defaultPolicyConfig(cfg.stack, dir);
         const explicit = opts.policyConfig !== undefined;
         const config = explicit || fs.existsSync(file) ? readPolicyConfig(file) : undefined;
         policy = await checkPolicies(run.resources, { config, configFile: config ? shownPath(dir, file) : undefined });
@@ -172,7 +173,15 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
 }
 
 function entry(r: ResourceRecord) {
-    return { urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn, inputs: r.inputs };
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: r.parent ?? null,
+        dependsOn: r.dependsOn,
+        inputs: r.inputs,
+        ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+    };
 }
 
 /** The resource tree as `pulumi preview` lays it out: components with their children, then counts. */

@@ -32,6 +32,8 @@ export interface ResourceRecord {
     dependsOn: string[];
     /** Inputs as the engine receives them: secrets are `[secret]`, unknowns `(known after up)`. */
     inputs: Record<string, unknown>;
+    /** `retainOnDelete`: removing it from the stack leaves it in the cloud (present only when set). */
+    retainOnDelete?: true;
 }
 
 export interface ProgramRun {
@@ -158,6 +160,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                     custom: req.getCustom(),
                     parent: req.getParent() || undefined,
                     inputs: cleanValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                    ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
                 });
             }
             cb(err, resp);
@@ -197,4 +200,5 @@ interface RegisterRequest {
     getCustom(): boolean;
     getParent(): string;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getRetainondelete(): boolean;
 }

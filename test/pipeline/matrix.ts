@@ -1,0 +1,231 @@
+// The release-operation matrix: every routine release operation, applied in sequence to a scratch copy
+// of a stack (the REAL stack file, whatever release state it is in today), must plan cleanly and change
+// exactly its documented change set (tools/pipeline/changeSets.ts, rendered into docs/pipeline.md).
+// One spec file per stack (matrix.<stack>.spec.ts), so that mocha's parallel workers run them side by side.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseConfig } from "../../config/load";
+import type { LaunchpadConfig } from "../../config/schema";
+import { releaseSlug } from "../../components/backup/naming";
+import { canarySplit } from "../../components/deploy/traffic";
+import { snapshotOf } from "../../tools/plan/compare";
+import { ResourceChange, diffPlans } from "../../tools/plan/diff";
+import { Plan } from "../../tools/plan/plan";
+import { OperationContext, checkChangeSet, operation } from "../../tools/pipeline/changeSets";
+import { Project, edits, firstApp, release, releasesOf, stackApps } from "../../tools/pipeline/operations";
+import { planScratch, scratchProject } from "../../tools/pipeline/scratch";
+import { stackValues } from "../harness";
+
+const configOf = (p: Project): LaunchpadConfig => parseConfig(stackValues(p.stack, p.dir));
+
+/** One step: the operation's id in changeSets.ts, what to do, and the context its rows expand with. */
+interface Step {
+    label: string;
+    spec: string;
+    apply: () => void;
+    context: (before: LaunchpadConfig, after: LaunchpadConfig) => Partial<OperationContext>;
+}
+
+/**
+ * The sequence for a project, chosen from its current state: switch and roll back the first blue-green
+ * app; on the first canary app start a canary if there is none, walk 10 -> 25 -> 60 (skipping the current
+ * weight), abort, step again, promote, start the next canary; release and roll back the first direct app
+ * that is not built by the stack; raise a flag and pull a kill switch; a new version without notes
+ * (refused by `documented`), then with them.
+ */
+function sequence(p: Project): Step[] {
+    const steps: Step[] = [];
+    const bg = firstApp(p, "blueGreen");
+    if (bg) {
+        const original = structuredClone(stackApps(p)[bg].strategy!);
+        steps.push({ label: `switch ${bg}`, spec: "switch", apply: () => release.switch(p, bg), context: () => ({ app: bg }) });
+        steps.push({
+            label: `roll back ${bg}`,
+            spec: "rollback-blue-green",
+            apply: () => release.rollback(p, bg, original),
+            context: () => ({ app: bg }),
+        });
+    }
+    const canary = firstApp(p, "canary");
+    if (canary) {
+        const ctx = (b: LaunchpadConfig, a: LaunchpadConfig): Partial<OperationContext> => {
+            const pods = (c: LaunchpadConfig) => {
+                const app = c.apps[canary];
+                const s = app.strategy;
+                return s.type === "canary" ? canarySplit(s.router, app.replicas, s.weight, s.canary !== undefined).canary : 0;
+            };
+            const s = a.apps[canary].strategy;
+            return { app: canary, router: s.type === "canary" ? s.router : undefined, canaryPods: { before: pods(b), after: pods(a) } };
+        };
+        // A candidate the stack already runs elsewhere (verified and tested), so the gates pass.
+        const candidate = () => {
+            const stable = stackApps(p)[canary].strategy?.stable;
+            const r = releasesOf(p).find((x) => x.image !== stable?.image) ?? releasesOf(p)[0];
+            return { image: r.image, version: r.version };
+        };
+        const start = () => ({
+            label: `start a canary of ${canary}`,
+            spec: "canary-start",
+            apply: () => edits.canaryStart(p, canary, candidate()),
+            context: ctx,
+        });
+        if (!stackApps(p)[canary].strategy?.canary) steps.push(start());
+        const step = (w: number): Step => ({
+            label: `${canary} canary at ${w}%`,
+            spec: "canary-step",
+            apply: () => release.canaryStep(p, canary, w),
+            context: ctx,
+        });
+        const now = stackApps(p)[canary].strategy?.canary ? (stackApps(p)[canary].strategy?.weight ?? 0) : 0;
+        for (const w of [10, 25, 60]) if (w !== now) steps.push(step(w));
+        steps.push({ label: `abort ${canary}`, spec: "canary-step", apply: () => release.abort(p, canary), context: ctx });
+        steps.push(step(10));
+        steps.push({ label: `promote ${canary}`, spec: "promote", apply: () => release.promote(p, canary), context: ctx });
+        steps.push(start());
+    }
+    const apps = stackApps(p);
+    const direct = Object.keys(apps)
+        .sort()
+        .find((a) => apps[a].strategy?.type === "direct" && apps[a].build === undefined);
+    if (direct) {
+        const original = structuredClone(apps[direct].strategy!);
+        const was = original.release as { image?: string; version?: string } | undefined;
+        const next = releasesOf(p).find((r) => r.image !== was?.image || r.version !== was?.version) ?? releasesOf(p)[0];
+        steps.push({
+            label: `release ${direct}`,
+            spec: "direct-release",
+            apply: () => edits.directRelease(p, direct, { image: next.image, version: next.version }),
+            context: () => ({ app: direct }),
+        });
+        steps.push({
+            label: `roll back ${direct}`,
+            spec: "direct-release",
+            apply: () => release.rollback(p, direct, original),
+            context: () => ({ app: direct }),
+        });
+    }
+    const flags = configOf(p).flags;
+    if (flags) {
+        const env = configOf(p).environment.name;
+        const names = Object.keys(flags.flags).sort();
+        const raise = names.find((f) => {
+            const flag = flags.flags[f];
+            const r = flag.environments[env]?.rollout ?? flag.rollout;
+            return r?.percentage !== undefined && r.percentage < 100 && !(flag.environments[env]?.killed ?? flag.killed);
+        });
+        const flagApps = (f: string) => flags.flags[f].apps.filter((a) => a in configOf(p).apps);
+        if (raise) {
+            const flag = flags.flags[raise];
+            const to = Math.min(100, ((flag.environments[env]?.rollout ?? flag.rollout)!.percentage ?? 0) + 20);
+            steps.push({
+                label: `raise ${raise} to ${to}%`,
+                spec: "flag-rollout",
+                apply: () => edits.flagRollout(p, raise, to),
+                context: () => ({ flag: raise, flagApps: flagApps(raise) }),
+            });
+        }
+        const kill = names.find((f) => flags.flags[f].killSwitch && !(flags.flags[f].environments[env]?.killed ?? flags.flags[f].killed));
+        if (kill)
+            steps.push({
+                label: `kill ${kill}`,
+                spec: "flag-rollout",
+                apply: () => edits.flagKill(p, kill),
+                context: () => ({ flag: kill, flagApps: flagApps(kill) }),
+            });
+    }
+    const current = configOf(p).release;
+    const version = current.version;
+    const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
+    const next = { version: `${major}.${minor + 1}.0`, ...launchWindow(p, current.launchAt) };
+    const notes = fs
+        .readdirSync(path.join(p.dir, "release", "notes"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => fs.readFileSync(path.join(p.dir, "release", "notes", f), "utf8"))[0];
+    const versionContext = (): Partial<OperationContext> => ({ oldSlug: releaseSlug(version), newSlug: releaseSlug(next.version) });
+    steps.push({
+        label: `new version ${next.version} (tests passed, no notes yet)`,
+        spec: "new-version",
+        apply: () => {
+            edits.testsPassed(p, new Date(Date.parse(next.announcedAt) - 3600e3).toISOString().replace(".000Z", "Z"));
+            edits.newVersion(p, next);
+        },
+        context: versionContext,
+    });
+    steps.push({
+        label: `new version ${next.version} with notes`,
+        spec: "notes-only",
+        apply: () => edits.newVersion(p, next, notes.split(version).join(next.version)),
+        context: versionContext,
+    });
+    return steps;
+}
+
+/**
+ * The next release's announcement and launch: a week after the current launch, moved past any freeze
+ * window of the stack's pack config (the `announced` gate), announced a week before.
+ */
+function launchWindow(p: Project, launchAt: string | undefined): { announcedAt: string; launchAt: string } {
+    const cfg = JSON.parse(fs.readFileSync(path.join(p.dir, "policies", "config", `${p.stack}.json`), "utf8"));
+    const windows: { start: string; end: string }[] = cfg.announced?.freezeWindows ?? [];
+    const day = 86400e3;
+    let t = (launchAt ? Date.parse(launchAt) : Date.now()) + 7 * day;
+    for (let moved = true; moved;) {
+        moved = false;
+        for (const w of windows)
+            if (t >= Date.parse(w.start) && t < Date.parse(w.end)) {
+                t = Date.parse(w.end) + day;
+                moved = true;
+            }
+    }
+    const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+    return { announcedAt: iso(t - 7 * day), launchAt: iso(t) };
+}
+
+/** Plans every step of the sequence on a scratch copy of `from`'s stack and checks each diff. */
+export function matrix(from: string, stack: string): void {
+    describe(`${stack} (the real stack file, as it is today)`, function () {
+        this.timeout(600000);
+        const p = scratchProject(from, stack);
+        after(() => fs.rmSync(p.dir, { recursive: true, force: true }));
+        let previous: Plan;
+        before(async () => {
+            previous = await planScratch(p);
+            assert.equal(previous.policy!.mandatory, 0, "the stack plans cleanly before any operation");
+        });
+        for (const step of sequence(p)) {
+            it(step.label, async () => {
+                const before = configOf(p);
+                step.apply();
+                const after = configOf(p);
+                const plan = await planScratch(p);
+                assert.deepEqual(plan.schema.problems, [], "every object is schema-valid");
+                const mandatory = plan.policy!.violations.filter((v) => v.level === "mandatory").map((v) => v.policy);
+                const base = previous;
+                previous = plan;
+                const diff = diffPlans(snapshotOf(base.run, "before"), snapshotOf(plan.run, "after"));
+                const changes: ResourceChange[] = diff.groups.flatMap((g) => g.resources);
+                if (step.spec === "notes-only") {
+                    // The notes file is not a resource: the release is the same, now documented.
+                    assert.deepEqual(mandatory, []);
+                    assert.deepEqual(changes, []);
+                    return;
+                }
+                const spec = operation(step.spec);
+                // A gate that refuses an incomplete operation does so at its level in this stack's pack config.
+                const refusal = plan.policy!.violations.filter((v) => v.policy === spec.refusedBy);
+                assert.equal(refusal.length, spec.refusedBy ? 1 : 0, `${spec.refusedBy} names what is missing`);
+                assert.deepEqual(
+                    mandatory,
+                    refusal.filter((v) => v.level === "mandatory").map((v) => v.policy),
+                    "no other mandatory violation",
+                );
+                const ctx: OperationContext = { apps: Object.keys(after.apps).sort(), ...step.context(before, after) };
+                const mismatches = checkChangeSet(spec, ctx, changes, (type, name, when) =>
+                    (when === "after" ? plan : base).run.resources.some((r) => r.type === type && r.name === name),
+                );
+                assert.deepEqual(mismatches, [], `${step.label}: the diff differs from the documented change set`);
+            });
+        }
+    });
+}
