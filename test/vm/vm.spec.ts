@@ -13,10 +13,10 @@ import { firstBatch, vmSerial } from "../../config/vm";
 import { vmRuleGroups } from "../../components/vm";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { diffRuns, one, runConfig } from "../harness";
-import { check, cleanTmp, copyRun, record, reported, tmpFile, violationsOf } from "../policies/support";
+import { FIXTURE_DIR, diffRuns, fixtureRaw, one, runConfig } from "../harness";
+import { check, cleanTmp, copyRun, fixtureJson, record, reported, tmpFile, violationsOf } from "../policies/support";
 import { requireTool } from "../support/tools";
-import { PODINFO, PREVIOUS_SHA, SHA, vmBlueGreenFixture, vmFixture } from "./fixture";
+import { PREVIOUS_SHA, SHA, vmBlueGreenFixture, vmFixture } from "./fixture";
 
 const COMMAND = "command:local:Command";
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -36,7 +36,8 @@ function problems(raw: Record<string, unknown>): string[] {
 describe("vm: config", () => {
     it("a VM app leaves `apps` (Kubernetes only) for `vmApps`, with defaults applied", () => {
         const c = parseConfig(vmFixture("preproduction"));
-        assert.deepEqual(Object.keys(c.apps), ["api"]);
+        assert.deepEqual(Object.keys(c.apps).sort(), Object.keys(fixtureRaw("staging").apps).sort());
+        assert.deepEqual(Object.keys(c.vmApps), ["legacy"]);
         assert.ok(!("target" in c.apps.api));
         assert.deepEqual(c.vmApps.legacy.vm, {
             hosts: { inventory: ["10.20.1.11", "10.20.1.12"] },
@@ -214,8 +215,8 @@ describe("vm: VmApp resources", () => {
         assert.deepEqual(
             [...cmd.dependsOn].sort(),
             [
-                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$aws:rds/snapshot:Snapshot::api-release-2-5-0",
-                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$kubernetes:velero.io/v1:Backup::api-release-2-5-0",
+                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$aws:rds/snapshot:Snapshot::api-release-2-4-0",
+                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$kubernetes:velero.io/v1:Backup::api-release-2-4-0",
                 ...instances.map((i) => i.urn),
             ].sort(),
         );
@@ -252,7 +253,8 @@ const passing = (sha: string, failed = 0) => ({
     tests: { passed: 40, failed, skipped: 0 },
     finishedAt: "2026-11-24T10:00:00Z",
 });
-const podinfo = { ...passing("x"), image: PODINFO };
+/** The fixture's own evidence (its images), to which the tests add the archives'. */
+const fixtureEvidence = (): unknown[] => fixtureJson("release/evidence.json").artifacts;
 
 describe("vm: release gates", () => {
     let prod: ProgramRun;
@@ -265,7 +267,7 @@ describe("vm: release gates", () => {
     }
     before(async () => {
         prod = await runConfig(vmFixture("production"), "prod");
-        evidence = tmpFile("evidence.json", { artifacts: [podinfo, passing(SHA)] });
+        evidence = tmpFile("evidence.json", { artifacts: [...fixtureEvidence(), passing(SHA)] });
     });
     after(cleanTmp);
 
@@ -274,7 +276,7 @@ describe("vm: release gates", () => {
     });
 
     it("tested-artifact: an archive without evidence, or whose tests failed", async () => {
-        let v = await vmViolations(prod, tmpFile("none.json", { artifacts: [podinfo] }));
+        let v = await vmViolations(prod, tmpFile("none.json", { artifacts: fixtureEvidence() }));
         assert.deepEqual(
             v.map((x) => [x.policy, x.level]),
             [["tested-artifact", "mandatory"]],
@@ -283,7 +285,7 @@ describe("vm: release gates", () => {
             reported(v[0]),
             new RegExp(`^VM app 'legacy' \\(Command legacy-deploy\\) runs archive sha256:${SHA}, which has no test evidence`),
         );
-        v = await vmViolations(prod, tmpFile("failed.json", { artifacts: [podinfo, passing(SHA, 2)] }));
+        v = await vmViolations(prod, tmpFile("failed.json", { artifacts: [...fixtureEvidence(), passing(SHA, 2)] }));
         assert.match(
             reported(v[0]),
             /whose latest test run \(commit 0123456789abcdef0123456789abcdef01234567, 2026-11-24T10:00:00Z\) has 2 failed tests/,
@@ -301,7 +303,7 @@ describe("vm: release gates", () => {
         );
         assert.match(
             reported(v[0]),
-            /^VM app 'legacy' \(Command legacy-deploy\) does not wait for Snapshot api-release-2-5-0, Backup velero\/prod-api-release-2-5-0, taken for release 2\.5\.0/,
+            /^VM app 'legacy' \(Command legacy-deploy\) does not wait for Snapshot api-release-2-4-0, Backup velero\/prod-api-release-2-4-0, taken for release 2\.4\.0/,
         );
     });
 
@@ -380,7 +382,7 @@ describe("vm: blue-green behind an internal ALB", () => {
                 cmd.dependsOn.filter((u) => u.includes("ec2/instance")).map((u) => u.split("::").pop()),
                 [`legacy-${group}-0`, `legacy-${group}-1`],
             );
-            assert.equal(cmd.dependsOn.filter((u) => u.includes("api-release-2-5-0")).length, 2);
+            assert.equal(cmd.dependsOn.filter((u) => u.includes("api-release-2-4-0")).length, 2);
             const tg = one(blue, "aws:lb/targetGroup:TargetGroup", `legacy-${group}`).inputs as any;
             assert.deepEqual(
                 [tg.port, tg.protocol, tg.vpcId, tg.healthCheck.path, tg.healthCheck.matcher],
@@ -439,7 +441,7 @@ describe("vm: blue-green behind an internal ALB", () => {
     });
 
     it("passes the VM gates when both groups' archives were tested", async () => {
-        const evidence = tmpFile("bg-evidence.json", { artifacts: [podinfo, passing(SHA), passing(PREVIOUS_SHA)] });
+        const evidence = tmpFile("bg-evidence.json", { artifacts: [...fixtureEvidence(), passing(SHA), passing(PREVIOUS_SHA)] });
         const report = await check(blue, "prod", { "tested-artifact": { evidenceFile: evidence } });
         const gates = ["tested-artifact", "backup-before-deploy", "rollback-ready", "observed"];
         assert.deepEqual(
@@ -447,7 +449,7 @@ describe("vm: blue-green behind an internal ALB", () => {
             [],
         );
         const untested = await check(blue, "prod", {
-            "tested-artifact": { evidenceFile: tmpFile("bg-one.json", { artifacts: [podinfo, passing(SHA)] }) },
+            "tested-artifact": { evidenceFile: tmpFile("bg-one.json", { artifacts: [...fixtureEvidence(), passing(SHA)] }) },
         });
         const v = violationsOf(untested, "tested-artifact").filter((x) => /legacy/.test(x.message));
         assert.equal(v.length, 1);
@@ -466,7 +468,8 @@ describe("vm: offline plan of a production fixture stack", function () {
     it("shows the hosts, the Ansible Command with its triggers and its wait for the release backups, and exits 0", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-vm-plan-"));
         dirs.push(dir);
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: launchpad\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+        // The fixture project's Pulumi.yaml and prod stack, with `legacy` added, as a stack of its own.
+        fs.copyFileSync(path.join(FIXTURE_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         const config: Record<string, unknown> = { "aws:region": "eu-west-1", "kubernetes:context": "prod" };
         for (const [k, v] of Object.entries(vmFixture("production"))) config[`launchpad:${k}`] = v;
         fs.writeFileSync(path.join(dir, "Pulumi.vmprod.yaml"), stringify({ config }));
@@ -475,19 +478,11 @@ describe("vm: offline plan of a production fixture stack", function () {
             path.join(dir, "index.ts"),
             `import { loadConfig } from ${real("config/load")};\nimport { main } from ${real("program")};\nexport = main(loadConfig());\n`,
         );
-        fs.mkdirSync(path.join(dir, "notes"));
-        fs.writeFileSync(
-            path.join(dir, "notes", "2.5.0.md"),
-            "# 2.5.0\n\n## Changes\n- legacy 1.4.2\n\n## Rollback\nrollback.yml\n\n## Data migration\nNone.\n",
-        );
-        fs.writeFileSync(path.join(dir, "evidence.json"), JSON.stringify({ artifacts: [{ ...passing(SHA) }, podinfo] }));
-        fs.writeFileSync(
-            path.join(dir, "policy.json"),
-            JSON.stringify({
-                "tested-artifact": { evidenceFile: path.join(dir, "evidence.json") },
-                documented: { notesDir: path.join(dir, "notes") },
-            }),
-        );
+        // The fixture's prod pack config, its evidence extended with the archive's test run.
+        fs.writeFileSync(path.join(dir, "evidence.json"), JSON.stringify({ artifacts: [...fixtureEvidence(), passing(SHA)] }));
+        const packConfig = fixtureJson("policies/config/prod.json");
+        packConfig["tested-artifact"].evidenceFile = path.join(dir, "evidence.json");
+        fs.writeFileSync(path.join(dir, "policy.json"), JSON.stringify(packConfig));
         const out = path.join(dir, "out");
         const r = spawnSync(
             process.execPath,
@@ -510,7 +505,7 @@ describe("vm: offline plan of a production fixture stack", function () {
         assert.match(r.stdout, /├─ legacy {2}launchpad:vm:VmApp\n(.*\n){0,2}.*legacy-0 {2}aws:ec2\/instance:Instance/);
         assert.match(
             r.stdout,
-            /legacy-deploy {2}command:local:Command {2}\[after api-release-2-5-0, api-release-2-5-0, legacy-0, legacy-1, legacy-2\]/,
+            /legacy-deploy {2}command:local:Command {2}\[after api-release-2-4-0, api-release-2-4-0, legacy-0, legacy-1, legacy-2\]/,
         );
         const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
         const list: any[] = Array.isArray(resources) ? resources : resources.resources;
