@@ -19,6 +19,7 @@ import { gateFor } from "./config/validation";
 import type { ValidationSecrets } from "./config/validation";
 import { AppImage } from "./components/images";
 import { builtRelease } from "./config/images";
+import { VmApp } from "./components/vm";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -52,6 +53,8 @@ export interface LaunchpadOutputs {
     releaseNotice?: pulumi.Output<unknown>;
     /** Built apps: ECR repository and the digest the Deployments run. */
     builds: Record<string, { repositoryUrl: pulumi.Output<string>; digest: pulumi.Output<string> | undefined }>;
+    /** Apps on virtual machines: the release the hosts run and the hosts. Absent when there are none. */
+    vmApps?: Record<string, { strategy: string; version: string; hosts: pulumi.Output<string[]>; activeGroup?: string }>;
 }
 
 export interface BackupOutputs {
@@ -118,6 +121,8 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
     const builds: LaunchpadOutputs["builds"] = {};
     const validation: LaunchpadOutputs["validation"] = {};
     const built: pulumi.Resource[] = [];
+    // In production, VM deploys wait for every backup taken for this release (as data-owning Deployments do).
+    const releaseBackups: pulumi.Resource[] = [];
     const stack = pulumi.getStack();
     for (const name of names) {
         const app = config.apps[name];
@@ -125,6 +130,7 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
         // Data-owning apps: database, release backups, and what their Deployments get (see components/backup/wiring.ts).
         const data = dataContext ? appData(name, app, labels, dataContext, environment) : undefined;
         if (data) recoveryPoints[name] = data.recoveryPoints;
+        if (data && env.tier === "production") releaseBackups.push(...data.backup.releaseBackups);
         if (data?.database && app.data?.postgres) {
             databases.push({
                 app: name,
@@ -190,6 +196,35 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
 
     // The namespace's name as series carry it; objects take the Environment's output to wait for it.
     const seriesNamespace = env.namespace ?? env.name;
+
+    // Apps on virtual machines: hosts, the Ansible run (after the release's backups in production) and host alerts.
+    const vmApps: NonNullable<LaunchpadOutputs["vmApps"]> = {};
+    const vmRules: string[] = [];
+    for (const name of Object.keys(config.vmApps).sort()) {
+        const app = config.vmApps[name];
+        const vmApp = new VmApp(
+            name,
+            {
+                environment: env.name,
+                config: app,
+                namespace: environment.namespace,
+                seriesNamespace,
+                labels: appLabels(env.name, name, app.team),
+                selectorLabels: config.monitoring.selectorLabels,
+                runbookUrl: config.monitoring.runbookUrl,
+                after: releaseBackups,
+            },
+            { parent: environment },
+        );
+        vmApps[name] = {
+            strategy: app.vm.strategy,
+            version: vmApp.version,
+            hosts: vmApp.hosts,
+            ...(vmApp.activeGroup ? { activeGroup: vmApp.activeGroup } : {}),
+        };
+        vmRules.push(vmApp.ruleName);
+        built.push(...vmApp.deploys);
+    }
     const rules = names.map(
         (name) =>
             new AppMonitoring(
@@ -264,7 +299,7 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
         monitoring: {
             alertsTopicArn: monitoring.alertsTopicArn,
             releasesTopicArn: monitoring.releasesTopicArn,
-            rules,
+            rules: [...rules, ...vmRules],
             alarms: monitoring.alarmNames,
         },
         ...(config.flags ? { flags: flagStatus(config.flags) } : {}),
@@ -276,5 +311,6 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
         validation,
         ...(notice ? { releaseNotice: notice.delivery } : {}),
         builds,
+        ...(Object.keys(vmApps).length > 0 ? { vmApps } : {}),
     };
 }

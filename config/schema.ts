@@ -14,6 +14,7 @@ import { flagsSchema, refineFlags } from "./flags";
 import { appDataSchema, backupSchema, refineBackup } from "./backup";
 import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } from "./validation";
 import { buildSchema, imagesSchema, refineImages } from "./images";
+import { VmAppConfig, vmAppSchema } from "./vm";
 
 import { dnsLabel, intRange, pinnedImage } from "./primitives";
 
@@ -137,6 +138,17 @@ export const appSchema = z.strictObject({
 });
 export type AppConfig = z.infer<typeof appSchema>;
 
+/** Where an app runs: Kubernetes (the default) or virtual machines deployed by Ansible (config/vm.ts). */
+export const appTargets = ["kubernetes", "vm"] as const;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** One entry of `apps`: `target` picks the schema (absent: kubernetes), so errors name the right keys. */
+const appEntry = z.preprocess(
+    (v) => (isObject(v) && v.target === undefined ? { ...v, target: "kubernetes" } : v),
+    z.discriminatedUnion("target", [appSchema.extend({ target: z.literal("kubernetes") }), vmAppSchema], {
+        error: (iss) => (iss.code === "invalid_union" ? `expected target to be one of ${appTargets.join(", ")}` : undefined),
+    }),
+);
+
 export const environmentSchema = z.strictObject({
     /** Environment name, also the namespace unless `namespace` is set. */
     name: dnsLabel,
@@ -176,23 +188,26 @@ export const releaseSchema = z.strictObject({
 export type ReleaseConfig = z.infer<typeof releaseSchema>;
 
 /** Every top-level key of `launchpad:*`. Pulumi.yaml declares the same keys. */
-export const launchpadSchema = z
-    .strictObject({
-        environment: environmentSchema,
-        apps: z.record(dnsLabel, appSchema).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
-        release: releaseSchema,
-        /** Alert channels, SNS subscriptions, routing by severity, dashboards (config/monitoring.ts). */
-        monitoring: monitoringSchema.default(monitoringDefaults),
-        /** Feature flags for every environment, declared once in Pulumi.yaml (config/flags.ts). */
-        flags: flagsSchema.optional(),
-        /** Backup infrastructure of the environment; required when an app declares data. */
-        backup: backupSchema.optional(),
-        /** Smoke-test runner, metric gates and release notices (config/validation.ts). */
-        validation: validationSchema.default(validationSchema.parse({})),
-        /** ECR repositories and builds of apps with `build` (config/images.ts). */
-        images: imagesSchema,
-    })
-    .superRefine((cfg, ctx) => {
+const launchpadObject = z.strictObject({
+    environment: environmentSchema,
+    apps: z.record(dnsLabel, appEntry).refine((apps) => Object.keys(apps).length > 0, { error: "expected at least one app" }),
+    release: releaseSchema,
+    /** Alert channels, SNS subscriptions, routing by severity, dashboards (config/monitoring.ts). */
+    monitoring: monitoringSchema.default(monitoringDefaults),
+    /** Feature flags for every environment, declared once in Pulumi.yaml (config/flags.ts). */
+    flags: flagsSchema.optional(),
+    /** Backup infrastructure of the environment; required when an app declares data. */
+    backup: backupSchema.optional(),
+    /** Smoke-test runner, metric gates and release notices (config/validation.ts). */
+    validation: validationSchema.default(validationSchema.parse({})),
+    /** ECR repositories and builds of apps with `build` (config/images.ts). */
+    images: imagesSchema,
+});
+
+export const launchpadSchema = launchpadObject
+    .superRefine((all, ctx) => {
+        // Kubernetes rules see the Kubernetes apps only; VM apps are validated by their own schema.
+        const cfg = { ...all, apps: kubernetesApps(all.apps), vmApps: vmAppsOf(all.apps) };
         for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
         refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
         refineBackup(cfg, ctx);
@@ -243,9 +258,31 @@ export const launchpadSchema = z
                 });
             }
         }
-    });
+    })
+    // Kubernetes apps stay in `apps` (what every Kubernetes domain reads); VM apps move to `vmApps`.
+    .transform(({ apps, ...rest }) => ({ ...rest, apps: kubernetesApps(apps), vmApps: vmAppsOf(apps) }));
+
+type AppEntry = z.infer<typeof appEntry>;
+
+/** The Kubernetes apps of `apps`, without the `target` discriminator. */
+function kubernetesApps(apps: Record<string, AppEntry>): Record<string, AppConfig> {
+    const out: Record<string, AppConfig> = {};
+    for (const [name, app] of Object.entries(apps)) {
+        if (app.target !== "kubernetes") continue;
+        const k8s: Partial<typeof app> = { ...app };
+        delete k8s.target;
+        out[name] = k8s as AppConfig;
+    }
+    return out;
+}
+
+function vmAppsOf(apps: Record<string, AppEntry>): Record<string, VmAppConfig> {
+    const out: Record<string, VmAppConfig> = {};
+    for (const [name, app] of Object.entries(apps)) if (app.target === "vm") out[name] = app;
+    return out;
+}
 
 export type LaunchpadConfig = z.infer<typeof launchpadSchema>;
 /** Raw (pre-default) shape, as written in the stack files. */
 export type LaunchpadConfigInput = z.input<typeof launchpadSchema>;
-export const topLevelKeys = Object.keys(launchpadSchema.shape) as (keyof LaunchpadConfig)[];
+export const topLevelKeys = Object.keys(launchpadObject.shape) as (keyof z.infer<typeof launchpadObject>)[];

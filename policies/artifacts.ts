@@ -1,7 +1,19 @@
 // Release gates on what is deployed: every image was tested (tested-artifact) and, before production,
 // verified in pre-production (verified-in-preprod).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DAY, PreviewUnknowns, WORKLOAD_KINDS, containersOf, describe, podSpec, releaseRecord, workloadTypes, Props } from "./common";
+import {
+    DAY,
+    PreviewUnknowns,
+    WORKLOAD_KINDS,
+    containersOf,
+    describe,
+    describeVm,
+    podSpec,
+    releaseRecord,
+    vmDeploys,
+    workloadTypes,
+    Props,
+} from "./common";
 import { ArtifactEvidence, DIGEST_REF, loadTestEvidence, loadVerification } from "./evidence";
 
 export interface TestedArtifactConfig {
@@ -42,7 +54,7 @@ const exempt = (image: string, prefixes: string[]) => prefixes.some((p) => p !==
 export const testedArtifact: StackValidationPolicy = {
     name: "tested-artifact",
     description:
-        "Every container image of every workload is pinned by digest and has evidence of a passing test run (failed = 0, passed > 0) no older than maxAgeDays before the launch.",
+        "Every container image of every workload, and every VM app's release archive, is pinned by digest (sha256) and has evidence of a passing test run (failed = 0, passed > 0) no older than maxAgeDays before the launch.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -64,7 +76,8 @@ export const testedArtifact: StackValidationPolicy = {
     validateStack: (args, report) => {
         const cfg = args.getConfig<TestedArtifactConfig>();
         const workloads = args.resources.filter((r) => workloadTypes(cfg.kinds).includes(r.type));
-        if (workloads.length === 0) args.notApplicable("no workloads");
+        const vms = vmDeploys(args.resources);
+        if (workloads.length === 0 && vms.length === 0) args.notApplicable("no workloads");
         const evidence = loadTestEvidence(cfg.evidenceFile);
         if (!evidence.ok) {
             report(
@@ -78,6 +91,52 @@ export const testedArtifact: StackValidationPolicy = {
         const since = launchAt !== undefined ? "before launchAt" : "old";
         const byImage = new Map<string, ArtifactEvidence[]>();
         for (const a of evidence.value.artifacts) byImage.set(a.image, [...(byImage.get(a.image) ?? []), a]);
+        /** The newest run of `runs` must pass, test something, and be recent enough. */
+        const checkRuns = (runs: ArtifactEvidence[], where: string, artifact: string, urn: string) => {
+            // The newest run is the one that counts.
+            const latest = runs.reduce((a, b) => (Date.parse(b.finishedAt) > Date.parse(a.finishedAt) ? b : a));
+            const t = latest.tests;
+            if (t.failed > 0) {
+                report(
+                    `${where} runs ${artifact}, whose latest test run (commit ${latest.commit}, ${latest.finishedAt}) has ${t.failed} failed test${t.failed === 1 ? "" : "s"}: fix them and deploy a digest whose tests pass.`,
+                    urn,
+                );
+            } else if (t.passed === 0) {
+                report(
+                    `${where} runs ${artifact}, whose latest test run (commit ${latest.commit}) passed no tests: a run that tests nothing is no evidence; check the test job.`,
+                    urn,
+                );
+            } else {
+                const ageDays = (reference - Date.parse(latest.finishedAt)) / DAY;
+                if (ageDays > cfg.maxAgeDays)
+                    report(
+                        `${where} runs ${artifact}, whose latest test run finished ${latest.finishedAt}, ${ageDays.toFixed(1)} days ${since} (limit ${cfg.maxAgeDays}): re-run the tests for this digest.`,
+                        urn,
+                    );
+            }
+        };
+        // A VM release archive is recorded like an image, by its sha256: `<name>@sha256:<sha256 of the archive>`.
+        for (const vm of vms) {
+            const sha = String(vm.vars.launchpad_release_sha256 ?? "");
+            const where = describeVm(vm);
+            if (!/^[0-9a-f]{64}$/.test(sha)) {
+                report(
+                    `${where} deploys an archive without a sha256 (launchpad_release_sha256 ${JSON.stringify(sha)}): pin it in launchpad:apps.${vm.app}.vm.artifact.sha256.`,
+                    vm.resource.urn,
+                );
+                continue;
+            }
+            const runs = evidence.value.artifacts.filter((a) => a.image.endsWith(`@sha256:${sha}`));
+            const artifact = `archive sha256:${sha}`;
+            if (runs.length === 0) {
+                report(
+                    `${where} runs ${artifact}, which has no test evidence in ${evidence.file}: test the archive in CI and record it (npm run evidence:junit -- --image archive/${vm.app}@sha256:${sha} ...).`,
+                    vm.resource.urn,
+                );
+                continue;
+            }
+            checkRuns(runs, where, artifact, vm.resource.urn);
+        }
         const unknowns = new PreviewUnknowns("image");
         for (const w of workloads) {
             for (const { container, image } of imagesOf(w, unknowns)) {
@@ -98,27 +157,7 @@ export const testedArtifact: StackValidationPolicy = {
                     );
                     continue;
                 }
-                // The newest run is the one that counts.
-                const latest = runs.reduce((a, b) => (Date.parse(b.finishedAt) > Date.parse(a.finishedAt) ? b : a));
-                const t = latest.tests;
-                if (t.failed > 0) {
-                    report(
-                        `${where} runs ${image}, whose latest test run (commit ${latest.commit}, ${latest.finishedAt}) has ${t.failed} failed test${t.failed === 1 ? "" : "s"}: fix them and deploy a digest whose tests pass.`,
-                        w.urn,
-                    );
-                } else if (t.passed === 0) {
-                    report(
-                        `${where} runs ${image}, whose latest test run (commit ${latest.commit}) passed no tests: a run that tests nothing is no evidence; check the test job.`,
-                        w.urn,
-                    );
-                } else {
-                    const ageDays = (reference - Date.parse(latest.finishedAt)) / DAY;
-                    if (ageDays > cfg.maxAgeDays)
-                        report(
-                            `${where} runs ${image}, whose latest test run finished ${latest.finishedAt}, ${ageDays.toFixed(1)} days ${since} (limit ${cfg.maxAgeDays}): re-run the tests for this digest.`,
-                            w.urn,
-                        );
-                }
+                checkRuns(runs, where, image, w.urn);
             }
         }
         unknowns.rethrow();

@@ -18,6 +18,8 @@ import {
     transitiveDependencies,
     workloadTypes,
     Props,
+    describeVm,
+    vmDeploys,
 } from "./common";
 
 const BACKUP_TYPES: string[] = [TYPE.VeleroBackup, TYPE.RdsSnapshot, TYPE.RdsClusterSnapshot];
@@ -71,7 +73,7 @@ export interface BackupBeforeDeployConfig {
 export const backupBeforeDeploy: StackValidationPolicy = {
     name: "backup-before-deploy",
     description:
-        "Every workload that owns data declares it (annotation launchpad.dev/data) and its rollout depends on a backup of that data taken for this release (Velero Backup or RDS snapshot).",
+        "Every workload that owns data declares it (annotation launchpad.dev/data) and its rollout depends on a backup of that data taken for this release (Velero Backup or RDS snapshot); VM app deploys wait for every backup taken for the release.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -95,13 +97,25 @@ export const backupBeforeDeploy: StackValidationPolicy = {
                     w.urn,
                 );
         }
-        if (owning.length === 0) args.notApplicable("no workload declares data");
+        const vms = vmDeploys(args.resources);
+        if (owning.length === 0 && vms.length === 0) args.notApplicable("no workload declares data");
         const release = releaseRecord(args.resources);
         if (!release.found) {
             report(`${release.error}; backup-before-deploy needs the release version to find the release backup.`);
             return;
         }
         const version = release.facts.version;
+        // A VM release may touch any of the stack's data: its Ansible run waits for every release backup.
+        const releaseBackups = args.resources.filter((r) => BACKUP_TYPES.includes(r.type) && isForRelease(r, version));
+        for (const vm of vms) {
+            const waits = new Set(transitiveDependencies(vm.resource, args.resources).map((d) => d.urn));
+            const missing = releaseBackups.filter((b) => !waits.has(b.urn));
+            if (missing.length > 0)
+                report(
+                    `${describeVm(vm)} does not wait for ${missing.map((b) => describe(b)).join(", ")}, taken for release ${version}: the Ansible run must depend on the release's backups (VmApp's after), so that no host changes before they exist.`,
+                    vm.resource.urn,
+                );
+        }
         for (const w of owning) {
             const backups = transitiveDependencies(w, args.resources).filter((d) => BACKUP_TYPES.includes(d.type));
             const forRelease = backups.filter((b) => isForRelease(b, version));

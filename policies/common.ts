@@ -258,3 +258,39 @@ export function servicesSelecting(w: PolicyResource, all: PolicyResource[]): Pol
     const candidates = Object.entries(labels).flatMap(([k, v]) => spaces.flatMap((byPair) => byPair?.get(pair(k, v)) ?? []));
     return candidates.filter((s) => selects(s.selector, labels)).map((s) => s.resource);
 }
+
+/** The Ansible run of a VM app (components/vm): a local.Command carrying the release's extra vars. */
+export interface VmDeploy {
+    readonly resource: PolicyResource;
+    readonly app: string;
+    /** What Ansible receives as extra vars (launchpad_release_sha256, launchpad_serial, ...). */
+    readonly vars: Props;
+    /** Hosts in the fleet (LAUNCHPAD_HOST_COUNT), undefined when not given. */
+    readonly hosts: number | undefined;
+}
+
+export const COMMAND_TYPE = "command:local:Command";
+
+/** Every VM app deploy of the stack, recognised by its environment (LAUNCHPAD_EXTRA_VARS naming launchpad_hosts). */
+export function vmDeploys(resources: PolicyResource[]): VmDeploy[] {
+    const out: VmDeploy[] = [];
+    for (const r of resources) {
+        if (r.type !== COMMAND_TYPE) continue;
+        const raw = known(() => r.props.environment?.LAUNCHPAD_EXTRA_VARS);
+        if (typeof raw !== "string") continue;
+        let vars: Props;
+        try {
+            vars = JSON.parse(raw);
+        } catch {
+            continue;
+        }
+        if (typeof vars?.launchpad_hosts !== "string") continue;
+        const count = Number(known(() => r.props.environment?.LAUNCHPAD_HOST_COUNT));
+        const app = typeof vars.launchpad_app === "string" ? vars.launchpad_app : vars.launchpad_hosts;
+        out.push({ resource: r, app, vars, hosts: Number.isInteger(count) && count > 0 ? count : undefined });
+    }
+    return out;
+}
+
+/** `VM app legacy (Command legacy-deploy)`: how a message names a VM deploy. */
+export const describeVm = (d: VmDeploy) => `VM app '${d.app}' (Command ${d.resource.name})`;

@@ -4,7 +4,7 @@
 // AlertmanagerConfig to a receiver.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "../components/common/labels";
-import { Props, TYPE, describe, servicesSelecting } from "./common";
+import { Props, TYPE, describe, servicesSelecting, vmDeploys } from "./common";
 
 export interface ObservedConfig {
     requireAlerts: boolean;
@@ -62,7 +62,7 @@ function routesSeverity(c: PolicyResource, severity: string): boolean {
 export const observed: StackValidationPolicy = {
     name: "observed",
     description:
-        "Every app has alert rules (PrometheusRule <app>-alerts), error-rate and latency ones for apps that serve traffic, with severity and team labels, routed by an AlertmanagerConfig to a notification channel.",
+        "Every app has alert rules (PrometheusRule <app>-alerts), error-rate and latency ones for apps that serve traffic, host and availability ones for VM apps, with severity and team labels, routed by an AlertmanagerConfig to a notification channel.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -90,7 +90,8 @@ export const observed: StackValidationPolicy = {
             ...new Set(deployments.map((d) => d.props.metadata?.labels?.[LABEL.name]).filter((n) => typeof n === "string")),
         ] as string[];
         const rules = args.resources.filter((r) => r.type === TYPE.PrometheusRule);
-        if (apps.length === 0 && rules.length === 0) args.notApplicable("no apps");
+        const vmApps = [...new Set(vmDeploys(args.resources).map((d) => d.app))].sort();
+        if (apps.length === 0 && rules.length === 0 && vmApps.length === 0) args.notApplicable("no apps");
         const checkLabels = (alerts: Alert[], rule: PolicyResource) => {
             for (const a of alerts) {
                 const missing = cfg.requiredLabels.filter((l) => !a.labels?.[l]);
@@ -104,6 +105,28 @@ export const observed: StackValidationPolicy = {
         const ruleOf = (app: string) =>
             rules.filter((r) => r.props.metadata?.labels?.[LABEL.name] === app || r.props.metadata?.name === `${app}-alerts`);
 
+        // VM apps: alerts on the hosts' metrics (node exporter) and on the app answering its scrape.
+        for (const app of vmApps) {
+            const mine = ruleOf(app);
+            if (mine.length === 0) {
+                report(
+                    `VM app '${app}' has no alert rules: a host or release failure would go unnoticed. Its PrometheusRule '${app}-alerts' (components/vm) must alert on node exporter and on the app's up series.`,
+                );
+                continue;
+            }
+            const alerts = mine.flatMap(alertsOf);
+            if (!alerts.some((a) => /node_|launchpad_scrape="node"/.test(String(a.expr))))
+                report(
+                    `${describe(mine[0])} has no alert on VM app '${app}''s hosts: add one on node exporter's series (up{launchpad_scrape="node"} == 0, disk space).`,
+                    mine[0].urn,
+                );
+            if (!alerts.some((a) => /\bup\{[^}]*launchpad_scrape="app"/.test(String(a.expr))))
+                report(
+                    `${describe(mine[0])} has no alert on VM app '${app}' being down: add one on up{launchpad_app="${app}",launchpad_scrape="app"} == 0.`,
+                    mine[0].urn,
+                );
+            checkLabels(alerts, mine[0]);
+        }
         for (const app of apps.sort()) {
             const mine = ruleOf(app);
             if (mine.length === 0) {

@@ -1,7 +1,8 @@
 // Release gate on the way back: every app can be rolled back quickly (rollback-ready).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "../components/common/labels";
-import { TYPE, describe, servicesSelecting } from "./common";
+import { firstBatch } from "../config/vm";
+import { TYPE, describe, describeVm, servicesSelecting, vmDeploys } from "./common";
 
 export interface RollbackReadyConfig {
     minRevisionHistory: number;
@@ -13,7 +14,7 @@ const zero = (v: unknown) => v === 0 || v === "0" || v === "0%";
 export const rollbackReady: StackValidationPolicy = {
     name: "rollback-ready",
     description:
-        "Apps that serve traffic use blue-green or canary; a blue-green idle slot keeps the previous version running; Deployments keep revision history; background workers roll with maxUnavailable 0.",
+        "Apps that serve traffic use blue-green or canary; a blue-green idle slot keeps the previous version running; Deployments keep revision history; background workers roll with maxUnavailable 0; VM apps roll out in batches smaller than the fleet and keep a previous release on every host.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -34,7 +35,30 @@ export const rollbackReady: StackValidationPolicy = {
     validateStack: (args, report) => {
         const cfg = args.getConfig<RollbackReadyConfig>();
         const deployments = args.resources.filter((r) => r.type === TYPE.Deployment);
-        if (deployments.length === 0) args.notApplicable("no Deployments");
+        const vms = vmDeploys(args.resources);
+        if (deployments.length === 0 && vms.length === 0) args.notApplicable("no Deployments");
+        for (const vm of vms) {
+            const keep = Number(vm.vars.launchpad_deploy_keep_releases);
+            if (!(keep >= 2))
+                report(
+                    `${describeVm(vm)} keeps ${Number.isFinite(keep) ? keep : "no"} release${keep === 1 ? "" : "s"} per host: keep at least 2 (the current one and one to roll back to): set launchpad:apps.${vm.app}.vm.keepReleases.`,
+                    vm.resource.urn,
+                );
+            const serial = Array.isArray(vm.vars.launchpad_serial) ? (vm.vars.launchpad_serial as (number | string)[]) : [];
+            if (vm.hosts === undefined || serial.length === 0) {
+                report(
+                    `${describeVm(vm)} gives no fleet size or batches (LAUNCHPAD_HOST_COUNT, launchpad_serial): the rollout's first batch cannot be checked.`,
+                    vm.resource.urn,
+                );
+                continue;
+            }
+            const first = firstBatch(serial, vm.hosts);
+            if (first >= vm.hosts)
+                report(
+                    `${describeVm(vm)} updates all ${vm.hosts} host${vm.hosts === 1 ? "" : "s"} in its first batch (serial ${JSON.stringify(serial)}): a bad release reaches every host before any health check. Use strategy canary (a first batch of one host) with at least 2 hosts, or smaller batches in launchpad:apps.${vm.app}.vm.serial.`,
+                    vm.resource.urn,
+                );
+        }
         const component = (d: PolicyResource) => d.parent;
 
         for (const d of deployments) {

@@ -75,7 +75,9 @@ module.exports = { createServer };
 
 if (require.main === module) {
     const port = Number(process.env.PORT || 8080);
+    // HOST: one address to listen on (a VM's unit sets it; tests use 127.0.0.1). Unset: every interface.
+    const host = process.env.HOST || undefined;
     const server = createServer();
-    server.listen(port, () => console.log(`hello ${VERSION} listening on :${port}`));
+    server.listen({ port, host }, () => console.log(`hello ${VERSION} listening on ${host || ""}:${port}`));
     for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => server.drain(() => process.exit(0)));
 }

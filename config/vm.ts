@@ -1,0 +1,172 @@
+// Apps on virtual machines (`apps.<app>.target: vm`): their hosts (EC2 instances the stack creates, or an
+// existing inventory), the release archive pinned by sha256, and how Ansible rolls it out. The
+// Kubernetes keys of an app (strategy, replicas, probes, ...) do not apply and are refused.
+import { z } from "zod";
+import { dnsLabel, intRange } from "./primitives";
+
+/** The release archive: what CI tested, by checksum. */
+export const vmArtifactSchema = z.strictObject({
+    /** Where the hosts fetch the archive (https), or a path on the machine that runs `pulumi up`. */
+    url: z.string().regex(/^(https?:\/\/[^\s]+|\/[^\s]+)$/, { error: "expected an http(s) URL or an absolute path" }),
+    /** sha256 of the archive: hosts refuse anything else; the tested-artifact gate looks it up in the evidence. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: "expected 64 lowercase hex digits (sha256sum of the archive)" }),
+    /** Release label: names `releases/<version>` on the hosts. */
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a version label such as 1.4.2" }),
+});
+
+/** EC2 instances the stack creates for the app. */
+export const vmCreateSchema = z.strictObject({
+    ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { error: "expected an AMI id such as ami-0123456789abcdef0" }),
+    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as t3.small" }),
+    /** Private subnets; instances are spread over them in order. */
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "expected a subnet id such as subnet-0123abcd" })).min(1, {
+        error: "expected at least one subnet",
+    }),
+    securityGroupIds: z
+        .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: "expected a security group id such as sg-0123abcd" }))
+        .min(1, { error: "expected at least one security group" }),
+    /** IAM instance profile name (SSM access, log shipping). */
+    instanceProfile: z.string().regex(/^[\w+=,.@-]{1,128}$/, { error: "expected an IAM instance profile name" }),
+    count: intRange(1, 100),
+    /** Root volume size (encrypted gp3). */
+    volumeSizeGb: intRange(8, 16384).default(20),
+});
+
+const hostName = z.string().regex(/^([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$/, {
+    error: "expected a host name or IPv4 address",
+});
+
+export const vmHostsSchema = z
+    .strictObject({
+        create: vmCreateSchema.optional(),
+        /** Existing hosts Ansible reaches over SSH. */
+        inventory: z.array(hostName).min(1, { error: "expected at least one host" }).optional(),
+    })
+    .refine((h) => (h.create === undefined) !== (h.inventory === undefined), {
+        error: "expected exactly one of create (EC2 instances) or inventory (existing hosts)",
+    });
+
+/** A batch size for Ansible's `serial`: a number of hosts or a percentage of the fleet. */
+const batchError = "expected a number of hosts or a percentage such as 25%";
+const batch = z.union([intRange(1, 1000), z.string().regex(/^([1-9][0-9]?|100)%$/, { error: batchError })], { error: batchError });
+
+export const vmStrategies = ["direct", "canary", "blueGreen"] as const;
+export const vmGroups = ["blue", "green"] as const;
+export type VmGroup = (typeof vmGroups)[number];
+
+/** Blue-green: two groups of hosts behind one load balancer listener, each running its own release. */
+export const vmBlueGreenSchema = z.strictObject({
+    /** The group the listener forwards to. A switch is a change of this value alone. */
+    activeGroup: z.enum(vmGroups),
+    /** What each group runs: a release goes to the idle group, then activeGroup moves to it. */
+    slots: z.strictObject({ blue: vmArtifactSchema, green: vmArtifactSchema }),
+    loadBalancer: z.strictObject({
+        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: "expected a VPC id such as vpc-0123abcd" }),
+        subnetIds: z
+            .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "expected a subnet id such as subnet-0123abcd" }))
+            .min(2, { error: "expected at least two subnets (an ALB spans two zones)" }),
+        securityGroupIds: z
+            .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: "expected a security group id such as sg-0123abcd" }))
+            .min(1, { error: "expected at least one security group" }),
+        /** Listener port (HTTP inside the VPC; the ALB is internal). */
+        port: intRange(1, 65535).default(80),
+    }),
+});
+
+export const vmSchema = z.strictObject({
+    hosts: vmHostsSchema,
+    /** The release every host runs (direct, canary). Blue-green: `blueGreen.slots` instead. */
+    artifact: vmArtifactSchema.optional(),
+    /**
+     * `canary`: the first batch is one host, then `serial`; `direct`: batches of `serial` from the start;
+     * `blueGreen`: each group (`hosts.create.count` hosts) runs its slot's release, canary batches within
+     * the group, and the load balancer's listener forwards to `blueGreen.activeGroup`.
+     */
+    strategy: z.enum(vmStrategies).default("canary"),
+    blueGreen: vmBlueGreenSchema.optional(),
+    /** Batch sizes after the canary (`canary`) or from the start (`direct`). @default ["25%"] */
+    serial: z.array(batch).min(1).default(["25%"]),
+    /** Release directories kept per host, the current one included. */
+    keepReleases: intRange(1, 50).default(3),
+    healthPath: z
+        .string()
+        .regex(/^\/[^\s]*$/, { error: "expected an HTTP path starting with /" })
+        .default("/healthz"),
+    /** An endpoint answering {"version": ...}: a start counts once the new version answers. */
+    versionPath: z
+        .string()
+        .regex(/^\/[^\s]*$/, { error: "expected an HTTP path starting with /" })
+        .optional(),
+    /** The command run in the release directory. */
+    command: z.array(z.string().min(1)).min(1).default(["/usr/bin/node", "server.js"]),
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
+    /** SSH user Ansible logs in as (Debian cloud images: admin). */
+    sshUser: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "expected a Unix user name" })
+        .default("admin"),
+});
+export type VmConfig = z.infer<typeof vmSchema>;
+
+/** Cross-field rules of `vm`, reported with their key paths. */
+export function refineVm(vm: VmConfig, ctx: z.RefinementCtx): void {
+    const blueGreen = vm.strategy === "blueGreen";
+    if (blueGreen && !vm.blueGreen)
+        ctx.addIssue({
+            code: "custom",
+            path: ["blueGreen"],
+            input: vm.blueGreen,
+            message: "required with strategy blueGreen (activeGroup, slots, loadBalancer)",
+        });
+    if (!blueGreen && vm.blueGreen)
+        ctx.addIssue({ code: "custom", path: ["blueGreen"], input: vm.strategy, message: "only with strategy blueGreen" });
+    if (blueGreen && vm.artifact)
+        ctx.addIssue({
+            code: "custom",
+            path: ["artifact"],
+            input: vm.artifact,
+            message: "not with strategy blueGreen: each group's release is in blueGreen.slots",
+        });
+    if (!blueGreen && !vm.artifact)
+        ctx.addIssue({
+            code: "custom",
+            path: ["artifact"],
+            input: vm.artifact,
+            message: "required: the release archive (url, sha256, version)",
+        });
+    if (blueGreen && !vm.hosts.create)
+        ctx.addIssue({
+            code: "custom",
+            path: ["hosts"],
+            input: vm.hosts,
+            message: "blueGreen needs hosts.create (count hosts per group, registered in the groups' target groups)",
+        });
+}
+
+/** The release each deploy of an app installs: one for direct/canary, one per group for blue-green. */
+export function vmReleases(vm: VmConfig): { group: VmGroup | undefined; artifact: z.infer<typeof vmArtifactSchema> }[] {
+    if (vm.strategy === "blueGreen" && vm.blueGreen) return vmGroups.map((group) => ({ group, artifact: vm.blueGreen!.slots[group] }));
+    return vm.artifact ? [{ group: undefined, artifact: vm.artifact }] : [];
+}
+
+export const vmAppSchema = z.strictObject({
+    target: z.literal("vm"),
+    kind: z.enum(["service", "worker"]).default("service"),
+    team: dnsLabel.default("platform"),
+    /** Port the app listens on, on every host. */
+    port: intRange(1, 65535).default(8080),
+    vm: vmSchema.superRefine(refineVm),
+});
+export type VmAppConfig = z.infer<typeof vmAppSchema>;
+
+/** Ansible's `serial` for an app: the canary batch of one host first, then the configured batches. */
+export function vmSerial(vm: Pick<VmConfig, "strategy" | "serial">): (number | string)[] {
+    return vm.strategy === "direct" ? [...vm.serial] : [1, ...vm.serial];
+}
+
+/** Hosts in the first batch of a rollout of `fleet` hosts (Ansible rounds percentages down, at least 1). */
+export function firstBatch(serial: readonly (number | string)[], fleet: number): number {
+    const first = serial[0];
+    const n = typeof first === "number" ? first : Math.floor((fleet * Number(first.replace("%", ""))) / 100);
+    return Math.min(fleet, Math.max(1, n));
+}
