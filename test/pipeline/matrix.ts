@@ -137,7 +137,10 @@ function sequence(p: Project): Step[] {
     const current = configOf(p).release;
     const version = current.version;
     const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
-    const next = { version: `${major}.${minor + 1}.0`, ...launchWindow(p, current.launchAt) };
+    // The next minor version that has no notes yet (another stack may be ahead: prod released it first).
+    let bump = minor + 1;
+    while (fs.existsSync(path.join(p.dir, "release", "notes", `${major}.${bump}.0.md`))) bump++;
+    const next = { version: `${major}.${bump}.0`, ...launchWindow(p, current.launchAt) };
     const notes = fs
         .readdirSync(path.join(p.dir, "release", "notes"))
         .filter((f) => f.endsWith(".md"))
