@@ -1,7 +1,7 @@
 // Release gate on the way back: every app can be rolled back quickly (rollback-ready).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "../components/common/labels";
-import { TYPE, describe, servicesSelecting } from "./common";
+import { TYPE, childrenOf, describe, servicesSelecting } from "./common";
 
 export interface RollbackReadyConfig {
     minRevisionHistory: number;
@@ -68,8 +68,9 @@ export const rollbackReady: StackValidationPolicy = {
         }
 
         // Blue-green: the slot the live Service does not select keeps running (the previous or next version).
+        const children = childrenOf(args.resources);
         for (const bg of args.resources.filter((r) => r.type === TYPE.BlueGreen)) {
-            const kids = args.resources.filter((r) => r.parent?.urn === bg.urn);
+            const kids = children.get(bg.urn) ?? [];
             const live = kids.find((r) => r.type === TYPE.Service && r.name === bg.name);
             const activeSlot = live?.props.spec?.selector?.[LABEL.slot];
             const idle = kids.filter((r) => r.type === TYPE.Deployment && r.props.spec?.selector?.matchLabels?.[LABEL.slot] !== activeSlot);
