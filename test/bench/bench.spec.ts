@@ -23,7 +23,7 @@ describe("benchmark (smoke, size 3)", () => {
             const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
             const { results } = report;
             assert.equal(results.length, 1);
-            const [a, b] = results[0].samples;
+            const [a, b] = results[0].samples ?? [];
             assert.equal(a.mode, "A");
             assert.equal(b.mode, "B");
             // B registers every custom resource A planned (A also has the components), and nothing else.
