@@ -137,8 +137,12 @@ export function durationHours(d: unknown): number | undefined {
 /** Every resource a resource waits for: its dependencies, transitively, including children of components it depends on. */
 const childIndexes = new WeakMap<PolicyResource[], Map<string, PolicyResource[]>>();
 
-/** Children by parent URN, built once per resource list (a policy asks for every data-owning workload). */
-function childrenOf(all: PolicyResource[]): Map<string, PolicyResource[]> {
+/**
+ * Children by parent URN, built once per resource list: stack policies ask for the children of every
+ * data-owning workload's dependencies and of every blue-green component, and a scan of the whole list per
+ * question made those policies quadratic in the number of apps.
+ */
+export function childrenOf(all: PolicyResource[]): Map<string, PolicyResource[]> {
     let children = childIndexes.get(all);
     if (!children) {
         children = new Map();
@@ -157,8 +161,9 @@ export function transitiveDependencies(r: PolicyResource, all: PolicyResource[])
     const children = childrenOf(all);
     const seen = new Map<string, PolicyResource>();
     const queue = [...r.dependencies];
-    while (queue.length > 0) {
-        const d = queue.shift()!;
+    // An index instead of shift(): shift() copies the rest of the queue each time.
+    for (let i = 0; i < queue.length; i++) {
+        const d = queue[i];
         if (seen.has(d.urn)) continue;
         seen.set(d.urn, d);
         queue.push(...d.dependencies, ...(children.get(d.urn) ?? []));

@@ -102,8 +102,22 @@ export const observed: StackValidationPolicy = {
                     );
             }
         };
-        const ruleOf = (app: string) =>
-            rules.filter((r) => r.props.metadata?.labels?.[LABEL.name] === app || r.props.metadata?.name === `${app}-alerts`);
+        // Rules by the app they name (label or `<app>-alerts`), read once: filtering every rule per app read
+        // each rule's props through the SDK's proxy apps × rules times (quadratic at 1,000 apps).
+        const rulesByApp = new Map<unknown, PolicyResource[]>();
+        const index = (key: unknown, r: PolicyResource) => {
+            const list = rulesByApp.get(key) ?? [];
+            if (!list.includes(r)) list.push(r);
+            rulesByApp.set(key, list);
+        };
+        for (const r of rules) {
+            const meta = r.props.metadata;
+            index(meta?.labels?.[LABEL.name], r);
+            const name = meta?.name;
+            if (typeof name === "string" && name.endsWith("-alerts")) index(name.slice(0, -"-alerts".length), r);
+        }
+        // Each list is in the order of `rules`, as a filter would return it.
+        const ruleOf = (app: string) => rulesByApp.get(app) ?? [];
 
         // VM apps: alerts on the hosts' metrics (node exporter) and on the app answering its scrape.
         for (const app of vmApps) {

@@ -2,7 +2,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "../components/common/labels";
 import { firstBatch } from "../config/vm";
-import { TYPE, describe, describeVm, servicesSelecting, vmDeploys } from "./common";
+import { TYPE, childrenOf, describe, describeVm, servicesSelecting, vmDeploys } from "./common";
 
 export interface RollbackReadyConfig {
     minRevisionHistory: number;
@@ -92,8 +92,9 @@ export const rollbackReady: StackValidationPolicy = {
         }
 
         // Blue-green: the slot the live Service does not select keeps running (the previous or next version).
+        const children = childrenOf(args.resources);
         for (const bg of args.resources.filter((r) => r.type === TYPE.BlueGreen)) {
-            const kids = args.resources.filter((r) => r.parent?.urn === bg.urn);
+            const kids = children.get(bg.urn) ?? [];
             const live = kids.find((r) => r.type === TYPE.Service && r.name === bg.name);
             const activeSlot = live?.props.spec?.selector?.[LABEL.slot];
             const idle = kids.filter((r) => r.type === TYPE.Deployment && r.props.spec?.selector?.matchLabels?.[LABEL.slot] !== activeSlot);

@@ -1,24 +1,32 @@
-// npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json]
+// npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json] [--readme]
 // Measures the offline plan (A) against the SDK's own floor (B) for synthetic stacks, alternating A and
 // B so that machine drift cancels out, and reports medians as a Markdown table and bench/results.json.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import { Command, integer, main, optional, outputFile } from "../cli/run";
 import { PROJECT_DIR } from "../plan/stackConfig";
 import type { Measurement } from "./measure";
 
 const MEASURE = path.join(__dirname, "measure.ts");
+export const README = path.join(PROJECT_DIR, "README.md");
+export const MARK_START = "<!-- bench:start -->";
+export const MARK_END = "<!-- bench:end -->";
+const DATA = /<!-- bench:data (.*) -->/;
 
-function once(args: string[]): Measurement {
+/** One measurement and the wall time of its whole process (start-up, module loading, exit): a cold run. */
+function once(args: string[]): Measurement & { processMs: number } {
+    const t = performance.now();
     const r = spawnSync(process.execPath, ["--max-old-space-size=12288", "-r", "ts-node/register/transpile-only", MEASURE, ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
     });
+    const processMs = performance.now() - t;
     if (r.status !== 0) throw new Error(`measure ${args.join(" ")} failed:\n${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!) as Measurement;
+    return { ...(JSON.parse(r.stdout.trim().split("\n").pop()!) as Measurement), processMs };
 }
 
 const median = (xs: number[]) => {
@@ -33,103 +41,205 @@ export interface SizeResult {
     aMs: number;
     bMs: number;
     ratio: number;
+    /** Medians of CPU time over the same phases, and their ratio: less sensitive to a shared machine. */
+    cpuAMs: number;
+    cpuBMs: number;
+    cpuRatio: number;
     msPerResourceA: number;
     msPerResourceB: number;
+    /** Median wall time of A's whole process (start-up, loading TypeScript and the SDKs, plan, exit). */
+    processAMs: number;
     peakRssMiB: number;
     peakRssMiBB: number;
     /** Share of A's median time per phase. */
     phaseShare: Record<string, number>;
-    samples: Measurement[];
+    samples?: (Measurement & { processMs: number })[];
 }
 
-function summarize(size: number, samples: Measurement[]): SizeResult {
+const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
+
+function summarize(size: number, samples: (Measurement & { processMs: number })[]): SizeResult {
     const as = samples.filter((m) => m.mode === "A");
     const bs = samples.filter((m) => m.mode === "B");
     const aMs = median(as.map((m) => m.totalMs));
     const bMs = median(bs.map((m) => m.totalMs));
+    const cpuAMs = median(as.map((m) => m.cpuMs));
+    const cpuBMs = median(bs.map((m) => m.cpuMs));
     const phases = Object.keys(as[0].phases);
     const phaseShare: Record<string, number> = {};
-    for (const p of phases) phaseShare[p] = median(as.map((m) => m.phases[p])) / aMs;
+    for (const p of phases) phaseShare[p] = round(median(as.map((m) => m.phases[p])) / aMs);
     return {
         size,
         resources: as[0].resources,
         runs: as.length,
-        aMs,
-        bMs,
-        ratio: aMs / bMs,
-        msPerResourceA: aMs / as[0].resources,
-        msPerResourceB: bMs / bs[0].resources,
-        peakRssMiB: Math.max(...as.map((m) => m.maxRssMiB)),
-        peakRssMiBB: Math.max(...bs.map((m) => m.maxRssMiB)),
+        aMs: round(aMs, 6),
+        bMs: round(bMs, 6),
+        ratio: round(aMs / bMs),
+        cpuAMs: round(cpuAMs, 6),
+        cpuBMs: round(cpuBMs, 6),
+        cpuRatio: round(cpuAMs / cpuBMs),
+        msPerResourceA: round(aMs / as[0].resources),
+        msPerResourceB: round(bMs / bs[0].resources),
+        processAMs: round(median(as.map((m) => m.processMs)), 6),
+        peakRssMiB: round(Math.max(...as.map((m) => m.maxRssMiB))),
+        peakRssMiBB: round(Math.max(...bs.map((m) => m.maxRssMiB))),
         phaseShare,
         samples,
     };
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
 export function table(results: SizeResult[]): string {
     const phases = [...new Set(results.flatMap((r) => Object.keys(r.phaseShare)))];
-    const head = `| apps | resources | A plan (median) | B floor (median) | A/B | ms/resource A | ms/resource B | peak RSS A | peak RSS B | ${phases.map((p) => `${p} share`).join(" | ")} |`;
-    const sep = `|${" --- |".repeat(9 + phases.length)}`;
-    const rows = results.map(
-        (r) =>
-            `| ${r.size} | ${r.resources} | ${(r.aMs / 1000).toFixed(2)} s | ${(r.bMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)} | ${r.msPerResourceA.toFixed(2)} | ${r.msPerResourceB.toFixed(2)} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.peakRssMiBB.toFixed(0)} MiB | ${phases
-                .map((p) => `${((r.phaseShare[p] ?? 0) * 100).toFixed(1)}%`)
-                .join(" | ")} |`,
+    const columns = [
+        "apps",
+        "resources",
+        "A plan (median)",
+        "B floor (median)",
+        "A/B",
+        "A/B CPU",
+        "ms/resource A",
+        "ms/resource B",
+        "A process",
+        "peak RSS A",
+        "peak RSS B",
+        ...phases.map((p) => `${p} share`),
+    ];
+    const rows = results.map((r) =>
+        [
+            r.size,
+            r.resources,
+            seconds(r.aMs),
+            seconds(r.bMs),
+            r.ratio.toFixed(2),
+            r.cpuRatio.toFixed(2),
+            r.msPerResourceA.toFixed(2),
+            r.msPerResourceB.toFixed(2),
+            seconds(r.processAMs),
+            `${r.peakRssMiB.toFixed(0)} MiB`,
+            `${r.peakRssMiBB.toFixed(0)} MiB`,
+            ...phases.map((p) => `${((r.phaseShare[p] ?? 0) * 100).toFixed(1)}%`),
+        ].join(" | "),
     );
-    return [head, sep, ...rows].join("\n");
+    return [`| ${columns.join(" | ")} |`, `|${" --- |".repeat(columns.length)}`, ...rows.map((r) => `| ${r} |`)].join("\n");
+}
+
+/** What a README section is rendered from: the results without their samples, the machine and the command. */
+export interface BenchReport {
+    machine: string;
+    /** The 1-, 5- and 15-minute load averages when the run started: other work on the machine. */
+    loadAverage: number[];
+    date: string;
+    sizes: number[];
+    runs: number;
+    results: SizeResult[];
+}
+
+export const benchCommandLine = (r: Pick<BenchReport, "sizes" | "runs">) =>
+    `npm run bench -- --sizes ${r.sizes.join(",")} --runs ${r.runs} --readme`;
+
+/**
+ * The README's Performance table, between the markers, rendered from `report` only. The report itself is
+ * kept in the section (a comment) so that a test can render it again and compare: the table is what the
+ * benchmark wrote, not a hand edit.
+ */
+export function readmeSection(report: BenchReport): string {
+    const data = { ...report, results: report.results.map(({ samples: _samples, ...r }) => r) };
+    return [
+        MARK_START,
+        `Generated by \`${benchCommandLine(report)}\` on ${report.date.slice(0, 10)} (${report.machine}; load average ${report.loadAverage.map((l) => l.toFixed(2)).join(", ")} at the start), medians of ${report.runs} runs:`,
+        "",
+        table(report.results),
+        "",
+        `<!-- bench:data ${JSON.stringify(data)} -->`,
+        MARK_END,
+    ].join("\n");
+}
+
+/** The section between the markers of a README text, or undefined when the markers are missing. */
+export function currentSection(readme: string): { section: string; report?: BenchReport } | undefined {
+    const a = readme.indexOf(MARK_START);
+    const b = readme.indexOf(MARK_END);
+    if (a < 0 || b < a) return undefined;
+    const section = readme.slice(a, b + MARK_END.length);
+    const m = DATA.exec(section);
+    return { section, ...(m ? { report: JSON.parse(m[1]) as BenchReport } : {}) };
+}
+
+/** Replaces the section between the markers; refuses a README without them. */
+export function writeReadme(file: string, report: BenchReport): void {
+    const text = fs.readFileSync(file, "utf8");
+    const current = currentSection(text);
+    if (!current) throw new Error(`${file}: no ${MARK_START} ... ${MARK_END} markers to write the table between`);
+    fs.writeFileSync(
+        file,
+        text.replace(current.section, () => readmeSection(report)),
+    );
 }
 
 interface BenchArgs {
     sizes: number[];
     runs: number;
     out: string;
+    readme: boolean;
 }
 
 export const benchCommand: Command<BenchArgs> = {
-    usage: "usage: npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json]",
+    usage: "usage: npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json] [--readme]",
     help: `Plans synthetic stacks of each size (A) and runs the SDK's own floor (B), alternating, and reports medians.
   --sizes <n,n,...>  apps per synthetic stack (default 10,100,500,1000)
   --runs <n>         A/B pairs per size (default 3)
-  --out <file>       the results as JSON (default bench/results.json)`,
-    flags: { sizes: { type: "string" }, runs: { type: "string" }, out: { type: "string" } },
+  --out <file>       the results as JSON (default bench/results.json)
+  --readme           also write the table into README.md between its bench markers`,
+    flags: { sizes: { type: "string" }, runs: { type: "string" }, out: { type: "string" }, readme: { type: "boolean" } },
     check(args) {
         const sizes = (optional(args, "sizes") ?? "10,100,500,1000").split(",").map((s) => integer("--sizes", s.trim(), 1, 100000));
         return {
             sizes,
             runs: integer("--runs", optional(args, "runs") ?? "3", 1, 1000),
             out: outputFile("--out", optional(args, "out") ?? path.join(PROJECT_DIR, "bench", "results.json")),
+            readme: args.flags.readme === true,
         };
     },
     run: bench,
 };
 
-async function bench({ sizes, runs, out: outFile }: BenchArgs): Promise<number> {
+async function bench({ sizes, runs, out, readme }: BenchArgs): Promise<number> {
     // The synthetic stacks are built from the config schema (and the SDK): loaded after the argument check.
     const { writeSyntheticProject } = await import("./synthetic");
-    const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-    console.log(`machine: ${machine}`);
+    const cpus = os.cpus();
+    const machine = `${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    const loadAverage = os.loadavg();
+    const date = new Date().toISOString();
+    console.log(`machine: ${machine}; load average ${loadAverage.map((l) => l.toFixed(2)).join(", ")}`);
     const results: SizeResult[] = [];
     for (const size of sizes) {
         const { dir, stack } = writeSyntheticProject(size);
         const out = path.join(dir, "out");
-        const samples: Measurement[] = [];
+        const samples: (Measurement & { processMs: number })[] = [];
         for (let i = 0; i < runs; i++) {
             // A then B, alternating, so that drift affects both alike.
             const a = once(["A", String(size), dir, stack, out]);
             const b = once(["B", String(size), path.join(out, "resources.json")]);
             samples.push(a, b);
             console.log(
-                `  size ${size} run ${i + 1}/${runs}: A ${(a.totalMs / 1000).toFixed(2)} s, B ${(b.totalMs / 1000).toFixed(2)} s, ${a.resources} resources`,
+                `  size ${size} run ${i + 1}/${runs}: A ${seconds(a.totalMs)} (CPU ${seconds(a.cpuMs)}), B ${seconds(b.totalMs)} (CPU ${seconds(b.cpuMs)}), ${a.resources} resources`,
             );
         }
         results.push(summarize(size, samples));
         fs.rmSync(dir, { recursive: true, force: true });
     }
-    const md = table(results);
-    console.log(`\n${md}\n`);
+    const report: BenchReport = { machine, loadAverage: loadAverage.map((l) => round(l, 3)), date, sizes, runs, results };
+    console.log(`\n${table(results)}\n`);
+    const outFile = path.resolve(out);
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
-    fs.writeFileSync(outFile, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2) + "\n");
+    fs.writeFileSync(outFile, JSON.stringify(report, null, 2) + "\n");
     console.log(`wrote ${path.relative(process.cwd(), outFile)}`);
+    if (readme) {
+        writeReadme(README, report);
+        console.log(`wrote the table into ${path.relative(process.cwd(), README)}`);
+    }
     return 0;
 }
 

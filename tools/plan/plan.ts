@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { dump } from "js-yaml";
-import { PolicyReport, checkPolicies, readPolicyConfig } from "./policies";
+import type { PolicyReport } from "./policies";
 import { ProgramRun, ResourceRecord, runProgram } from "./recorder";
 import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
 import { PROJECT_DIR, readStackConfig } from "./stackConfig";
@@ -74,6 +74,9 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     let policy: PolicyReport | undefined;
     if (opts.policyConfig !== false) {
         t = performance.now();
+        // Loaded when the gates run: the policy modules bring @pulumi/policy, ajv, zod and flagd-core (measured:
+        // 1.3 s of CPU under ts-node), which the tools and tests that only record or write a plan do not need.
+        const { checkPolicies, readPolicyConfig } = await import("./policies");
         const file = opts.policyConfig ?? defaultPolicyConfig(cfg.stack, dir);
         const explicit = opts.policyConfig !== undefined;
         const config = explicit || fs.existsSync(file) ? readPolicyConfig(file) : undefined;

@@ -106,14 +106,25 @@ async function toResources(d: unknown): Promise<pulumi.Resource[]> {
     return list.filter((r): r is pulumi.Resource => pulumi.Resource.isInstance(r));
 }
 
+let shortTraces = false;
+
 /**
  * The Pulumi SDK captures a stack trace for every resource and every internal promise. Under ts-node,
  * source-map-support rewrites each of them through source maps, which doubled the cost of a plan
  * (measured: 8.1 s -> 4.3 s for 2,606 resources). The command-line tools call this; set
  * LAUNCHPAD_SOURCE_MAPS=1 to keep TypeScript positions in stack traces while debugging.
+ *
+ * It also makes `runProgram` keep no frames in stack traces while the program runs: the SDK's
+ * `debuggablePromise` captures `new Error().stack` for every internal promise (about ten per resource)
+ * only to describe leaked promises, and collecting the frames is what costs (measured: 17 µs a capture
+ * at Node's default of 10 frames, 1.4 µs at 0; a fifth of a 100-app plan's CPU profile). The SDK's
+ * source positions are unaffected: `Resource.callsites()` lifts the limit itself. Errors thrown by the
+ * program then name no frames; LAUNCHPAD_SOURCE_MAPS=1 keeps them.
  */
 export function plainStackTraces(): void {
-    if (process.env.LAUNCHPAD_SOURCE_MAPS !== "1") delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+    if (process.env.LAUNCHPAD_SOURCE_MAPS === "1") return;
+    delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+    shortTraces = true;
 }
 
 /** Mocks that return every input as state, so what the program reads back is what it set. */
@@ -166,20 +177,26 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         });
 
     const pending: Pending[] = [];
-    await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation((t) => {
-            pending.push({ resource: t.resource, dependsOn: t.opts.dependsOn });
-            return undefined;
-        });
-        return opts.program();
-    });
-    // Stack outputs resolve before every child registration has: wait for all of them.
     const records: ResourceRecord[] = [];
-    for (const p of pending) {
-        const urn = await urnOf(p.resource);
-        const reg = registered.get(urn);
-        if (!reg) throw new Error(`recorder: ${urn} was constructed but never registered`);
-        records.push({ ...reg, dependsOn: (await Promise.all((await toResources(p.dependsOn)).map(urnOf))).sort() });
+    const traceLimit = Error.stackTraceLimit;
+    if (shortTraces) Error.stackTraceLimit = 0;
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((t) => {
+                pending.push({ resource: t.resource, dependsOn: t.opts.dependsOn });
+                return undefined;
+            });
+            return opts.program();
+        });
+        // Stack outputs resolve before every child registration has: wait for all of them.
+        for (const p of pending) {
+            const urn = await urnOf(p.resource);
+            const reg = registered.get(urn);
+            if (!reg) throw new Error(`recorder: ${urn} was constructed but never registered`);
+            records.push({ ...reg, dependsOn: (await Promise.all((await toResources(p.dependsOn)).map(urnOf))).sort() });
+        }
+    } finally {
+        Error.stackTraceLimit = traceLimit;
     }
     // Children of the stack itself get no parent: the stack is not a resource the program creates.
     for (const r of records) if (r.parent && !registered.has(r.parent)) r.parent = undefined;
