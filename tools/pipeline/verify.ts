@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(cfg.config)) if (k.startsWith("launchpad:")) raw[k.slice("launchpad:".length)] = JSON.parse(v);
     const config = parseConfig(raw);
-    const readiness = Object.fromEntries(Object.entries(config.apps).map(([n, a]) => [n, a.probes.readiness.path]));
+    const readiness = Object.fromEntries(Object.entries(config.apps).map(([n, a]) => [n, a.probes.readiness.path ?? "/readyz"]));
     const outputs = JSON.parse(fs.readFileSync(values.outputs, "utf8")) as StackOutputs;
     const checks = await runChecks(checksFor(outputs, readiness, values["base-url"]));
     for (const c of checks) console.log(`${c.ok ? "✓" : "✗"} ${c.app}: GET ${c.url} -> ${c.status ?? c.error}`);
