@@ -9,7 +9,8 @@ const int = (min: number, max: number) =>
         .min(min, { error: `expected an integer ${min}-${max}` })
         .max(max, { error: `expected an integer ${min}-${max}` });
 /** A Prometheus range duration: 30s, 5m, 1h. */
-export const promDuration = z.string().regex(/^[1-9][0-9]*(s|m|h)$/, { error: "expected a Prometheus duration such as 30s, 5m or 1h" });
+const PROM_DURATION = /^[1-9][0-9]*(s|m|h)$/;
+export const promDuration = z.string().regex(PROM_DURATION, { error: "expected a Prometheus duration such as 30s, 5m or 1h" });
 /** Image pinned by digest (same rule as the apps' images). */
 const pinned = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
     error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",
@@ -64,7 +65,8 @@ const bounded = (what: string, min: number, max: number) =>
  */
 const gateFields = {
     /** Range of the rate() windows the queries use, 1m-1h. @default "5m" */
-    window: promDuration.refine((d) => durationSeconds(d) >= 60 && durationSeconds(d) <= 3600, {
+    // (A value that is no duration at all is reported once, by promDuration.)
+    window: promDuration.refine((d) => !PROM_DURATION.test(d) || (durationSeconds(d) >= 60 && durationSeconds(d) <= 3600), {
         error: "expected a window between 1m and 1h (shorter is noise, longer averages a new version away)",
     }),
     /** Highest acceptable error ratio (5xx / all) of the new version, at most 0.5. @default 0.01 */
@@ -173,7 +175,7 @@ export function refineValidation(
             });
         // Production: without a check of the version, a smoke test passes against the old version (a
         // Service still pointing at it, a rollout that never happened).
-        if (production && app.smoke && !app.smoke.checks.some(checksVersion))
+        if (production && app.kind === "service" && app.smoke && !app.smoke.checks.some(checksVersion))
             ctx.addIssue({
                 code: "custom",
                 path: ["apps", name, "smoke", "checks"],
