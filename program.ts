@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig, LaunchpadConfig } from "./config/schema";
 import { appLabels } from "./components/common/labels";
 import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
-import { combineSeams } from "./components/deploy";
+import { appSecretEnv, combineSeams } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
 import { AppMonitoring, Monitoring, MonitoredDatabase } from "./components/monitoring";
@@ -169,6 +169,7 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
                   { parent: environment },
               )
             : undefined;
+        const secretEnv = appSecretEnv(name, app.secretEnv, environment.namespace, labels, environment);
         const deployment = deployApp(
             name,
             app,
@@ -178,7 +179,12 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
                 domain: env.domain,
                 labels,
                 ingress: env.ingress,
-                ...combineSeams(flags.get(name), data?.deployment, checks ? { beforeTraffic: checks.beforeTraffic } : undefined),
+                ...combineSeams(
+                    flags.get(name),
+                    data?.deployment,
+                    checks ? { beforeTraffic: checks.beforeTraffic } : undefined,
+                    secretEnv ? { beforeRollout: [secretEnv] } : undefined,
+                ),
                 builtImage: image?.digest,
             },
             environment,

@@ -80,12 +80,34 @@ export type CanaryStrategy = z.infer<typeof canaryStrategy>;
 
 const resourceList = z.strictObject({ cpu: quantity, memory: quantity });
 
-const probe = z.strictObject({
-    path: z.string().startsWith("/", { error: "expected an HTTP path starting with /" }),
-    initialDelaySeconds: intRange(0, 600).default(0),
-    periodSeconds: intRange(1, 300).default(10),
-    failureThreshold: intRange(1, 30).default(3),
-});
+/**
+ * A probe: an HTTP GET of `path` on the app's `http` port, or a command run in the container (`exec`,
+ * for processes that serve no HTTP). Exactly one of the two.
+ */
+const probe = z
+    .strictObject({
+        path: z.string().startsWith("/", { error: "expected an HTTP path starting with /" }).optional(),
+        exec: z.array(z.string().min(1)).min(1, { error: "expected a command, e.g. [cat, /tmp/ready]" }).optional(),
+        initialDelaySeconds: intRange(0, 600).default(0),
+        periodSeconds: intRange(1, 300).default(10),
+        failureThreshold: intRange(1, 30).default(3),
+    })
+    .refine((p) => (p.path === undefined) !== (p.exec === undefined), {
+        error: "expected exactly one of path (HTTP GET on the http port) or exec (a command)",
+    });
+export type ProbeConfig = z.infer<typeof probe>;
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" });
+
+/**
+ * A secret environment variable: a value set with `pulumi config set --secret --path` (the program
+ * puts it in the app's Secret `<app>-env`), or a key of an existing Kubernetes Secret.
+ */
+export const secretEnvValue = z.union(
+    [z.string().min(1), z.strictObject({ secretKeyRef: z.strictObject({ name: dnsLabel, key: z.string().regex(/^[-._a-zA-Z0-9]+$/) }) })],
+    { error: "expected a Pulumi secret (pulumi config set --secret --path ...) or { secretKeyRef: { name, key } }" },
+);
+export type SecretEnvValue = z.infer<typeof secretEnvValue>;
 
 export const appSchema = z.strictObject({
     /** `service` serves HTTP behind a Service; `worker` runs in the background and serves no traffic. */
@@ -103,8 +125,13 @@ export const appSchema = z.strictObject({
         .optional(),
     /** Apps this one calls; NetworkPolicies allow exactly these paths. */
     talksTo: z.array(dnsLabel).default([]),
-    /** Plain (non-secret) environment variables. */
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
+    /** Plain (non-secret) environment variables. Credentials go in `secretEnv` (the `no-plaintext-secrets` gate). */
+    env: z.record(envName, z.string()).default({}),
+    /**
+     * Secret environment variables, delivered through a Kubernetes Secret and `valueFrom.secretKeyRef`,
+     * never as plaintext in the Deployment. @default {}
+     */
+    secretEnv: z.record(envName, secretEnvValue).default({}),
     /** Container arguments (podinfo flags such as `--level=info`). */
     args: z.array(z.string()).default([]),
     resources: z
@@ -213,8 +240,23 @@ export const launchpadSchema = launchpadObject
         refineBackup(cfg, ctx);
         refineValidation(cfg, ctx);
         refineImages(cfg, ctx);
+        // Production pages on-call: critical alerts published to a topic nobody subscribes to reach no one.
+        if (cfg.environment.tier === "production" && cfg.monitoring.subscriptions.alerts.length === 0)
+            ctx.addIssue({
+                code: "custom",
+                path: ["monitoring", "subscriptions", "alerts"],
+                input: [],
+                message: "expected at least one channel in production (the alerts topic pages on-call for critical alerts)",
+            });
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
+            for (const v of Object.keys(app.env).filter((k) => k in app.secretEnv))
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name, "env", v],
+                    input: "(hidden)",
+                    message: "expected it in env or in secretEnv, not both (remove it from env)",
+                });
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {
                 if (!cfg.apps[target]) {
                     ctx.addIssue({

@@ -8,12 +8,9 @@ const int = (min: number, max: number) =>
         .int({ error: `expected an integer ${min}-${max}` })
         .min(min, { error: `expected an integer ${min}-${max}` })
         .max(max, { error: `expected an integer ${min}-${max}` });
-const ratio = z
-    .number({ error: "expected a number 0-1" })
-    .min(0, { error: "expected a number 0-1" })
-    .max(1, { error: "expected a number 0-1" });
 /** A Prometheus range duration: 30s, 5m, 1h. */
-export const promDuration = z.string().regex(/^[1-9][0-9]*(s|m|h)$/, { error: "expected a Prometheus duration such as 30s, 5m or 1h" });
+const PROM_DURATION = /^[1-9][0-9]*(s|m|h)$/;
+export const promDuration = z.string().regex(PROM_DURATION, { error: "expected a Prometheus duration such as 30s, 5m or 1h" });
 /** Image pinned by digest (same rule as the apps' images). */
 const pinned = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
     error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",
@@ -52,20 +49,43 @@ export const smokeSchema = z.strictObject({
 });
 export type SmokeConfig = z.infer<typeof smokeSchema>;
 
+/** Seconds in a Prometheus duration (`30s`, `5m`, `1h`). */
+const durationSeconds = (d: string): number => Number(d.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[d.slice(-1) as "s" | "m" | "h"];
+const bounded = (what: string, min: number, max: number) =>
+    z
+        .number({ error: `expected ${what} ${min}-${max}` })
+        .min(min, { error: `expected ${what} ${min}-${max}` })
+        .max(max, { error: `expected ${what} ${min}-${max}` });
+
+/**
+ * Gate thresholds, bounded so that a gate stays a gate: beyond these bounds it can no longer fail on a
+ * bad version (an error ratio of 0.6 passes a version that fails most requests; a latency limit of
+ * 1e12 s never fires; a window of seconds is noise, one of days averages a new version away).
+ * docs/validation.md lists them.
+ */
 const gateFields = {
-    /** Range of the rate() windows the queries use. @default "5m" */
-    window: promDuration,
-    /** Highest acceptable error ratio (5xx / all) of the new version. @default 0.01 */
-    maxErrorRatio: ratio,
-    /** How much higher than the stable version's the new version's error ratio may be (absolute). @default 0.005 */
-    maxErrorRatioIncrease: ratio,
-    /** Latency quantile compared (0.99 = p99). @default 0.99 */
-    latencyQuantile: z.number().gt(0, { error: "expected a quantile in (0, 1)" }).lt(1, { error: "expected a quantile in (0, 1)" }),
-    /** Highest acceptable latency at that quantile, in seconds. @default 0.5 */
-    maxLatencySeconds: z.number().positive({ error: "expected a positive number of seconds" }),
-    /** Highest acceptable ratio of the new version's latency to the stable version's. @default 1.5 */
-    maxLatencyRatio: z.number().min(1, { error: "expected a ratio of at least 1" }),
-    /** A query without data (no traffic, not scraped) fails the gate (`fail`) or is reported and passed (`pass`). @default "fail" */
+    /** Range of the rate() windows the queries use, 1m-1h. @default "5m" */
+    // (A value that is no duration at all is reported once, by promDuration.)
+    window: promDuration.refine((d) => !PROM_DURATION.test(d) || (durationSeconds(d) >= 60 && durationSeconds(d) <= 3600), {
+        error: "expected a window between 1m and 1h (shorter is noise, longer averages a new version away)",
+    }),
+    /** Highest acceptable error ratio (5xx / all) of the new version, at most 0.5. @default 0.01 */
+    maxErrorRatio: bounded("an error ratio", 0, 0.5),
+    /** How much higher than the stable version's the new version's error ratio may be (absolute), at most 0.5. @default 0.005 */
+    maxErrorRatioIncrease: bounded("an error-ratio increase", 0, 0.5),
+    /** Latency quantile compared (0.99 = p99), 0.5-0.999. @default 0.99 */
+    latencyQuantile: bounded("a quantile", 0.5, 0.999),
+    /** Highest acceptable latency at that quantile, in seconds, up to 60. @default 0.5 */
+    maxLatencySeconds: z
+        .number({ error: "expected a number of seconds, more than 0 and at most 60" })
+        .positive({ error: "expected a number of seconds, more than 0 and at most 60" })
+        .max(60, { error: "expected a number of seconds, more than 0 and at most 60" }),
+    /** Highest acceptable ratio of the new version's latency to the stable version's, 1-10. @default 1.5 */
+    maxLatencyRatio: bounded("a latency ratio", 1, 10),
+    /**
+     * A query without data (no traffic, not scraped) fails the gate (`fail`) or is reported and passed
+     * (`pass`; refused in production, where a gate that sees nothing must not pass). @default "fail"
+     */
     onNoData: z.enum(["fail", "pass"]),
 };
 export const gateDefaults = {
@@ -136,6 +156,34 @@ export function refineValidation(
     },
     ctx: z.RefinementCtx,
 ): void {
+    const production = cfg.environment.tier === "production";
+    // Production: a gate that passes without data (no traffic, scrape broken) validates nothing.
+    if (production && cfg.validation.gate.onNoData === "pass")
+        ctx.addIssue({
+            code: "custom",
+            path: ["validation", "gate", "onNoData"],
+            input: "pass",
+            message: "expected fail in production (a gate without data must not let a release through)",
+        });
+    for (const [name, app] of Object.entries(cfg.apps)) {
+        if (production && app.gate?.onNoData === "pass")
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "gate", "onNoData"],
+                input: "pass",
+                message: "expected fail in production (a gate without data must not let a release through)",
+            });
+        // Production: without a check of the version, a smoke test passes against the old version (a
+        // Service still pointing at it, a rollout that never happened).
+        if (production && app.kind === "service" && app.smoke && !app.smoke.checks.some(checksVersion))
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "smoke", "checks"],
+                input: app.smoke.checks.map((c) => c.name ?? c.path),
+                message:
+                    'expected a check of the version under test in production, e.g. { name: version, path: /version, json: { version: "{{version}}" } }',
+            });
+    }
     for (const [name, app] of Object.entries(cfg.apps)) {
         if (app.kind === "worker" && app.smoke) {
             ctx.addIssue({
@@ -162,6 +210,15 @@ export function refineValidation(
         });
     }
 }
+
+/** Does a smoke check assert the version under test (`{{version}}` in bodyContains or a json value)? */
+export function checksVersion(c: SmokeCheck): boolean {
+    return (
+        (c.bodyContains ?? "").includes(VERSION_PLACEHOLDER) ||
+        Object.values(c.json ?? {}).some((v) => String(v).includes(VERSION_PLACEHOLDER))
+    );
+}
+export const VERSION_PLACEHOLDER = "{{version}}";
 
 /** The merged gate settings of one app. */
 export function gateFor(validation: ValidationConfig, override: GateOverride | undefined): GateConfig {

@@ -5,6 +5,7 @@ import { artifactPolicies } from "./artifacts";
 import { backupPolicies } from "./backups";
 import { flagPolicies } from "./flags";
 import { observabilityPolicies } from "./observability";
+import { productionPolicies } from "./production";
 import { releasePolicies } from "./release";
 import { rolloutPolicies } from "./rollout";
 import { securityPolicies } from "./security";
@@ -18,5 +19,6 @@ export const policies: Policies = [
     ...observabilityPolicies,
     ...releasePolicies,
     ...securityPolicies,
+    ...productionPolicies,
     ...flagPolicies,
 ];

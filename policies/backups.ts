@@ -137,6 +137,7 @@ export const backupBeforeDeploy: StackValidationPolicy = {
 
 export interface BackupCoverageConfig {
     minRetentionDays: number;
+    minPointInTimeDays: number;
 }
 
 const STATEFUL_AWS: string[] = [TYPE.RdsInstance, TYPE.RdsCluster, TYPE.EbsVolume, TYPE.DynamoTable, TYPE.EfsFileSystem];
@@ -170,6 +171,12 @@ export const backupCoverage: StackValidationPolicy = {
                 default: 30,
                 description: "Shortest acceptable retention of backup copies, in days.",
             },
+            minPointInTimeDays: {
+                type: "integer",
+                minimum: 0,
+                default: 1,
+                description: "Shortest acceptable automated-backup retention (point-in-time recovery window) of an RDS database, in days.",
+            },
         },
     },
     validateStack: (args, report) => {
@@ -185,6 +192,17 @@ export const backupCoverage: StackValidationPolicy = {
         for (const p of args.resources.filter((r) => r.type === TYPE.BackupPlan)) plans.set(String(p.props.name ?? p.name), p);
         const selected = new Set(args.resources.filter((r) => r.type === TYPE.BackupSelection).flatMap(selectedPlans));
         for (const s of stores) {
+            // The plan's daily copies cannot undo a bad migration at 14:05; only point-in-time recovery can.
+            const pitr = s.props.backupRetentionPeriod;
+            if (
+                (s.type === TYPE.RdsInstance || s.type === TYPE.RdsCluster) &&
+                !s.props.replicateSourceDb &&
+                (pitr ?? 0) < cfg.minPointInTimeDays
+            )
+                report(
+                    `${describe(s)} keeps automated backups ${pitr ?? 0} days (backupRetentionPeriod), so point-in-time recovery reaches back less than the ${cfg.minPointInTimeDays} days this stack requires: raise launchpad:apps.<app>.data.postgres.backupRetentionDays.`,
+                    s.urn,
+                );
             const plan = s.props.tags?.[TAG.backup];
             if (typeof plan !== "string" || plan === "") {
                 report(

@@ -63,13 +63,14 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
 export const workloadResourcesProbes: StackValidationPolicy = {
     name: "workload-resources-probes",
     description:
-        "Every container has CPU and memory limits; long-running containers have a liveness probe, and those behind a Service a readiness probe.",
+        "Every container has CPU and memory limits; every long-running container has a liveness and a readiness probe (without readiness a new pod counts as ready at once, so a rolling update no longer waits for it).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const workloads = args.resources.filter((r) => ALL_WORKLOADS.includes(r.type));
         if (workloads.length === 0) args.notApplicable("no workloads");
         for (const w of workloads) {
             const served = LONG_RUNNING.includes(w.type) && servicesSelecting(w, args.resources).length > 0;
+            const app = w.props.metadata?.labels?.["app.kubernetes.io/name"] ?? w.name;
             for (const { kind, container: c } of containersOf(podSpec(w.type, w.props))) {
                 if (kind === "ephemeralContainer") continue;
                 const where = `${kind} '${c.name}' of ${describe(w)}`;
@@ -82,9 +83,11 @@ export const workloadResourcesProbes: StackValidationPolicy = {
                 if (kind !== "container" || !LONG_RUNNING.includes(w.type)) continue;
                 if (!c.livenessProbe)
                     report(`${where} has no liveness probe: set one (podinfo: GET /healthz) so that a hung process is restarted.`, w.urn);
-                if (served && !c.readinessProbe)
+                if (!c.readinessProbe)
                     report(
-                        `${where} receives traffic from a Service but has no readiness probe: set one (podinfo: GET /readyz) so that traffic waits until it is ready.`,
+                        served
+                            ? `${where} receives traffic from a Service but has no readiness probe: set launchpad:apps.${app}.probes.readiness (podinfo: path /readyz) so that traffic waits until it is ready.`
+                            : `${where} has no readiness probe, so a new pod counts as ready at once and a rolling update (maxUnavailable 0) stops waiting for it: set launchpad:apps.${app}.probes.readiness (an HTTP path it serves, podinfo: /readyz, or exec: [command]).`,
                         w.urn,
                     );
             }

@@ -44,3 +44,6 @@ export function slotSelector(app: string, slot: string): Record<string, string> 
 export function slotName(app: string, slot: string): string {
     return slot === "main" ? app : `${app}-${slot}`;
 }
+
+/** On a smoke-test Job and its pod: the app it tests (policies find an app's smoke test by it). */
+export const SMOKE_FOR_LABEL = "launchpad.dev/smoke-for";

@@ -98,7 +98,14 @@ export class CanaryDeployment extends pulumi.ComponentResource {
                 kind: "HTTPRoute",
                 metadata: { name, namespace: args.namespace, labels: { ...args.labels, [LABEL.name]: name } },
                 spec: {
-                    parentRefs: [{ name: args.ingress.gateway.name, namespace: args.ingress.gateway.namespace }],
+                    // With a certificate, attach to the Gateway's TLS listener only (the public-tls gate checks it).
+                    parentRefs: [
+                        {
+                            name: args.ingress.gateway.name,
+                            namespace: args.ingress.gateway.namespace,
+                            ...(args.ingress.tlsSecretName ? { sectionName: "https" } : {}),
+                        },
+                    ],
                     hostnames: [host],
                     rules: [
                         {

@@ -2,7 +2,7 @@
 // emptyDirs for a read-only root filesystem, topology spread. Pure, so it is tested without mocks.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AppConfig, ReleaseSpec } from "../../config/schema";
+import type { AppConfig, ProbeConfig, ReleaseSpec, SecretEnvValue } from "../../config/schema";
 import { LABEL, slotSelector } from "../common/labels";
 import { RESTRICTED_CONTAINER } from "../common/security";
 
@@ -53,14 +53,22 @@ export function volumeName(path: string): string {
     return n === "" ? "root" : n.slice(0, 63);
 }
 
+/** The Secret `<app>-env` that holds an app's `secretEnv` values set as Pulumi secrets. */
+export const secretEnvName = (app: string): string => `${app}-env`;
+
+/** Where a secret environment variable comes from: a key of `<app>-env`, or the Secret key it names. */
+export function secretKeyRef(app: string, name: string, v: SecretEnvValue): { name: string; key: string } {
+    return typeof v === "string" ? { name: secretEnvName(app), key: name } : { name: v.secretKeyRef.name, key: v.secretKeyRef.key };
+}
+
 export function podLabels(args: PodTemplateArgs): Record<string, string> {
     return { ...args.labels, ...slotSelector(args.app, args.slot), [LABEL.version]: args.release.version };
 }
 
 export function podTemplate(args: PodTemplateArgs): PodTemplate {
     const c = args.config;
-    const httpProbe = (p: AppConfig["probes"]["liveness"]) => ({
-        httpGet: { path: p.path, port: "http" },
+    const probe = (p: ProbeConfig) => ({
+        ...(p.exec ? { exec: { command: [...p.exec] } } : { httpGet: { path: p.path, port: "http" } }),
         initialDelaySeconds: p.initialDelaySeconds,
         periodSeconds: p.periodSeconds,
         failureThreshold: p.failureThreshold,
@@ -80,6 +88,10 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
         ...Object.keys(c.env)
             .sort()
             .map((name) => ({ name, value: c.env[name] })),
+        // Secrets reach the container by reference only: the Deployment never holds their values.
+        ...Object.keys(c.secretEnv)
+            .sort()
+            .map((name) => ({ name, valueFrom: { secretKeyRef: secretKeyRef(args.app, name, c.secretEnv[name]) } })),
         ...(x.env ?? []),
     ];
     return {
@@ -107,8 +119,9 @@ export function podTemplate(args: PodTemplateArgs): PodTemplate {
                     ...(env.length > 0 ? { env } : {}),
                     ...(x.envFrom && x.envFrom.length > 0 ? { envFrom: [...x.envFrom] } : {}),
                     ports: [{ name: "http", containerPort: c.port, protocol: "TCP" }],
-                    ...(c.kind === "service" ? { readinessProbe: httpProbe(c.probes.readiness) } : {}),
-                    livenessProbe: httpProbe(c.probes.liveness),
+                    // Workers too: a rolling update with maxUnavailable 0 only keeps its promise if "ready" means something.
+                    readinessProbe: probe(c.probes.readiness),
+                    livenessProbe: probe(c.probes.liveness),
                     resources: {
                         requests: { cpu: c.resources.requests.cpu, memory: c.resources.requests.memory },
                         limits: { cpu: c.resources.limits.cpu, memory: c.resources.limits.memory },

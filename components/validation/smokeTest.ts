@@ -3,13 +3,14 @@
 import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { VERSION_PLACEHOLDER } from "../../config/validation";
 import type { SmokeConfig } from "../../config/validation";
-import { ANNOTATION, LABEL } from "../common/labels";
+import { ANNOTATION, LABEL, SMOKE_FOR_LABEL } from "../common/labels";
 import { runnerScript } from "./runner/bundle";
 import type { RunnerInput } from "./runner/runner";
 
 /** Label on smoke-test pods naming the app they test (NetworkPolicies select on it). */
-export const SMOKE_FOR_LABEL = "launchpad.dev/smoke-for";
+export { SMOKE_FOR_LABEL };
 /** uid/gid of the `node` user of the official Node images. */
 export const RUNNER_UID = 1000;
 
@@ -54,7 +55,7 @@ export function smokeJobName(app: string, version: string, content: string): str
 }
 
 /** `{{version}}` in expected values becomes the version under test, so one check list fits every slot. */
-export const VERSION_PLACEHOLDER = "{{version}}";
+export { VERSION_PLACEHOLDER };
 
 function withVersion<T>(v: T, version: string): T {
     return (typeof v === "string" ? v.split(VERSION_PLACEHOLDER).join(version) : v) as T;

@@ -27,6 +27,9 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
     it("defaults: no monitoring key pages through the alerts topic; apps get podinfo's metrics and a 99.9% objective", () => {
         const raw = fixtureRaw("prod");
         delete raw.monitoring;
+        // Production refuses an alerts topic nobody subscribes to (the defaults subscribe no one).
+        assert.throws(() => parseConfig(raw), /launchpad:monitoring\.subscriptions\.alerts: expected at least one channel in production/);
+        raw.environment.tier = "preproduction";
         const cfg = parseConfig(raw);
         assert.deepEqual(cfg.monitoring.channels, {});
         assert.equal(cfg.monitoring.routing.critical.alertsTopic, true);

@@ -123,3 +123,68 @@ describe("pod template extras (the seam other components use)", () => {
         assert.equal(template.spec.volumes.length, 2);
     });
 });
+
+describe("pod template: probes and secret environment", () => {
+    const release = { image: "ghcr.io/stefanprodan/podinfo@sha256:" + "a".repeat(64), version: "6.7.1" };
+    const withApp = (mutate: (raw: Record<string, any>) => void, app = "worker") => {
+        const raw = fixtureRaw("prod");
+        mutate(raw);
+        return podTemplate({ app, config: parseConfig(raw).apps[app], slot: "main", release, labels: {} }) as any;
+    };
+
+    it("gives a worker readiness and liveness probes on its http port (podinfo serves /readyz on 9898 in worker mode too)", () => {
+        const c = withApp(() => undefined).spec.containers[0];
+        assert.deepEqual(c.readinessProbe, {
+            httpGet: { path: "/readyz", port: "http" },
+            initialDelaySeconds: 0,
+            periodSeconds: 10,
+            failureThreshold: 3,
+            timeoutSeconds: 2,
+        });
+        assert.deepEqual(c.livenessProbe.httpGet, { path: "/healthz", port: "http" });
+    });
+
+    it("runs an exec probe when the app configures a command instead of a path", () => {
+        const c = withApp((raw) => {
+            raw.apps.worker.probes = { liveness: { path: "/healthz" }, readiness: { exec: ["cat", "/tmp/ready"], periodSeconds: 5 } };
+        }).spec.containers[0];
+        assert.deepEqual(c.readinessProbe, {
+            exec: { command: ["cat", "/tmp/ready"] },
+            initialDelaySeconds: 0,
+            periodSeconds: 5,
+            failureThreshold: 3,
+            timeoutSeconds: 2,
+        });
+        new Pod({
+            metadata: { name: "x" },
+            spec: withApp((raw) => (raw.apps.worker.probes = { liveness: { exec: ["true"] }, readiness: { exec: ["true"] } })).spec,
+        }).validate();
+    });
+
+    it("refuses a probe with both or neither of path and exec, naming the key", () => {
+        for (const readiness of [{ path: "/readyz", exec: ["true"] }, { periodSeconds: 5 }]) {
+            const raw = fixtureRaw("prod");
+            raw.apps.worker.probes = { liveness: { path: "/healthz" }, readiness };
+            assert.throws(
+                () => parseConfig(raw),
+                /launchpad:apps\.worker\.probes\.readiness: expected exactly one of path \(HTTP GET on the http port\) or exec \(a command\)/,
+            );
+        }
+    });
+
+    it("passes secretEnv by reference only: valueFrom.secretKeyRef to <app>-env or to the Secret named, never a value", () => {
+        const c = withApp(
+            (raw) =>
+                (raw.apps.api.secretEnv = { DB_PASSWORD: "hunter2", STRIPE_KEY: { secretKeyRef: { name: "payments", key: "stripe" } } }),
+            "api",
+        ).spec.containers[0];
+        assert.deepEqual(
+            c.env.filter((e: any) => e.valueFrom),
+            [
+                { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "api-env", key: "DB_PASSWORD" } } },
+                { name: "STRIPE_KEY", valueFrom: { secretKeyRef: { name: "payments", key: "stripe" } } },
+            ],
+        );
+        assert.ok(!JSON.stringify(c).includes("hunter2"));
+    });
+});

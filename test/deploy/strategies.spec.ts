@@ -264,7 +264,8 @@ describe("deployment strategies (whole program)", () => {
                     ["api-canary", 30],
                 ],
             );
-            assert.deepEqual(route.spec.parentRefs, [{ name: "public", namespace: "gateway" }]);
+            // The environment has a certificate: the route attaches to the Gateway's TLS listener only (public-tls).
+            assert.deepEqual(route.spec.parentRefs, [{ name: "public", namespace: "gateway", sectionName: "https" }]);
         });
     });
 

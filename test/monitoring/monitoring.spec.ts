@@ -207,6 +207,8 @@ describe("Monitoring components (whole-program runs)", () => {
     it("a stack without launchpad:monitoring still gets rules, routing to the alerts topic and topics without subscriptions", async () => {
         const raw = fixtureRaw("prod");
         delete raw.monitoring;
+        // Production refuses an alerts topic nobody subscribes to (config/schema.ts); the defaults are for pre-production.
+        raw.environment.tier = "preproduction";
         const run = await runConfig(raw, "prod");
         assert.deepEqual(monitoringResources(run), expected("prod", PROD_APPS, []));
         const s = spec(one(run, M.AlertmanagerConfig, "prod-routing"));

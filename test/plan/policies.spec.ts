@@ -198,8 +198,12 @@ describe("offline plan: policies adapter", () => {
             staging: [
                 "immutable-images hello",
                 "no-public-buckets staging-backup-exports",
+                // hello: the pipeline's example app, direct at 1 replica without smoke test (advisory in staging).
+                "production-availability hello",
+                "production-availability hello",
                 "rollback-ready hello",
                 "tested-artifact (stack)",
+                "validated-traffic hello",
             ],
         };
         for (const stack of ["staging", "prod"]) {

@@ -159,8 +159,11 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         assert.deepEqual(v.map((x) => [x.policy, x.name ?? null]).sort(), [
             ["immutable-images", "hello"],
             ["no-public-buckets", "staging-backup-exports"],
+            ["production-availability", "hello"],
+            ["production-availability", "hello"],
             ["rollback-ready", "hello"],
             ["tested-artifact", null],
+            ["validated-traffic", "hello"],
         ]);
         // Known images still gated, by the real server too: one untested image is a mandatory violation beside the note.
         const run = copyRun(staging);

@@ -86,15 +86,36 @@ describe("policies: security baseline", () => {
             delete podSpecOf(record(run, T.Deployment, "worker")).containers[0].livenessProbe;
             assert.deepEqual(violationsOf(await check(run, "prod"), "workload-resources-probes").map(reported), [
                 "container 'api' of Deployment prod/api-stable has no memory limit: set resources.limits (the app's resources setting) so that one pod cannot starve the node.",
-                "container 'api' of Deployment prod/api-stable receives traffic from a Service but has no readiness probe: set one (podinfo: GET /readyz) so that traffic waits until it is ready.",
+                "container 'api' of Deployment prod/api-stable receives traffic from a Service but has no readiness probe: set launchpad:apps.api.probes.readiness (podinfo: path /readyz) so that traffic waits until it is ready.",
                 "container 'worker' of Deployment prod/worker has no liveness probe: set one (podinfo: GET /healthz) so that a hung process is restarted.",
             ]);
         });
 
-        it("does not ask a worker (no Service) for a readiness probe", async () => {
+        it("gives the worker a readiness probe it can pass (podinfo serves /readyz on its port) and refuses one without", async () => {
             const worker = podSpecOf(record(prod, T.Deployment, "worker")).containers[0];
-            assert.equal(worker.readinessProbe, undefined);
+            assert.deepEqual(worker.readinessProbe.httpGet, { path: "/readyz", port: "http" });
+            assert.deepEqual(worker.ports, [{ name: "http", containerPort: 9898, protocol: "TCP" }]);
             assert.deepEqual(violationsOf(await check(prod, "prod"), "workload-resources-probes"), []);
+
+            const run = copyRun(prod);
+            delete podSpecOf(record(run, T.Deployment, "worker")).containers[0].readinessProbe;
+            const v = violationsOf(await check(run, "prod"), "workload-resources-probes");
+            assert.deepEqual(
+                v.map((x) => [x.level, reported(x)]),
+                [
+                    [
+                        "mandatory",
+                        "container 'worker' of Deployment prod/worker has no readiness probe, so a new pod counts as ready at once and a rolling update (maxUnavailable 0) stops waiting for it: set launchpad:apps.worker.probes.readiness (an HTTP path it serves, podinfo: /readyz, or exec: [command]).",
+                    ],
+                ],
+            );
+            // Staging: advisory, like the rest of the security baseline.
+            const staging = await runStackWith("staging");
+            delete podSpecOf(record(staging, T.Deployment, "worker")).containers[0].readinessProbe;
+            assert.deepEqual(
+                violationsOf(await check(staging, "staging"), "workload-resources-probes").map((x) => [x.name, x.level]),
+                [["worker", "advisory"]],
+            );
         });
     });
 

@@ -183,7 +183,7 @@ describe("validation in the program", () => {
     it("direct: the Job runs after the rollout and carries the rollback runbook; nothing waits on it", async () => {
         const c = fixtureRaw("prod");
         c.apps.worker.kind = "service";
-        c.apps.worker.smoke = { checks: [{ path: "/healthz" }] };
+        c.apps.worker.smoke = { checks: [{ path: "/version", json: { version: "{{version}}" } }] };
         const run = await runConfig(c, "prod");
         assert.deepEqual(deps(one(run, V.Job, "worker-smoke")), [
             "kubernetes:apps/v1:Deployment::worker",
@@ -360,7 +360,7 @@ describe("validation config errors", () => {
         );
         assert.deepEqual(
             problems((c) => (c.apps.api.gate = { maxErrorRatio: 2 })),
-            ["launchpad:apps.api.gate.maxErrorRatio: expected a number 0-1, got 2"],
+            ["launchpad:apps.api.gate.maxErrorRatio: expected an error ratio 0-0.5, got 2"],
         );
     });
 });

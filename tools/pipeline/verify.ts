@@ -149,7 +149,7 @@ Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 u
             if (e instanceof ConfigError) throw new InputError(e.message);
             throw e;
         }
-        const readiness = Object.fromEntries(Object.entries(config.apps).map(([n, app]) => [n, app.probes.readiness.path]));
+        const readiness = Object.fromEntries(Object.entries(config.apps).map(([n, app]) => [n, app.probes.readiness.path ?? "/readyz"]));
         const outputs = readJsonInput("--outputs", a.outputs) as StackOutputs;
         const checks = await runChecks(checksFor(outputs, readiness, a.baseUrl));
         for (const c of checks) console.log(`${c.ok ? "✓" : "✗"} ${c.app}: GET ${c.url} -> ${c.status ?? c.error}`);
