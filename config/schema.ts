@@ -14,6 +14,7 @@ import { flagsSchema, refineFlags } from "./flags";
 import { appDataSchema, backupSchema, refineBackup } from "./backup";
 import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } from "./validation";
 import { buildSchema, imagesSchema, refineImages } from "./images";
+import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 
 import { dnsLabel, intRange, pinnedImage } from "./primitives";
 
@@ -52,6 +53,10 @@ export const blueGreenStrategy = z.strictObject({
      * nothing but the Services' selectors.
      */
     idleReplicas: intRange(0, 100).optional(),
+    /** Who runs the switch: Launchpad or Argo Rollouts (config/delivery.ts). @default environment.deliveryEngine */
+    engine: deliveryEngine.optional(),
+    /** Argo Rollouts settings (engine argoRollouts only). */
+    argo: argoSchema.optional(),
 });
 
 export const canaryRouters = ["nginx", "gateway", "replicas"] as const;
@@ -67,6 +72,10 @@ export const canaryStrategy = z.strictObject({
      * ratio of canary to stable replicas behind one Service when no router is available.
      */
     router: z.enum(canaryRouters).default("nginx"),
+    /** Who walks the steps: Launchpad or Argo Rollouts (config/delivery.ts). @default environment.deliveryEngine */
+    engine: deliveryEngine.optional(),
+    /** Argo Rollouts steps and abort settings (engine argoRollouts only). */
+    argo: argoSchema.optional(),
 });
 
 export const strategy = z.discriminatedUnion("type", [directStrategy, blueGreenStrategy, canaryStrategy], {
@@ -160,6 +169,8 @@ export const environmentSchema = z.strictObject({
         .default({ className: "nginx", namespace: "ingress-nginx", gateway: { name: "public", namespace: "gateway" } }),
     /** Namespace Prometheus scrapes from; NetworkPolicies admit it to the metrics port. */
     monitoringNamespace: dnsLabel.default("monitoring"),
+    /** Engine of canary and blue-green apps that set no `strategy.engine` (config/delivery.ts). */
+    deliveryEngine: deliveryEngine.default("launchpad"),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 
@@ -198,6 +209,7 @@ export const launchpadSchema = z
         refineBackup(cfg, ctx);
         refineValidation(cfg, ctx);
         refineImages(cfg, ctx);
+        refineDelivery(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {

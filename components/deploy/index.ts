@@ -4,3 +4,4 @@ export * from "./direct";
 export * from "./podTemplate";
 export * from "./traffic";
 export * from "./workload";
+export * from "./argo";
