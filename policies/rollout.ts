@@ -6,6 +6,7 @@ import { TYPE, describe, servicesSelecting } from "./common";
 export interface RollbackReadyConfig {
     minRevisionHistory: number;
     minIdleReplicas: number;
+    minScaleDownDelaySeconds: number;
 }
 
 const zero = (v: unknown) => v === 0 || v === "0" || v === "0%";
@@ -29,12 +30,19 @@ export const rollbackReady: StackValidationPolicy = {
                 default: 1,
                 description: "Replicas the idle blue-green slot keeps running for an instant switch back.",
             },
+            minScaleDownDelaySeconds: {
+                type: "integer",
+                minimum: 0,
+                default: 600,
+                description:
+                    "Seconds a blue-green Argo Rollout keeps the previous version running after a promotion (scaleDownDelaySeconds), during which undo is instant.",
+            },
         },
     },
     validateStack: (args, report) => {
         const cfg = args.getConfig<RollbackReadyConfig>();
-        const deployments = args.resources.filter((r) => r.type === TYPE.Deployment);
-        if (deployments.length === 0) args.notApplicable("no Deployments");
+        const deployments = args.resources.filter((r) => r.type === TYPE.Deployment || r.type === TYPE.Rollout);
+        if (deployments.length === 0) args.notApplicable("no Deployments or Rollouts");
         const component = (d: PolicyResource) => d.parent;
 
         for (const d of deployments) {
@@ -48,7 +56,27 @@ export const rollbackReady: StackValidationPolicy = {
 
             const serves = servicesSelecting(d, args.resources).length > 0;
             const parent = component(d);
-            const progressive = parent?.type === TYPE.BlueGreen || parent?.type === TYPE.Canary;
+            // An Argo Rollout is progressive by its own strategy (the controller walks it), a Deployment by its component.
+            const argo = d.type === TYPE.Rollout ? (spec.strategy ?? {}) : undefined;
+            const progressive = argo
+                ? argo.canary !== undefined || argo.blueGreen !== undefined
+                : parent?.type === TYPE.BlueGreen || parent?.type === TYPE.Canary;
+            if (argo?.blueGreen) {
+                // Argo's own default is 30 s: after that, undo is a new rollout, not a switch back.
+                const delay = argo.blueGreen.scaleDownDelaySeconds ?? 30;
+                if (delay < cfg.minScaleDownDelaySeconds)
+                    report(
+                        `${describe(d)} scales the previous version down ${delay} s after a promotion (scaleDownDelaySeconds): keep it at least ${cfg.minScaleDownDelaySeconds} s so that 'kubectl argo rollouts undo' is an instant switch back (raise strategy.argo.scaleDownDelaySeconds).`,
+                        d.urn,
+                    );
+            }
+            if (argo && !progressive) {
+                report(
+                    `${describe(d)} has neither a canary nor a blueGreen strategy: the controller would replace every pod at once. Set launchpad:apps.<app>.strategy.type to blueGreen or canary.`,
+                    d.urn,
+                );
+                continue;
+            }
             if (serves && !progressive) {
                 const app = d.props.metadata?.labels?.[LABEL.name] ?? d.name;
                 report(
