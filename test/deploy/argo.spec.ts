@@ -9,6 +9,7 @@ import { gateFor } from "../../config/validation";
 import { errorRatio, appSelector, latencyQuantile } from "../../components/monitoring/queries";
 import { gateQueries } from "../../components/validation/queries";
 import { validateObjects } from "../../tools/plan/schemas";
+import { canaryStrategySpec } from "../../components/deploy/argo";
 import { diffRuns, fixtureRaw, one, runConfig } from "../harness";
 
 const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
@@ -71,6 +72,10 @@ describe("deploy: Argo Rollouts engine", function () {
         assert.equal(canary.abortScaleDownDelaySeconds, 30);
         assert.deepEqual(canary.steps[1], { analysis: { templates: [{ templateName: "api-smoke" }, { templateName: "api-gate" }] } });
         // The controller rewrites the Services' selectors: `up` does not put them back.
+        assert.deepEqual(one(run, "kubernetes:core/v1:Service", "api").ignoreChanges, ["spec.selector"]);
+        assert.deepEqual(one(run, "kubernetes:core/v1:Service", "api-canary").ignoreChanges, ["spec.selector"]);
+        assert.deepEqual(one(run, "kubernetes:core/v1:Service", "web-preview").ignoreChanges, ["spec.selector"]);
+        assert.equal(one(run, ROLLOUT, "api").ignoreChanges, undefined, "the stack owns the Rollout's spec");
         assert.deepEqual(one(run, "kubernetes:core/v1:Service", "api").inputs.spec, {
             type: "ClusterIP",
             selector: { "app.kubernetes.io/name": "api" },
@@ -211,5 +216,84 @@ describe("deploy: Argo Rollouts engine", function () {
             }),
             ["apps.api.strategy.argo.steps.0.setWeight: expected an integer 0-100"],
         );
+    });
+
+    it("routes a canary through nginx, the Gateway API plugin or the replica ratio", () => {
+        const strategy = (router: "nginx" | "gateway" | "replicas") =>
+            ({ type: "canary", engine: "argoRollouts", router, weight: 0, stable: { image: V672, version: "6.7.1" } }) as const;
+        const routing = (spec: Record<string, any>) => ({
+            trafficRouting: spec.canary.trafficRouting,
+            stableService: spec.canary.stableService,
+            canaryService: spec.canary.canaryService,
+        });
+        const analysis = { gate: "api-gate" };
+        assert.deepEqual(
+            routing(
+                canaryStrategySpec({
+                    app: "api",
+                    strategy: strategy("nginx"),
+                    stableService: "api",
+                    canaryService: "api-canary",
+                    stableIngress: "api",
+                    analysis,
+                }),
+            ),
+            { trafficRouting: { nginx: { stableIngress: "api" } }, stableService: "api", canaryService: "api-canary" },
+        );
+        assert.deepEqual(
+            routing(
+                canaryStrategySpec({
+                    app: "api",
+                    strategy: strategy("gateway"),
+                    stableService: "api",
+                    canaryService: "api-canary",
+                    httpRoute: { name: "api", namespace: "prod" },
+                    analysis,
+                }),
+            ),
+            {
+                trafficRouting: { plugins: { "argoproj-labs/gatewayAPI": { httpRoute: "api", namespace: "prod" } } },
+                stableService: "api",
+                canaryService: "api-canary",
+            },
+        );
+        assert.deepEqual(
+            routing(canaryStrategySpec({ app: "api", strategy: strategy("replicas"), canaryService: "api-canary", analysis })),
+            {
+                trafficRouting: undefined,
+                stableService: undefined,
+                canaryService: "api-canary",
+            },
+        );
+        // An analysis step without templates (no gate, no smoke test) is left out rather than run empty.
+        assert.deepEqual(
+            canaryStrategySpec({ app: "api", strategy: strategy("replicas"), canaryService: "api-canary", analysis: {} }).canary,
+            {
+                canaryService: "api-canary",
+                stableMetadata: { labels: { "launchpad.dev/slot": "stable" } },
+                canaryMetadata: { labels: { "launchpad.dev/slot": "canary" } },
+                maxUnavailable: 0,
+                maxSurge: 1,
+                abortScaleDownDelaySeconds: 30,
+                steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: "10m" } }],
+            },
+        );
+    });
+
+    it("plans the gateway router's HTTPRoute with both Services and leaves its weights to the plugin", async () => {
+        const run = await runConfig(
+            argoProd((raw) => (raw.apps.api.strategy.router = "gateway")),
+            "prod",
+        );
+        const route = one(run, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "api");
+        assert.deepEqual(
+            (route.inputs as any).spec.rules[0].backendRefs.map((b: any) => [b.name, b.weight]),
+            [
+                ["api", 100],
+                ["api-canary", 0],
+            ],
+        );
+        assert.deepEqual(route.ignoreChanges, ["spec.rules[0].backendRefs"]);
+        assert.deepEqual(validateObjects(run.resources).problems, []);
     });
 });
