@@ -87,6 +87,12 @@ describe("deploy: Argo Rollouts engine", function () {
             ["api-release-2-4-0", "api-release-2-4-0", "api-db"],
         );
 
+        // The alerts compare the blue-green roles as the controller labels them (preview against active).
+        const comparison = (one(run, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "web-alerts").inputs as any).spec.groups.find(
+            (g: any) => g.name === "web.release-comparison",
+        );
+        assert.deepEqual([...new Set(comparison.rules.map((r: any) => r.labels.slot))], ["preview"]);
+        assert.match(comparison.rules[0].expr, /slot="active"/);
         const web = (one(run, ROLLOUT, "web").inputs as any).spec.strategy.blueGreen;
         assert.deepEqual(web, {
             activeService: "web",
