@@ -3,7 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig, LaunchpadConfig } from "./config/schema";
 import { appLabels } from "./components/common/labels";
-import { BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
+import { ArgoRollout, BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
+import type { ArgoAnalysisArgs } from "./components/deploy";
+import { isArgo, withEngines } from "./config/delivery";
 import { appSecretEnv, combineSeams } from "./components/deploy";
 import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
@@ -21,11 +23,13 @@ import { AppImage } from "./components/images";
 import { builtRelease } from "./config/images";
 import { VmApp } from "./components/vm";
 
-export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
+export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment | ArgoRollout;
 
 /** What a stack exports, per app. */
 export interface AppOutputs {
     strategy: AppConfig["strategy"]["type"];
+    /** Set when the Argo Rollouts controller walks the release (config/delivery.ts). */
+    engine?: "argoRollouts";
     url: string | undefined;
     previewUrl?: string | undefined;
     activeSlot?: string;
@@ -64,8 +68,16 @@ export interface BackupOutputs {
     recoveryPoints: Record<string, RecoveryPoints>;
 }
 
-function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent: pulumi.Resource): AppDeployment {
+function deployApp(
+    name: string,
+    app: AppConfig,
+    base: AppDeploymentArgs,
+    parent: pulumi.Resource,
+    argo: { production: boolean; analysis: ArgoAnalysisArgs },
+): AppDeployment {
     const opts = { parent };
+    if (app.strategy.type !== "direct" && isArgo(app.strategy))
+        return new ArgoRollout(name, { ...base, ...argo, strategy: app.strategy }, opts);
     switch (app.strategy.type) {
         case "direct":
             return new DirectDeployment(name, { ...base, strategy: app.strategy }, opts);
@@ -77,6 +89,14 @@ function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent
 }
 
 function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
+    if (d instanceof ArgoRollout)
+        return {
+            strategy: app.strategy.type,
+            engine: "argoRollouts",
+            url: d.url,
+            ...(d.previewUrl ? { previewUrl: d.previewUrl } : {}),
+            versions: d.versions,
+        };
     if (d instanceof BlueGreenDeployment)
         return { strategy: app.strategy.type, url: d.url, previewUrl: d.previewUrl, activeSlot: d.activeSlot, versions: d.versions };
     if (d instanceof CanaryDeployment) return { strategy: app.strategy.type, url: d.url, canaryWeight: d.weight, versions: d.versions };
@@ -84,7 +104,9 @@ function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
 }
 
 /** Builds every component of one environment from validated config and returns the stack outputs. */
-export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): LaunchpadOutputs {
+export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): LaunchpadOutputs {
+    // Every canary and blue-green strategy names its engine from here on (its own or the environment's).
+    const config = withEngines(input);
     const env = config.environment;
     const names = Object.keys(config.apps).sort();
     const environment = new Environment(env.name, {
@@ -188,8 +210,20 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
                 builtImage: image?.digest,
             },
             environment,
+            {
+                production: env.tier === "production",
+                // The controller runs the same gate and smoke test as analysis (AppValidation leaves Argo apps to it).
+                analysis: {
+                    namespaceName: env.namespace ?? env.name,
+                    stack,
+                    ...(gate.enabled && config.validation.prometheusUrl
+                        ? { gate: { config: gate, prometheusUrl: config.validation.prometheusUrl } }
+                        : {}),
+                    ...(app.smoke ? { smoke: { config: app.smoke, runnerImage: config.validation.runnerImage } } : {}),
+                },
+            },
         );
-        resolveTargets(deploymentTargets(deployment));
+        if (!(deployment instanceof ArgoRollout)) resolveTargets(deploymentTargets(deployment));
         apps[name] = outputsOf(app, deployment);
         if (checks) {
             validation[name] = {

@@ -15,6 +15,7 @@ import { appDataSchema, backupSchema, refineBackup } from "./backup";
 import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } from "./validation";
 import { buildSchema, imagesSchema, refineImages } from "./images";
 import { VmAppConfig, vmAppSchema } from "./vm";
+import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 
 import { dnsLabel, intRange, pinnedImage } from "./primitives";
 
@@ -53,6 +54,10 @@ export const blueGreenStrategy = z.strictObject({
      * nothing but the Services' selectors.
      */
     idleReplicas: intRange(0, 100).optional(),
+    /** Who runs the switch: Launchpad or Argo Rollouts (config/delivery.ts). @default environment.deliveryEngine */
+    engine: deliveryEngine.optional(),
+    /** Argo Rollouts settings (engine argoRollouts only). */
+    argo: argoSchema.optional(),
 });
 
 export const canaryRouters = ["nginx", "gateway", "replicas"] as const;
@@ -68,6 +73,10 @@ export const canaryStrategy = z.strictObject({
      * ratio of canary to stable replicas behind one Service when no router is available.
      */
     router: z.enum(canaryRouters).default("nginx"),
+    /** Who walks the steps: Launchpad or Argo Rollouts (config/delivery.ts). @default environment.deliveryEngine */
+    engine: deliveryEngine.optional(),
+    /** Argo Rollouts steps and abort settings (engine argoRollouts only). */
+    argo: argoSchema.optional(),
 });
 
 export const strategy = z.discriminatedUnion("type", [directStrategy, blueGreenStrategy, canaryStrategy], {
@@ -199,6 +208,8 @@ export const environmentSchema = z.strictObject({
         .default({ className: "nginx", namespace: "ingress-nginx", gateway: { name: "public", namespace: "gateway" } }),
     /** Namespace Prometheus scrapes from; NetworkPolicies admit it to the metrics port. */
     monitoringNamespace: dnsLabel.default("monitoring"),
+    /** Engine of canary and blue-green apps that set no `strategy.engine` (config/delivery.ts). */
+    deliveryEngine: deliveryEngine.default("launchpad"),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 
@@ -248,6 +259,7 @@ export const launchpadSchema = launchpadObject
                 input: [],
                 message: "expected at least one channel in production (the alerts topic pages on-call for critical alerts)",
             });
+        refineDelivery(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             for (const v of Object.keys(app.env).filter((k) => k in app.secretEnv))

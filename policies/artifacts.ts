@@ -25,7 +25,7 @@ export interface TestedArtifactConfig {
 
 const kindsSchema = {
     type: "array" as const,
-    items: { type: "string" as const, enum: ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"] },
+    items: { type: "string" as const, enum: ["Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"] },
     default: [...WORKLOAD_KINDS],
     description: "Workload kinds whose container images are checked.",
 };

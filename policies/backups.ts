@@ -79,7 +79,7 @@ export const backupBeforeDeploy: StackValidationPolicy = {
         properties: {
             kinds: {
                 type: "array",
-                items: { type: "string", enum: ["Deployment", "StatefulSet", "DaemonSet"] },
+                items: { type: "string", enum: ["Deployment", "Rollout", "StatefulSet", "DaemonSet"] },
                 default: [...WORKLOAD_KINDS],
                 description: "Workload kinds checked.",
             },

@@ -6,6 +6,8 @@ import { RELEASE_CONFIGMAP, ReleaseFacts } from "../components/release/facts";
 
 export const TYPE = {
     Deployment: "kubernetes:apps/v1:Deployment",
+    /** Argo Rollouts' Deployment replacement: its `spec.template` is a PodTemplateSpec, as a Deployment's. */
+    Rollout: "kubernetes:argoproj.io/v1alpha1:Rollout",
     StatefulSet: "kubernetes:apps/v1:StatefulSet",
     DaemonSet: "kubernetes:apps/v1:DaemonSet",
     Job: "kubernetes:batch/v1:Job",
@@ -33,12 +35,14 @@ export const TYPE = {
     BlueGreen: "launchpad:deploy:BlueGreenDeployment",
     Canary: "launchpad:deploy:CanaryDeployment",
     Direct: "launchpad:deploy:DirectDeployment",
+    ArgoRollout: "launchpad:deploy:ArgoRollout",
 } as const;
 
 /** Workload kinds whose pods run long-lived app containers. */
-export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"] as const;
+export const WORKLOAD_KINDS = ["Deployment", "Rollout", "StatefulSet", "DaemonSet"] as const;
 const KIND_TYPES: Record<string, string> = {
     Deployment: TYPE.Deployment,
+    Rollout: TYPE.Rollout,
     StatefulSet: TYPE.StatefulSet,
     DaemonSet: TYPE.DaemonSet,
     Job: TYPE.Job,
@@ -55,7 +59,7 @@ export const workloadTypes = (kinds: readonly string[]) => kinds.map((k) => KIND
 export type Props = Record<string, any>;
 type Obj = Props;
 
-/** The pod spec of a workload's props (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod). */
+/** The pod spec of a workload's props (Deployment, Rollout, StatefulSet, DaemonSet, Job, CronJob, Pod). */
 export function podSpec(type: string, props: Obj): Obj | undefined {
     if (type === TYPE.Pod) return props.spec;
     if (type === TYPE.CronJob) return props.spec?.jobTemplate?.spec?.template?.spec;
@@ -63,6 +67,9 @@ export function podSpec(type: string, props: Obj): Obj | undefined {
 }
 
 /** Pod template labels of a workload. */
+/** Deployments and Argo Rollouts: the objects that run an app's long-lived pods from one template. */
+export const APP_WORKLOADS: readonly string[] = [TYPE.Deployment, TYPE.Rollout];
+
 export function podLabels(type: string, props: Obj): Record<string, string> {
     if (type === TYPE.Pod) return props.metadata?.labels ?? {};
     if (type === TYPE.CronJob) return props.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {};

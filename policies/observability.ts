@@ -4,7 +4,7 @@
 // AlertmanagerConfig to a receiver.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "../components/common/labels";
-import { Props, TYPE, describe, servicesSelecting, vmDeploys } from "./common";
+import { APP_WORKLOADS, Props, TYPE, describe, servicesSelecting, vmDeploys } from "./common";
 
 export interface ObservedConfig {
     requireAlerts: boolean;
@@ -82,7 +82,7 @@ export const observed: StackValidationPolicy = {
     },
     validateStack: (args, report) => {
         const cfg = args.getConfig<ObservedConfig>();
-        const deployments = args.resources.filter((r) => r.type === TYPE.Deployment);
+        const deployments = args.resources.filter((r) => APP_WORKLOADS.includes(r.type));
         const served = new Set(
             deployments.filter((d) => servicesSelecting(d, args.resources).length > 0).map((d) => d.props.metadata?.labels?.[LABEL.name]),
         );

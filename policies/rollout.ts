@@ -7,6 +7,7 @@ import { TYPE, childrenOf, describe, describeVm, servicesSelecting, vmDeploys } 
 export interface RollbackReadyConfig {
     minRevisionHistory: number;
     minIdleReplicas: number;
+    minScaleDownDelaySeconds: number;
 }
 
 const zero = (v: unknown) => v === 0 || v === "0" || v === "0%";
@@ -30,13 +31,20 @@ export const rollbackReady: StackValidationPolicy = {
                 default: 1,
                 description: "Replicas the idle blue-green slot keeps running for an instant switch back.",
             },
+            minScaleDownDelaySeconds: {
+                type: "integer",
+                minimum: 0,
+                default: 600,
+                description:
+                    "Seconds a blue-green Argo Rollout keeps the previous version running after a promotion (scaleDownDelaySeconds), during which undo is instant.",
+            },
         },
     },
     validateStack: (args, report) => {
         const cfg = args.getConfig<RollbackReadyConfig>();
-        const deployments = args.resources.filter((r) => r.type === TYPE.Deployment);
+        const deployments = args.resources.filter((r) => r.type === TYPE.Deployment || r.type === TYPE.Rollout);
         const vms = vmDeploys(args.resources);
-        if (deployments.length === 0 && vms.length === 0) args.notApplicable("no Deployments");
+        if (deployments.length === 0 && vms.length === 0) args.notApplicable("no Deployments, Rollouts or VM deploys");
         for (const vm of vms) {
             const keep = Number(vm.vars.launchpad_deploy_keep_releases);
             if (!(keep >= 2))
@@ -72,7 +80,27 @@ export const rollbackReady: StackValidationPolicy = {
 
             const serves = servicesSelecting(d, args.resources).length > 0;
             const parent = component(d);
-            const progressive = parent?.type === TYPE.BlueGreen || parent?.type === TYPE.Canary;
+            // An Argo Rollout is progressive by its own strategy (the controller walks it), a Deployment by its component.
+            const argo = d.type === TYPE.Rollout ? (spec.strategy ?? {}) : undefined;
+            const progressive = argo
+                ? argo.canary !== undefined || argo.blueGreen !== undefined
+                : parent?.type === TYPE.BlueGreen || parent?.type === TYPE.Canary;
+            if (argo?.blueGreen) {
+                // Argo's own default is 30 s: after that, undo is a new rollout, not a switch back.
+                const delay = argo.blueGreen.scaleDownDelaySeconds ?? 30;
+                if (delay < cfg.minScaleDownDelaySeconds)
+                    report(
+                        `${describe(d)} scales the previous version down ${delay} s after a promotion (scaleDownDelaySeconds): keep it at least ${cfg.minScaleDownDelaySeconds} s so that 'kubectl argo rollouts undo' is an instant switch back (raise strategy.argo.scaleDownDelaySeconds).`,
+                        d.urn,
+                    );
+            }
+            if (argo && !progressive) {
+                report(
+                    `${describe(d)} has neither a canary nor a blueGreen strategy: the controller would replace every pod at once. Set launchpad:apps.<app>.strategy.type to blueGreen or canary.`,
+                    d.urn,
+                );
+                continue;
+            }
             if (serves && !progressive) {
                 const app = d.props.metadata?.labels?.[LABEL.name] ?? d.name;
                 report(

@@ -4,8 +4,8 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { DIGEST_REF } from "./evidence";
 import { PreviewUnknowns, TYPE, containersOf, describe, podSpec, servicesSelecting, workloadTypes, Props } from "./common";
 
-const ALL_WORKLOADS = workloadTypes(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
-const LONG_RUNNING = workloadTypes(["Deployment", "StatefulSet", "DaemonSet"]);
+const ALL_WORKLOADS = workloadTypes(["Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
+const LONG_RUNNING = workloadTypes(["Deployment", "Rollout", "StatefulSet", "DaemonSet"]);
 
 /** Volume types the "restricted" profile allows. */
 const RESTRICTED_VOLUMES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];

@@ -5,3 +5,4 @@ export * from "./podTemplate";
 export * from "./traffic";
 export * from "./workload";
 export * from "./secretEnv";
+export * from "./argo";

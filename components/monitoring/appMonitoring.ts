@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MetricsConfig, SloConfig } from "../../config/monitoring";
 import type { Strategy } from "../../config/schema";
+import { isArgo } from "../../config/delivery";
+import { ARGO_SLOTS } from "../deploy/argo/rollout";
 import { LABEL } from "../common/labels";
 import { podMonitorSpec } from "./podMonitor";
 import { appRuleGroups, RuleGroup, SlotComparison } from "./rules";
@@ -29,6 +31,9 @@ export interface AppMonitoringArgs {
  * blue-green slot vs the active one. Undefined for direct deployments and promoted canaries.
  */
 export function slotComparison(strategy: Strategy): SlotComparison | undefined {
+    // Argo Rollouts labels the pods by role (components/deploy/argo/rollout.ts ARGO_SLOTS).
+    if (strategy.type === "blueGreen" && isArgo(strategy))
+        return { candidate: ARGO_SLOTS.blueGreen.candidate, baseline: ARGO_SLOTS.blueGreen.baseline };
     switch (strategy.type) {
         case "canary":
             return strategy.canary ? { candidate: "canary", baseline: "stable" } : undefined;

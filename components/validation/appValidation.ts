@@ -8,6 +8,7 @@
 // - direct: Deployment -> smoke Job; a failure fails `up` with the rollback runbook.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { isArgo } from "../../config/delivery";
 import type { AppConfig } from "../../config/schema";
 import type { GateConfig, ValidationConfig } from "../../config/validation";
 import type { GateInputs } from "./gate";
@@ -62,6 +63,8 @@ export interface Verified {
 /** Whether an app has anything to validate (smoke tests, or a gate on a strategy that shifts traffic). */
 export function validates(c: AppConfig, gate: GateConfig, validation: ValidationConfig): boolean {
     if (c.kind !== "service") return false;
+    // The Argo Rollouts controller runs this app's smoke test and gate as analysis (components/deploy/argo).
+    if (isArgo(c.strategy)) return false;
     const gated =
         gate.enabled &&
         validation.prometheusUrl !== undefined &&

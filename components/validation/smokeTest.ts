@@ -79,6 +79,117 @@ export function runnerInput(a: Pick<SmokeTestArgs, "app" | "smoke" | "service" |
     };
 }
 
+/** What one smoke test runs: its Job (and ConfigMap) name, pod labels, the runner and its input. */
+export interface SmokeParts {
+    readonly jobName: string;
+    readonly podLabels: Record<string, string>;
+    readonly script: string;
+    readonly inputJson: string;
+}
+
+export function smokeParts(args: Omit<SmokeTestArgs, "dependsOn" | "namespace">): SmokeParts {
+    const script = runnerScript();
+    const inputJson = JSON.stringify(runnerInput(args), null, 2);
+    const jobName = smokeJobName(args.app, args.subject.version, `${args.runnerImage}\n${script}\n${inputJson}`);
+    const podLabels = {
+        ...args.labels,
+        [LABEL.name]: `${args.app}-smoke`,
+        [LABEL.component]: "smoke-test",
+        [SMOKE_FOR_LABEL]: args.app,
+    };
+    return { jobName, podLabels, script, inputJson };
+}
+
+/**
+ * The NetworkPolicies and the runner's ConfigMap of a smoke test, children of `parent`: shared by the
+ * SmokeTest Job and the Argo Rollouts `job` metric that runs the same runner (components/deploy/argo).
+ */
+export function smokeSupport(
+    parent: pulumi.Resource,
+    name: string,
+    args: Pick<SmokeTestArgs, "app" | "namespace" | "port">,
+    parts: SmokeParts,
+): k8s.core.v1.ConfigMap {
+    const { jobName, podLabels, script, inputJson } = parts;
+    const smokePods = { matchLabels: { [SMOKE_FOR_LABEL]: args.app } };
+    const appPods = { matchLabels: { [LABEL.name]: args.app } };
+    const port = [{ protocol: "TCP", port: args.port }];
+
+    // Namespaces deny by default: this Job may call the app, and the app accepts it.
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-smoke-egress`,
+        {
+            metadata: { name: `${args.app}-smoke-egress`, namespace: args.namespace, labels: podLabels },
+            spec: { podSelector: smokePods, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: appPods }], ports: port }] },
+        },
+        { parent },
+    );
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-smoke-ingress`,
+        {
+            metadata: { name: `${args.app}-smoke-ingress`, namespace: args.namespace, labels: podLabels },
+            spec: { podSelector: appPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: smokePods }], ports: port }] },
+        },
+        { parent },
+    );
+    return new k8s.core.v1.ConfigMap(
+        `${name}-smoke`,
+        {
+            metadata: { name: jobName, namespace: args.namespace, labels: podLabels },
+            immutable: true,
+            data: { "runner.js": script, "input.json": inputJson },
+        },
+        { parent },
+    );
+}
+
+/** The smoke test's Job spec (one restricted pod running the runner): the SmokeTest Job's and the Argo `job` metric's. */
+export function smokeJobSpec(args: Pick<SmokeTestArgs, "smoke" | "runnerImage">, parts: Pick<SmokeParts, "jobName" | "podLabels">) {
+    const { jobName, podLabels } = parts;
+    return {
+        // The runner retries each check itself; a second pod would only repeat them.
+        backoffLimit: 0,
+        activeDeadlineSeconds: args.smoke.timeoutSeconds,
+        // Kept a day for `kubectl logs`; see docs/validation.md on refresh after cleanup.
+        ttlSecondsAfterFinished: 86400,
+        template: {
+            metadata: { labels: podLabels },
+            spec: {
+                restartPolicy: "Never",
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: RUNNER_UID,
+                    runAsGroup: RUNNER_UID,
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
+                containers: [
+                    {
+                        name: "smoke",
+                        image: args.runnerImage,
+                        command: ["node", "/smoke/runner.js", "/smoke/input.json"],
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            runAsNonRoot: true,
+                            capabilities: { drop: ["ALL"] },
+                            seccompProfile: { type: "RuntimeDefault" },
+                        },
+                        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                        // The runner writes its failure summary and runbook here; the provider
+                        // shows a failed pod's termination message in the `up` error.
+                        terminationMessagePath: "/dev/termination-log",
+                        terminationMessagePolicy: "FallbackToLogsOnError",
+                        volumeMounts: [{ name: "smoke", mountPath: "/smoke", readOnly: true }],
+                    },
+                ],
+                volumes: [{ name: "smoke", configMap: { name: jobName } }],
+            },
+        },
+    };
+}
+
 /**
  * Children (names from the component name `<app>`): ConfigMap and Job `<app>-smoke` (Kubernetes name
  * `<app>-smoke-<version>-<hash>`), NetworkPolicies `<app>-smoke-egress` and `<app>-smoke-ingress`.
@@ -92,54 +203,16 @@ export class SmokeTest extends pulumi.ComponentResource {
 
     constructor(name: string, args: SmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:validation:SmokeTest", name, {}, opts);
-        const input = runnerInput(args);
-        const script = runnerScript();
-        const inputJson = JSON.stringify(input, null, 2);
-        const jobName = smokeJobName(args.app, args.subject.version, `${args.runnerImage}\n${script}\n${inputJson}`);
-        const podLabels = {
-            ...args.labels,
-            [LABEL.name]: `${args.app}-smoke`,
-            [LABEL.component]: "smoke-test",
-            [SMOKE_FOR_LABEL]: args.app,
-        };
-        const smokePods = { matchLabels: { [SMOKE_FOR_LABEL]: args.app } };
-        const appPods = { matchLabels: { [LABEL.name]: args.app } };
-        const port = [{ protocol: "TCP", port: args.port }];
-
-        // Namespaces deny by default: this Job may call the app, and the app accepts it.
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-smoke-egress`,
-            {
-                metadata: { name: `${args.app}-smoke-egress`, namespace: args.namespace, labels: podLabels },
-                spec: { podSelector: smokePods, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: appPods }], ports: port }] },
-            },
-            { parent: this },
-        );
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-smoke-ingress`,
-            {
-                metadata: { name: `${args.app}-smoke-ingress`, namespace: args.namespace, labels: podLabels },
-                spec: { podSelector: appPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: smokePods }], ports: port }] },
-            },
-            { parent: this },
-        );
-        const config = new k8s.core.v1.ConfigMap(
-            `${name}-smoke`,
-            {
-                metadata: { name: jobName, namespace: args.namespace, labels: podLabels },
-                immutable: true,
-                data: { "runner.js": script, "input.json": inputJson },
-            },
-            { parent: this },
-        );
+        const parts = smokeParts(args);
+        const config = smokeSupport(this, name, args, parts);
         const after: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = args.dependsOn.then((d) => [...d, config]);
         this.job = new k8s.batch.v1.Job(
             `${name}-smoke`,
             {
                 metadata: {
-                    name: jobName,
+                    name: parts.jobName,
                     namespace: args.namespace,
-                    labels: podLabels,
+                    labels: parts.podLabels,
                     annotations: {
                         [ANNOTATION.release]: args.subject.version,
                         // A Job that failed is replaced (rerun) by the next `up` instead of being awaited again.
@@ -148,52 +221,11 @@ export class SmokeTest extends pulumi.ComponentResource {
                         "pulumi.com/timeoutSeconds": String(args.smoke.timeoutSeconds + 60),
                     },
                 },
-                spec: {
-                    // The runner retries each check itself; a second pod would only repeat them.
-                    backoffLimit: 0,
-                    activeDeadlineSeconds: args.smoke.timeoutSeconds,
-                    // Kept a day for `kubectl logs`; see docs/validation.md on refresh after cleanup.
-                    ttlSecondsAfterFinished: 86400,
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            restartPolicy: "Never",
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: RUNNER_UID,
-                                runAsGroup: RUNNER_UID,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
-                            containers: [
-                                {
-                                    name: "smoke",
-                                    image: args.runnerImage,
-                                    command: ["node", "/smoke/runner.js", "/smoke/input.json"],
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
-                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                                    // The runner writes its failure summary and runbook here; the provider
-                                    // shows a failed pod's termination message in the `up` error.
-                                    terminationMessagePath: "/dev/termination-log",
-                                    terminationMessagePolicy: "FallbackToLogsOnError",
-                                    volumeMounts: [{ name: "smoke", mountPath: "/smoke", readOnly: true }],
-                                },
-                            ],
-                            volumes: [{ name: "smoke", configMap: { name: jobName } }],
-                        },
-                    },
-                },
+                spec: smokeJobSpec(args, parts),
             },
             { parent: this, dependsOn: after },
         );
-        this.jobName = jobName;
+        this.jobName = parts.jobName;
         this.passedAt = this.job.status.apply((s) => s?.completionTime);
         this.registerOutputs({ jobName: this.jobName, passedAt: this.passedAt });
     }

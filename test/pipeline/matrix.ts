@@ -84,6 +84,38 @@ function sequence(p: Project): Step[] {
         steps.push({ label: `promote ${canary}`, spec: "promote", apply: () => release.promote(p, canary), context: ctx });
         steps.push(start());
     }
+    // The first app on the Argo Rollouts engine: a new version, an abort recorded, the version again, a promotion recorded.
+    const argoApp = Object.keys(stackApps(p))
+        .sort()
+        .find((a) => (stackApps(p)[a].strategy as { engine?: string } | undefined)?.engine === "argoRollouts");
+    if (argoApp && stackApps(p)[argoApp].strategy?.type === "canary") {
+        const candidate = () => {
+            const stable = stackApps(p)[argoApp].strategy?.stable;
+            const r = releasesOf(p).find((x) => x.image !== stable?.image) ?? releasesOf(p)[0];
+            return { image: r.image, version: r.version };
+        };
+        const ctx = () => ({ app: argoApp });
+        const start = (): Step => ({
+            label: `new version of ${argoApp} (Argo Rollouts)`,
+            spec: "argo-new-version",
+            apply: () => edits.canaryStart(p, argoApp, candidate()),
+            context: ctx,
+        });
+        if (!stackApps(p)[argoApp].strategy?.canary) steps.push(start());
+        steps.push({
+            label: `record an abort of ${argoApp}`,
+            spec: "argo-new-version",
+            apply: () => edits.canaryRemoved(p, argoApp),
+            context: ctx,
+        });
+        steps.push(start());
+        steps.push({
+            label: `record the promotion of ${argoApp}`,
+            spec: "argo-promote",
+            apply: () => release.promote(p, argoApp),
+            context: ctx,
+        });
+    }
     const apps = stackApps(p);
     const direct = Object.keys(apps)
         .sort()

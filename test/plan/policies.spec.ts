@@ -50,7 +50,7 @@ describe("offline plan: policies adapter", () => {
                 properties: {
                     evidenceFile: "release/evidence.json",
                     maxAgeDays: 3,
-                    kinds: ["Deployment", "StatefulSet", "DaemonSet"],
+                    kinds: ["Deployment", "Rollout", "StatefulSet", "DaemonSet"],
                     exemptImages: [],
                 },
             });

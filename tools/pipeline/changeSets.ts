@@ -18,6 +18,8 @@ const T = {
     Snapshot: "aws:rds/snapshot:Snapshot",
     VeleroBackup: "kubernetes:velero.io/v1:Backup",
     SmokeTest: "launchpad:validation:SmokeTest",
+    Rollout: "kubernetes:argoproj.io/v1alpha1:Rollout",
+    AnalysisTemplate: "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate",
     Gate: "pulumi-nodejs:dynamic/validation:MetricGate",
     Notice: "pulumi-nodejs:dynamic/validation:ReleaseNotice",
 } as const;
@@ -175,6 +177,41 @@ function canaryObjects(op: "create" | "delete", why: string): ExpectedChange[] {
     ];
 }
 
+/** An Argo app's pod template moves to another release: the Rollout and the smoke analysis that names the version. */
+function argoTemplateChange(why: string): ExpectedChange[] {
+    return [
+        { type: T.Rollout, name: "{app}", op: "update", paths: VERSION_LABELS, mayChange: [IMAGE], why },
+        {
+            type: T.AnalysisTemplate,
+            name: "{app}-smoke",
+            op: "update",
+            paths: ["spec.metrics[0].provider.job.spec.template.spec.volumes[0].configMap.name"],
+            why: "the smoke analysis runs the checks of the release under test",
+        },
+        {
+            type: T.ConfigMap,
+            name: "{app}-smoke",
+            op: "replace",
+            paths: ['data["input.json"]', "metadata.name"],
+            why: "the smoke test's checks (the version under test), immutable and named after their content",
+        },
+        {
+            type: T.Rule,
+            name: "{app}-alerts",
+            op: "update",
+            paths: ['spec.groups[name="{app}.release-comparison"]'],
+            why: "the alerts comparing the canary with the stable release (the same series the analysis reads)",
+        },
+        {
+            type: T.Notice,
+            name: "release-notice",
+            op: "update",
+            paths: ["apps[*].versions.canary"],
+            why: "the notice lists the candidate; nothing is published",
+        },
+    ];
+}
+
 export const OPERATIONS: readonly OperationSpec[] = [
     {
         id: "switch",
@@ -280,6 +317,35 @@ export const OPERATIONS: readonly OperationSpec[] = [
                 why: "the notice lists the candidate; nothing is published",
             },
         ],
+    },
+    {
+        id: "argo-new-version",
+        title: "New version of an Argo Rollouts app (and recording an abort)",
+        how: "edit: set `apps.<app>.strategy.canary` to the candidate `{image, version}` (engine `argoRollouts`); the controller walks the steps. After `kubectl argo rollouts abort`, record it by removing `strategy.canary` (`pulumi config rm --path 'apps.<app>.strategy.canary'`): the same rows, back to the stable release",
+        rows: argoTemplateChange("the Rollout's pod template runs the candidate; the controller starts the steps"),
+        note: "Nothing else: the controller, not `up`, creates the canary ReplicaSet, moves the weights (its own canary Ingress or the HTTPRoute's weights) and runs the analysis. See docs/argo-rollouts.md.",
+    },
+    {
+        id: "argo-promote",
+        title: "Record a promotion of an Argo Rollouts app",
+        how: "after the controller finished the steps (or `kubectl argo rollouts promote --full`): `npm run release -- promote --stack <s> --app <app>`",
+        rows: [
+            {
+                type: T.Rule,
+                name: "{app}-alerts",
+                op: "update",
+                paths: ['spec.groups[name="{app}.release-comparison"]'],
+                why: "no candidate any more: the canary-versus-stable alerts go",
+            },
+            {
+                type: T.Notice,
+                name: "release-notice",
+                op: "update",
+                paths: ["apps[*].versions.canary", "apps[*].versions.stable"],
+                why: "the notice's versions; nothing is published",
+            },
+        ],
+        note: "The Rollout does not change: its pod template already runs the promoted release, so `up` only records what the controller did.",
     },
     {
         id: "direct-release",

@@ -75,6 +75,14 @@ export const edits = {
             doc.setIn(at(app, "weight"), 0);
         });
     },
+    /** An abort recorded in the stack: `strategy.canary` removed, so the pod template runs the stable release again. */
+    canaryRemoved(p: Project, app: string): void {
+        editYaml(stackFile(p), (doc) => {
+            if (!doc.getIn(at(app, "canary"))) throw new OperationError(`${app} has no canary release`);
+            doc.deleteIn(at(app, "canary"));
+            doc.setIn(at(app, "weight"), 0);
+        });
+    },
     /** A new release of a direct app: `strategy.release` set to the new image and version. */
     directRelease(p: Project, app: string, next: { image: string; version: string }): void {
         editYaml(stackFile(p), (doc) => doc.setIn(at(app, "release"), doc.createNode(next)));

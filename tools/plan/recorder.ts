@@ -33,6 +33,8 @@ export interface ResourceRecord {
     inputs: Record<string, unknown>;
     /** `retainOnDelete`: removing it from the stack leaves it in the cloud (present only when set). */
     retainOnDelete?: true;
+    /** `ignoreChanges`: input paths `up` leaves as they are (present only when set), e.g. what a controller owns. */
+    ignoreChanges?: string[];
 }
 
 export interface ProgramRun {
@@ -171,6 +173,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                     parent: req.getParent() || undefined,
                     inputs: cleanValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
                     ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+                    ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
                 });
             }
             cb(err, resp);
@@ -217,4 +220,5 @@ interface RegisterRequest {
     getParent(): string;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getRetainondelete(): boolean;
+    getIgnorechangesList(): string[];
 }

@@ -20,6 +20,7 @@ const MODEL_PACKAGES: Record<string, string> = {
     "": "kubernetes-models",
     "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
     "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+    "argoproj.io": "@kubernetes-models/argo-rollouts",
 };
 
 const modelCache = new Map<string, ModelClass | null>();

@@ -1,0 +1,3 @@
+export * from "./analysis";
+export * from "./argoRollout";
+export * from "./rollout";
