@@ -21,7 +21,7 @@ export const PROJECT_KEYS: readonly string[] = [...topLevelKeys, ...SECRET_KEYS]
  */
 export function parseConfig(raw: Record<string, unknown>): LaunchpadConfig {
     const result = launchpadSchema.safeParse(raw, { reportInput: true });
-    if (!result.success) throw new ConfigError(toProblems(PROJECT, result.error.issues));
+    if (!result.success) throw new ConfigError(toProblems(PROJECT, result.error.issues, launchpadSchema));
     return result.data;
 }
 
