@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
-import { PASSWORD_ALPHABET, passwordProvider } from "../../components/data/password";
-import { instanceIdentifier } from "../../components/data/postgresDatabase";
+import { PASSWORD_SPECIALS, instanceIdentifier } from "../../components/data/postgresDatabase";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { T, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
 
@@ -28,7 +27,7 @@ describe("PostgresDatabase component", () => {
                     "aws:rds/parameterGroup:ParameterGroup api-db",
                     "kubernetes:core/v1:Secret api-db",
                     "kubernetes:networking.k8s.io/v1:NetworkPolicy api-db-egress",
-                    "pulumi-nodejs:dynamic:Resource api-db-password",
+                    "random:index/randomPassword:RandomPassword api-db-password",
                 ],
             );
             assert.equal(ofType(runs[env], COMPONENT).length, 1, "only the api owns data");
@@ -120,28 +119,26 @@ describe("PostgresDatabase component", () => {
     });
 });
 
-describe("generated database password (dynamic provider)", () => {
-    it("draws a password of the requested length from an alphabet RDS and URLs accept", async () => {
-        const seen = new Set<string>();
-        for (let i = 0; i < 20; i++) {
-            const r = await passwordProvider.create({ length: 32, rotation: "initial" });
-            const pw = r.outs.result as string;
-            assert.equal(pw.length, 32);
-            for (const ch of pw) assert.ok(PASSWORD_ALPHABET.includes(ch), ch);
-            assert.doesNotMatch(pw, /[/@" ]/);
-            seen.add(pw);
+describe("database password (@pulumi/random)", () => {
+    it("is a RandomPassword RDS and URLs accept, with no serialized provider code in the plan", async () => {
+        for (const env of ["staging", "prod"]) {
+            const run = await runFixture(env);
+            const pw = one(run, "random:index/randomPassword:RandomPassword", "api-db-password");
+            assert.deepEqual(pw.inputs, {
+                length: 32,
+                special: true,
+                overrideSpecial: PASSWORD_SPECIALS,
+                minLower: 1,
+                minUpper: 1,
+                minNumeric: 1,
+            });
+            assert.doesNotMatch(PASSWORD_SPECIALS, /[/@" ]/);
+            // The dynamic provider it replaces serialized ~20 KB of its code into every plan and state.
+            assert.deepEqual(
+                ofType(run, "pulumi-nodejs:dynamic:Resource").filter((r) => r.name.endsWith("-db-password")),
+                [],
+            );
+            assert.ok(!("__provider" in pw.inputs));
         }
-        assert.equal(seen.size, 20);
-    });
-
-    it("keeps the password unless length or rotation changes, which replaces it", async () => {
-        const diff = passwordProvider.diff!;
-        assert.deepEqual(await diff("id", { length: 32, rotation: "a" }, { length: 32, rotation: "a" }), {
-            changes: false,
-            replaces: [],
-            deleteBeforeReplace: false,
-        });
-        assert.deepEqual((await diff("id", { length: 32, rotation: "a" }, { length: 32, rotation: "b" })).replaces, ["rotation"]);
-        assert.deepEqual((await diff("id", { length: 32, rotation: "a" }, { length: 40, rotation: "a" })).replaces, ["length"]);
     });
 });
