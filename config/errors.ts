@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { suggest } from "./keys";
+import { VALUE_NOT_SHOWN } from "./primitives";
 
 /** One problem with one configuration value. */
 export interface ConfigProblem {
@@ -78,6 +79,7 @@ function describe(issue: z.core.$ZodIssue, schema?: z.core.$ZodType): string {
     if (issue.code === "invalid_union" && input && typeof input === "object" && typeof last === "string" && last in input) {
         input = (input as Record<string, unknown>)[last];
     }
+    if (issue.message.includes(VALUE_NOT_SHOWN)) return issue.message;
     switch (issue.code) {
         case "unrecognized_keys": {
             const known = knownKeys(schema, issue.path);

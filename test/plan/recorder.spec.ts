@@ -29,7 +29,7 @@ describe("recorder", () => {
         const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret")!;
         const bucket = run.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
         const parent = run.resources.find((r) => r.type === "launchpad:test:Parent")!;
-        assert.deepEqual((secret.inputs as any).stringData, SECRET);
+        assert.deepEqual((secret.inputs as any).stringData, { token: SECRET });
         // The generated bucket name is only known after `up`: shown, not dropped.
         assert.equal((secret.inputs as any).metadata.labels.bucket, UNKNOWN);
         assert.equal(secret.parent, parent.urn);

@@ -135,11 +135,8 @@ describe("stack config: unknown keys", () => {
 
     it("a misspelt launchpad: section is refused with the closest key", () => {
         const e = rename("launchpad:validation", "launchpad:validaton");
-        // The CLI itself also stops on the declared section now missing; the suggestion says why.
-        assert.deepEqual(e.problems, [
-            { path: "launchpad:validation", message: "required: the stack sets no value and Pulumi.yaml declares no default" },
-            { path: "launchpad:validaton", message: "unknown key: did you mean launchpad:validation?" },
-        ]);
+        // validation is optional (default {}): without this check the stack would plan with its gates gone.
+        assert.deepEqual(e.problems, [{ path: "launchpad:validaton", message: "unknown key: did you mean launchpad:validation?" }]);
         assert.match(rename("launchpad:monitoring", "launchpad:monitorng").message, /did you mean launchpad:monitoring\?/);
     });
 
@@ -177,8 +174,7 @@ describe("stack config: unknown keys", () => {
             { cwd: PROJECT_DIR, encoding: "utf8" },
         );
         assert.equal(r.status, 2, r.stderr);
-        assert.match(r.stderr, /^launchpad:validaton: unknown key: did you mean launchpad:validation\?$/m);
-        assert.match(r.stderr, /^error: Stack 'prod' is missing configuration value 'launchpad:validation'/);
+        assert.match(r.stderr, /^error: launchpad:validaton: unknown key: did you mean launchpad:validation\?\n$/);
         assert.doesNotMatch(r.stderr, /\n\s+at /);
         assert.equal(fs.existsSync(path.join(d, "out")), false);
     });

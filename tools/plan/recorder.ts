@@ -2,9 +2,10 @@
 // it registers (type, name, URN, parent, explicit dependsOn, inputs with secrets masked and unknowns
 // marked). The offline plan writes these records; the tests assert on the very same records.
 import * as pulumi from "@pulumi/pulumi";
+import { SECRET_PLACEHOLDER } from "../../config/primitives";
 
-/** What a secret input looks like in a plan. Never the plaintext. */
-export const SECRET = "[secret]";
+/** What a secret input (and a `secure:` config value) looks like in a plan. Never the plaintext. */
+export const SECRET = SECRET_PLACEHOLDER;
 /** What an input that only the real engine knows (an ARN, a generated name) looks like. */
 export const UNKNOWN = "(known after up)";
 
@@ -200,11 +201,12 @@ interface OutputInternals {
 /**
  * An input that is an Output of an object with some unknown values (a Secret's `stringData` with the
  * database address) reaches the engine as one unknown, losing keys the program knows. Put the keys
- * back: every value masked when the Output is secret, else each unknown value marked as such.
+ * back: every value masked when the Output is secret, else each unknown value marked as such. A
+ * wholly secret object (a Secret's stringData always is) likewise shows its keys, values masked.
  */
 async function keepKeys(inputs: Record<string, unknown>, props: Record<string, unknown>): Promise<void> {
     for (const [key, value] of Object.entries(inputs)) {
-        if (value !== UNKNOWN || !pulumi.Output.isInstance(props[key])) continue;
+        if ((value !== UNKNOWN && value !== SECRET) || !pulumi.Output.isInstance(props[key])) continue;
         const out = props[key] as unknown as OutputInternals;
         const inner = await out.promise(true);
         if (!inner || typeof inner !== "object" || Array.isArray(inner) || pulumi.isUnknown(inner)) continue;

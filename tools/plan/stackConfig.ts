@@ -164,6 +164,19 @@ export function checkStackConfig(
             messages.push(`${k} is a secret: set it with pulumi config set --stack ${stack} --secret ${k} <value>`);
         }
     }
+    // The plan's placeholder for a decrypted secret would pass the schema as one: it is never a value.
+    const placeholders = (v: unknown, at: string): string[] =>
+        v === SECRET
+            ? [at]
+            : v && typeof v === "object" && !isSecure(v)
+              ? Object.entries(v).flatMap(([k, x]) => placeholders(x, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`))
+              : [];
+    for (const [k, v] of Object.entries(stackConfig)) {
+        for (const at of placeholders(v, k)) {
+            problems.push({ path: at, message: `'${SECRET}' is not a value: set the secret with pulumi config set --secret --path` });
+            messages.push(`${at}: '${SECRET}' is not a value: pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
+        }
+    }
     if (missing.length > 0) {
         messages.unshift(
             `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${quoteList(missing)}; set ${missing.length === 1 ? "it" : "them"} with:\n${fixes.join("\n")}`,
