@@ -122,6 +122,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 parameterGroupName: params.name,
                 ...(subnets ? { dbSubnetGroupName: subnets.name } : {}),
                 ...(c.securityGroupIds ? { vpcSecurityGroupIds: c.securityGroupIds } : {}),
+                // PostgreSQL and upgrade logs in CloudWatch Logs: queries over log_min_duration_statement, errors, upgrades.
+                enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
                 backupRetentionPeriod: c.backupRetentionDays,
                 backupWindow: c.backupWindow,
                 maintenanceWindow: "sun:04:00-sun:05:00",

@@ -25,6 +25,7 @@ describe("PostgresDatabase component", () => {
                 [
                     "aws:rds/instance:Instance api-db",
                     "aws:rds/parameterGroup:ParameterGroup api-db",
+                    ...(env === "prod" ? ["aws:rds/subnetGroup:SubnetGroup api-db"] : []),
                     "kubernetes:core/v1:Secret api-db",
                     "kubernetes:networking.k8s.io/v1:NetworkPolicy api-db-egress",
                     "random:index/randomPassword:RandomPassword api-db-password",
@@ -52,6 +53,25 @@ describe("PostgresDatabase component", () => {
         assert.deepEqual(pg.parameters[0], { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
     });
 
+    it("prod: in the declared subnets with the declared security groups; PostgreSQL logs to CloudWatch (both stacks)", async () => {
+        const prod = one(runs.prod, RDS, "api-db").inputs as any;
+        const group = one(runs.prod, "aws:rds/subnetGroup:SubnetGroup", "api-db").inputs as any;
+        assert.deepEqual(group.subnetIds, ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]);
+        assert.equal(prod.dbSubnetGroupName, group.name);
+        assert.deepEqual(prod.vpcSecurityGroupIds, ["sg-0a1b2c3d4e5f60001"]);
+        for (const env of ["staging", "prod"])
+            assert.deepEqual((one(runs[env], RDS, "api-db").inputs as any).enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+        // The production tier requires both: without them RDS would use the account's default VPC.
+        const raw = fixtureRaw("prod");
+        delete raw.apps.api.data.postgres.subnetIds;
+        raw.apps.api.data.postgres.securityGroupIds = [];
+        await assert.rejects(runConfig(raw, "prod"), (e: Error) => {
+            assert.match(e.message, /launchpad:apps\.api\.data\.postgres\.subnetIds: required in production/);
+            assert.match(e.message, /launchpad:apps\.api\.data\.postgres\.securityGroupIds: required in production/);
+            return true;
+        });
+    });
+
     it("prod: deletion protection, final snapshot, longer retention; staging: none of these", () => {
         const prod = one(runs.prod, RDS, "api-db").inputs as any;
         assert.deepEqual(
@@ -72,7 +92,16 @@ describe("PostgresDatabase component", () => {
             const secret = one(runs[env], K8S_SECRET, "api-db").inputs as any;
             assert.equal(secret.metadata.name, "api-db");
             assert.equal(secret.metadata.namespace, env);
-            assert.equal(secret.stringData, "(known after up)", "contains the password and the address: secret and unknown in a preview");
+            // Keys known, values masked (the password and the address are secret and unknown in a preview).
+            assert.deepEqual(secret.stringData, {
+                PGHOST: "[secret]",
+                PGPORT: "[secret]",
+                PGDATABASE: "[secret]",
+                PGUSER: "[secret]",
+                PGPASSWORD: "[secret]",
+                PGSSLMODE: "[secret]",
+                DATABASE_URL: "[secret]",
+            });
             for (const d of ofType(runs[env], T.Deployment)) {
                 const c = (d.inputs as any).spec.template.spec.containers[0];
                 if (d.name.startsWith("api")) assert.deepEqual(c.envFrom, [{ secretRef: { name: "api-db" } }], d.name);

@@ -144,11 +144,14 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         );
     });
 
-    it("prod passes in both: no mandatory violation; the one note is the export bucket's policy, unknown in preview", async () => {
+    it("prod passes in both: no mandatory violation; the notes are the export and log buckets' policies, unknown in preview", async () => {
         const v = await agree(prod, readPolicyConfig(fixturePolicyConfig("prod")));
         assert.deepEqual(
             v.map((x) => [x.policy, x.level, x.name]),
-            [["no-public-buckets", "advisory", "prod-backup-exports"]],
+            [
+                ["no-public-buckets", "advisory", "prod-backup-export-logs"],
+                ["no-public-buckets", "advisory", "prod-backup-exports"],
+            ],
         );
     });
 
@@ -158,6 +161,7 @@ describe("the real policy pack over gRPC agrees with the plan's adapter", functi
         assert.equal(v.filter((x) => x.level === "mandatory").length, 0);
         assert.deepEqual(v.map((x) => [x.policy, x.name ?? null]).sort(), [
             ["immutable-images", "hello"],
+            ["no-public-buckets", "staging-backup-export-logs"],
             ["no-public-buckets", "staging-backup-exports"],
             ["rollback-ready", "hello"],
             ["tested-artifact", null],
