@@ -42,12 +42,6 @@ export function fieldPath(p: readonly PropertyKey[]): string {
     return p.map((s, i) => (typeof s === "number" ? `[${s}]` : `${i === 0 ? "" : "."}${String(s)}`)).join("") || "(root)";
 }
 
-/** Path relative to the repository when inside it, as a user would type it. */
-export function displayPath(file: string): string {
-    const rel = path.relative(REPO_ROOT, file);
-    return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;
-}
-
 const cache = new Map<string, { mtimeMs: number; size: number; result: Loaded<unknown> }>();
 
 /**
@@ -57,14 +51,16 @@ const cache = new Map<string, { mtimeMs: number; size: number; result: Loaded<un
  */
 export function loadJson<T>(file: string, schema: z.ZodType<T>): Loaded<T> {
     const abs = path.resolve(REPO_ROOT, file);
-    const shown = displayPath(abs);
+    // As the pack config names it: the same text wherever the pack runs.
+    const shown = path.normalize(file);
     let stat: fs.Stats;
     try {
         stat = fs.statSync(abs);
     } catch {
         return { ok: false, file: shown, error: `${shown}: file not found` };
     }
-    const hit = cache.get(abs);
+    const key = `${abs}\n${shown}`; // messages name the file as given
+    const hit = cache.get(key);
     if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.result as Loaded<T>;
     let result: Loaded<T>;
     let data: unknown;
@@ -83,7 +79,7 @@ export function loadJson<T>(file: string, schema: z.ZodType<T>): Loaded<T> {
     } catch (e) {
         result = { ok: false, file: shown, error: `${shown}: not valid JSON: ${(e as Error).message}` };
     }
-    cache.set(abs, { mtimeMs: stat.mtimeMs, size: stat.size, result });
+    cache.set(key, { mtimeMs: stat.mtimeMs, size: stat.size, result });
     return result;
 }
 

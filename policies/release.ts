@@ -5,9 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { notesPath } from "../components/release/facts";
+import { notesPath } from "./shared/releaseFacts";
 import { HOUR, Props, UNKNOWN_VALUE, describe, known, releaseRecord } from "./common";
-import { REPO_ROOT, displayPath } from "./evidence";
+import { REPO_ROOT } from "./evidence";
 
 export interface FreezeWindow {
     name: string;
@@ -164,7 +164,7 @@ export const documented: StackValidationPolicy = {
         }
         const version = r.facts.version;
         const file = path.resolve(REPO_ROOT, cfg.notesDir, path.basename(notesPath(version)));
-        const shown = displayPath(file);
+        const shown = path.join(cfg.notesDir, path.basename(file));
         let text: string | undefined;
         try {
             text = fs.readFileSync(file, "utf8");

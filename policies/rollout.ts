@@ -1,6 +1,6 @@
 // Release gate on the way back: every app can be rolled back quickly (rollback-ready).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { LABEL } from "../components/common/labels";
+import { LABEL } from "./shared/labels";
 import { TYPE, describe, servicesSelecting } from "./common";
 
 export interface RollbackReadyConfig {
