@@ -29,7 +29,7 @@ describe("nested secure config values", () => {
         assert.ok(cfg.secretKeys.includes("launchpad:monitoring"));
         const values = stackValues("prod", dir) as any;
         assert.equal(values.monitoring.channels.pager.url, SECRET);
-        assert.equal(parseConfig(values).monitoring.channels.pager.url, SECRET);
+        assert.deepEqual(parseConfig(values).monitoring.channels.pager, { type: "webhook", url: SECRET });
     });
 
     it("the program masks it everywhere: SNS endpoint and the Alertmanager webhook Secret", async () => {
