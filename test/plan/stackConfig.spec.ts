@@ -9,6 +9,9 @@ import { parse, stringify } from "yaml";
 import { FIXTURE_DIR } from "../harness";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { StackConfigError, readStackConfig } from "../../tools/plan/stackConfig";
+import { ConfigError } from "../../config/errors";
+import { loadConfig } from "../../config/load";
+import { runProgram } from "../../tools/plan/recorder";
 
 const SECURE = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
 
@@ -177,5 +180,17 @@ describe("stack config: unknown keys", () => {
         assert.match(r.stderr, /^error: launchpad:validaton: unknown key: did you mean launchpad:validation\?\n$/);
         assert.doesNotMatch(r.stderr, /\n\s+at /);
         assert.equal(fs.existsSync(path.join(d, "out")), false);
+    });
+
+    it("the program refuses them too under a real `pulumi up` (loadConfig reads every config key)", async () => {
+        const cfg = readStackConfig(FIXTURE_DIR, "prod");
+        const config = { ...cfg.config, "launchpad:monitorng": cfg.config["launchpad:monitoring"], "kubernetes:contxt": "prod" };
+        await assert.rejects(
+            runProgram({ project: "launchpad", stack: "prod", config, secretKeys: cfg.secretKeys, program: () => loadConfig() }),
+            (e: Error) =>
+                e instanceof ConfigError &&
+                /launchpad:monitorng: unknown key: did you mean launchpad:monitoring\?/.test(e.message) &&
+                /kubernetes:contxt: unknown key: did you mean kubernetes:context\?/.test(e.message),
+        );
     });
 });
