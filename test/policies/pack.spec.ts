@@ -13,6 +13,7 @@ import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { policies } from "../../policies/all";
+import { embedReleaseFiles } from "../../tools/plan/packConfig";
 import { PolicyViolation, checkPolicies, readPolicyConfig, reconcileConfig } from "../../tools/plan/policies";
 import { ProgramRun, ResourceRecord, UNKNOWN } from "../../tools/plan/recorder";
 import { T, fixturePolicyConfig } from "../harness";
@@ -39,6 +40,16 @@ function installedPack(tmp: string): string {
 }
 
 /** Pack config with the evidence and notes paths absolute: the installed pack has no repository around it. */
+/**
+ * The installed pack gets what a published one gets: the release files embedded in its config
+ * (tools/plan/packConfig.ts), read from nowhere.
+ */
+function embeddedConfig(stack: string, tmp: string): ReturnType<typeof readPolicyConfig> {
+    const file = path.join(tmp, `${stack}.embedded.json`);
+    fs.writeFileSync(file, JSON.stringify(embedReleaseFiles(fixturePolicyConfig(stack), REPO_DIR)));
+    return readPolicyConfig(file);
+}
+
 function fixtureConfig(stack: string): ReturnType<typeof readPolicyConfig> {
     const cfg = readPolicyConfig(fixturePolicyConfig(stack));
     for (const [policy, key] of [
@@ -93,6 +104,7 @@ for (const where of ["in place (policies/)", "installed from its npm pack tarbal
         let client: analyzerrpc.AnalyzerClient;
         let prod: ProgramRun;
         let tmp: string | undefined;
+        const config = (stack: string) => (tmp ? embeddedConfig(stack, tmp) : fixtureConfig(stack));
 
         before(async () => {
             let dir = PACK_DIR;
@@ -195,7 +207,7 @@ for (const where of ["in place (policies/)", "installed from its npm pack tarbal
         });
 
         it("prod passes in both: no mandatory violation; the notes are the export and log buckets' policies, unknown in preview", async () => {
-            const v = await agree(prod, fixtureConfig("prod"));
+            const v = await agree(prod, config("prod"));
             assert.deepEqual(
                 v.map((x) => [x.policy, x.level, x.name]),
                 [
@@ -207,7 +219,7 @@ for (const where of ["in place (policies/)", "installed from its npm pack tarbal
 
         it("staging passes in both; an image built by the update is noted per policy, the known images are checked", async () => {
             const staging = await runStackWith("staging");
-            const v = await agree(staging, fixtureConfig("staging"));
+            const v = await agree(staging, config("staging"));
             assert.equal(v.filter((x) => x.level === "mandatory").length, 0);
             assert.deepEqual(v.map((x) => [x.policy, x.name ?? null]).sort(), [
                 ["immutable-images", "hello"],
@@ -219,7 +231,7 @@ for (const where of ["in place (policies/)", "installed from its npm pack tarbal
             // Known images still gated, by the real server too: one untested image is a mandatory violation beside the note.
             const run = copyRun(staging);
             podSpecOf(record(run, T.Deployment, "worker")).containers[0].image = DIGEST.untested;
-            const broken = await agree(run, fixtureConfig("staging"));
+            const broken = await agree(run, config("staging"));
             assert.deepEqual(
                 broken.filter((x) => x.policy === "tested-artifact").map((x) => [x.level, x.name ?? null]),
                 [
@@ -239,8 +251,9 @@ for (const where of ["in place (policies/)", "installed from its npm pack tarbal
             (record(run, T.Service, "web-preview").inputs as any).metadata.namespace = UNKNOWN;
             const evidence = fixtureJson("release/evidence.json");
             evidence.artifacts[1].tests.failed = 4;
-            const given = fixtureConfig("prod");
+            const given = config("prod");
             given["tested-artifact"].properties.evidenceFile = tmpFile("evidence.json", evidence);
+            if (tmp) given["tested-artifact"].properties.evidence = evidence;
             const v = await agree(run, given);
             const policiesHit = [...new Set(v.map((x) => x.policy))].sort();
             assert.deepEqual(policiesHit, [
