@@ -48,8 +48,16 @@ export const backupSchema = z.strictObject({
             glacierAfterDays: intRange(31, 36500).default(90),
             expireAfterDays: intRange(1, 36500).default(365),
             noncurrentExpireAfterDays: intRange(1, 36500).default(30),
+            /** Days the export bucket's S3 server access logs (who read or wrote which export) are kept. */
+            accessLogDays: intRange(1, 36500).default(400),
         })
-        .default({ infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 365, noncurrentExpireAfterDays: 30 }),
+        .default({
+            infrequentAccessAfterDays: 30,
+            glacierAfterDays: 90,
+            expireAfterDays: 365,
+            noncurrentExpireAfterDays: 30,
+            accessLogDays: 400,
+        }),
     /** Velero, for what lives in the cluster (the app's objects and volumes). */
     velero: z
         .strictObject({
@@ -105,8 +113,12 @@ export const postgresSchema = z.strictObject({
         .string()
         .regex(/^[a-z][a-z0-9_]{0,15}$/, { error: "expected a user name (a-z, 0-9, _; at most 16 characters)" })
         .default("app"),
-    /** Subnets of the DB subnet group; the account's default VPC when absent. */
+    /**
+     * Subnets of the DB subnet group (private subnets of the environment's VPC). Required in production:
+     * without them RDS puts the instance in the account's default VPC.
+     */
     subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "expected a subnet id" })).optional(),
+    /** VPC security groups of the instance (`vpcSecurityGroupIds`). Required in production. */
     securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: "expected a security group id" })).optional(),
     /** Where the database lives: the app's pods may reach this range on the database port. */
     networkCidr: z
@@ -201,6 +213,17 @@ export function refineBackup(cfg: Shape, ctx: Ctx): void {
                 message: `expected a path not in writablePaths (${app.writablePaths.join(", ")}), which are emptyDirs`,
             });
         const pg = app.data.postgres;
+        if (pg && cfg.environment.tier === "production") {
+            for (const key of ["subnetIds", "securityGroupIds"] as const) {
+                if (!pg[key] || pg[key].length === 0)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["apps", name, "data", "postgres", key],
+                        input: pg[key],
+                        message: `required in production: ${key === "subnetIds" ? "the private subnets of the DB subnet group" : "the instance's VPC security groups"} (without them RDS uses the account's default VPC)`,
+                    });
+            }
+        }
         if (pg?.maxAllocatedStorage !== undefined && pg.maxAllocatedStorage <= pg.allocatedStorage)
             ctx.addIssue({
                 code: "custom",

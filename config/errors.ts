@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { suggest } from "./keys";
+import { VALUE_NOT_SHOWN } from "./primitives";
 
 /** One problem with one configuration value. */
 export interface ConfigProblem {
@@ -38,16 +40,53 @@ function show(value: unknown): string {
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+interface Def {
+    type: string;
+    shape?: Record<string, z.core.$ZodType>;
+    innerType?: z.core.$ZodType;
+    in?: z.core.$ZodType;
+    valueType?: z.core.$ZodType;
+    element?: z.core.$ZodType;
+    options?: z.core.$ZodType[];
+    getter?: () => z.core.$ZodType;
+}
+const defOf = (t: z.core.$ZodType) => t._zod.def as unknown as Def;
+
+/** The object schemas a value at `path` of `schema` may match (every option of a union). */
+function objectsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): Def[] {
+    const d = defOf(schema);
+    const inner = d.innerType ?? d.in ?? d.getter?.();
+    if (inner) return objectsAt(inner, path);
+    if (d.type === "union") return (d.options ?? []).flatMap((o) => objectsAt(o, path));
+    if (path.length === 0) return d.type === "object" ? [d] : [];
+    const [seg, ...rest] = path;
+    if (d.type === "object" && typeof seg === "string" && d.shape?.[seg]) return objectsAt(d.shape[seg], rest);
+    if (d.type === "record" && d.valueType) return objectsAt(d.valueType, rest);
+    if (d.type === "array" && d.element) return objectsAt(d.element, rest);
+    return [];
+}
+
+/** The known keys of the object an `unrecognized_keys` issue points at. */
+function knownKeys(schema: z.core.$ZodType | undefined, path: readonly PropertyKey[]): string[] {
+    if (!schema) return [];
+    return [...new Set(objectsAt(schema, path).flatMap((d) => Object.keys(d.shape ?? {})))].sort();
+}
+
+function describe(issue: z.core.$ZodIssue, schema?: z.core.$ZodType): string {
     let input = (issue as { input?: unknown }).input;
     // A union reports the whole object; show the discriminating field the path points at.
     const last = issue.path[issue.path.length - 1];
     if (issue.code === "invalid_union" && input && typeof input === "object" && typeof last === "string" && last in input) {
         input = (input as Record<string, unknown>)[last];
     }
+    if (issue.message.includes(VALUE_NOT_SHOWN)) return issue.message;
     switch (issue.code) {
-        case "unrecognized_keys":
-            return `unknown key${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
+        case "unrecognized_keys": {
+            const known = knownKeys(schema, issue.path);
+            const hints = issue.keys.map((k) => suggest(k, known)).filter((k): k is string => k !== undefined);
+            const hint = hints.length > 0 ? `: did you mean ${hints.map((k) => `'${k}'`).join(", ")}?` : "";
+            return `unknown key${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => `'${k}'`).join(", ")}${hint}`;
+        }
         case "invalid_type":
             if (input === undefined)
                 return `required: ${issue.message.startsWith("Invalid input") ? `expected ${issue.expected}` : issue.message}`;
@@ -61,12 +100,12 @@ function describe(issue: z.core.$ZodIssue): string {
     }
 }
 
-/** Turns zod issues into problems with full key paths, sorted so that output is stable. */
-export function toProblems(project: string, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+/** Turns zod issues into problems (with `schema`, unknown keys get the closest known key) with full key paths, sorted so that output is stable. */
+export function toProblems(project: string, issues: readonly z.core.$ZodIssue[], schema?: z.core.$ZodType): ConfigProblem[] {
     const problems = issues.map((issue) => {
         // unrecognized_keys reports the containing object; point at the key itself when there is one.
         const path = issue.code === "unrecognized_keys" && issue.keys.length === 1 ? [...issue.path, issue.keys[0]] : issue.path;
-        return { path: keyPath(project, path), message: describe(issue) };
+        return { path: keyPath(project, path), message: describe(issue, schema) };
     });
     return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message.localeCompare(b.message)));
 }

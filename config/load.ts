@@ -1,8 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, toProblems } from "./errors";
+import { unknownKeyProblems } from "./keys";
 import { LaunchpadConfig, launchpadSchema, topLevelKeys } from "./schema";
 
 export const PROJECT = "launchpad";
+
+/**
+ * Optional secrets the program reads with getSecret. Pulumi has no optional secret declaration: a
+ * `secret: true` key without `default` is required in every stack, and a `default` would sit in
+ * plaintext in Pulumi.yaml. So they stay undeclared there; the plan checks they are `secure:`.
+ */
+export const SECRET_KEYS = ["releaseWebhookUrl"] as const;
+
+/** Every key the program reads in its namespace: the schema's top-level keys and the secrets. */
+export const PROJECT_KEYS: readonly string[] = [...topLevelKeys, ...SECRET_KEYS];
 
 /**
  * Validates raw configuration values (top-level key -> parsed YAML/JSON value) into the typed
@@ -10,7 +21,7 @@ export const PROJECT = "launchpad";
  */
 export function parseConfig(raw: Record<string, unknown>): LaunchpadConfig {
     const result = launchpadSchema.safeParse(raw, { reportInput: true });
-    if (!result.success) throw new ConfigError(toProblems(PROJECT, result.error.issues));
+    if (!result.success) throw new ConfigError(toProblems(PROJECT, result.error.issues, launchpadSchema));
     return result.data;
 }
 
@@ -21,7 +32,8 @@ export function parseConfig(raw: Record<string, unknown>): LaunchpadConfig {
 export function loadConfig(): LaunchpadConfig {
     const cfg = new pulumi.Config(PROJECT);
     const raw: Record<string, unknown> = {};
-    const problems = [];
+    // The CLI passes undeclared keys through: a misspelt section would silently fall back to defaults.
+    const problems = unknownKeyProblems(PROJECT, Object.keys(pulumi.runtime.allConfig()), PROJECT_KEYS);
     for (const key of topLevelKeys) {
         try {
             const value = cfg.getObject<unknown>(key);

@@ -2,6 +2,7 @@
 // exposes (`apps.<app>.slo`, `apps.<app>.metrics`). Defaults match the sample app (podinfo), so an app
 // that declares nothing still gets its golden-signal and burn-rate alerts.
 import { z } from "zod";
+import { secretable } from "./primitives";
 
 export const severities = ["critical", "warning", "info"] as const;
 export type Severity = (typeof severities)[number];
@@ -22,8 +23,12 @@ export const channelSchema = z.discriminatedUnion(
         z.strictObject({ type: z.literal("email"), address: z.email({ error: "expected an email address" }) }),
         z.strictObject({
             type: z.literal("webhook"),
-            /** HTTPS only: SNS and Alertmanager post alert contents here. */
-            url: z.url({ protocol: /^https$/, error: "expected an https:// URL" }),
+            /**
+             * HTTPS only: SNS and Alertmanager post alert contents here. Webhook URLs usually embed a token,
+             * so they may be set as secrets (`pulumi config set --secret --path ...url`) and are always
+             * handled as secrets (components/monitoring).
+             */
+            url: secretable(z.url({ protocol: /^https$/, error: "expected an https:// URL" }), "an https:// URL"),
         }),
     ],
     { error: (iss) => (iss.code === "invalid_union" ? "expected type email (address) or webhook (url)" : undefined) },

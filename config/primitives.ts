@@ -17,3 +17,25 @@ export const intRange = (min: number, max: number) =>
         .int({ error: `expected an integer ${min}-${max}` })
         .min(min, { error: `expected an integer ${min}-${max}` })
         .max(max, { error: `expected an integer ${min}-${max}` });
+
+/**
+ * What the offline plan hands the program for a `secure:` value (it cannot decrypt). The real program
+ * sees the decrypted value; the plan sees this, and the schema accepts it where a secret makes sense.
+ */
+import { SECRET as SECRET_PLACEHOLDER } from "./placeholders";
+
+export { SECRET_PLACEHOLDER };
+
+/** Marks an error message whose value must not be echoed (it may be a decrypted secret). */
+export const VALUE_NOT_SHOWN = "(value not shown: it may be a secret)";
+
+/**
+ * A field that may be set with `pulumi config set --secret --path`: the schema itself, or the plan's
+ * placeholder for a secret. Errors never echo the value, which may be the decrypted secret.
+ */
+export const secretable = (schema: z.ZodType<string>, what: string) => {
+    const message = `expected ${what} or a secure value ${VALUE_NOT_SHOWN}`;
+    return z.string({ error: message }).superRefine((v, ctx) => {
+        if (v !== SECRET_PLACEHOLDER && !schema.safeParse(v).success) ctx.addIssue({ code: "custom", message });
+    });
+};

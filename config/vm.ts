@@ -164,9 +164,5 @@ export function vmSerial(vm: Pick<VmConfig, "strategy" | "serial">): (number | s
     return vm.strategy === "direct" ? [...vm.serial] : [1, ...vm.serial];
 }
 
-/** Hosts in the first batch of a rollout of `fleet` hosts (Ansible rounds percentages down, at least 1). */
-export function firstBatch(serial: readonly (number | string)[], fleet: number): number {
-    const first = serial[0];
-    const n = typeof first === "number" ? first : Math.floor((fleet * Number(first.replace("%", ""))) / 100);
-    return Math.min(fleet, Math.max(1, n));
-}
+// The first batch's size is shared with the rollback-ready gate (the pack imports nothing outside policies/).
+export { firstBatch } from "../policies/shared/batches";

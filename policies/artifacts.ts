@@ -18,6 +18,8 @@ import { ArtifactEvidence, DIGEST_REF, loadTestEvidence, loadVerification } from
 
 export interface TestedArtifactConfig {
     evidenceFile: string;
+    /** The evidence itself (what evidenceFile holds), for a pack that runs without the repository. */
+    evidence?: unknown;
     maxAgeDays: number;
     kinds: string[];
     exemptImages: string[];
@@ -63,6 +65,10 @@ export const testedArtifact: StackValidationPolicy = {
                 default: "release/evidence.json",
                 description: "Test evidence written by CI (relative to the repository root, or absolute).",
             },
+            evidence: {
+                type: "object",
+                description: "The test evidence itself (evidenceFile's content): a published pack has no repository to read it from.",
+            },
             maxAgeDays: {
                 type: "number",
                 minimum: 0,
@@ -78,7 +84,7 @@ export const testedArtifact: StackValidationPolicy = {
         const workloads = args.resources.filter((r) => workloadTypes(cfg.kinds).includes(r.type));
         const vms = vmDeploys(args.resources);
         if (workloads.length === 0 && vms.length === 0) args.notApplicable("no workloads");
-        const evidence = loadTestEvidence(cfg.evidenceFile);
+        const evidence = loadTestEvidence(cfg.evidenceFile, cfg.evidence);
         if (!evidence.ok) {
             report(
                 `${evidence.error}. CI writes it after the test run: npm run evidence:junit -- --report <junit.xml> --image <repo>@sha256:<digest> --commit <sha> --evidence ${evidence.file}`,
@@ -166,6 +172,8 @@ export const testedArtifact: StackValidationPolicy = {
 
 export interface VerifiedInPreprodConfig {
     verificationFile: string;
+    /** The verification itself (what verificationFile holds), for a pack that runs without the repository. */
+    verification?: unknown;
     preprodStack: string;
     kinds: string[];
     exemptImages: string[];
@@ -177,7 +185,7 @@ function checkVerified(
     what: string,
     report: (message: string) => void,
 ): void {
-    const v = loadVerification(cfg.verificationFile);
+    const v = loadVerification(cfg.verificationFile, cfg.verification);
     if (!v.ok) {
         report(
             `${v.error}. CI writes it from the ${cfg.preprodStack} stack's outputs once its smoke tests pass (see docs/release-checklist.md).`,
@@ -210,6 +218,10 @@ export const verifiedInPreprod: ResourceValidationPolicy = {
                 default: "release/verified-staging.json",
                 description:
                     "Verification written by CI after the pre-production smoke tests (relative to the repository root, or absolute).",
+            },
+            verification: {
+                type: "object",
+                description: "The verification itself (verificationFile's content): a published pack has no repository to read it from.",
             },
             preprodStack: { type: "string", default: "staging", description: "The stack that must have verified the images." },
             kinds: kindsSchema,

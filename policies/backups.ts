@@ -4,8 +4,8 @@
 // Deployments carry ANNOTATION.data and dependsOn the release backup (Velero Backup and/or RDS snapshot);
 // AWS stores are tagged `launchpad:backup=<plan>` and selected by that plan.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { ANNOTATION } from "../components/common/labels";
-import { TAG } from "../components/common/tags";
+import { ANNOTATION } from "./shared/labels";
+import { TAG } from "./shared/tags";
 import {
     DAY,
     TYPE,

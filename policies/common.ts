@@ -2,7 +2,7 @@
 // Policies match resources by type token (not by provider classes), so the pack needs no provider SDK.
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
 import { z } from "zod";
-import { RELEASE_CONFIGMAP, ReleaseFacts } from "../components/release/facts";
+import { RELEASE_CONFIGMAP, ReleaseFacts } from "./shared/releaseFacts";
 
 export const TYPE = {
     Deployment: "kubernetes:apps/v1:Deployment",

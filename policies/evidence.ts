@@ -42,12 +42,6 @@ export function fieldPath(p: readonly PropertyKey[]): string {
     return p.map((s, i) => (typeof s === "number" ? `[${s}]` : `${i === 0 ? "" : "."}${String(s)}`)).join("") || "(root)";
 }
 
-/** Path relative to the repository when inside it, as a user would type it. */
-export function displayPath(file: string): string {
-    const rel = path.relative(REPO_ROOT, file);
-    return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;
-}
-
 const cache = new Map<string, { mtimeMs: number; size: number; result: Loaded<unknown> }>();
 
 /**
@@ -57,35 +51,48 @@ const cache = new Map<string, { mtimeMs: number; size: number; result: Loaded<un
  */
 export function loadJson<T>(file: string, schema: z.ZodType<T>): Loaded<T> {
     const abs = path.resolve(REPO_ROOT, file);
-    const shown = displayPath(abs);
+    // As the pack config names it: the same text wherever the pack runs.
+    const shown = path.normalize(file);
     let stat: fs.Stats;
     try {
         stat = fs.statSync(abs);
     } catch {
         return { ok: false, file: shown, error: `${shown}: file not found` };
     }
-    const hit = cache.get(abs);
+    const key = `${abs}\n${shown}`; // messages name the file as given
+    const hit = cache.get(key);
     if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.result as Loaded<T>;
     let result: Loaded<T>;
-    let data: unknown;
     try {
-        data = JSON.parse(fs.readFileSync(abs, "utf8"));
-        const parsed = schema.safeParse(data);
-        if (parsed.success) result = { ok: true, value: parsed.data, file: shown };
-        else {
-            const issue = parsed.error.issues[0];
-            const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
-            const got = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], data);
-            const keys = issue.code === "unrecognized_keys" ? `unknown key ${issue.keys.map((k) => `'${k}'`).join(", ")}` : issue.message;
-            const shownGot = got === undefined || issue.code === "unrecognized_keys" ? "" : `, got ${JSON.stringify(got)}`;
-            result = { ok: false, file: shown, error: `${shown}: ${fieldPath(issue.path)}: ${keys}${shownGot}${more}` };
-        }
+        result = validated(JSON.parse(fs.readFileSync(abs, "utf8")), schema, shown);
     } catch (e) {
         result = { ok: false, file: shown, error: `${shown}: not valid JSON: ${(e as Error).message}` };
     }
-    cache.set(abs, { mtimeMs: stat.mtimeMs, size: stat.size, result });
+    cache.set(key, { mtimeMs: stat.mtimeMs, size: stat.size, result });
     return result;
 }
 
-export const loadTestEvidence = (file: string) => loadJson(file, testEvidenceSchema);
-export const loadVerification = (file: string) => loadJson(file, verificationSchema);
+/** Validates evidence data (read from a file or embedded in the pack config) against its schema. */
+export function validated<T>(data: unknown, schema: z.ZodType<T>, shown: string): Loaded<T> {
+    const parsed = schema.safeParse(data);
+    if (parsed.success) return { ok: true, value: parsed.data, file: shown };
+    const issue = parsed.error.issues[0];
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
+    const got = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], data);
+    const keys = issue.code === "unrecognized_keys" ? `unknown key ${issue.keys.map((k) => `'${k}'`).join(", ")}` : issue.message;
+    const shownGot = got === undefined || issue.code === "unrecognized_keys" ? "" : `, got ${JSON.stringify(got)}`;
+    return { ok: false, file: shown, error: `${shown}: ${fieldPath(issue.path)}: ${keys}${shownGot}${more}` };
+}
+
+/**
+ * Evidence embedded in the pack config (`embedded`, what a published pack gets: it has no repository
+ * around it) or, in place, read from `file`.
+ */
+export const loadTestEvidence = (file: string, embedded?: unknown) =>
+    embedded !== undefined
+        ? validated(embedded, testEvidenceSchema, "tested-artifact.evidence (pack config)")
+        : loadJson(file, testEvidenceSchema);
+export const loadVerification = (file: string, embedded?: unknown) =>
+    embedded !== undefined
+        ? validated(embedded, verificationSchema, "verified-in-preprod.verification (pack config)")
+        : loadJson(file, verificationSchema);

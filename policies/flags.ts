@@ -9,8 +9,8 @@
 // When staging's DEPLOYED state is what counts, CI passes it as pack config instead, from staging's
 // stack output: `previousRollout: {"environment": "staging", "rollout": {"new-checkout": 100}}`.
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DEFINITIONS_KEY, FLAGS_COMPONENT, FLAG_META, PREVIOUS_ROLLOUT_ANNOTATION, exposure } from "../components/flags/flagd";
-import type { FlagdDocument } from "../components/flags/flagd";
+import { DEFINITIONS_KEY, FLAGS_COMPONENT, FLAG_META, PREVIOUS_ROLLOUT_ANNOTATION, exposure } from "./shared/flagd";
+import type { FlagdDocument } from "./shared/flagd";
 
 export const FLAG_TYPES = {
     ConfigMap: "kubernetes:core/v1:ConfigMap",

@@ -3,7 +3,7 @@
 // labelled app.kubernetes.io/name=<app>, alerts labelled severity and team, routed by an
 // AlertmanagerConfig to a receiver.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { LABEL } from "../components/common/labels";
+import { LABEL } from "./shared/labels";
 import { APP_WORKLOADS, Props, TYPE, describe, servicesSelecting, vmDeploys } from "./common";
 
 export interface ObservedConfig {

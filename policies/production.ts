@@ -2,7 +2,7 @@
 // a node drain, no users moved without a smoke test and a metric gate, a release notice, TLS on public hosts.
 // Mandatory in prod; their staging levels are in policies/config/staging.json (docs/release-checklist.md).
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { LABEL, SMOKE_FOR_LABEL } from "../components/common/labels";
+import { LABEL, SMOKE_FOR_LABEL } from "./shared/labels";
 import {
     TYPE,
     containersOf,

@@ -5,9 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { notesPath } from "../components/release/facts";
+import { notesPath } from "./shared/releaseFacts";
 import { HOUR, Props, UNKNOWN_VALUE, describe, known, releaseRecord } from "./common";
-import { REPO_ROOT, displayPath } from "./evidence";
+import { REPO_ROOT } from "./evidence";
 
 export interface FreezeWindow {
     name: string;
@@ -94,6 +94,8 @@ export const announced: StackValidationPolicy = {
 
 export interface DocumentedConfig {
     notesDir: string;
+    /** Notes by file name (`2.4.0.md` -> Markdown), for a pack that runs without the repository. */
+    notes?: Record<string, string>;
     sections: { name: string; heading: string }[];
 }
 
@@ -139,6 +141,12 @@ export const documented: StackValidationPolicy = {
                 default: "release/notes",
                 description: "Directory of <version>.md release notes (relative to the repository root, or absolute).",
             },
+            notes: {
+                type: "object",
+                additionalProperties: { type: "string" },
+                description:
+                    "The notes themselves by file name (<version>.md -> Markdown): a published pack has no repository to read them from.",
+            },
             sections: {
                 type: "array",
                 description: "Sections the notes must have, each non-empty: a name and a heading regular expression.",
@@ -163,11 +171,13 @@ export const documented: StackValidationPolicy = {
             return;
         }
         const version = r.facts.version;
-        const file = path.resolve(REPO_ROOT, cfg.notesDir, path.basename(notesPath(version)));
-        const shown = displayPath(file);
+        const name = path.basename(notesPath(version));
+        const file = path.resolve(REPO_ROOT, cfg.notesDir, name);
+        const shown = cfg.notes ? `documented.notes["${name}"] (pack config)` : path.join(cfg.notesDir, name);
         let text: string | undefined;
         try {
-            text = fs.readFileSync(file, "utf8");
+            text = cfg.notes ? cfg.notes[name] : fs.readFileSync(file, "utf8");
+            if (text === undefined) throw new Error("no notes");
         } catch {
             report(
                 `release ${version} has no release notes: write ${shown} with the sections ${cfg.sections.map((s) => `'## ${s.name}'`).join(", ")}.`,

@@ -1,7 +1,7 @@
 // Release gate on the way back: every app can be rolled back quickly (rollback-ready).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { LABEL } from "../components/common/labels";
-import { firstBatch } from "../config/vm";
+import { LABEL } from "./shared/labels";
+import { firstBatch } from "./shared/batches";
 import { TYPE, childrenOf, describe, describeVm, servicesSelecting, vmDeploys } from "./common";
 
 export interface RollbackReadyConfig {

@@ -29,7 +29,10 @@ export const BACKUP_ROLE_POLICIES = {
  * - selection `<name>` by tag `launchpad:backup=<plan>` with IAM role `<name>-backup`: every resource
  *   carrying the tag is backed up, whoever created it;
  * - S3 bucket `<name>-backup-exports` for exports: versioning, KMS encryption, public access blocked,
- *   TLS-only bucket policy, lifecycle (infrequent access, Glacier, expiry, old versions).
+ *   TLS-only bucket policy, lifecycle (infrequent access, Glacier, expiry, old versions), server access
+ *   logging to bucket `<name>-backup-export-logs` (SSE-S3, which S3 log delivery requires; public access
+ *   blocked; bucket owner enforced, so delivery is granted by bucket policy to the logging service for
+ *   this bucket and account only; TLS only; logs expire after `exports.accessLogDays`).
  */
 export class EnvironmentBackup extends pulumi.ComponentResource {
     /** Plan name, also the value resources tag `launchpad:backup` with to be selected. */
@@ -215,6 +218,80 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
                 ],
             },
             child,
+        );
+
+        // Who read or wrote which export: S3 server access logs into a bucket of their own.
+        const logs = new aws.s3.Bucket(
+            `${name}-backup-export-logs`,
+            { bucketPrefix: `${planName}-export-logs-`, forceDestroy: false, tags },
+            child,
+        );
+        const logsChild = { parent: this, dependsOn: [logs] };
+        new aws.s3.BucketOwnershipControls(
+            `${name}-backup-export-logs`,
+            { bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            logsChild,
+        );
+        // S3 delivers server access logs only to buckets encrypted with SSE-S3, not SSE-KMS.
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-backup-export-logs`,
+            { bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+            logsChild,
+        );
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-backup-export-logs`,
+            { bucket: logs.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            logsChild,
+        );
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const logsPolicy = new aws.s3.BucketPolicy(
+            `${name}-backup-export-logs`,
+            {
+                bucket: logs.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "S3ServerAccessLogsFromExports",
+                            Effect: "Allow",
+                            Principal: { Service: "logging.s3.amazonaws.com" },
+                            Action: "s3:PutObject",
+                            Resource: pulumi.interpolate`${logs.arn}/exports/*`,
+                            Condition: { ArnLike: { "aws:SourceArn": bucket.arn }, StringEquals: { "aws:SourceAccount": account } },
+                        },
+                        {
+                            Sid: "DenyInsecureTransport",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [logs.arn, pulumi.interpolate`${logs.arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
+                }),
+            },
+            logsChild,
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-backup-export-logs`,
+            {
+                bucket: logs.id,
+                rules: [
+                    {
+                        id: "retention",
+                        status: "Enabled",
+                        filter: {},
+                        expiration: { days: e.accessLogDays },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                ],
+            },
+            logsChild,
+        );
+        new aws.s3.BucketLogging(
+            `${name}-backup-exports`,
+            { bucket: bucket.id, targetBucket: logs.id, targetPrefix: "exports/" },
+            { parent: this, dependsOn: [logsPolicy] },
         );
 
         this.planName = planName;

@@ -1,3 +1,2 @@
-export * from "./password";
 export * from "./postgresDatabase";
 export * from "./appVolume";

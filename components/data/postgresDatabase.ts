@@ -2,10 +2,13 @@ import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { PostgresConfig } from "../../config/backup";
 import { LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
-import { GeneratedPassword } from "./password";
+
+/** RDS refuses `/`, `@`, `"` and space in a master password; these marks are also URL-unreserved. */
+export const PASSWORD_SPECIALS = "-_.~";
 
 /** Pod annotation naming the database instance: a restore changes it, which rolls the app's pods. */
 export const DATABASE_ANNOTATION = "launchpad.dev/database-instance";
@@ -44,7 +47,8 @@ export function defaultDatabaseName(app: string): string {
  *   storage encrypted with the environment's KMS key, automated backups with the configured retention
  *   and window, tags copied to snapshots, tagged `launchpad:backup=<plan>` for AWS Backup, not public;
  *   in production also deletion protection, a final snapshot and `retainOnDelete`;
- * - the password: a generated secret (GeneratedPassword `<name>-db-password`), never in plain text;
+ * - the password: @pulumi/random RandomPassword `<name>-db-password` (32 characters, its `result` a
+ *   secret output), never in plain text; see docs/backup.md for why not an RDS-managed password;
  * - Kubernetes Secret `<app>-db` (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE,
  *   DATABASE_URL) that the app receives through `envFrom`;
  * - NetworkPolicy `<app>-db-egress`: the app's pods may reach `networkCidr` on the database port (the
@@ -90,7 +94,12 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         const subnets = c.subnetIds
             ? new aws.rds.SubnetGroup(`${name}-db`, { name: `${args.environment}-${args.app}`, subnetIds: c.subnetIds, tags }, child)
             : undefined;
-        const password = new GeneratedPassword(`${name}-db-password`, { length: 32 }, child);
+        // Drawn once at the first `up` and kept in state (encrypted); `keepers` would rotate it.
+        const password = new random.RandomPassword(
+            `${name}-db-password`,
+            { length: 32, special: true, overrideSpecial: PASSWORD_SPECIALS, minLower: 1, minUpper: 1, minNumeric: 1 },
+            child,
+        );
 
         this.instance = new aws.rds.Instance(
             `${name}-db`,
@@ -113,6 +122,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 parameterGroupName: params.name,
                 ...(subnets ? { dbSubnetGroupName: subnets.name } : {}),
                 ...(c.securityGroupIds ? { vpcSecurityGroupIds: c.securityGroupIds } : {}),
+                // PostgreSQL and upgrade logs in CloudWatch Logs: queries over log_min_duration_statement, errors, upgrades.
+                enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
                 backupRetentionPeriod: c.backupRetentionDays,
                 backupWindow: c.backupWindow,
                 maintenanceWindow: "sun:04:00-sun:05:00",

@@ -7,7 +7,7 @@ import { awsTags, TAG } from "../common/tags";
 import { AlarmSpec, backupFailureMessage, backupFailurePattern, databaseAlarms, DatabaseAlarmArgs, replicaLagAlarm } from "./alarms";
 import { ALERT_PUBLISHERS, parseArn, RELEASE_PUBLISHERS, snsKeyPolicy, topicPolicy } from "./awsPolicies";
 import { dashboard, DashboardApp } from "./dashboard";
-import { alertmanagerSpec } from "./routing";
+import { alertmanagerSpec, webhookSecretName } from "./routing";
 
 /** An RDS instance to alarm on. The data component creates it; the program hands its identifier here. */
 export interface MonitoredDatabase extends DatabaseAlarmArgs {
@@ -86,12 +86,26 @@ export class Monitoring extends pulumi.ComponentResource {
                     `${topicName}-${channelName}`,
                     channel.type === "email"
                         ? { topic: topic.arn, protocol: "email", endpoint: channel.address }
-                        : { topic: topic.arn, protocol: "https", endpoint: channel.url, rawMessageDelivery: false },
+                        : // Webhook URLs embed tokens: secret in state and plans, whether or not the stack set them secure.
+                          { topic: topic.arn, protocol: "https", endpoint: pulumi.secret(channel.url), rawMessageDelivery: false },
                     child,
                 );
             }
         }
 
+        const hooks = Object.entries(cfg.channels).filter(([, c]) => c.type === "webhook");
+        const webhooks =
+            hooks.length > 0
+                ? new k8s.core.v1.Secret(
+                      `${name}-alert-webhooks`,
+                      {
+                          metadata: { name: webhookSecretName(env), namespace: args.namespace, labels: args.labels },
+                          type: "Opaque",
+                          stringData: Object.fromEntries(hooks.map(([n, c]) => [n, pulumi.secret(c.type === "webhook" ? c.url : "")])),
+                      },
+                      child,
+                  )
+                : undefined;
         new k8s.apiextensions.CustomResource(
             `${name}-routing`,
             {
@@ -105,7 +119,8 @@ export class Monitoring extends pulumi.ComponentResource {
                     region: topics.alerts.arn.apply((arn) => parseArn(arn).region),
                 }),
             },
-            child,
+            // The operator reads the webhook URLs from the Secret when it renders the routing.
+            { ...child, ...(webhooks ? { dependsOn: [webhooks] } : {}) },
         );
 
         const alarmActions = [topics.alerts.arn];

@@ -19,15 +19,25 @@ export interface RoutingArgs<Arn> {
     readonly region: Arn;
 }
 
+/**
+ * Kubernetes Secret holding the environment's webhook URLs, one key per channel: the operator reads
+ * `urlSecret` from it, so no URL (they embed tokens) sits in plain text in the AlertmanagerConfig.
+ */
+export function webhookSecretName(environment: string): string {
+    return `${environment}-alert-webhooks`;
+}
+
 export function receiverName(environment: string, severity: Severity): string {
     return `${environment}-${severity}`;
 }
 
 function receiver<Arn>(a: RoutingArgs<Arn>, severity: Severity) {
     const route = a.config.routing[severity];
-    const channels: Channel[] = route.channels.map((c) => a.config.channels[c]);
-    const emails = channels.flatMap((c) => (c.type === "email" ? [{ to: c.address, sendResolved: true }] : []));
-    const hooks = channels.flatMap((c) => (c.type === "webhook" ? [{ url: c.url, sendResolved: true }] : []));
+    const channels: [string, Channel][] = route.channels.map((c) => [c, a.config.channels[c]]);
+    const emails = channels.flatMap(([, c]) => (c.type === "email" ? [{ to: c.address, sendResolved: true }] : []));
+    const hooks = channels.flatMap(([n, c]) =>
+        c.type === "webhook" ? [{ urlSecret: { name: webhookSecretName(a.environment), key: n }, sendResolved: true }] : [],
+    );
     return {
         name: receiverName(a.environment, severity),
         ...(emails.length > 0 ? { emailConfigs: emails } : {}),

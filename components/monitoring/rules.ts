@@ -90,11 +90,17 @@ export function errorBudget(availabilityPercent: number): number {
 /** Every rule group of one app, in a stable order. */
 export function appRuleGroups(a: AppRulesArgs): RuleGroup[] {
     const sel = appSelector(a.namespace, a.app);
+    // Every label the Alertmanager routes match on, on every alert. `namespace` is set here rather than
+    // kept through `sum by (namespace)`: the `or vector(0)` fallbacks carry no labels, and each rule
+    // selects this namespace's series only, so the value is the same. The operator's default matcher
+    // strategy (OnNamespace) adds `namespace="<ns>"` to every route of the AlertmanagerConfig: an alert
+    // without it reaches no team's receiver.
     const labels = (severity: string, extra: Record<string, string> = {}) => ({
         severity,
         team: a.team,
         app: a.app,
         environment: a.environment,
+        namespace: a.namespace,
         ...extra,
     });
     const notes = (alert: AlertName, summary: string, description: string) => ({

@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
-import { PASSWORD_ALPHABET, passwordProvider } from "../../components/data/password";
-import { instanceIdentifier } from "../../components/data/postgresDatabase";
+import { PASSWORD_SPECIALS, instanceIdentifier } from "../../components/data/postgresDatabase";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { T, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
 
@@ -26,9 +25,10 @@ describe("PostgresDatabase component", () => {
                 [
                     "aws:rds/instance:Instance api-db",
                     "aws:rds/parameterGroup:ParameterGroup api-db",
+                    ...(env === "prod" ? ["aws:rds/subnetGroup:SubnetGroup api-db"] : []),
                     "kubernetes:core/v1:Secret api-db",
                     "kubernetes:networking.k8s.io/v1:NetworkPolicy api-db-egress",
-                    "pulumi-nodejs:dynamic:Resource api-db-password",
+                    "random:index/randomPassword:RandomPassword api-db-password",
                 ],
             );
             assert.equal(ofType(runs[env], COMPONENT).length, 1, "only the api owns data");
@@ -53,6 +53,25 @@ describe("PostgresDatabase component", () => {
         assert.deepEqual(pg.parameters[0], { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
     });
 
+    it("prod: in the declared subnets with the declared security groups; PostgreSQL logs to CloudWatch (both stacks)", async () => {
+        const prod = one(runs.prod, RDS, "api-db").inputs as any;
+        const group = one(runs.prod, "aws:rds/subnetGroup:SubnetGroup", "api-db").inputs as any;
+        assert.deepEqual(group.subnetIds, ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]);
+        assert.equal(prod.dbSubnetGroupName, group.name);
+        assert.deepEqual(prod.vpcSecurityGroupIds, ["sg-0a1b2c3d4e5f60001"]);
+        for (const env of ["staging", "prod"])
+            assert.deepEqual((one(runs[env], RDS, "api-db").inputs as any).enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+        // The production tier requires both: without them RDS would use the account's default VPC.
+        const raw = fixtureRaw("prod");
+        delete raw.apps.api.data.postgres.subnetIds;
+        raw.apps.api.data.postgres.securityGroupIds = [];
+        await assert.rejects(runConfig(raw, "prod"), (e: Error) => {
+            assert.match(e.message, /launchpad:apps\.api\.data\.postgres\.subnetIds: required in production/);
+            assert.match(e.message, /launchpad:apps\.api\.data\.postgres\.securityGroupIds: required in production/);
+            return true;
+        });
+    });
+
     it("prod: deletion protection, final snapshot, longer retention; staging: none of these", () => {
         const prod = one(runs.prod, RDS, "api-db").inputs as any;
         assert.deepEqual(
@@ -73,7 +92,16 @@ describe("PostgresDatabase component", () => {
             const secret = one(runs[env], K8S_SECRET, "api-db").inputs as any;
             assert.equal(secret.metadata.name, "api-db");
             assert.equal(secret.metadata.namespace, env);
-            assert.equal(secret.stringData, "(known after up)", "contains the password and the address: secret and unknown in a preview");
+            // Keys known, values masked (the password and the address are secret and unknown in a preview).
+            assert.deepEqual(secret.stringData, {
+                PGHOST: "[secret]",
+                PGPORT: "[secret]",
+                PGDATABASE: "[secret]",
+                PGUSER: "[secret]",
+                PGPASSWORD: "[secret]",
+                PGSSLMODE: "[secret]",
+                DATABASE_URL: "[secret]",
+            });
             for (const d of ofType(runs[env], T.Deployment)) {
                 const c = (d.inputs as any).spec.template.spec.containers[0];
                 if (d.name.startsWith("api")) assert.deepEqual(c.envFrom, [{ secretRef: { name: "api-db" } }], d.name);
@@ -120,28 +148,26 @@ describe("PostgresDatabase component", () => {
     });
 });
 
-describe("generated database password (dynamic provider)", () => {
-    it("draws a password of the requested length from an alphabet RDS and URLs accept", async () => {
-        const seen = new Set<string>();
-        for (let i = 0; i < 20; i++) {
-            const r = await passwordProvider.create({ length: 32, rotation: "initial" });
-            const pw = r.outs.result as string;
-            assert.equal(pw.length, 32);
-            for (const ch of pw) assert.ok(PASSWORD_ALPHABET.includes(ch), ch);
-            assert.doesNotMatch(pw, /[/@" ]/);
-            seen.add(pw);
+describe("database password (@pulumi/random)", () => {
+    it("is a RandomPassword RDS and URLs accept, with no serialized provider code in the plan", async () => {
+        for (const env of ["staging", "prod"]) {
+            const run = await runFixture(env);
+            const pw = one(run, "random:index/randomPassword:RandomPassword", "api-db-password");
+            assert.deepEqual(pw.inputs, {
+                length: 32,
+                special: true,
+                overrideSpecial: PASSWORD_SPECIALS,
+                minLower: 1,
+                minUpper: 1,
+                minNumeric: 1,
+            });
+            assert.doesNotMatch(PASSWORD_SPECIALS, /[/@" ]/);
+            // The dynamic provider it replaces serialized ~20 KB of its code into every plan and state.
+            assert.deepEqual(
+                ofType(run, "pulumi-nodejs:dynamic:Resource").filter((r) => r.name.endsWith("-db-password")),
+                [],
+            );
+            assert.ok(!("__provider" in pw.inputs));
         }
-        assert.equal(seen.size, 20);
-    });
-
-    it("keeps the password unless length or rotation changes, which replaces it", async () => {
-        const diff = passwordProvider.diff!;
-        assert.deepEqual(await diff("id", { length: 32, rotation: "a" }, { length: 32, rotation: "a" }), {
-            changes: false,
-            replaces: [],
-            deleteBeforeReplace: false,
-        });
-        assert.deepEqual((await diff("id", { length: 32, rotation: "a" }, { length: 32, rotation: "b" })).replaces, ["rotation"]);
-        assert.deepEqual((await diff("id", { length: 32, rotation: "a" }, { length: 40, rotation: "a" })).replaces, ["length"]);
     });
 });

@@ -17,6 +17,8 @@ const A = {
     PublicAccess: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     Policy: "aws:s3/bucketPolicy:BucketPolicy",
     Lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    Ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    Logging: "aws:s3/bucketLogging:BucketLogging",
 } as const;
 const COMPONENT = "launchpad:backup:EnvironmentBackup";
 
@@ -42,6 +44,13 @@ const common = (env: string) => [
     `${A.PublicAccess} ${env}-backup-exports`,
     `${A.Sse} ${env}-backup-exports`,
     `${A.Versioning} ${env}-backup-exports`,
+    `${A.Logging} ${env}-backup-exports`,
+    `${A.Bucket} ${env}-backup-export-logs`,
+    `${A.Lifecycle} ${env}-backup-export-logs`,
+    `${A.Ownership} ${env}-backup-export-logs`,
+    `${A.Policy} ${env}-backup-export-logs`,
+    `${A.PublicAccess} ${env}-backup-export-logs`,
+    `${A.Sse} ${env}-backup-export-logs`,
     `${A.Selection} ${env}`,
     `${A.Vault} ${env}`,
 ];
@@ -164,6 +173,39 @@ describe("EnvironmentBackup component", () => {
         assert.deepEqual(rule.expiration, { days: 365 });
         assert.deepEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 30 });
         assert.equal(one(run, A.Bucket, "prod-backup-exports").inputs.bucketPrefix, "launchpad-prod-exports-");
+    });
+
+    it("export bucket: server access logs to a log bucket that is encrypted, private, owner-enforced and expires them", () => {
+        for (const env of ["staging", "prod"]) {
+            const run = runs[env];
+            const logs = one(run, A.Bucket, `${env}-backup-export-logs`);
+            assert.deepEqual(logs.inputs.bucketPrefix, `launchpad-${env}-export-logs-`);
+            const logging = one(run, A.Logging, `${env}-backup-exports`);
+            assert.deepEqual(logging.inputs, {
+                bucket: `${env}-backup-exports-id`,
+                targetBucket: `${env}-backup-export-logs-id`,
+                targetPrefix: "exports/",
+            });
+            // Delivery is granted by the log bucket's policy (ACLs are off): logging waits for it.
+            assert.deepEqual(logging.dependsOn, [one(run, A.Policy, `${env}-backup-export-logs`).urn]);
+            // S3 log delivery needs SSE-S3 on the target bucket (SSE-KMS is not supported there).
+            assert.deepEqual((one(run, A.Sse, `${env}-backup-export-logs`).inputs as any).rules, [
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+            ]);
+            const pab = one(run, A.PublicAccess, `${env}-backup-export-logs`).inputs;
+            for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"])
+                assert.equal(pab[k], true, k);
+            assert.deepEqual((one(run, A.Ownership, `${env}-backup-export-logs`).inputs as any).rule, {
+                objectOwnership: "BucketOwnerEnforced",
+            });
+            const rule = (one(run, A.Lifecycle, `${env}-backup-export-logs`).inputs as any).rules[0];
+            assert.deepEqual([rule.status, rule.expiration], ["Enabled", { days: 400 }]);
+        }
+        const raw = fixtureRaw("prod");
+        raw.backup.exports = { accessLogDays: 90 };
+        return runConfig(raw, "prod").then((run) =>
+            assert.deepEqual((one(run, A.Lifecycle, "prod-backup-export-logs").inputs as any).rules[0].expiration, { days: 90 }),
+        );
     });
 
     it("exports the vault and plan", () => {

@@ -63,7 +63,25 @@ describe("config schema", () => {
             (c) => (c.apps.worker.replicas = "two"),
             ['launchpad:apps.worker.replicas: expected an integer 1-100, got "two"'],
         ],
-        ["unknown key (typo)", "prod", (c) => (c.apps.api.replcas = 3), ["launchpad:apps.api.replcas: unknown key 'replcas'"]],
+        [
+            "unknown key (typo)",
+            "prod",
+            (c) => (c.apps.api.replcas = 3),
+            ["launchpad:apps.api.replcas: unknown key 'replcas': did you mean 'replicas'?"],
+        ],
+        [
+            "nested typo in a union member",
+            "prod",
+            (c) => (c.apps.web.strategy.activeSlt = "blue"),
+            ["launchpad:apps.web.strategy.activeSlt: unknown key 'activeSlt': did you mean 'activeSlot'?"],
+        ],
+        [
+            "typo deep in a section",
+            "prod",
+            (c) => (c.monitoring.channels.pager.urll = "https://x.example.com"),
+            ["launchpad:monitoring.channels.pager.urll: unknown key 'urll': did you mean 'url'?"],
+        ],
+        ["unknown key far from any", "prod", (c) => (c.apps.api.zzzzzzzz = 3), ["launchpad:apps.api.zzzzzzzz: unknown key 'zzzzzzzz'"]],
         [
             "image by tag",
             "prod",

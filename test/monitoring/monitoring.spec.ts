@@ -66,12 +66,15 @@ describe("Monitoring components (whole-program runs)", () => {
     it("prod: rules and a PodMonitor per app, routing, two encrypted topics with subscriptions, backup-failure rule, dashboard", () => {
         assert.deepEqual(
             monitoringResources(prod),
-            expected("prod", PROD_APPS, ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]),
+            expected("prod", PROD_APPS, ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"], ["Secret prod-alert-webhooks"]),
         );
     });
 
     it("staging: the same shape with staging's subscriptions", () => {
-        assert.deepEqual(monitoringResources(staging), expected("staging", STAGING_APPS, ["alerts-team-email", "releases-stakeholders"]));
+        assert.deepEqual(
+            monitoringResources(staging),
+            expected("staging", STAGING_APPS, ["alerts-team-email", "releases-stakeholders"], ["Secret staging-alert-webhooks"]),
+        );
     });
 
     it("PrometheusRule <app>-alerts: labelled for the app, valid for the prometheus-operator schema, comparison only during a release", () => {
@@ -147,7 +150,11 @@ describe("Monitoring components (whole-program runs)", () => {
             ],
         );
         const critical = s.receivers.find((x: any) => x.name === "prod-critical");
-        assert.deepEqual(critical.webhookConfigs, [{ url: "https://hooks.example.com/launchpad/prod", sendResolved: true }]);
+        // The URL (it embeds a token) is read by the operator from a Secret, never written into the object.
+        assert.deepEqual(critical.webhookConfigs, [{ urlSecret: { name: "prod-alert-webhooks", key: "chatops" }, sendResolved: true }]);
+        const hooks = one(prod, "kubernetes:core/v1:Secret", "prod-alert-webhooks");
+        assert.deepEqual((hooks.inputs as any).stringData, { chatops: "[secret]", pager: "[secret]" });
+        assert.deepEqual(r.dependsOn, [hooks.urn]);
         assert.equal(critical.snsConfigs[0].topicARN, UNKNOWN); // the alerts topic's ARN, known after creation
         const warning = s.receivers.find((x: any) => x.name === "prod-warning");
         assert.equal(warning.snsConfigs, undefined);
@@ -173,7 +180,7 @@ describe("Monitoring components (whole-program runs)", () => {
         assert.deepEqual(one(prod, M.Subscription, "prod-alerts-pager").inputs, {
             topic: UNKNOWN,
             protocol: "https",
-            endpoint: "https://events.pager.example.com/integration/launchpad-prod",
+            endpoint: "[secret]",
             rawMessageDelivery: false,
         });
         assert.deepEqual(
@@ -198,9 +205,12 @@ describe("Monitoring components (whole-program runs)", () => {
         const run = await runConfig(raw, "prod");
         assert.deepEqual(
             monitoringResources(run),
-            expected("prod", PROD_APPS, ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"]).filter(
-                (x) => x !== "ConfigMap prod-dashboard",
-            ),
+            expected(
+                "prod",
+                PROD_APPS,
+                ["alerts-oncall-email", "alerts-pager", "releases-stakeholders"],
+                ["Secret prod-alert-webhooks"],
+            ).filter((x) => x !== "ConfigMap prod-dashboard"),
         );
     });
 

@@ -112,12 +112,16 @@ describe("offline plan", () => {
         });
 
         it("exits 2 with the key path and no stack trace on bad configuration", () => {
-            const dir = tempProject("config:\n  launchpad:environment: {name: bad, tier: live, domain: example.com}\n");
+            // release and apps are declared without a default: the CLI's own check would stop first.
+            const dir = tempProject(
+                "config:\n  launchpad:environment: {name: bad, tier: live, domain: example.com}\n  launchpad:release: {}\n  launchpad:apps: {}\n",
+            );
             tmp.push(dir);
             const r = plan(["--stack", "bad", "--project", dir, "--out", tmpDir()]);
             assert.equal(r.status, 2);
             assert.match(r.stderr, /launchpad:environment\.tier: expected one of preproduction, production, got "live"/);
-            assert.match(r.stderr, /launchpad:apps: required: expected record/);
+            assert.match(r.stderr, /launchpad:apps: expected at least one app/);
+            assert.match(r.stderr, /launchpad:release\.version: required/);
             assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
             assert.equal(r.stdout, "");
         });

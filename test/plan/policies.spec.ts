@@ -191,12 +191,13 @@ describe("offline plan: policies adapter", () => {
     });
 
     describe("in the plan", () => {
-        // What preview honestly cannot say: the export bucket's policy is built from the bucket's ARN (an
+        // What preview honestly cannot say: the export and log buckets' policies are built from ARNs (an
         // output); staging's 'hello' image is built by the update, and it runs direct (advisory there).
         const notes: Record<string, string[]> = {
-            prod: ["no-public-buckets prod-backup-exports"],
+            prod: ["no-public-buckets prod-backup-export-logs", "no-public-buckets prod-backup-exports"],
             staging: [
                 "immutable-images hello",
+                "no-public-buckets staging-backup-export-logs",
                 "no-public-buckets staging-backup-exports",
                 // hello: the pipeline's example app, direct at 1 replica without smoke test (advisory in staging).
                 "production-availability hello",
@@ -253,7 +254,7 @@ describe("offline plan: policies adapter", () => {
             assert.match(
                 r.stdout,
                 new RegExp(
-                    `policies: ${policies.length} of ${policies.length} enabled \\(.*prod\\.json\\), 3 mandatory and 1 advisory violations`,
+                    `policies: ${policies.length} of ${policies.length} enabled \\(.*prod\\.json\\), 3 mandatory and 2 advisory violations`,
                 ),
             );
             assert.ok(r.stdout.includes(`(${path.join(dir, "prod.json")})`), "a config outside the project is shown by its absolute path");

@@ -2,7 +2,6 @@
 // it registers (type, name, URN, parent, explicit dependsOn, inputs with secrets masked and unknowns
 // marked). The offline plan writes these records; the tests assert on the very same records.
 import * as pulumi from "@pulumi/pulumi";
-
 import { SECRET, UNKNOWN } from "./masks";
 
 export { SECRET, UNKNOWN };
@@ -91,6 +90,8 @@ export function cleanValue(v: unknown): unknown {
 
 interface Pending {
     resource: pulumi.Resource;
+    /** The resource's input properties as the program built them (Outputs not yet serialized). */
+    props: Record<string, unknown>;
     /** `opts.dependsOn` as given: resources, or a Promise/Output of them (resolved after the run). */
     dependsOn: unknown;
 }
@@ -186,7 +187,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((t) => {
-                pending.push({ resource: t.resource, dependsOn: t.opts.dependsOn });
+                pending.push({ resource: t.resource, props: t.props as Record<string, unknown>, dependsOn: t.opts.dependsOn });
                 return undefined;
             });
             return opts.program();
@@ -196,6 +197,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
             const urn = await urnOf(p.resource);
             const reg = registered.get(urn);
             if (!reg) throw new Error(`recorder: ${urn} was constructed but never registered`);
+            await keepKeys(reg.inputs, p.props);
             records.push({ ...reg, dependsOn: (await Promise.all((await toResources(p.dependsOn)).map(urnOf))).sort() });
         }
     } finally {
@@ -206,6 +208,32 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     records.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     await outputsDone;
     return { resources: records, outputs: stackOutputs ?? {} };
+}
+
+interface OutputInternals {
+    promise(withUnknowns?: boolean): Promise<unknown>;
+    isSecret: Promise<boolean>;
+}
+
+/**
+ * An input that is an Output of an object with some unknown values (a Secret's `stringData` with the
+ * database address) reaches the engine as one unknown, losing keys the program knows. Put the keys
+ * back: every value masked when the Output is secret, else each unknown value marked as such. A
+ * wholly secret object (a Secret's stringData always is) likewise shows its keys, values masked.
+ */
+async function keepKeys(inputs: Record<string, unknown>, props: Record<string, unknown>): Promise<void> {
+    for (const [key, value] of Object.entries(inputs)) {
+        if ((value !== UNKNOWN && value !== SECRET) || !pulumi.Output.isInstance(props[key])) continue;
+        const out = props[key] as unknown as OutputInternals;
+        const inner = await out.promise(true);
+        if (!inner || typeof inner !== "object" || Array.isArray(inner) || pulumi.isUnknown(inner)) continue;
+        const secret = await out.isSecret;
+        const shown: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(inner as Record<string, unknown>)) {
+            shown[k] = secret ? SECRET : pulumi.isUnknown(v) || pulumi.containsUnknowns(v) ? UNKNOWN : cleanValue(v);
+        }
+        inputs[key] = shown;
+    }
 }
 
 interface OutputsRequest {

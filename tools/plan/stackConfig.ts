@@ -105,10 +105,15 @@ export function readStackConfig(dir: string, stack: string): StackConfig {
             merged[full] = decl;
         }
     }
-    const stackConfig = (readYaml(stackFile).config ?? {}) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(stackConfig)) {
-        merged[key.includes(":") ? key : `${projectName}:${key}`] = value;
+    const stackConfig: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries((readYaml(stackFile).config ?? {}) as Record<string, unknown>)) {
+        stackConfig[key.includes(":") ? key : `${projectName}:${key}`] = value;
     }
+    // The CLI's own checks need the config schema (and through it the SDK): loaded only when a stack is read,
+    // so that commands that merely list stacks while checking their arguments stay light.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("./stackChecks") as typeof import("./stackChecks")).checkStackConfig(projectName, stack, declared, stackConfig);
+    Object.assign(merged, stackConfig);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const key of Object.keys(merged).sort()) {

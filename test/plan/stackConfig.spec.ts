@@ -1,0 +1,197 @@
+// The checks the Pulumi CLI runs on stack config before it starts the program, and the unknown keys it
+// passes through: the plan refuses what `pulumi preview` would refuse, and typos it would let through.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { FIXTURE_DIR } from "../harness";
+import { PROJECT_DIR } from "../../tools/plan/plan";
+import { StackConfigError } from "../../tools/plan/stackChecks";
+import { readStackConfig } from "../../tools/plan/stackConfig";
+import { ConfigError } from "../../config/errors";
+import { loadConfig } from "../../config/load";
+import { runProgram } from "../../tools/plan/recorder";
+
+const SECURE = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
+
+/** A copy of the fixture project's Pulumi.yaml and stacks, changed by `edit`. */
+function project(edit: (proj: Record<string, any>, stacks: Record<string, Record<string, any>>) => void): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
+    const proj = parse(fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.yaml"), "utf8"));
+    const stacks: Record<string, Record<string, any>> = {};
+    for (const s of ["staging", "prod"]) stacks[s] = parse(fs.readFileSync(path.join(FIXTURE_DIR, `Pulumi.${s}.yaml`), "utf8"));
+    edit(proj, stacks);
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(proj));
+    for (const [s, doc] of Object.entries(stacks)) fs.writeFileSync(path.join(dir, `Pulumi.${s}.yaml`), stringify(doc));
+    return dir;
+}
+
+function refusal(dir: string, stack: string): StackConfigError {
+    try {
+        readStackConfig(dir, stack);
+    } catch (e) {
+        if (e instanceof StackConfigError) return e;
+        throw e;
+    }
+    assert.fail(`stack ${stack} was accepted`);
+}
+
+describe("stack config: the CLI's own checks", () => {
+    const dirs: string[] = [];
+    const make = (edit: Parameters<typeof project>[0]) => {
+        const d = project(edit);
+        dirs.push(d);
+        return d;
+    };
+    after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+    it("accepts both fixture stacks and both real stacks", () => {
+        for (const s of ["staging", "prod"]) {
+            assert.ok(readStackConfig(FIXTURE_DIR, s).config["launchpad:apps"]);
+            assert.ok(readStackConfig(PROJECT_DIR, s).config["launchpad:apps"]);
+        }
+    });
+
+    it("a declared key without default or value is required, with the command that sets it", () => {
+        const dir = make((proj) => delete proj.config["launchpad:images"].default);
+        const e = refusal(dir, "prod");
+        assert.match(e.message, /^Stack 'prod' is missing configuration value 'launchpad:images'; set it with:\n/);
+        assert.match(e.message, /pulumi config set --stack prod --path 'launchpad:images\.<field>' <value>/);
+        assert.deepEqual(
+            e.problems.map((p) => p.path),
+            ["launchpad:images"],
+        );
+    });
+
+    it("names every missing key at once; a typed secret key gets --secret", () => {
+        const dir = make((proj) => {
+            delete proj.config["launchpad:images"].default;
+            proj.config["launchpad:token"] = { type: "string", secret: true };
+        });
+        const e = refusal(dir, "staging");
+        assert.match(e.message, /missing configuration values 'launchpad:images' and 'launchpad:token'/);
+        assert.match(e.message, /pulumi config set --stack staging --secret launchpad:token <value>/);
+    });
+
+    it("a secret: true key must be secure in the stack file", () => {
+        const dir = make((proj, stacks) => {
+            proj.config["launchpad:token"] = { type: "string", secret: true };
+            stacks.prod.config["launchpad:token"] = "plaintext";
+            stacks.staging.config["launchpad:token"] = SECURE;
+        });
+        assert.match(
+            refusal(dir, "prod").message,
+            /Stack 'prod' with configuration key 'launchpad:token' must be encrypted as it's secret/,
+        );
+        // staging's secure value passes this check (the program reads no launchpad:token: only the unknown key remains).
+        assert.deepEqual(
+            refusal(dir, "staging").problems.map((p) => p.path),
+            ["launchpad:token"],
+        );
+        assert.doesNotMatch(refusal(dir, "staging").message, /encrypted/);
+    });
+
+    it("declared types are checked (string, integer, boolean, array of items)", () => {
+        const dir = make((proj, stacks) => {
+            proj.config["launchpad:replicas"] = { type: "integer" };
+            proj.config["launchpad:dryRun"] = { type: "boolean" };
+            proj.config["launchpad:owners"] = { type: "array", items: { type: "string" } };
+            Object.assign(stacks.prod.config, { "launchpad:replicas": "two", "launchpad:dryRun": "yes", "launchpad:owners": ["a", 3] });
+            Object.assign(stacks.staging.config, { "launchpad:replicas": "2", "launchpad:dryRun": true, "launchpad:owners": ["a"] });
+        });
+        const e = refusal(dir, "prod");
+        assert.match(e.message, /'launchpad:replicas' must be of type 'integer'/);
+        assert.match(e.message, /'launchpad:dryRun' must be of type 'boolean'/);
+        assert.match(e.message, /'launchpad:owners' must be of type 'array'/);
+        // Only the unknown-key check remains for staging: these keys are declared but not read by the program.
+        assert.deepEqual(
+            refusal(dir, "staging").problems.map((p) => p.message.split(" (")[0]),
+            ["unknown key", "unknown key", "unknown key"],
+        );
+    });
+
+    it("the optional secret releaseWebhookUrl must be secure when set", () => {
+        const dir = make((_proj, stacks) => {
+            stacks.prod.config["launchpad:releaseWebhookUrl"] = "https://hooks.example.com/services/T/B/X";
+            stacks.staging.config["launchpad:releaseWebhookUrl"] = SECURE;
+        });
+        assert.match(
+            refusal(dir, "prod").message,
+            /launchpad:releaseWebhookUrl is a secret: set it with pulumi config set --stack prod --secret/,
+        );
+        assert.ok(readStackConfig(dir, "staging").secretKeys.includes("launchpad:releaseWebhookUrl"));
+    });
+});
+
+describe("stack config: unknown keys", () => {
+    const dirs: string[] = [];
+    after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+    const rename = (from: string, to: string) => {
+        const d = project((_p, stacks) => {
+            stacks.prod.config[to] = stacks.prod.config[from];
+            delete stacks.prod.config[from];
+        });
+        dirs.push(d);
+        return refusal(d, "prod");
+    };
+
+    it("a misspelt launchpad: section is refused with the closest key", () => {
+        const e = rename("launchpad:validation", "launchpad:validaton");
+        // validation is optional (default {}): without this check the stack would plan with its gates gone.
+        assert.deepEqual(e.problems, [{ path: "launchpad:validaton", message: "unknown key: did you mean launchpad:validation?" }]);
+        assert.match(rename("launchpad:monitoring", "launchpad:monitorng").message, /did you mean launchpad:monitoring\?/);
+    });
+
+    it("provider keys are checked against the provider SDKs' own lists", () => {
+        assert.match(
+            rename("kubernetes:context", "kubernetes:contxt").message,
+            /kubernetes:contxt: unknown key: did you mean kubernetes:context\?/,
+        );
+        assert.match(rename("aws:region", "aws:regoin").message, /aws:regoin: unknown key: did you mean aws:region\?/);
+        const far = rename("aws:region", "aws:qqqqqqqqqq").message;
+        assert.match(far, /aws:qqqqqqqqqq: unknown key \(aws provider keys: .*\bregion\b/);
+    });
+
+    it("the plan exits 2 with the message before running the program", function () {
+        this.timeout(60_000);
+        const d = project((_p, stacks) => {
+            stacks.prod.config["launchpad:validaton"] = stacks.prod.config["launchpad:validation"];
+            delete stacks.prod.config["launchpad:validation"];
+        });
+        dirs.push(d);
+        fs.copyFileSync(path.join(FIXTURE_DIR, "index.ts"), path.join(d, "index.ts"));
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                path.join(PROJECT_DIR, "tools", "plan", "cli.ts"),
+                "--project",
+                d,
+                "--stack",
+                "prod",
+                "--out",
+                path.join(d, "out"),
+            ],
+            { cwd: PROJECT_DIR, encoding: "utf8" },
+        );
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /^error: launchpad:validaton: unknown key: did you mean launchpad:validation\?\n$/);
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+        assert.equal(fs.existsSync(path.join(d, "out")), false);
+    });
+
+    it("the program refuses them too under a real `pulumi up` (loadConfig reads every config key)", async () => {
+        const cfg = readStackConfig(FIXTURE_DIR, "prod");
+        const config = { ...cfg.config, "launchpad:monitorng": cfg.config["launchpad:monitoring"], "kubernetes:contxt": "prod" };
+        await assert.rejects(
+            runProgram({ project: "launchpad", stack: "prod", config, secretKeys: cfg.secretKeys, program: () => loadConfig() }),
+            (e: Error) =>
+                e instanceof ConfigError &&
+                /launchpad:monitorng: unknown key: did you mean launchpad:monitoring\?/.test(e.message) &&
+                /kubernetes:contxt: unknown key: did you mean kubernetes:context\?/.test(e.message),
+        );
+    });
+});

@@ -1,0 +1,139 @@
+// The checks the Pulumi CLI applies to a stack's config before it runs the program, and what it leaves to
+// the program (unknown keys of the project and the providers, the program's own secret keys).
+import { ConfigError } from "../../config/errors";
+import type { ConfigProblem } from "../../config/errors";
+import { unknownKeyProblems } from "../../config/keys";
+import { PROJECT_KEYS, SECRET_KEYS } from "../../config/load";
+import { SECRET } from "./masks";
+
+/**
+ * Stack config that the Pulumi CLI itself would refuse before running the program: its message, as the
+ * CLI words it, plus the `pulumi config set` command that fixes it. Exit 2 like any configuration error.
+ */
+export class StackConfigError extends ConfigError {
+    constructor(problems: ConfigProblem[], message: string) {
+        super(problems);
+        this.message = message;
+    }
+}
+
+const quoteList = (keys: string[]) =>
+    keys.length === 1
+        ? `'${keys[0]}'`
+        : `${keys
+              .slice(0, -1)
+              .map((k) => `'${k}'`)
+              .join(", ")} and '${keys[keys.length - 1]}'`;
+
+const isSecure = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+
+interface Declaration {
+    type?: string;
+    items?: Declaration;
+    secret?: boolean;
+    default?: unknown;
+    value?: unknown;
+}
+
+/** Pulumi's ValidateConfigValue: YAML values, integers and booleans also as their string forms. */
+function hasType(type: string, items: Declaration | undefined, v: unknown): boolean {
+    switch (type) {
+        case "string":
+            return typeof v === "string";
+        case "integer":
+            return (typeof v === "number" && Number.isInteger(v)) || (typeof v === "string" && /^[-+]?\d+$/.test(v));
+        case "boolean":
+            return typeof v === "boolean" || v === "true" || v === "false";
+        case "array":
+            return Array.isArray(v) && !!items?.type && v.every((i) => hasType(items.type as string, items.items, i));
+        default:
+            return false;
+    }
+}
+
+/**
+ * The checks `pulumi preview`/`up` run on a stack's config against the project's `config:` block
+ * before the program starts (ValidateStackConfigAndApplyProjectConfig): a declared key with neither
+ * `default` nor `value` must be set by the stack, a `secret: true` key must be `secure:`, a declared
+ * type must match. Plus what the CLI leaves to the program: unknown keys of the project and of the
+ * providers in use, and the program's own secret keys (optional, so undeclared: see Pulumi.yaml).
+ */
+export function checkStackConfig(
+    projectName: string,
+    stack: string,
+    declared: Record<string, unknown>,
+    stackConfig: Record<string, unknown>,
+): void {
+    const full = (key: string) => (key.includes(":") ? key : `${projectName}:${key}`);
+    const missing: string[] = [];
+    const fixes: string[] = [];
+    const problems: ConfigProblem[] = [];
+    const messages: string[] = [];
+    for (const [key, raw] of Object.entries(declared)) {
+        if (!raw || typeof raw !== "object" || Array.isArray(raw)) continue; // shorthand: a default or a value
+        const decl = raw as Declaration;
+        const k = full(key);
+        if ("default" in decl && "value" in decl) {
+            problems.push({ path: k, message: "Pulumi.yaml declares both 'default' and 'value'" });
+            messages.push(`project config '${key}' cannot have both a 'default' and 'value' attribute`);
+            continue;
+        }
+        const set = k in stackConfig;
+        if (!set && !("default" in decl) && !("value" in decl)) {
+            missing.push(key);
+            const path = decl.type ? "" : "--path ";
+            const example = decl.type ? "<value>" : `'${k}.<field>' <value>`;
+            fixes.push(
+                `  pulumi config set --stack ${stack} ${decl.secret ? "--secret " : ""}${path}${decl.type ? k : ""}${decl.type ? " " : ""}${example}`,
+            );
+            problems.push({ path: k, message: "required: the stack sets no value and Pulumi.yaml declares no default" });
+            continue;
+        }
+        const v = set ? stackConfig[k] : "value" in decl ? decl.value : decl.default;
+        if (decl.secret && set && !isSecure(v)) {
+            problems.push({ path: k, message: "must be encrypted (secret: true in Pulumi.yaml)" });
+            messages.push(
+                `Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret: pulumi config set --stack ${stack} --secret ${k} <value>`,
+            );
+            continue;
+        }
+        if (decl.type && !isSecure(v) && !hasType(decl.type, decl.items, v)) {
+            problems.push({ path: k, message: `expected type '${decl.type}', got ${JSON.stringify(v)}` });
+            messages.push(`Stack '${stack}' with configuration key '${key}' must be of type '${decl.type}'`);
+        }
+    }
+    for (const key of SECRET_KEYS) {
+        const k = full(key);
+        if (k in stackConfig && !isSecure(stackConfig[k])) {
+            problems.push({ path: k, message: "must be encrypted" });
+            messages.push(`${k} is a secret: set it with pulumi config set --stack ${stack} --secret ${k} <value>`);
+        }
+    }
+    // The plan's placeholder for a decrypted secret would pass the schema as one: it is never a value.
+    const placeholders = (v: unknown, at: string): string[] =>
+        v === SECRET
+            ? [at]
+            : v && typeof v === "object" && !isSecure(v)
+              ? Object.entries(v).flatMap(([k, x]) => placeholders(x, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`))
+              : [];
+    for (const [k, v] of Object.entries(stackConfig)) {
+        for (const at of placeholders(v, k)) {
+            problems.push({ path: at, message: `'${SECRET}' is not a value: set the secret with pulumi config set --secret --path` });
+            messages.push(`${at}: '${SECRET}' is not a value: pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
+        }
+    }
+    if (missing.length > 0) {
+        messages.unshift(
+            `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${quoteList(missing)}; set ${missing.length === 1 ? "it" : "them"} with:\n${fixes.join("\n")}`,
+        );
+    }
+    const unknown = unknownKeyProblems(
+        projectName,
+        [...new Set([...Object.keys(stackConfig), ...Object.keys(declared).map(full)])],
+        PROJECT_KEYS,
+    );
+    problems.push(...unknown);
+    messages.push(...unknown.map((p) => `${p.path}: ${p.message}`));
+    if (problems.length > 0) throw new StackConfigError(problems, messages.join("\n"));
+}
+
