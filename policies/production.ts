@@ -96,6 +96,8 @@ export function podsKept(spec: Props, replicas: number): number {
 function liveDeployments(all: PolicyResource[]): PolicyResource[] {
     const services = all.filter((r) => r.type === TYPE.Service);
     return all.filter((d) => {
+        // An Argo Rollout's replicas are its stable (or active) pods: it serves whenever a Service fronts its app.
+        if (d.type === TYPE.Rollout) return services.some((s) => s.props.metadata?.name === appOf(d));
         if (d.type !== TYPE.Deployment) return false;
         const labels = podLabels(d.type, d.props);
         if (labels[LABEL.slot] === "canary") return false;
@@ -163,6 +165,14 @@ function validation(r: PolicyResource, app: string, all: PolicyResource[]): { sm
     };
 }
 
+/** The AnalysisTemplates an Argo Rollout runs before users move: canary analysis steps, blue-green pre-promotion. */
+function rolloutAnalyses(r: PolicyResource): string[] {
+    const strategy = r.props.spec?.strategy ?? {};
+    const refs = (a: Props | undefined) => ((a?.templates ?? []) as Props[]).map((t) => String(t.templateName));
+    const steps = (strategy.canary?.steps ?? []) as Props[];
+    return [...steps.flatMap((st) => refs(st.analysis)), ...refs(strategy.blueGreen?.prePromotionAnalysis)];
+}
+
 /** Objects that move users to a version, with what they do. */
 function trafficMoves(all: PolicyResource[]): { resource: PolicyResource; app: string; what: string; abort: string }[] {
     const out: { resource: PolicyResource; app: string; what: string; abort: string }[] = [];
@@ -212,7 +222,24 @@ export const validatedTraffic: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const moves = trafficMoves(args.resources);
-        if (moves.length === 0) args.notApplicable("nothing moves users");
+        // Argo Rollouts: the controller moves users by the Rollout's steps; its analysis must run the app's
+        // smoke test and metric gate (AnalysisTemplates <app>-smoke and <app>-gate). Where in the steps they run
+        // is the app's choice (docs/argo-rollouts.md); this gate checks that they run at all.
+        const rollouts = args.resources.filter((r) => r.type === TYPE.Rollout);
+        if (moves.length === 0 && rollouts.length === 0) args.notApplicable("nothing moves users");
+        for (const r of rollouts) {
+            const app = appOf(r);
+            const analyses = rolloutAnalyses(r);
+            const missing = [
+                ...(analyses.includes(`${app}-smoke`) ? [] : ["smoke test"]),
+                ...(analyses.includes(`${app}-gate`) ? [] : ["metric gate"]),
+            ];
+            if (missing.length > 0)
+                report(
+                    `${describe(r)} lets the Argo Rollouts controller move users of '${app}' without its ${missing.join(" and ")} (AnalysisTemplates ${app}-smoke and ${app}-gate in the canary's analysis steps or the blue-green prePromotionAnalysis): set launchpad:apps.${app}.smoke, enable the gate, and keep an analysis step in strategy.argo.steps.`,
+                    r.urn,
+                );
+        }
         for (const m of moves) {
             const v = validation(m.resource, m.app, args.resources);
             const missing = [...(v.smoke ? [] : ["smoke test"]), ...(v.gate ? [] : ["metric gate"])];

@@ -98,4 +98,24 @@ describe("policies: Argo Rollouts are workloads like Deployments", function () {
 
     it("immutable-images: an image by tag", () =>
         both("immutable-images", (w) => (podSpecOf(w).containers[0].image = "ghcr.io/stefanprodan/podinfo:6.7.1")));
+
+    it("production-availability: the live pods below two replicas", () =>
+        both("production-availability", (w) => ((w.inputs as any).spec.replicas = 1)));
+
+    it("validated-traffic: a Rollout whose steps run neither the smoke test nor the metric gate", async () => {
+        const run = copyRun(rollouts);
+        const spec = (record(run, ROLLOUT, "api").inputs as any).spec.strategy.canary;
+        spec.steps = spec.steps.filter((st: any) => !st.analysis);
+        const v = violationsOf(await check(run, "prod"), "validated-traffic").filter((x) => x.level === "mandatory");
+        assert.deepEqual(
+            v.map((x) => x.name),
+            ["api"],
+        );
+        assert.match(v[0].message ?? "", /without its smoke test and metric gate \(AnalysisTemplates api-smoke and api-gate/);
+        // The generated Rollout runs both, so the unbroken stack passes.
+        assert.deepEqual(
+            violationsOf(await check(rollouts, "prod"), "validated-traffic").filter((x) => x.level === "mandatory"),
+            [],
+        );
+    });
 });
