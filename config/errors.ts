@@ -45,6 +45,7 @@ interface Def {
     shape?: Record<string, z.core.$ZodType>;
     innerType?: z.core.$ZodType;
     in?: z.core.$ZodType;
+    out?: z.core.$ZodType;
     valueType?: z.core.$ZodType;
     element?: z.core.$ZodType;
     options?: z.core.$ZodType[];
@@ -55,7 +56,9 @@ const defOf = (t: z.core.$ZodType) => t._zod.def as unknown as Def;
 /** The object schemas a value at `path` of `schema` may match (every option of a union). */
 function objectsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): Def[] {
     const d = defOf(schema);
-    const inner = d.innerType ?? d.in ?? d.getter?.();
+    // A pipe (a preprocess or a transform) validates with both sides: its input schema and its output schema.
+    if (d.type === "pipe") return [d.in, d.out].flatMap((t) => (t ? objectsAt(t, path) : []));
+    const inner = d.innerType ?? d.getter?.();
     if (inner) return objectsAt(inner, path);
     if (d.type === "union") return (d.options ?? []).flatMap((o) => objectsAt(o, path));
     if (path.length === 0) return d.type === "object" ? [d] : [];

@@ -13,8 +13,8 @@ describe("secretEnv: secrets reach pods through a Kubernetes Secret", () => {
         assert.equal(secret.metadata.name, "api-env");
         assert.equal(secret.metadata.namespace, "prod");
         assert.equal(secret.type, "Opaque");
-        // Marked secret by the program: the plan (and Pulumi's state) shows only [secret].
-        assert.equal(secret.stringData, SECRET);
+        // Marked secret by the program: the plan (and Pulumi's state) shows the keys, each value only as [secret].
+        assert.deepEqual(secret.stringData, { DB_PASSWORD: SECRET });
         for (const slot of ["api-stable", "api-canary"]) {
             const env = (one(run, T.Deployment, slot).inputs as any).spec.template.spec.containers[0].env;
             assert.deepEqual(
