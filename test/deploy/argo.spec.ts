@@ -128,7 +128,7 @@ describe("deploy: Argo Rollouts engine", function () {
         const cfg = parseConfig(raw);
         const gate = gateFor(cfg.validation, cfg.apps.api.gate);
         const metrics = (one(run, TEMPLATE, "api-gate").inputs as any).spec.metrics;
-        const q = gateQueries("prod", "api", "canary", "stable", gate.window, gate.latencyQuantile);
+        const q = gateQueries("prod", "api", "canary", "stable", gate.window, gate.latencyQuantile, cfg.apps.api.metrics);
         assert.equal(q.candidateErrorRatio, errorRatio(appSelector("prod", "api", "canary"), gate.window, cfg.apps.api.metrics));
         assert.equal(q.candidateLatency, latencyQuantile(appSelector("prod", "api", "canary"), gate.window, gate.latencyQuantile));
         const url = cfg.validation.prometheusUrl;
