@@ -136,4 +136,3 @@ export function checkStackConfig(
     messages.push(...unknown.map((p) => `${p.path}: ${p.message}`));
     if (problems.length > 0) throw new StackConfigError(problems, messages.join("\n"));
 }
-
