@@ -26,9 +26,6 @@ export type DeploymentTargets =
       }
     | { readonly strategy: "canary"; readonly deployments: { readonly canary?: k8s.apps.v1.Deployment } };
 
-/** Builds the PromQL of a gate: the candidate slot against the baseline slot. */
-export type GateQueryBuilder = typeof gateQueries;
-
 export interface AppValidationArgs {
     readonly app: string;
     readonly config: AppConfig;
@@ -45,8 +42,6 @@ export interface AppValidationArgs {
     readonly targets: Promise<DeploymentTargets>;
     /** The digest of the image this stack builds for the app (apps with `build` and no configured image). */
     readonly builtImage?: pulumi.Input<string>;
-    /** PromQL builders. @default the builders in ./queries (the lead swaps in components/monitoring/queries) */
-    readonly queries?: GateQueryBuilder;
 }
 
 /** What a passed smoke test verified: the next stage's evidence. */
@@ -162,7 +157,6 @@ export class AppValidation extends pulumi.ComponentResource {
 
         let gate: MetricGate | undefined;
         const gated = c.kind === "service" && args.gate.enabled && args.validation.prometheusUrl !== undefined;
-        const build = args.queries ?? gateQueries;
         const g = args.gate;
         const thresholds = {
             maxErrorRatio: g.maxErrorRatio,
@@ -182,7 +176,7 @@ export class AppValidation extends pulumi.ComponentResource {
                 weight: s.weight,
                 prometheusUrl: args.validation.prometheusUrl as string,
                 window: g.window,
-                queries: build(namespace, app, "canary", "stable", g.window, g.latencyQuantile),
+                queries: gateQueries(namespace, app, "canary", "stable", g.window, g.latencyQuantile, c.metrics),
                 thresholds,
                 abortCommand: rollbackCommand({ app, stack, namespace, strategy: "canary" }),
             };
@@ -196,7 +190,7 @@ export class AppValidation extends pulumi.ComponentResource {
                 weight: 100,
                 prometheusUrl: args.validation.prometheusUrl as string,
                 window: g.window,
-                queries: build(namespace, app, s.activeSlot, idle, g.window, g.latencyQuantile),
+                queries: gateQueries(namespace, app, s.activeSlot, idle, g.window, g.latencyQuantile, c.metrics),
                 thresholds,
                 // The switch did not happen; this keeps the config where the cluster still is.
                 abortCommand: rollbackCommand({ app, stack, namespace, strategy: "blueGreen", activeSlot: s.activeSlot }),

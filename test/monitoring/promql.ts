@@ -14,3 +14,16 @@ export function promqlSyntaxError(expr: string): string | undefined {
     });
     return at === undefined ? undefined : `syntax error at ${at}: ...${expr.slice(Math.max(0, at - 20), at + 20)}...`;
 }
+
+/** The series an expression reads: the text of every vector selector (`metric{matchers}`), parsed by the same parser. */
+export function vectorSelectors(expr: string): string[] {
+    const found: string[] = [];
+    parser.parse(expr).iterate({
+        enter: (n) => {
+            if (n.name !== "VectorSelector") return true;
+            found.push(expr.slice(n.from, n.to));
+            return false;
+        },
+    });
+    return found;
+}

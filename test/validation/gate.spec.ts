@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { GateInputs, evaluateGate, guardedChange, judge } from "../../components/validation/gate";
 import { canonical, gateProvider, runGate } from "../../components/validation/gateProvider";
 import { gateQueries } from "../../components/validation/queries";
+import { PODINFO_METRICS } from "../../components/monitoring/queries";
 import { requireTool } from "../support/tools";
 
 const thresholds = {
@@ -31,7 +32,7 @@ function inputs(app: string, prometheusUrl: string, weight = 25, extra: Partial<
         weight,
         prometheusUrl,
         window: "10s",
-        queries: gateQueries("prod", app, "canary", "stable", "10s", 0.99),
+        queries: gateQueries("prod", app, "canary", "stable", "10s", 0.99, PODINFO_METRICS),
         thresholds,
         abortCommand: ABORT,
         ...extra,

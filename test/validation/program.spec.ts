@@ -8,6 +8,7 @@ import { main } from "../../program";
 import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
 import { T, diffRuns, one, ofType, runConfig, runFixture, fixtureRaw } from "../harness";
 import { noticeUpdate } from "./noticeDiff";
+import { vectorSelectors } from "../monitoring/promql";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
@@ -409,5 +410,42 @@ describe("validation across updates (diffs under mocks)", () => {
         assert.ok(d["kubernetes:batch/v1:Job::web-smoke"].includes("metadata.name"));
         assert.deepEqual(d[`${V.Notice}::release-notice`], ["apps[1].rollback", "apps[1].state"]);
         assert.equal(notice, false);
+    });
+});
+
+describe("metric gate and alert rules read the app's own series", () => {
+    const series = (exprs: string[]) => [...new Set(exprs.flatMap(vectorSelectors))].sort();
+    const ruleExprs = (run: ProgramRun, app: string) =>
+        (spec(one(run, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", `${app}-alerts`)).groups as any[]).flatMap((g) =>
+            (g.rules as any[]).map((r) => r.expr as string),
+        );
+
+    it("with custom metric names (canary api, blue-green web), every series the gate queries is one the alerts query", async () => {
+        const c = fixtureRaw("prod");
+        const metrics = { requests: "shop_requests_total", duration: "shop_request_duration_seconds" };
+        c.apps.api.metrics = metrics;
+        c.apps.web.metrics = metrics;
+        const run = await runConfig(c, "prod");
+        for (const [app, candidate] of [
+            ["api", "canary"],
+            ["web", "blue"],
+        ]) {
+            const gate = series(Object.values((one(run, V.Gate, `${app}-gate`).inputs as any).queries as Record<string, string>));
+            const alerts = series(ruleExprs(run, app));
+            assert.deepEqual(
+                gate.filter((s) => !alerts.includes(s)),
+                [],
+                `${app}: the gate queries series that no alert rule reads`,
+            );
+            assert.ok(
+                gate.includes(`shop_requests_total{app="${app}",namespace="prod",slot="${candidate}",status=~"5.."}`),
+                gate.join("\n"),
+            );
+            assert.ok(
+                gate.includes(`shop_request_duration_seconds_bucket{app="${app}",namespace="prod",slot="${candidate}"}`),
+                gate.join("\n"),
+            );
+            assert.ok(!gate.some((s) => s.startsWith("http_")), gate.join("\n"));
+        }
     });
 });
