@@ -13,12 +13,13 @@ import type { FlagStatus } from "./components/flags";
 import { EnvironmentBackup, appData } from "./components/backup";
 import type { AppDataContext, RecoveryPoints } from "./components/backup";
 import { ReleaseRecord, deployedImages } from "./components/release";
-import { AppValidation, deploymentTargets, releaseNotice, rollbackCommand, validates } from "./components/validation";
+import { AppValidation, releaseNotice, rollbackCommand, validates } from "./components/validation";
 import type { DeploymentTargets, Verified } from "./components/validation";
 import { gateFor } from "./config/validation";
 import type { ValidationSecrets } from "./config/validation";
 import { AppImage } from "./components/images";
-import { builtRelease } from "./config/images";
+import { appPlan } from "./components/app";
+import type { AppPlan } from "./components/app";
 
 export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment;
 
@@ -73,11 +74,14 @@ function deployApp(name: string, app: AppConfig, base: AppDeploymentArgs, parent
     }
 }
 
-function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
-    if (d instanceof BlueGreenDeployment)
-        return { strategy: app.strategy.type, url: d.url, previewUrl: d.previewUrl, activeSlot: d.activeSlot, versions: d.versions };
-    if (d instanceof CanaryDeployment) return { strategy: app.strategy.type, url: d.url, canaryWeight: d.weight, versions: d.versions };
-    return { strategy: app.strategy.type, url: d.url, versions: d.versions };
+function outputsOf(plan: AppPlan, d: AppDeployment): AppOutputs {
+    return {
+        strategy: plan.strategy,
+        url: d.url,
+        ...(plan.slots ? { previewUrl: d.previewUrl, activeSlot: plan.slots.live } : {}),
+        ...(plan.weight !== undefined ? { canaryWeight: plan.weight } : {}),
+        versions: { ...plan.versions },
+    };
 }
 
 /** Builds every component of one environment from validated config and returns the stack outputs. */
@@ -118,9 +122,12 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
     const builds: LaunchpadOutputs["builds"] = {};
     const validation: LaunchpadOutputs["validation"] = {};
     const built: pulumi.Resource[] = [];
+    const plans: Record<string, AppPlan> = {};
     const stack = pulumi.getStack();
     for (const name of names) {
         const app = config.apps[name];
+        const plan = appPlan(name, app);
+        plans[name] = plan;
         const labels = appLabels(env.name, name, app.team);
         // Data-owning apps: database, release backups, and what their Deployments get (see components/backup/wiring.ts).
         const data = dataContext ? appData(name, app, labels, dataContext, environment) : undefined;
@@ -136,7 +143,7 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
         const image = build
             ? new AppImage(
                   name,
-                  { environment: env.name, images: config.images, build, version: builtRelease(app.strategy)?.version },
+                  { environment: env.name, images: config.images, build, version: plan.built?.release.version },
                   { parent: environment },
               )
             : undefined;
@@ -177,8 +184,8 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
             },
             environment,
         );
-        resolveTargets(deploymentTargets(deployment));
-        apps[name] = outputsOf(app, deployment);
+        resolveTargets(deployment);
+        apps[name] = outputsOf(plan, deployment);
         if (checks) {
             validation[name] = {
                 ...(checks.verified ? { verified: checks.verified } : {}),
@@ -238,16 +245,14 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
                       name,
                       strategy: apps[name].strategy,
                       versions: apps[name].versions,
-                      ...(apps[name].activeSlot ? { state: `live slot ${apps[name].activeSlot}` } : {}),
-                      ...(apps[name].canaryWeight !== undefined ? { state: `canary weight ${apps[name].canaryWeight}%` } : {}),
+                      ...(plans[name].state ? { state: plans[name].state } : {}),
                       ...(apps[name].url ? { url: apps[name].url } : {}),
                       ...(apps[name].previewUrl ? { previewUrl: apps[name].previewUrl } : {}),
                       rollback: rollbackCommand({
                           app: name,
                           stack,
                           namespace: env.namespace ?? env.name,
-                          strategy: apps[name].strategy,
-                          activeSlot: apps[name].activeSlot as "blue" | "green" | undefined,
+                          ...plans[name].rollback,
                       }),
                   })),
                   topicArn: config.validation.notices.topicArn ?? monitoring.releasesTopicArn,
