@@ -59,14 +59,16 @@ export function main(config: LaunchpadConfig, secrets: ValidationSecrets = {}): 
         }),
     });
 
-    // Environment-wide services: flags delivery, backups, the release record.
+    // Environment-wide services: flags delivery, backups, the release record. The Environment is the one
+    // root; backup and record were roots until they moved under it, and the alias keeps their URNs.
+    const moved = { parent: environment, aliases: [{ parent: pulumi.rootStackResource }] };
     const flags = appFlags(config.flags, env.name, environment.namespace, (n) => appLabels(env.name, n, config.apps[n].team), environment);
-    const backup = config.backup ? new EnvironmentBackup(env.name, { environment: env.name, config: config.backup }) : undefined;
-    const release = new ReleaseRecord("launchpad-release", {
-        release: config.release,
-        namespace: environment.namespace,
-        labels: environment.labels,
-    });
+    const backup = config.backup ? new EnvironmentBackup(env.name, { environment: env.name, config: config.backup }, moved) : undefined;
+    const release = new ReleaseRecord(
+        "launchpad-release",
+        { release: config.release, namespace: environment.namespace, labels: environment.labels },
+        moved,
+    );
     const data: AppDataContext | undefined =
         backup && config.backup
             ? {

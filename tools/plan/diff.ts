@@ -13,6 +13,8 @@ export interface PlanResource {
     inputs: Record<string, unknown>;
     /** Removing it from the stack leaves it in the cloud (`retainOnDelete`). */
     retainOnDelete?: boolean;
+    /** Earlier URNs the engine matches it by (`aliases`, own and inherited from its parent). */
+    aliases?: string[];
 }
 
 /** What a diff compares: `resources.json` (+ `outputs.json`, and config fingerprints) of one revision. */
@@ -313,8 +315,12 @@ function mask(type: string, c: PropertyChange): PropertyChange {
 
 /** Compares two plans of one stack. */
 export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
-    const before = new Map(base.resources.map((r) => [r.urn, r]));
     const after = new Map(head.resources.map((r) => [r.urn, r]));
+    // A resource that moved (new parent or name) with an alias is the same resource to the engine: the
+    // base's record under the aliased URN is compared with it, not deleted and created.
+    const renamed = new Map<string, string>();
+    for (const r of head.resources) for (const a of r.aliases ?? []) if (!after.has(a)) renamed.set(a, r.urn);
+    const before = new Map(base.resources.map((r) => [renamed.get(r.urn) ?? r.urn, r]));
     const counts: PlanDiff["counts"] = { create: 0, update: 0, replace: 0, delete: 0, retain: 0, same: 0 };
     const changes: ResourceChange[] = [];
     for (const urn of [...new Set([...before.keys(), ...after.keys()])].sort()) {

@@ -181,6 +181,7 @@ function entry(r: ResourceRecord) {
         dependsOn: r.dependsOn,
         inputs: r.inputs,
         ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+        ...(r.aliases ? { aliases: r.aliases } : {}),
     };
 }
 
