@@ -5,7 +5,7 @@ import {
     metricsDefaults,
     metricsSchema,
     monitoringDefaults,
-    monitoringIssues,
+    refineMonitoring,
     monitoringSchema,
     sloDefaults,
     sloSchema,
@@ -193,11 +193,8 @@ export const launchpadSchema = z
         images: imagesSchema,
     })
     .superRefine((cfg, ctx) => {
-        for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
-        refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
-        refineBackup(cfg, ctx);
-        refineValidation(cfg, ctx);
-        refineImages(cfg, ctx);
+        // Every domain's cross-field rules, one signature (RefineHook in config/primitives.ts).
+        for (const refine of [refineMonitoring, refineFlags, refineBackup, refineValidation, refineImages]) refine(cfg, ctx);
         const names = Object.keys(cfg.apps);
         for (const [name, app] of Object.entries(cfg.apps)) {
             (Array.isArray(app.talksTo) ? app.talksTo : []).forEach((target, i) => {
