@@ -86,7 +86,15 @@ function describe(issue: z.core.$ZodIssue, schema?: z.core.$ZodType): string {
     switch (issue.code) {
         case "unrecognized_keys": {
             const known = knownKeys(schema, issue.path);
-            const hints = issue.keys.map((k) => suggest(k, known)).filter((k): k is string => k !== undefined);
+            // A key another member of a union knows is still unknown here: never suggest the key itself.
+            const hints = issue.keys
+                .map((k) =>
+                    suggest(
+                        k,
+                        known.filter((x) => x !== k),
+                    ),
+                )
+                .filter((k): k is string => k !== undefined);
             const hint = hints.length > 0 ? `: did you mean ${hints.map((k) => `'${k}'`).join(", ")}?` : "";
             return `unknown key${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => `'${k}'`).join(", ")}${hint}`;
         }
