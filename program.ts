@@ -1,41 +1,24 @@
 // The Launchpad program as a function of typed configuration, so that the Pulumi entry point, the
 // offline plan and the tests run exactly the same code for any stack.
 import * as pulumi from "@pulumi/pulumi";
-import type { AppConfig, LaunchpadConfig } from "./config/schema";
+import type { LaunchpadConfig } from "./config/schema";
+import { assembleApp, validationOutputs } from "./components/app";
+import type { AssembledApp, AppOutputs } from "./components/app";
 import { appLabels } from "./components/common/labels";
-import { ArgoRollout, BlueGreenDeployment, CanaryDeployment, DirectDeployment } from "./components/deploy";
-import type { ArgoAnalysisArgs } from "./components/deploy";
-import { isArgo, withEngines } from "./config/delivery";
-import { appSecretEnv, combineSeams } from "./components/deploy";
-import type { AppDeploymentArgs } from "./components/deploy";
 import { Environment } from "./components/environment";
-import { AppMonitoring, Monitoring, MonitoredDatabase } from "./components/monitoring";
+import { Monitoring } from "./components/monitoring";
 import { appFlags, flagStatus } from "./components/flags";
 import type { FlagStatus } from "./components/flags";
-import { EnvironmentBackup, appData } from "./components/backup";
+import { EnvironmentBackup } from "./components/backup";
 import type { AppDataContext, RecoveryPoints } from "./components/backup";
 import { ReleaseRecord, deployedImages } from "./components/release";
-import { AppValidation, deploymentTargets, releaseNotice, rollbackCommand, validates } from "./components/validation";
-import type { DeploymentTargets, Verified } from "./components/validation";
-import { gateFor } from "./config/validation";
+import { releaseNotice } from "./components/validation";
+import type { ReleaseNotice, Verified } from "./components/validation";
 import type { ValidationSecrets } from "./config/validation";
-import { AppImage } from "./components/images";
-import { builtRelease } from "./config/images";
+import { withEngines } from "./config/delivery";
 import { VmApp } from "./components/vm";
 
-export type AppDeployment = DirectDeployment | BlueGreenDeployment | CanaryDeployment | ArgoRollout;
-
-/** What a stack exports, per app. */
-export interface AppOutputs {
-    strategy: AppConfig["strategy"]["type"];
-    /** Set when the Argo Rollouts controller walks the release (config/delivery.ts). */
-    engine?: "argoRollouts";
-    url: string | undefined;
-    previewUrl?: string | undefined;
-    activeSlot?: string;
-    canaryWeight?: number;
-    versions: Record<string, string>;
-}
+export type { AppDeployment, AppOutputs } from "./components/app";
 
 export interface LaunchpadOutputs {
     environment: string;
@@ -68,41 +51,6 @@ export interface BackupOutputs {
     recoveryPoints: Record<string, RecoveryPoints>;
 }
 
-function deployApp(
-    name: string,
-    app: AppConfig,
-    base: AppDeploymentArgs,
-    parent: pulumi.Resource,
-    argo: { production: boolean; analysis: ArgoAnalysisArgs },
-): AppDeployment {
-    const opts = { parent };
-    if (app.strategy.type !== "direct" && isArgo(app.strategy))
-        return new ArgoRollout(name, { ...base, ...argo, strategy: app.strategy }, opts);
-    switch (app.strategy.type) {
-        case "direct":
-            return new DirectDeployment(name, { ...base, strategy: app.strategy }, opts);
-        case "blueGreen":
-            return new BlueGreenDeployment(name, { ...base, strategy: app.strategy }, opts);
-        case "canary":
-            return new CanaryDeployment(name, { ...base, strategy: app.strategy }, opts);
-    }
-}
-
-function outputsOf(app: AppConfig, d: AppDeployment): AppOutputs {
-    if (d instanceof ArgoRollout)
-        return {
-            strategy: app.strategy.type,
-            engine: "argoRollouts",
-            url: d.url,
-            ...(d.previewUrl ? { previewUrl: d.previewUrl } : {}),
-            versions: d.versions,
-        };
-    if (d instanceof BlueGreenDeployment)
-        return { strategy: app.strategy.type, url: d.url, previewUrl: d.previewUrl, activeSlot: d.activeSlot, versions: d.versions };
-    if (d instanceof CanaryDeployment) return { strategy: app.strategy.type, url: d.url, canaryWeight: d.weight, versions: d.versions };
-    return { strategy: app.strategy.type, url: d.url, versions: d.versions };
-}
-
 /** Builds every component of one environment from validated config and returns the stack outputs. */
 export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): LaunchpadOutputs {
     // Every canary and blue-green strategy names its engine from here on (its own or the environment's).
@@ -117,9 +65,17 @@ export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): L
         }),
     });
 
+    // Environment-wide services: flags delivery, backups, the release record. The Environment is the one
+    // root; backup and record were roots until they moved under it, and the alias keeps their URNs.
+    const moved = { parent: environment, aliases: [{ parent: pulumi.rootStackResource }] };
     const flags = appFlags(config.flags, env.name, environment.namespace, (n) => appLabels(env.name, n, config.apps[n].team), environment);
-    const backup = config.backup ? new EnvironmentBackup(env.name, { environment: env.name, config: config.backup }) : undefined;
-    const dataContext: AppDataContext | undefined =
+    const backup = config.backup ? new EnvironmentBackup(env.name, { environment: env.name, config: config.backup }, moved) : undefined;
+    const release = new ReleaseRecord(
+        "launchpad-release",
+        { release: config.release, namespace: environment.namespace, labels: environment.labels },
+        moved,
+    );
+    const data: AppDataContext | undefined =
         backup && config.backup
             ? {
                   environment: env.name,
@@ -130,175 +86,30 @@ export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): L
                   config: config.backup,
               }
             : undefined;
-    const recoveryPoints: Record<string, RecoveryPoints> = {};
-    // Every database an app owns gets CloudWatch alarms (CPU, storage, connections) routed to on-call.
-    const databases: MonitoredDatabase[] = [];
-    const release = new ReleaseRecord("launchpad-release", {
-        release: config.release,
-        namespace: environment.namespace,
-        labels: environment.labels,
-    });
 
-    const apps: Record<string, AppOutputs> = {};
-    const builds: LaunchpadOutputs["builds"] = {};
-    const validation: LaunchpadOutputs["validation"] = {};
-    const built: pulumi.Resource[] = [];
-    // In production, VM deploys wait for every backup taken for this release (as data-owning Deployments do).
-    const releaseBackups: pulumi.Resource[] = [];
     const stack = pulumi.getStack();
-    for (const name of names) {
-        const app = config.apps[name];
-        const labels = appLabels(env.name, name, app.team);
-        // Data-owning apps: database, release backups, and what their Deployments get (see components/backup/wiring.ts).
-        const data = dataContext ? appData(name, app, labels, dataContext, environment) : undefined;
-        if (data) recoveryPoints[name] = data.recoveryPoints;
-        if (data && env.tier === "production") releaseBackups.push(...data.backup.releaseBackups);
-        if (data?.database && app.data?.postgres) {
-            databases.push({
-                app: name,
-                instanceIdentifier: data.database.instance.identifier,
-                allocatedStorageGiB: app.data.postgres.allocatedStorage,
-            });
-        }
-        const build = app.build;
-        const image = build
-            ? new AppImage(
-                  name,
-                  { environment: env.name, images: config.images, build, version: builtRelease(app.strategy)?.version },
-                  { parent: environment },
-              )
-            : undefined;
-        if (image) builds[name] = { repositoryUrl: image.repositoryUrl, digest: image.digest };
-        // Validation is built first (its Jobs and gate go into beforeTraffic) and waits for the deployment.
-        let resolveTargets: (t: DeploymentTargets) => void = () => undefined;
-        const targets = new Promise<DeploymentTargets>((resolve) => (resolveTargets = resolve));
-        const gate = gateFor(config.validation, app.gate);
-        const checks = validates(app, gate, config.validation)
-            ? new AppValidation(
-                  name,
-                  {
-                      app: name,
-                      config: app,
-                      stack,
-                      namespace: environment.namespace,
-                      namespaceName: env.namespace ?? env.name,
-                      labels,
-                      validation: config.validation,
-                      gate,
-                      targets,
-                      ...(image ? { builtImage: image.digest } : {}),
-                  },
-                  { parent: environment },
-              )
-            : undefined;
-        const secretEnv = appSecretEnv(name, app.secretEnv, environment.namespace, labels, environment);
-        const deployment = deployApp(
-            name,
-            app,
-            {
-                config: app,
-                namespace: environment.namespace,
-                domain: env.domain,
-                labels,
-                ingress: env.ingress,
-                ...combineSeams(
-                    flags.get(name),
-                    data?.deployment,
-                    checks ? { beforeTraffic: checks.beforeTraffic } : undefined,
-                    secretEnv ? { beforeRollout: [secretEnv] } : undefined,
-                ),
-                builtImage: image?.digest,
-            },
-            environment,
-            {
-                production: env.tier === "production",
-                // The controller runs the same gate and smoke test as analysis (AppValidation leaves Argo apps to it).
-                analysis: {
-                    namespaceName: env.namespace ?? env.name,
-                    stack,
-                    ...(gate.enabled && config.validation.prometheusUrl
-                        ? { gate: { config: gate, prometheusUrl: config.validation.prometheusUrl } }
-                        : {}),
-                    ...(app.smoke ? { smoke: { config: app.smoke, runnerImage: config.validation.runnerImage } } : {}),
-                },
-            },
-        );
-        if (!(deployment instanceof ArgoRollout)) resolveTargets(deploymentTargets(deployment));
-        apps[name] = outputsOf(app, deployment);
-        if (checks) {
-            validation[name] = {
-                ...(checks.verified ? { verified: checks.verified } : {}),
-                ...(checks.gateStatus ? { gate: checks.gateStatus } : {}),
-            };
-        }
-        built.push(deployment, ...(checks ? [checks] : []));
-    }
-
-    // The namespace's name as series carry it; objects take the Environment's output to wait for it.
-    const seriesNamespace = env.namespace ?? env.name;
-
-    // Apps on virtual machines: hosts, the Ansible run (after the release's backups in production) and host alerts.
-    const vmApps: NonNullable<LaunchpadOutputs["vmApps"]> = {};
-    const vmRules: string[] = [];
-    for (const name of Object.keys(config.vmApps).sort()) {
-        const app = config.vmApps[name];
-        const vmApp = new VmApp(
-            name,
-            {
-                environment: env.name,
-                config: app,
-                namespace: environment.namespace,
-                seriesNamespace,
-                labels: appLabels(env.name, name, app.team),
-                selectorLabels: config.monitoring.selectorLabels,
-                runbookUrl: config.monitoring.runbookUrl,
-                after: releaseBackups,
-            },
-            { parent: environment },
-        );
-        vmApps[name] = {
-            strategy: app.vm.strategy,
-            version: vmApp.version,
-            hosts: vmApp.hosts,
-            ...(vmApp.activeGroup ? { activeGroup: vmApp.activeGroup } : {}),
-        };
-        vmRules.push(vmApp.ruleName);
-        built.push(...vmApp.deploys);
-    }
-    const rules = names.map(
-        (name) =>
-            new AppMonitoring(
-                name,
-                {
-                    namespace: environment.namespace,
-                    seriesNamespace,
-                    environment: env.name,
-                    team: config.apps[name].team,
-                    kind: config.apps[name].kind,
-                    strategy: config.apps[name].strategy,
-                    slo: config.apps[name].slo,
-                    metrics: config.apps[name].metrics,
-                    labels: appLabels(env.name, name, config.apps[name].team),
-                    selectorLabels: config.monitoring.selectorLabels,
-                    runbookUrl: config.monitoring.runbookUrl,
-                },
-                { parent: environment },
-            ).ruleName,
+    const apps = names.map((name) => assembleApp(name, config.apps[name], { config, stack, environment, flags, data }));
+    // In production, VM deploys wait for every backup taken for this release (as data-owning Deployments do).
+    const vms = assembleVmApps(
+        config,
+        environment,
+        apps.flatMap((a) => a.releaseBackups),
     );
+
     const monitoring = new Monitoring(
         env.name,
         {
             environment: env.name,
             namespace: environment.namespace,
-            seriesNamespace,
+            seriesNamespace: env.namespace ?? env.name,
             monitoringNamespace: env.monitoringNamespace,
             config: config.monitoring,
             labels: environment.labels,
-            apps: names.map((name) => {
+            apps: apps.map(({ name }) => {
                 const a = config.apps[name];
                 return { name, kind: a.kind, metrics: a.metrics, percentile: a.slo.latency.percentile };
             }),
-            databases,
+            databases: apps.flatMap((a) => (a.database ? [a.database] : [])),
         },
         { parent: environment },
     );
@@ -309,48 +120,98 @@ export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): L
                   stack,
                   // The notes the `documented` gate checked: the configured URL or the repo's notes file.
                   release: { ...config.release, notesUrl: release.facts.notesUrl },
-                  apps: names.map((name) => ({
-                      name,
-                      strategy: apps[name].strategy,
-                      versions: apps[name].versions,
-                      ...(apps[name].activeSlot ? { state: `live slot ${apps[name].activeSlot}` } : {}),
-                      ...(apps[name].canaryWeight !== undefined ? { state: `canary weight ${apps[name].canaryWeight}%` } : {}),
-                      ...(apps[name].url ? { url: apps[name].url } : {}),
-                      ...(apps[name].previewUrl ? { previewUrl: apps[name].previewUrl } : {}),
-                      rollback: rollbackCommand({
-                          app: name,
-                          stack,
-                          namespace: env.namespace ?? env.name,
-                          strategy: apps[name].strategy,
-                          activeSlot: apps[name].activeSlot as "blue" | "green" | undefined,
-                      }),
-                  })),
+                  apps: apps.map((a) => a.notice),
                   topicArn: config.validation.notices.topicArn ?? monitoring.releasesTopicArn,
                   webhookUrl: secrets.releaseWebhookUrl,
-                  after: built,
+                  after: [
+                      ...apps.flatMap((a) => [a.deployment, ...(a.validation ? [a.validation] : [])]),
+                      ...vms.flatMap((v) => v.deploys),
+                  ],
                   parent: environment,
               })
             : undefined;
+    return outputs(config, apps, vms, { environment, backup, release, monitoring, notice });
+}
+
+/** Apps on virtual machines: hosts, the Ansible run (after `after`, the release's backups) and host alerts. */
+function assembleVmApps(
+    config: LaunchpadConfig,
+    environment: Environment,
+    after: pulumi.Resource[],
+): { name: string; app: VmApp; deploys: pulumi.Resource[] }[] {
+    const env = config.environment;
+    return Object.keys(config.vmApps)
+        .sort()
+        .map((name) => {
+            const app = config.vmApps[name];
+            const vm = new VmApp(
+                name,
+                {
+                    environment: env.name,
+                    config: app,
+                    namespace: environment.namespace,
+                    seriesNamespace: env.namespace ?? env.name,
+                    labels: appLabels(env.name, name, app.team),
+                    selectorLabels: config.monitoring.selectorLabels,
+                    runbookUrl: config.monitoring.runbookUrl,
+                    after,
+                },
+                { parent: environment },
+            );
+            return { name, app: vm, deploys: vm.deploys };
+        });
+}
+
+/** The stack outputs, from the environment's services and the assembled apps. */
+function outputs(
+    config: LaunchpadConfig,
+    apps: readonly AssembledApp[],
+    vms: readonly { name: string; app: VmApp }[],
+    s: { environment: Environment; backup?: EnvironmentBackup; release: ReleaseRecord; monitoring: Monitoring; notice?: ReleaseNotice },
+): LaunchpadOutputs {
+    const byApp = <T>(f: (a: AssembledApp) => T | undefined): Record<string, T> =>
+        Object.fromEntries(apps.flatMap((a) => (f(a) !== undefined ? [[a.name, f(a) as T]] : [])));
     return {
-        environment: env.name,
-        namespace: environment.namespace,
+        environment: config.environment.name,
+        namespace: s.environment.namespace,
         release: config.release.version,
-        apps,
+        apps: byApp((a) => a.outputs),
         monitoring: {
-            alertsTopicArn: monitoring.alertsTopicArn,
-            releasesTopicArn: monitoring.releasesTopicArn,
-            rules: [...rules, ...vmRules],
-            alarms: monitoring.alarmNames,
+            alertsTopicArn: s.monitoring.alertsTopicArn,
+            releasesTopicArn: s.monitoring.releasesTopicArn,
+            rules: [...apps.map((a) => a.ruleName), ...vms.map((v) => v.app.ruleName)],
+            alarms: s.monitoring.alarmNames,
         },
         ...(config.flags ? { flags: flagStatus(config.flags) } : {}),
-        ...(backup
-            ? { backup: { vault: backup.vaultName, plan: backup.planName, exportBucket: backup.exportBucket, recoveryPoints } }
+        ...(s.backup
+            ? {
+                  backup: {
+                      vault: s.backup.vaultName,
+                      plan: s.backup.planName,
+                      exportBucket: s.backup.exportBucket,
+                      recoveryPoints: byApp((a) => a.recoveryPoints),
+                  },
+              }
             : {}),
-        releaseNotes: release.facts.notesUrl,
+        releaseNotes: s.release.facts.notesUrl,
         images: deployedImages(config.apps),
-        validation,
-        ...(notice ? { releaseNotice: notice.delivery } : {}),
-        builds,
-        ...(Object.keys(vmApps).length > 0 ? { vmApps } : {}),
+        validation: byApp((a) => (a.validation ? validationOutputs(a.validation) : undefined)),
+        ...(s.notice ? { releaseNotice: s.notice.delivery } : {}),
+        builds: byApp((a) => (a.image ? { repositoryUrl: a.image.repositoryUrl, digest: a.image.digest } : undefined)),
+        ...(vms.length > 0
+            ? {
+                  vmApps: Object.fromEntries(
+                      vms.map(({ name, app }) => [
+                          name,
+                          {
+                              strategy: config.vmApps[name].vm.strategy,
+                              version: app.version,
+                              hosts: app.hosts,
+                              ...(app.activeGroup ? { activeGroup: app.activeGroup } : {}),
+                          },
+                      ]),
+                  ),
+              }
+            : {}),
     };
 }

@@ -3,6 +3,7 @@
 // called once from the schema's superRefine.
 import { z } from "zod";
 import { intRange } from "./primitives";
+import type { RefineHook } from "./primitives";
 
 /** AWS Backup schedule expression: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
 const awsCron = z.string().regex(/^cron\((\S+ ){5}\S+\)$/, { error: "expected an AWS cron expression such as cron(0 3 * * ? *)" });
@@ -164,10 +165,6 @@ export function dataKinds(data: AppDataConfig | undefined): string[] {
     return data ? (Object.keys(data) as (keyof AppDataConfig)[]).filter((k) => data[k] !== undefined).sort() : [];
 }
 
-interface Ctx {
-    addIssue(issue: { code: "custom"; path: PropertyKey[]; input: unknown; message: string }): void;
-}
-
 interface Shape {
     environment: { tier: string };
     apps: Record<string, { data?: AppDataConfig; replicas: number; writablePaths: string[]; strategy: { type: string; rollout?: string } }>;
@@ -175,7 +172,7 @@ interface Shape {
 }
 
 /** Rules that span keys: called once from launchpadSchema's superRefine. */
-export function refineBackup(cfg: Shape, ctx: Ctx): void {
+export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
     const b = cfg.backup;
     for (const [name, app] of Object.entries(cfg.apps)) {
         if (!app.data) continue;
@@ -275,4 +272,4 @@ export function refineBackup(cfg: Shape, ctx: Ctx): void {
             input: e.expireAfterDays,
             message: `expected more than glacierAfterDays (${e.glacierAfterDays})`,
         });
-}
+};

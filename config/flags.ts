@@ -8,7 +8,8 @@
 // `launchpad:flags` to replace the whole value (Pulumi's precedence), which docs/flags.md advises against.
 import { z } from "zod";
 
-import { dnsLabel, intRange, pinnedImage } from "./primitives";
+import { dnsLabel, intRange, pinnedImage, semver } from "./primitives";
+import type { RefineHook } from "./primitives";
 
 /** A flag key as applications ask for it: `new-checkout`, `payments.kill-switch`. */
 export const flagKey = z.string().regex(/^[a-z][a-z0-9]*([._-][a-z0-9]+)*$/, {
@@ -19,7 +20,6 @@ const variantName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, {
 });
 const segmentName = z.string().regex(/^[a-z][a-zA-Z0-9-]{0,62}$/, { error: "expected a segment name such as staff or beta-tenants" });
 const domain = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS domain such as example.com" });
-const semver = z.string().regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { error: "expected a semantic version such as 2.4.0" });
 
 export const FLAG_TYPES = ["boolean", "string", "number", "object"] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
@@ -249,13 +249,18 @@ function checkTargeting(
  * Cross-field checks of `launchpad:flags` against the rest of the stack. Called from the launchpad
  * schema's superRefine; every problem names its key path under `flags`.
  */
-export function refineFlags(
-    flags: FlagsConfig | undefined,
-    stack: { environment: string; apps: Record<string, { port: number }> },
-    addIssue: (issue: Issue) => void,
-): void {
-    if (!flags) return;
+export const refineFlags: RefineHook<{
+    flags?: FlagsConfig;
+    environment: { name: string };
+    apps: Record<string, { port: number }>;
+}> = (cfg, ctx) => {
+    for (const issue of flagsIssues(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }))
+        ctx.addIssue({ code: "custom", ...issue });
+};
+
+function flagsIssues(flags: FlagsConfig | undefined, stack: { environment: string; apps: Record<string, { port: number }> }): Issue[] {
     const out: Issue[] = [];
+    if (!flags) return out;
     const envs = flags.environments;
     const appNames = Object.keys(stack.apps);
     const P = ["flags"];
@@ -355,5 +360,5 @@ export function refineFlags(
                 message: `conflicts with the flagd sidecar's ports (${flagdPorts.join(", ")}): choose another port`,
             });
     }
-    out.forEach(addIssue);
+    return out;
 }

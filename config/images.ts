@@ -1,7 +1,11 @@
 // Configuration of the images domain: which apps are built from source (`apps.<app>.build`) and how
 // each environment's registry keeps them (`launchpad:images`).
 import { z } from "zod";
-import type { LaunchpadConfig, ReleaseSpec } from "./schema";
+import type { LaunchpadConfig } from "./schema";
+import { intRange } from "./primitives";
+import type { RefineHook } from "./primitives";
+// The app release model is pure and imports only config types, so config may use it.
+import { appPlan } from "../components/app/plan";
 
 const relativePath = z
     .string()
@@ -34,49 +38,21 @@ export const imagesSchema = z
             .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, { error: "expected a KMS key or alias ARN" })
             .optional(),
         /** Release images kept per repository; older ones expire (rollback reaches back this far). */
-        keepReleases: z
-            .int({ error: "expected an integer 5-1000" })
-            .min(5, { error: "expected an integer 5-1000" })
-            .max(1000, { error: "expected an integer 5-1000" })
-            .default(30),
+        keepReleases: intRange(5, 1000).default(30),
         /** Days after which untagged images (failed or superseded pushes) expire. */
-        untaggedDays: z
-            .int({ error: "expected an integer 1-365" })
-            .min(1, { error: "expected an integer 1-365" })
-            .max(365, { error: "expected an integer 1-365" })
-            .default(7),
+        untaggedDays: intRange(1, 365).default(7),
     })
     .default({ keepReleases: 30, untaggedDays: 7 });
 export type ImagesConfig = z.infer<typeof imagesSchema>;
-
-/** Every release spec of an app, with the key path a user writes. */
-export function releasesOf(strategy: LaunchpadConfig["apps"][string]["strategy"]): { path: string[]; release: ReleaseSpec }[] {
-    switch (strategy.type) {
-        case "direct":
-            return [{ path: ["strategy", "release"], release: strategy.release }];
-        case "blueGreen":
-            return (["blue", "green"] as const).map((s) => ({ path: ["strategy", "slots", s], release: strategy.slots[s] }));
-        case "canary":
-            return [
-                { path: ["strategy", "stable"], release: strategy.stable },
-                ...(strategy.canary ? [{ path: ["strategy", "canary"], release: strategy.canary }] : []),
-            ];
-    }
-}
-
-/** The release that runs the app's build (the one without `image`), if any: its version tags the image. */
-export function builtRelease(strategy: LaunchpadConfig["apps"][string]["strategy"]): ReleaseSpec | undefined {
-    return releasesOf(strategy).find((r) => r.release.image === undefined)?.release;
-}
 
 /**
  * Cross-field rules of the images domain, called from the schema's superRefine:
  * a release without `image` runs the app's build, so the app must declare `build`; at most one release
  * of an app takes the build (the others are earlier builds or prebuilt images, pinned by digest).
  */
-export function refineImages(cfg: LaunchpadConfig, ctx: z.RefinementCtx): void {
+export const refineImages: RefineHook<LaunchpadConfig> = (cfg, ctx) => {
     for (const [name, app] of Object.entries(cfg.apps)) {
-        const releases = releasesOf(app.strategy);
+        const releases = appPlan(name, app).releases;
         const fromBuild = releases.filter((r) => r.release.image === undefined);
         for (const r of fromBuild) {
             if (!app.build) {
@@ -98,4 +74,4 @@ export function refineImages(cfg: LaunchpadConfig, ctx: z.RefinementCtx): void {
             });
         }
     }
-}
+};

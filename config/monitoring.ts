@@ -3,6 +3,7 @@
 // that declares nothing still gets its golden-signal and burn-rate alerts.
 import { z } from "zod";
 import { secretable } from "./primitives";
+import type { RefineHook } from "./primitives";
 
 export const severities = ["critical", "warning", "info"] as const;
 export type Severity = (typeof severities)[number];
@@ -137,6 +138,11 @@ interface Issue {
     input: unknown;
     message: string;
 }
+
+/** Cross-field checks of `launchpad:monitoring`; called from the superRefine of `launchpadSchema`. */
+export const refineMonitoring: RefineHook<{ monitoring?: MonitoringConfig }> = (cfg, ctx) => {
+    for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
+};
 
 /** Cross-field checks: every channel named in subscriptions and routing exists. */
 export function monitoringIssues(m: MonitoringConfig | undefined): Issue[] {

@@ -1,6 +1,8 @@
 // Value shapes shared by every config module. They live apart from schema.ts because schema.ts imports
 // the domain modules (flags, backup...), which would otherwise have to import them back circularly.
+import * as semverLib from "semver";
 import { z } from "zod";
+import { DIGEST_REF } from "../policies/digest";
 
 /** Kubernetes object name (RFC 1123 label), also used to derive child names. */
 export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
@@ -8,9 +10,26 @@ export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
 });
 
 /** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
-export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
+export const pinnedImage = z.string().regex(DIGEST_REF, {
     error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",
 });
+
+/** A semantic version (semver.org, strict: `2.4.0`, `2.4.0-rc.1`; no leading zeros, no `v`), checked by the `semver` package. */
+export const semver = z.string().refine(
+    (v) => {
+        // The package's parser is strict; compare its rendering so nothing it trims or tolerates passes.
+        const p = semverLib.parse(v);
+        return p !== null && v === p.version + (p.build.length > 0 ? `+${p.build.join(".")}` : "");
+    },
+    { error: "expected a semantic version such as 2.4.0" },
+);
+
+/**
+ * The one signature of a cross-field rule: it reads the parsed configuration and reports through the
+ * schema's refinement context (called from the superRefine of launchpadSchema, which also sees input
+ * that failed elsewhere, so hooks read defensively).
+ */
+export type RefineHook<C> = (cfg: C, ctx: z.RefinementCtx) => void;
 
 export const intRange = (min: number, max: number) =>
     z

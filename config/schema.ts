@@ -5,7 +5,7 @@ import {
     metricsDefaults,
     metricsSchema,
     monitoringDefaults,
-    monitoringIssues,
+    refineMonitoring,
     monitoringSchema,
     sloDefaults,
     sloSchema,
@@ -246,11 +246,8 @@ export const launchpadSchema = launchpadObject
     .superRefine((all, ctx) => {
         // Kubernetes rules see the Kubernetes apps only; VM apps are validated by their own schema.
         const cfg = { ...all, apps: kubernetesApps(all.apps), vmApps: vmAppsOf(all.apps) };
-        for (const issue of monitoringIssues(cfg.monitoring)) ctx.addIssue({ code: "custom", ...issue });
-        refineFlags(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }, (i) => ctx.addIssue({ code: "custom", ...i }));
-        refineBackup(cfg, ctx);
-        refineValidation(cfg, ctx);
-        refineImages(cfg, ctx);
+        // Every domain's cross-field rules, one signature (RefineHook in config/primitives.ts).
+        for (const refine of [refineMonitoring, refineFlags, refineBackup, refineValidation, refineImages]) refine(cfg, ctx);
         // Production pages on-call: critical alerts published to a topic nobody subscribes to reach no one.
         if (cfg.environment.tier === "production" && cfg.monitoring.subscriptions.alerts.length === 0)
             ctx.addIssue({

@@ -3,18 +3,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
-const int = (min: number, max: number) =>
-    z
-        .int({ error: `expected an integer ${min}-${max}` })
-        .min(min, { error: `expected an integer ${min}-${max}` })
-        .max(max, { error: `expected an integer ${min}-${max}` });
+import { intRange as int, pinnedImage as pinned } from "./primitives";
+import type { RefineHook } from "./primitives";
+
 /** A Prometheus range duration: 30s, 5m, 1h. */
 const PROM_DURATION = /^[1-9][0-9]*(s|m|h)$/;
 export const promDuration = z.string().regex(PROM_DURATION, { error: "expected a Prometheus duration such as 30s, 5m or 1h" });
-/** Image pinned by digest (same rule as the apps' images). */
-const pinned = z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/, {
-    error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",
-});
 
 /** One HTTP check the smoke runner makes against the Service under test. */
 export const smokeCheck = z.strictObject({
@@ -148,14 +142,11 @@ export const validationSchema = z.strictObject({
 export type ValidationConfig = z.infer<typeof validationSchema>;
 
 /** Cross-field checks; called from the superRefine of `launchpadSchema`. */
-export function refineValidation(
-    cfg: {
-        environment: { tier: string };
-        validation: ValidationConfig;
-        apps: Record<string, { kind: string; smoke?: SmokeConfig; gate?: GateOverride; strategy: { type: string } }>;
-    },
-    ctx: z.RefinementCtx,
-): void {
+export const refineValidation: RefineHook<{
+    environment: { tier: string };
+    validation: ValidationConfig;
+    apps: Record<string, { kind: string; smoke?: SmokeConfig; gate?: GateOverride; strategy: { type: string } }>;
+}> = (cfg, ctx) => {
     const production = cfg.environment.tier === "production";
     // Production: a gate that passes without data (no traffic, scrape broken) validates nothing.
     if (production && cfg.validation.gate.onNoData === "pass")
@@ -209,7 +200,7 @@ export function refineValidation(
             message: `expected the Prometheus URL the metric gates of ${gated.join(", ")} query (or set validation.gate.enabled: false)`,
         });
     }
-}
+};
 
 /** Does a smoke check assert the version under test (`{{version}}` in bodyContains or a json value)? */
 export function checksVersion(c: SmokeCheck): boolean {

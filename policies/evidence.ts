@@ -4,12 +4,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { DIGEST_REF } from "./digest";
 
 /** The repository root: relative evidence paths in the pack config are resolved against it. */
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
 /** `<repository>@sha256:<64 hex>`: the only image reference evidence can be about. */
-export const DIGEST_REF = /^[a-z0-9]+([._\-/:][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
+export { DIGEST_REF };
 
 const isoDateTime = z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time such as 2026-11-24T15:00:00Z" });
 const digestRef = z.string().regex(DIGEST_REF, { error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>" });

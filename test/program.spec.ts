@@ -47,10 +47,29 @@ describe("whole program on the real stacks", () => {
             });
 
             it("every resource but the environment has a parent component", () => {
-                const orphans = run.resources.filter((r) => !r.parent).map((r) => r.type);
+                const roots = run.resources.filter((r) => !r.parent).map((r) => `${r.type}::${r.name}`);
+                assert.deepEqual(roots, [`launchpad:environment:Environment::${stack}`]);
+            });
+
+            it("the backup and the release record moved under the environment keep their URNs as roots (aliases)", () => {
+                const env = run.resources.find((r) => r.type === "launchpad:environment:Environment")!;
+                const moved = run.resources.filter((r) => r.aliases);
                 assert.deepEqual(
-                    orphans.filter((t) => !t.startsWith("launchpad:")),
-                    [],
+                    moved.map((r) => [r.type, r.name, r.parent === env.urn, r.aliases]),
+                    [
+                        [
+                            "launchpad:backup:EnvironmentBackup",
+                            stack,
+                            true,
+                            [`urn:pulumi:${stack}::launchpad::pulumi:pulumi:Stack$launchpad:backup:EnvironmentBackup::${stack}`],
+                        ],
+                        [
+                            "launchpad:release:ReleaseRecord",
+                            "launchpad-release",
+                            true,
+                            [`urn:pulumi:${stack}::launchpad::pulumi:pulumi:Stack$launchpad:release:ReleaseRecord::launchpad-release`],
+                        ],
+                    ],
                 );
             });
 

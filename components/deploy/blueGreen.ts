@@ -1,9 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenStrategy, Slot } from "../../config/schema";
-import { slotNames } from "../../config/schema";
 import { slotSelector } from "../common/labels";
-import { blueGreenReplicas, idleSlot } from "./traffic";
+import { appPlan } from "../app/plan";
+import { blueGreenReplicas } from "./traffic";
 import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
 
 export interface BlueGreenDeploymentArgs extends AppDeploymentArgs {
@@ -33,14 +33,17 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:deploy:BlueGreenDeployment", name, {}, opts);
         const s = args.strategy;
-        this.activeSlot = s.activeSlot;
-        this.idleSlot = idleSlot(s.activeSlot);
-        const replicas = blueGreenReplicas(s.activeSlot, args.config.replicas, s.idleReplicas);
+        const plan = appPlan(name, { strategy: s });
+        const slots = plan.slots!;
+        this.activeSlot = slots.live;
+        this.idleSlot = slots.idle;
+        const replicas = blueGreenReplicas(slots, args.config.replicas, s.idleReplicas);
         const deployments = {} as Record<Slot, k8s.apps.v1.Deployment>;
-        for (const slot of slotNames) {
+        for (const r of plan.releases) {
+            const slot = r.track as Slot;
             deployments[slot] = slotWorkload(this, name, args, {
                 slot,
-                release: s.slots[slot],
+                release: r.release,
                 replicas: replicas[slot],
                 dependsOn: args.beforeRollout,
             });
@@ -59,7 +62,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         this.previewUrl = args.config.host ? urlOf(args, previewHost) : undefined;
         this.internalUrl = clusterUrl(name, args.namespace);
         this.previewInternalUrl = clusterUrl(previewName, args.namespace);
-        this.versions = { blue: s.slots.blue.version, green: s.slots.green.version };
+        this.versions = plan.versions as Record<Slot, string>;
         this.registerOutputs({
             activeSlot: this.activeSlot,
             url: this.url,

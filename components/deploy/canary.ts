@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CanaryStrategy } from "../../config/schema";
 import { LABEL, slotSelector } from "../common/labels";
+import { appPlan } from "../app/plan";
 import { canarySplit, gatewayWeights, nginxCanaryAnnotations } from "./traffic";
 import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
 
@@ -22,6 +23,8 @@ export interface CanaryDeploymentArgs extends AppDeploymentArgs {
 export class CanaryDeployment extends pulumi.ComponentResource {
     public readonly weight: number;
     public readonly url: string | undefined;
+    /** Only blue-green deployments have a preview host. */
+    public readonly previewUrl: undefined = undefined;
     public readonly internalUrl: pulumi.Output<string>;
     /** In-cluster URL that reaches only the canary: what smoke tests call before a step. */
     public readonly canaryInternalUrl: pulumi.Output<string> | undefined;
@@ -32,8 +35,9 @@ export class CanaryDeployment extends pulumi.ComponentResource {
     constructor(name: string, args: CanaryDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:deploy:CanaryDeployment", name, {}, opts);
         const s = args.strategy;
-        const hasCanary = s.canary !== undefined;
-        const weight = hasCanary ? s.weight : 0;
+        const plan = appPlan(name, { strategy: s });
+        const hasCanary = plan.candidate !== undefined;
+        const weight = plan.weight ?? 0;
         const split = canarySplit(s.router, args.config.replicas, weight, hasCanary);
         const canaryName = `${name}-canary`;
         // In replica-ratio mode the replica counts are what carries the weight, so the gate guards them.
@@ -72,7 +76,7 @@ export class CanaryDeployment extends pulumi.ComponentResource {
         this.url = host ? urlOf(args, host) : undefined;
         this.internalUrl = clusterUrl(name, args.namespace);
         this.canaryInternalUrl = hasCanary ? clusterUrl(canaryName, args.namespace) : undefined;
-        this.versions = { stable: s.stable.version, ...(s.canary ? { canary: s.canary.version } : {}) };
+        this.versions = plan.versions as CanaryDeployment["versions"];
         this.registerOutputs({
             weight: this.weight,
             url: this.url,

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DirectStrategy } from "../../config/schema";
+import { appPlan } from "../app/plan";
 import { slotSelector } from "../common/labels";
 import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
 
@@ -17,8 +18,12 @@ export interface DirectDeploymentArgs extends AppDeploymentArgs {
  */
 export class DirectDeployment extends pulumi.ComponentResource {
     public readonly deployment: k8s.apps.v1.Deployment;
+    /** The Deployment by track (`main`), the shape every deployment component exposes to validation. */
+    public readonly deployments: { readonly main: k8s.apps.v1.Deployment };
     /** Public URL, when the app has a host. */
     public readonly url: string | undefined;
+    /** Only blue-green deployments have a preview host. */
+    public readonly previewUrl: undefined = undefined;
     /** In-cluster URL of the Service; undefined for workers. */
     public readonly internalUrl: pulumi.Output<string> | undefined;
     /** Version running, by slot (`main`). */
@@ -35,9 +40,10 @@ export class DirectDeployment extends pulumi.ComponentResource {
             rollout: s.rollout,
             dependsOn: args.beforeRollout,
         });
+        this.deployments = { main: this.deployment };
         if (isService) service(this, name, args, name, slotSelector(name, "main"));
         if (isService && args.config.host) ingress(this, name, args, name, args.config.host, name);
-        this.versions = { main: s.release.version };
+        this.versions = appPlan(name, { strategy: s }).versions;
         this.url = isService && args.config.host ? urlOf(args, args.config.host) : undefined;
         this.internalUrl = isService ? clusterUrl(name, args.namespace) : undefined;
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl, versions: this.versions });

@@ -2,17 +2,16 @@
 // settings. Kept apart from the components so each rule has a table test.
 import type { Slot } from "../../config/schema";
 
-export function idleSlot(active: Slot): Slot {
-    return active === "blue" ? "green" : "blue";
-}
-
 /**
  * Replicas per blue-green slot. The idle slot defaults to full size (kept warm), so that a switch is
  * a change of Service selectors only.
  */
-export function blueGreenReplicas(active: Slot, replicas: number, idleReplicas: number | undefined): Record<Slot, number> {
-    const idle = idleReplicas ?? replicas;
-    return active === "blue" ? { blue: replicas, green: idle } : { blue: idle, green: replicas };
+export function blueGreenReplicas(
+    slots: { readonly live: Slot; readonly idle: Slot },
+    replicas: number,
+    idleReplicas: number | undefined,
+): Record<Slot, number> {
+    return { [slots.live]: replicas, [slots.idle]: idleReplicas ?? replicas } as Record<Slot, number>;
 }
 
 export interface CanarySplit {

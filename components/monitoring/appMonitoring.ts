@@ -6,7 +6,8 @@ import { isArgo } from "../../config/delivery";
 import { ARGO_SLOTS } from "../deploy/argo/rollout";
 import { LABEL } from "../common/labels";
 import { podMonitorSpec } from "./podMonitor";
-import { appRuleGroups, RuleGroup, SlotComparison } from "./rules";
+import { appPlan } from "../app/plan";
+import { appRuleGroups, RuleGroup } from "./rules";
 
 export interface AppMonitoringArgs {
     /** Namespace the objects go to: the Environment's output, so they wait for the Namespace. */
@@ -24,24 +25,6 @@ export interface AppMonitoringArgs {
     /** Extra labels the Prometheus/Alertmanager selectors of the cluster require. @default {} */
     readonly selectorLabels?: Record<string, string>;
     readonly runbookUrl: string;
-}
-
-/**
- * The slots to compare while a release is in progress: canary vs stable, or the idle (preview)
- * blue-green slot vs the active one. Undefined for direct deployments and promoted canaries.
- */
-export function slotComparison(strategy: Strategy): SlotComparison | undefined {
-    // Argo Rollouts labels the pods by role (components/deploy/argo/rollout.ts ARGO_SLOTS).
-    if (strategy.type === "blueGreen" && isArgo(strategy))
-        return { candidate: ARGO_SLOTS.blueGreen.candidate, baseline: ARGO_SLOTS.blueGreen.baseline };
-    switch (strategy.type) {
-        case "canary":
-            return strategy.canary ? { candidate: "canary", baseline: "stable" } : undefined;
-        case "blueGreen":
-            return { candidate: strategy.activeSlot === "blue" ? "green" : "blue", baseline: strategy.activeSlot };
-        case "direct":
-            return undefined;
-    }
 }
 
 /**
@@ -65,7 +48,12 @@ export class AppMonitoring extends pulumi.ComponentResource {
             kind: args.kind,
             slo: args.slo,
             metrics: args.metrics,
-            comparison: slotComparison(args.strategy),
+            // The slots compared while a release is in progress (none for direct deployments and promoted canaries).
+            // Argo Rollouts labels the pods by role (components/deploy/argo/rollout.ts ARGO_SLOTS), not by colour.
+            comparison:
+                args.strategy.type === "blueGreen" && isArgo(args.strategy)
+                    ? { candidate: ARGO_SLOTS.blueGreen.candidate, baseline: ARGO_SLOTS.blueGreen.baseline }
+                    : appPlan(name, args).watched,
             runbookUrl: args.runbookUrl,
         });
 

@@ -16,16 +16,17 @@ import { MetricGate } from "./gateProvider";
 import { gateQueries } from "./queries";
 import { directRollbackRunbook, rollbackCommand } from "./runbook";
 import { SmokeTest } from "./smokeTest";
+import { appPlan } from "../app/plan";
+import type { Track } from "../app/plan";
 
-/** What the app's deployment component exposes for validation to wait on (see components/deploy). */
-export type DeploymentTargets =
-    | { readonly strategy: "direct"; readonly deployment: k8s.apps.v1.Deployment }
-    | {
-          readonly strategy: "blueGreen";
-          readonly deployments: Record<"blue" | "green", k8s.apps.v1.Deployment>;
-          readonly previewService: k8s.core.v1.Service;
-      }
-    | { readonly strategy: "canary"; readonly deployments: { readonly canary?: k8s.apps.v1.Deployment } };
+/**
+ * What the app's deployment component exposes for validation to wait on: its Deployments by track and,
+ * for blue-green, the preview Service. Every deployment component in components/deploy has this shape.
+ */
+export interface DeploymentTargets {
+    readonly deployments: Readonly<Partial<Record<Track, k8s.apps.v1.Deployment>>>;
+    readonly previewService?: k8s.core.v1.Service;
+}
 
 export interface AppValidationArgs {
     readonly app: string;
@@ -86,6 +87,7 @@ export class AppValidation extends pulumi.ComponentResource {
         const { app, config: c, stack } = args;
         const namespace = args.namespaceName;
         const s = c.strategy;
+        const plan = appPlan(app, c);
         const smoke = c.kind === "service" ? c.smoke : undefined;
         const common = {
             app,
@@ -99,8 +101,14 @@ export class AppValidation extends pulumi.ComponentResource {
         let smokeTest: SmokeTest | undefined;
         let subject: { name: string; version: string; image?: string } | undefined;
 
-        if (s.type === "direct") {
-            subject = { name: app, ...s.release };
+        // What the smoke test waits for: the subject's Deployment and, for blue-green, the preview Service it calls.
+        const smokeTargets = (track: Track) =>
+            args.targets.then((t) =>
+                [t.deployments[track], t.previewService].filter((r): r is k8s.apps.v1.Deployment | k8s.core.v1.Service => r !== undefined),
+            );
+        const under = plan.smokeSubject;
+        if (s.type === "direct" && under) {
+            subject = { name: under.workload, ...under.release };
             if (smoke) {
                 const target = { app, stack, namespace, strategy: "direct" as const };
                 smokeTest = new SmokeTest(
@@ -110,15 +118,15 @@ export class AppValidation extends pulumi.ComponentResource {
                         smoke,
                         service: app,
                         subject,
-                        onFailure: directRollbackRunbook(target, s.release.version),
-                        dependsOn: args.targets.then((t) => (t.strategy === "direct" ? [t.deployment] : [])),
+                        onFailure: directRollbackRunbook(target, under.release.version),
+                        dependsOn: smokeTargets(under.track),
                     },
                     { parent: this },
                 );
             }
-        } else if (s.type === "blueGreen") {
-            const idle = s.activeSlot === "blue" ? "green" : "blue";
-            subject = { name: `${app}-${idle}`, ...s.slots[idle] };
+        } else if (s.type === "blueGreen" && under && plan.candidate) {
+            const live = plan.candidate;
+            subject = { name: under.workload, ...under.release };
             if (smoke) {
                 smokeTest = new SmokeTest(
                     name,
@@ -127,28 +135,26 @@ export class AppValidation extends pulumi.ComponentResource {
                         smoke,
                         service: `${app}-preview`,
                         subject,
-                        onFailure: `The live Service of ${app} was not switched: users stay on ${app}-${s.activeSlot} ${s.slots[s.activeSlot].version}. Fix or replace ${subject.version} in slot ${idle} (launchpad:apps.${app}.strategy.slots.${idle}) and run pulumi up --stack ${stack} again.`,
-                        dependsOn: args.targets.then((t) => (t.strategy === "blueGreen" ? [t.deployments[idle], t.previewService] : [])),
+                        onFailure: `The live Service of ${app} was not switched: users stay on ${live.workload} ${live.release.version}. Fix or replace ${subject.version} in slot ${under.track} (launchpad:apps.${app}.${under.path.join(".")}) and run pulumi up --stack ${stack} again.`,
+                        dependsOn: smokeTargets(under.track),
                     },
                     { parent: this },
                 );
                 beforeTraffic.push(smokeTest.job);
             }
-        } else if (s.canary) {
-            subject = { name: `${app}-canary`, ...s.canary };
+        } else if (s.type === "canary" && under) {
+            subject = { name: under.workload, ...under.release };
             if (smoke) {
-                const abort = rollbackCommand({ app, stack, namespace, strategy: "canary" });
+                const abort = rollbackCommand({ app, stack, namespace, ...plan.rollback });
                 smokeTest = new SmokeTest(
                     name,
                     {
                         ...common,
                         smoke,
-                        service: `${app}-canary`,
+                        service: under.workload,
                         subject,
                         onFailure: `The canary weight of ${app} was not raised. Abort the canary: ${abort}`,
-                        dependsOn: args.targets.then((t) =>
-                            t.strategy === "canary" && t.deployments.canary ? [t.deployments.canary] : [],
-                        ),
+                        dependsOn: smokeTargets(under.track),
                     },
                     { parent: this },
                 );
@@ -170,33 +176,22 @@ export class AppValidation extends pulumi.ComponentResource {
             onNoData: g.onNoData,
         };
         let gateInputs: GateInputs | undefined;
-        if (gated && s.type === "canary" && s.canary) {
+        // The gate compares the release this update gives more traffic (canary; blue-green: the slot
+        // about to go live) with the one serving users now.
+        const { candidate, baseline } = plan;
+        if (gated && candidate && baseline && (plan.strategy === "canary" || plan.strategy === "blueGreen")) {
             gateInputs = {
                 app,
-                strategy: "canary",
-                candidate: { name: `${app}-canary`, version: s.canary.version },
-                baseline: { name: `${app}-stable`, version: s.stable.version },
-                weight: s.weight,
+                strategy: plan.strategy,
+                candidate: { name: candidate.workload, version: candidate.release.version },
+                baseline: { name: baseline.workload, version: baseline.release.version },
+                weight: candidate.traffic,
                 prometheusUrl: args.validation.prometheusUrl as string,
                 window: g.window,
-                queries: gateQueries(namespace, app, "canary", "stable", g.window, g.latencyQuantile, c.metrics),
+                queries: gateQueries(namespace, app, candidate.track, baseline.track, g.window, g.latencyQuantile, c.metrics),
                 thresholds,
-                abortCommand: rollbackCommand({ app, stack, namespace, strategy: "canary" }),
-            };
-        } else if (gated && s.type === "blueGreen") {
-            const idle = s.activeSlot === "blue" ? "green" : "blue";
-            gateInputs = {
-                app,
-                strategy: "blueGreen",
-                candidate: { name: `${app}-${s.activeSlot}`, version: s.slots[s.activeSlot].version },
-                baseline: { name: `${app}-${idle}`, version: s.slots[idle].version },
-                weight: 100,
-                prometheusUrl: args.validation.prometheusUrl as string,
-                window: g.window,
-                queries: gateQueries(namespace, app, s.activeSlot, idle, g.window, g.latencyQuantile, c.metrics),
-                thresholds,
-                // The switch did not happen; this keeps the config where the cluster still is.
-                abortCommand: rollbackCommand({ app, stack, namespace, strategy: "blueGreen", activeSlot: s.activeSlot }),
+                // Blue-green: the switch did not happen; this keeps the config where the cluster still is.
+                abortCommand: rollbackCommand({ app, stack, namespace, ...plan.rollback }),
             };
         }
         if (gateInputs) {

@@ -7,4 +7,3 @@ export * from "./queries";
 export * from "./releaseNotice";
 export * from "./runbook";
 export * from "./smokeTest";
-export * from "./targets";

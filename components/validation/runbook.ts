@@ -1,13 +1,14 @@
 // The exact commands that back a release out, per strategy. Used in smoke-test failure messages, gate
 // failures and release notices, so every place tells the operator the same thing.
+import type { Slot } from "../../config/schema";
 
 export interface RollbackTarget {
     readonly app: string;
     readonly stack: string;
     readonly namespace: string;
     readonly strategy: "direct" | "blueGreen" | "canary";
-    /** Blue-green: the slot users are on after this update; the rollback switches to the other one. */
-    readonly activeSlot?: "blue" | "green";
+    /** Blue-green: the slot the rollback makes live again (the app plan's `rollback.toSlot`, the idle one). */
+    readonly toSlot?: Slot;
 }
 
 const up = (stack: string) => `pulumi up --stack ${stack} --yes`;
@@ -16,8 +17,7 @@ const up = (stack: string) => `pulumi up --stack ${stack} --yes`;
 export function rollbackCommand(t: RollbackTarget): string {
     switch (t.strategy) {
         case "blueGreen": {
-            const other = t.activeSlot === "blue" ? "green" : "blue";
-            return `pulumi config set --path 'launchpad:apps.${t.app}.strategy.activeSlot' ${other} --stack ${t.stack} && ${up(t.stack)}`;
+            return `pulumi config set --path 'launchpad:apps.${t.app}.strategy.activeSlot' ${t.toSlot} --stack ${t.stack} && ${up(t.stack)}`;
         }
         case "canary":
             return `pulumi config set --path 'launchpad:apps.${t.app}.strategy.weight' 0 --stack ${t.stack} && ${up(t.stack)}`;

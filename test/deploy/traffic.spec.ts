@@ -1,18 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { blueGreenReplicas, canarySplit, gatewayWeights, idleSlot, nginxCanaryAnnotations } from "../../components/deploy/traffic";
+import { blueGreenReplicas, canarySplit, gatewayWeights, nginxCanaryAnnotations } from "../../components/deploy/traffic";
 
 describe("traffic rules", () => {
-    it("idle slot is the other one", () => {
-        assert.equal(idleSlot("blue"), "green");
-        assert.equal(idleSlot("green"), "blue");
-    });
-
     const bg: [Parameters<typeof blueGreenReplicas>, ReturnType<typeof blueGreenReplicas>][] = [
-        [["blue", 3, undefined], { blue: 3, green: 3 }],
-        [["green", 3, undefined], { blue: 3, green: 3 }],
-        [["blue", 3, 1], { blue: 3, green: 1 }],
-        [["green", 4, 0], { blue: 0, green: 4 }],
+        [[{ live: "blue", idle: "green" }, 3, undefined], { blue: 3, green: 3 }],
+        [[{ live: "green", idle: "blue" }, 3, undefined], { blue: 3, green: 3 }],
+        [[{ live: "blue", idle: "green" }, 3, 1], { blue: 3, green: 1 }],
+        [[{ live: "green", idle: "blue" }, 4, 0], { blue: 0, green: 4 }],
     ];
     for (const [args, expected] of bg) {
         it(`blue-green replicas ${JSON.stringify(args)} -> ${JSON.stringify(expected)}`, () =>

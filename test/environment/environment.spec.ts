@@ -75,9 +75,18 @@ describe("Environment component (prod stack)", () => {
     it("orders namespaced objects after the namespace and parents everything to the component", () => {
         const env = one(run, "launchpad:environment:Environment", "prod");
         const ns = one(run, T.Namespace, "prod");
-        for (const r of envPolicies()) {
-            assert.equal(r.parent, env.urn);
-            assert.deepEqual(r.dependsOn, [ns.urn]);
+        // Selected by name, not by parent: the parent is what this test checks.
+        const objects = [
+            one(run, "kubernetes:core/v1:ResourceQuota", "prod-quota"),
+            one(run, "kubernetes:core/v1:LimitRange", "prod-limits"),
+            ...["allow-dns", "api-ingress", "default-deny", "web-egress", "web-ingress", "worker-egress", "worker-ingress"].map((n) =>
+                one(run, T.NetworkPolicy, `prod-${n}`),
+            ),
+        ];
+        assert.equal(ns.parent, env.urn);
+        for (const r of objects) {
+            assert.equal(r.parent, env.urn, r.name);
+            assert.deepEqual(r.dependsOn, [ns.urn], r.name);
         }
     });
 });

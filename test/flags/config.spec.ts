@@ -144,6 +144,16 @@ describe("flags: config", () => {
             [`${PROJECT}:flags.flags.x.rules[0].minAppVersion: expected a semantic version such as 2.4.0, got "2.4"`],
         ],
         [
+            "minimum version with a leading zero (not semver, checked by the semver package)",
+            flag({ rules: [{ minAppVersion: "01.2.3", variant: "on" }] }),
+            [`${PROJECT}:flags.flags.x.rules[0].minAppVersion: expected a semantic version such as 2.4.0, got "01.2.3"`],
+        ],
+        [
+            "minimum version with a v prefix",
+            flag({ rules: [{ minAppVersion: "v2.4.0", variant: "on" }] }),
+            [`${PROJECT}:flags.flags.x.rules[0].minAppVersion: expected a semantic version such as 2.4.0, got "v2.4.0"`],
+        ],
+        [
             "unknown flag type",
             flag({ type: "bool" }),
             [`${PROJECT}:flags.flags.x.type: expected one of boolean, string, number, object, got "bool"`],

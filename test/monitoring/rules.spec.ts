@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { metricsDefaults, sloDefaults } from "../../config/monitoring";
-import { ALERT, appRuleGroups, AppRulesArgs, errorBudget, RuleGroup, rulesFile, slotComparison } from "../../components/monitoring";
+import { ALERT, appRuleGroups, AppRulesArgs, errorBudget, RuleGroup, rulesFile } from "../../components/monitoring";
 import { requireTool } from "../support/tools";
 import { promqlSyntaxError } from "./promql";
 import { GOLDEN_DIR, PROMTOOL_DIR, renderAllStacks, writeRules } from "./render";
@@ -59,20 +59,6 @@ describe("monitoring alert rules (rules.ts)", () => {
 
     it("give a worker (no HTTP traffic) only saturation and crash-loop alerts", () => {
         assert.deepEqual(names(appRuleGroups(variants.worker)), ["worker.saturation: CPUThrottling, MemoryNearLimit, PodCrashLooping"]);
-    });
-
-    it("compare canary with stable, and the idle blue-green slot with the active one", () => {
-        const release = { image: "x@sha256:" + "a".repeat(64), version: "1" };
-        assert.deepEqual(slotComparison({ type: "canary", stable: release, canary: release, weight: 10, router: "nginx" }), {
-            candidate: "canary",
-            baseline: "stable",
-        });
-        assert.equal(slotComparison({ type: "canary", stable: release, weight: 0, router: "nginx" }), undefined);
-        assert.deepEqual(slotComparison({ type: "blueGreen", activeSlot: "green", slots: { blue: release, green: release } }), {
-            candidate: "blue",
-            baseline: "green",
-        });
-        assert.equal(slotComparison({ type: "direct", release, rollout: "rolling" }), undefined);
     });
 
     it("derive thresholds from the objectives: budget x burn factor, error ratio, latency percentile", () => {

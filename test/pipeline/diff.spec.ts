@@ -40,6 +40,23 @@ function res(type: string, name: string, inputs: Record<string, unknown>, parent
 }
 const plan = (label: string, ...resources: PlanResource[]): PlanSnapshot => ({ label, resources });
 
+describe("plan diff of a moved resource", () => {
+    it("matches it by its alias: the old URN's record is compared, not deleted and created again", () => {
+        const old = res("launchpad:release:ReleaseRecord", "launchpad-release", {});
+        const cm = res("kubernetes:core/v1:ConfigMap", "launchpad-release", { data: { version: "1" } });
+        const moved = {
+            ...old,
+            urn: "urn:pulumi:prod::launchpad::launchpad:environment:Environment$launchpad:release:ReleaseRecord::launchpad-release",
+            aliases: [old.urn],
+        };
+        const same = diffPlans(plan("base", old, cm), plan("head", moved, cm));
+        assert.ok(isEmpty(same));
+        assert.equal(same.counts.same, 2);
+        const unaliased = diffPlans(plan("base", old, cm), plan("head", { ...moved, aliases: undefined }, cm));
+        assert.deepEqual([unaliased.counts.create, unaliased.counts.delete], [1, 1]);
+    });
+});
+
 describe("plan diff on real program runs (prod)", function () {
     this.timeout(120000);
     let base: ProgramRun;

@@ -5,7 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Document, isMap, parseDocument } from "yaml";
-import { appsOf, applyOperation, keepLayout, OperationError, RawRelease, RawStrategy } from "./releaseOps";
+import { appPlan } from "../../components/app/plan";
+import { parseConfig } from "../../config/load";
+import { appsOf, applyOperation, keepLayout, launchpadValues, OperationError, RawRelease, RawStrategy } from "./releaseOps";
 
 /** A project folder: `Pulumi.yaml`, `Pulumi.<stack>.yaml`, `release/`. */
 export interface Project {
@@ -31,14 +33,11 @@ export function stackApps(p: Project): Record<string, { strategy?: RawStrategy; 
 
 /** Every release (image and version) a stack file's apps run or hold ready, in app order. */
 export function releasesOf(p: Project): Required<RawRelease>[] {
-    const apps = stackApps(p);
+    const { apps } = parseConfig(launchpadValues(parseDocument(read(stackFile(p)))));
     return Object.keys(apps)
         .sort()
-        .flatMap((a) => {
-            const s: RawStrategy = apps[a].strategy ?? {};
-            return [s.release as RawRelease | undefined, s.stable, s.canary, ...Object.values(s.slots ?? {})];
-        })
-        .filter((r): r is Required<RawRelease> => typeof r?.image === "string" && typeof r.version === "string");
+        .flatMap((a) => appPlan(a, apps[a]).releases.map((r) => r.release))
+        .filter((r): r is Required<RawRelease> => r.image !== undefined);
 }
 
 /** The first app (by name) whose strategy is `type`. */

@@ -4,6 +4,7 @@
 // validated by the one config schema before it is written, so an invalid operation never reaches git.
 import { Document, isMap, parseDocument } from "yaml";
 import { parseConfig } from "../../config/load";
+import { isSlot, otherSlot } from "../../components/app/plan";
 
 export const OPERATIONS = ["canary-step", "promote", "abort", "switch", "rollback"] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -57,7 +58,7 @@ export function appsOf(text: string): Record<string, RawApp> {
 }
 
 /** The stack file's `launchpad:*` values as the schema reads them (for validation). */
-function launchpadValues(doc: Document): Record<string, unknown> {
+export function launchpadValues(doc: Document): Record<string, unknown> {
     const config = ((doc.toJS() ?? {}).config ?? {}) as Record<string, unknown>;
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config)) if (k.startsWith("launchpad:")) raw[k.slice("launchpad:".length)] = v;
@@ -107,7 +108,7 @@ export function applyOperation(text: string, stack: string, args: OperationArgs)
             break;
         case "switch": {
             need("blueGreen");
-            const to = args.slot ?? (strategy.activeSlot === "blue" ? "green" : "blue");
+            const to = args.slot ?? (isSlot(strategy.activeSlot) ? otherSlot(strategy.activeSlot) : "blue");
             if (to === strategy.activeSlot) throw new OperationError(`${args.app} already serves from ${to}`);
             doc.setIn(at("activeSlot"), to);
             summary = `switch: ${args.app} live on ${to} (${strategy.slots?.[to]?.version}), was ${strategy.activeSlot}`;

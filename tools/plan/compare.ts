@@ -74,6 +74,7 @@ export function snapshotOf(run: ProgramRun, label: string, config?: Record<strin
             dependsOn: r.dependsOn,
             inputs: r.inputs,
             ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+            ...(r.aliases ? { aliases: r.aliases } : {}),
         })),
         outputs: run.outputs,
         config,

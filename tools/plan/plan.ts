@@ -183,6 +183,7 @@ function entry(r: ResourceRecord) {
         dependsOn: r.dependsOn,
         inputs: r.inputs,
         ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+        ...(r.aliases ? { aliases: r.aliases } : {}),
     };
 }
 

@@ -34,6 +34,12 @@ export interface ResourceRecord {
     retainOnDelete?: true;
     /** `ignoreChanges`: input paths `up` leaves as they are (present only when set), e.g. what a controller owns. */
     ignoreChanges?: string[];
+    /**
+     * URNs the engine also matches this resource by (present only when there are any): its own `aliases`
+     * and, as the engine derives them, those inherited from its parent's aliases (a moved component
+     * keeps its children's URNs too).
+     */
+    aliases?: string[];
 }
 
 export interface ProgramRun {
@@ -175,6 +181,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                     inputs: cleanValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
                     ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
                     ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
+                    ...aliasesOf(req, resp.getUrn(), registered),
                 });
             }
             cb(err, resp);
@@ -236,6 +243,46 @@ async function keepKeys(inputs: Record<string, unknown>, props: Record<string, u
     }
 }
 
+/** `urn:pulumi:<stack>::<project>` of a URN. */
+const urnPrefix = (urn: string) => urn.split("::").slice(0, 2).join("::");
+const STACK_TYPE = "pulumi:pulumi:Stack";
+/**
+ * The URN of `type::name` under `parent` as the mock runtime forms URNs (the parent's own type only;
+ * the stack is the parent of top-level resources), so aliases match the URNs the plan records.
+ */
+function urnUnder(prefix: string, parent: string | undefined, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2].split("$").pop() : STACK_TYPE;
+    return `${prefix}::${parentType}$${type}::${name}`;
+}
+
+/**
+ * The earlier URNs of a registration that moved: its alias specs that name another parent or name
+ * (`{ parent: pulumi.rootStackResource }` after a move under a component), and its parent's aliases
+ * carried down, as the engine derives them. The providers' own type aliases (apiVersion history) are
+ * left out: they never match a URN of this program's plans.
+ */
+function aliasesOf(req: RegisterRequest, urn: string, registered: Map<string, Omit<ResourceRecord, "dependsOn">>): { aliases?: string[] } {
+    const prefix = urnPrefix(urn);
+    const type = req.getType();
+    const name = req.getName();
+    const own = req.getAliasesList().flatMap((a) => {
+        if (a.getUrn()) return [a.getUrn()];
+        const s = a.getSpec();
+        const moved =
+            s &&
+            (s.getNoparent() ||
+                (s.getParenturn() !== "" && s.getParenturn() !== req.getParent()) ||
+                (s.getName() !== "" && s.getName() !== name));
+        if (!s || !moved) return [];
+        return [
+            urnUnder(prefix, s.getNoparent() ? undefined : s.getParenturn() || req.getParent(), s.getType() || type, s.getName() || name),
+        ];
+    });
+    const inherited = (registered.get(req.getParent())?.aliases ?? []).map((p) => urnUnder(prefix, p, type, name));
+    const aliases = [...new Set([...own, ...inherited])].filter((u) => u !== urn).sort();
+    return aliases.length > 0 ? { aliases } : {};
+}
+
 interface OutputsRequest {
     getUrn(): string;
     getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
@@ -249,4 +296,8 @@ interface RegisterRequest {
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getRetainondelete(): boolean;
     getIgnorechangesList(): string[];
+    getAliasesList(): {
+        getUrn(): string;
+        getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    }[];
 }
