@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PlanDiff, PlanResource, PlanSnapshot, diffPlans, renderMarkdown } from "./diff";
-import { Plan, stableJson } from "./plan";
+import { Plan, planEntry, stableJson } from "./plan";
 import { ProgramRun, SECRET } from "./recorder";
 import { InputError, UsageError } from "../cli/run";
 import { checkTarget } from "./compareTarget";
@@ -66,16 +66,7 @@ export function readPlanDir(dir: string, label = dir): PlanSnapshot {
 export function snapshotOf(run: ProgramRun, label: string, config?: Record<string, string>): PlanSnapshot {
     return {
         label,
-        resources: run.resources.map((r) => ({
-            urn: r.urn,
-            type: r.type,
-            name: r.name,
-            parent: r.parent ?? null,
-            dependsOn: r.dependsOn,
-            inputs: r.inputs,
-            ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
-            ...(r.aliases ? { aliases: r.aliases } : {}),
-        })),
+        resources: run.resources.map(planEntry),
         outputs: run.outputs,
         config,
     };

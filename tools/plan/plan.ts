@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { dump } from "js-yaml";
+import type { PlanResource } from "./diff";
 import type { PolicyReport } from "./policies";
 import { ProgramRun, ResourceRecord, runProgram } from "./recorder";
 import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
@@ -135,7 +136,7 @@ function filesBelow(dir: string): string[] {
  */
 export function writePlan(plan: Plan, out: string, extra: Record<string, unknown> = {}): string[] {
     const files = new Map<string, string>();
-    files.set("resources.json", stableJson({ project: plan.project, stack: plan.stack, resources: plan.run.resources.map(entry) }));
+    files.set("resources.json", stableJson({ project: plan.project, stack: plan.stack, resources: plan.run.resources.map(planEntry) }));
     files.set("outputs.json", stableJson(plan.run.outputs));
     files.set("schema.json", stableJson(plan.schema));
     if (plan.policy) files.set("policy.json", stableJson(plan.policy));
@@ -174,7 +175,8 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
     return [...files.keys()];
 }
 
-function entry(r: ResourceRecord) {
+/** A resource as `resources.json` stores it (and as the plan diff compares it). */
+export function planEntry(r: ResourceRecord): PlanResource {
     return {
         urn: r.urn,
         type: r.type,
