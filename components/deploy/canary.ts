@@ -4,7 +4,7 @@ import type { CanaryStrategy } from "../../config/schema";
 import { LABEL, slotSelector } from "../common/labels";
 import { appPlan } from "../app/plan";
 import { canarySplit, gatewayWeights, nginxCanaryAnnotations } from "./traffic";
-import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
+import { AppDeploymentArgs, clusterUrl, httpRoute, ingress, service, slotWorkload, urlOf } from "./workload";
 
 export interface CanaryDeploymentArgs extends AppDeploymentArgs {
     readonly strategy: CanaryStrategy;
@@ -67,7 +67,15 @@ export class CanaryDeployment extends pulumi.ComponentResource {
             ingress(this, name, args, name, host, name);
             if (hasCanary) ingress(this, name, args, canaryName, host, canaryName, nginxCanaryAnnotations(weight), args.beforeTraffic);
         } else if (host && s.router === "gateway") {
-            this.route(name, args, host, canaryName, gatewayWeights(weight, hasCanary), hasCanary);
+            const w = gatewayWeights(weight, hasCanary);
+            httpRoute(
+                this,
+                name,
+                args,
+                host,
+                [{ service: name, weight: w.stable }, ...(hasCanary ? [{ service: canaryName, weight: w.canary }] : [])],
+                hasCanary && args.beforeTraffic && args.beforeTraffic.length > 0 ? { dependsOn: args.beforeTraffic } : {},
+            );
         } else if (host) {
             ingress(this, name, args, name, host, name);
         }
@@ -84,45 +92,5 @@ export class CanaryDeployment extends pulumi.ComponentResource {
             canaryInternalUrl: this.canaryInternalUrl,
             versions: this.versions,
         });
-    }
-
-    private route(
-        name: string,
-        args: CanaryDeploymentArgs,
-        host: string,
-        canaryName: string,
-        w: { stable: number; canary: number },
-        hasCanary: boolean,
-    ) {
-        const backend = (svc: string, weight: number) => ({ group: "", kind: "Service", name: svc, port: 80, weight });
-        new k8s.apiextensions.CustomResource(
-            name,
-            {
-                apiVersion: "gateway.networking.k8s.io/v1",
-                kind: "HTTPRoute",
-                metadata: { name, namespace: args.namespace, labels: { ...args.labels, [LABEL.name]: name } },
-                spec: {
-                    // With a certificate, attach to the Gateway's TLS listener only (the public-tls gate checks it).
-                    parentRefs: [
-                        {
-                            name: args.ingress.gateway.name,
-                            namespace: args.ingress.gateway.namespace,
-                            ...(args.ingress.tlsSecretName ? { sectionName: "https" } : {}),
-                        },
-                    ],
-                    hostnames: [host],
-                    rules: [
-                        {
-                            matches: [{ path: { type: "PathPrefix", value: "/" } }],
-                            backendRefs: hasCanary ? [backend(name, w.stable), backend(canaryName, w.canary)] : [backend(name, w.stable)],
-                        },
-                    ],
-                },
-            },
-            {
-                parent: this,
-                ...(hasCanary && args.beforeTraffic && args.beforeTraffic.length > 0 ? { dependsOn: args.beforeTraffic } : {}),
-            },
-        );
     }
 }

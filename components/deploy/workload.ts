@@ -162,6 +162,45 @@ export function ingress(
     );
 }
 
+/**
+ * A Gateway API HTTPRoute for `host` to weighted Services: the `gateway` router's traffic split. With a
+ * certificate, it attaches to the Gateway's TLS listener only (the public-tls gate checks it).
+ */
+export function httpRoute(
+    parent: pulumi.Resource,
+    name: string,
+    a: AppDeploymentArgs,
+    host: string,
+    backends: readonly { service: string; weight: number }[],
+    opts: pulumi.CustomResourceOptions = {},
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        name,
+        {
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "HTTPRoute",
+            metadata: { name, namespace: a.namespace, labels: { ...a.labels, [LABEL.name]: name } },
+            spec: {
+                parentRefs: [
+                    {
+                        name: a.ingress.gateway.name,
+                        namespace: a.ingress.gateway.namespace,
+                        ...(a.ingress.tlsSecretName ? { sectionName: "https" } : {}),
+                    },
+                ],
+                hostnames: [host],
+                rules: [
+                    {
+                        matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                        backendRefs: backends.map((b) => ({ group: "", kind: "Service", name: b.service, port: 80, weight: b.weight })),
+                    },
+                ],
+            },
+        },
+        { parent, ...opts },
+    );
+}
+
 export function urlOf(a: AppDeploymentArgs, host: string): string {
     return `${a.ingress.tlsSecretName ? "https" : "http"}://${host}/`;
 }

@@ -300,6 +300,8 @@ describe("deploy: Argo Rollouts engine", function () {
             ],
         );
         assert.deepEqual(route.ignoreChanges, ["spec.rules[0].backendRefs"]);
+        // prod has a certificate: like a Launchpad route, it attaches to the Gateway's TLS listener only (public-tls).
+        assert.deepEqual((route.inputs as any).spec.parentRefs, [{ name: "public", namespace: "gateway", sectionName: "https" }]);
         assert.deepEqual(validateObjects(run.resources).problems, []);
     });
 });

@@ -5,7 +5,7 @@ import type { GateConfig } from "../../../config/validation";
 import type { SmokeConfig } from "../../../config/validation";
 import { LABEL } from "../../common/labels";
 import { smokeJobSpec, smokeParts, smokeSupport } from "../../validation/smokeTest";
-import { AppDeploymentArgs, clusterUrl, ingress, urlOf } from "../workload";
+import { AppDeploymentArgs, clusterUrl, httpRoute, ingress, urlOf } from "../workload";
 import { ANALYSIS_API_VERSION, gateMetrics, smokeMetric } from "./analysis";
 import type { AnalysisMetric } from "./analysis";
 import type { AnalysisRefs } from "./rollout";
@@ -65,7 +65,19 @@ export class ArgoRollout extends pulumi.ComponentResource {
             const routed = s.router !== "replicas" && host !== undefined;
             this.service(name, args, name, routed);
             this.service(name, args, candidateService, true);
-            if (host && s.router === "gateway") this.route(name, args, host, candidateService);
+            // The Gateway API plugin of the controller owns the weights (ignoreChanges).
+            if (host && s.router === "gateway")
+                httpRoute(
+                    this,
+                    name,
+                    args,
+                    host,
+                    [
+                        { service: name, weight: 100 },
+                        { service: candidateService, weight: 0 },
+                    ],
+                    { ignoreChanges: ["spec.rules[0].backendRefs"] },
+                );
             else if (host) ingress(this, name, args, name, host, name);
             strategy = canaryStrategySpec({
                 app: name,
@@ -161,30 +173,6 @@ export class ArgoRollout extends pulumi.ComponentResource {
                 },
             },
             { parent: this, ...(managed ? { ignoreChanges: ["spec.selector"] } : {}) },
-        );
-    }
-
-    /** HTTPRoute with both Services; the Gateway API plugin of the controller owns the weights (ignoreChanges). */
-    private route(name: string, args: ArgoRolloutArgs, host: string, canaryService: string): void {
-        const backend = (svc: string, weight: number) => ({ group: "", kind: "Service", name: svc, port: 80, weight });
-        new k8s.apiextensions.CustomResource(
-            name,
-            {
-                apiVersion: "gateway.networking.k8s.io/v1",
-                kind: "HTTPRoute",
-                metadata: { name, namespace: args.namespace, labels: { ...args.labels, [LABEL.name]: name } },
-                spec: {
-                    parentRefs: [{ name: args.ingress.gateway.name, namespace: args.ingress.gateway.namespace }],
-                    hostnames: [host],
-                    rules: [
-                        {
-                            matches: [{ path: { type: "PathPrefix", value: "/" } }],
-                            backendRefs: [backend(name, 100), backend(canaryService, 0)],
-                        },
-                    ],
-                },
-            },
-            { parent: this, ignoreChanges: ["spec.rules[0].backendRefs"] },
         );
     }
 
