@@ -8,6 +8,7 @@ import { LABEL } from "../common/labels";
 import { podMonitorSpec } from "./podMonitor";
 import { appPlan } from "../app/plan";
 import { appRuleGroups, RuleGroup } from "./rules";
+import { prometheusRule, ruleName } from "./ruleObject";
 
 export interface AppMonitoringArgs {
     /** Namespace the objects go to: the Environment's output, so they wait for the Namespace. */
@@ -67,17 +68,8 @@ export class AppMonitoring extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.ruleName = `${name}-alerts`;
-        new k8s.apiextensions.CustomResource(
-            this.ruleName,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "PrometheusRule",
-                metadata: { name: this.ruleName, namespace: args.namespace, labels },
-                spec: { groups: this.groups },
-            },
-            { parent: this },
-        );
+        this.ruleName = ruleName(name);
+        prometheusRule(this, name, args.namespace, labels, this.groups);
         this.registerOutputs({ groups: this.groups, ruleName: this.ruleName });
     }
 }

@@ -6,4 +6,5 @@ export * from "./monitoring";
 export * from "./podMonitor";
 export * from "./queries";
 export * from "./routing";
+export * from "./ruleObject";
 export * from "./rules";

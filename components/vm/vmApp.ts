@@ -8,6 +8,7 @@ import { LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
 import { fleetSize, inventory, releaseVars } from "./inventory";
 import { vmRuleGroups } from "./rules";
+import { prometheusRule, ruleName } from "../monitoring/ruleObject";
 
 /** Port of prometheus-node-exporter, which the host role installs from the distribution. */
 export const NODE_EXPORTER_PORT = 9100;
@@ -212,24 +213,19 @@ export class VmApp extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.ruleName = `${name}-alerts`;
-        new k8s.apiextensions.CustomResource(
-            this.ruleName,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "PrometheusRule",
-                metadata: { name: this.ruleName, namespace: args.namespace, labels },
-                spec: {
-                    groups: vmRuleGroups({
-                        app: name,
-                        team: args.config.team,
-                        kind: args.config.kind,
-                        namespace: args.seriesNamespace,
-                        runbookUrl: args.runbookUrl,
-                    }),
-                },
-            },
-            { parent: this },
+        this.ruleName = ruleName(name);
+        prometheusRule(
+            this,
+            name,
+            args.namespace,
+            labels,
+            vmRuleGroups({
+                app: name,
+                team: args.config.team,
+                kind: args.config.kind,
+                namespace: args.seriesNamespace,
+                runbookUrl: args.runbookUrl,
+            }),
         );
         this.registerOutputs({
             hosts: this.hosts,
