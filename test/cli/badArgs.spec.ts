@@ -1,8 +1,10 @@
 // Every command (plan, plan:ci, release, verify, evidence:junit, evidence:verified, bench) refuses bad
 // arguments the same way, through tools/cli/run.ts: exit 2, exactly one `error:` line naming what was
-// typed, the usage, no stack trace, and before any work. Each case runs the command as `npm run` does
-// (node with ts-node, transpile-only) with test/cli/forbidPulumi.ts preloaded: loading @pulumi/pulumi
-// (the program's SDK) exits 97, so a refusal that came after evaluation began cannot pass.
+// typed, the usage, no stack trace, and before any work. test/cli/forbidPulumi.ts is preloaded into every
+// process: loading @pulumi/pulumi (the program's SDK) exits 97, so a refusal that came after evaluation
+// began cannot pass. One case per command runs as `npm run` does (its own process: node with ts-node,
+// the command's `main`, the exit code); all cases also run through the same runner in one process
+// (test/cli/refuseAll.ts), which spares about fifty Node start-ups without checking less.
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -45,12 +47,14 @@ interface Result {
     ms: number;
 }
 
-function run(script: string, args: string[]): Promise<Result> {
+const run = (script: string, args: string[]) => runScript(SCRIPTS[script], args);
+
+function runScript(file: string, args: string[]): Promise<Result> {
     const t = Date.now();
     return new Promise((resolve, reject) => {
         const child = spawn(
             process.execPath,
-            ["-r", "ts-node/register/transpile-only", "-r", "./test/cli/forbidPulumi.ts", SCRIPTS[script], ...args],
+            ["-r", "ts-node/register/transpile-only", "-r", "./test/cli/forbidPulumi.ts", file, ...args],
             { cwd: PROJECT_DIR, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } },
         );
         let stdout = "";
@@ -190,16 +194,29 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
     it("at least 30 bad argument lists across the commands, each refused as it should be", async () => {
         assert.ok(cases.length >= 30);
         assert.deepEqual(new Set(cases.map((c) => c[0])), new Set(Object.keys(SCRIPTS)));
-        const results = await pool(
-            cases.map(
-                ([script, args]) =>
-                    () =>
-                        run(script, args),
-            ),
+        // One process per command, on its first case: the exit code is the process's own.
+        const firsts = Object.keys(SCRIPTS).map((script) => cases.findIndex((c) => c[0] === script));
+        const own = await pool(
+            firsts.map((i) => () => run(cases[i][0], cases[i][1])),
             2,
         );
+        // Every case through the runner in one process.
+        const list = path.join(dir, "cases.json");
+        fs.writeFileSync(list, JSON.stringify(cases.map(([script, args]) => [SCRIPTS[script], args])));
+        const batch = await runScript("test/cli/refuseAll.ts", [list]);
+        assert.equal(
+            batch.status,
+            0,
+            `the batch stopped (the last case line names the case):\n${batch.stderr.split("\n").slice(-4).join("\n")}`,
+        );
+        const batched = JSON.parse(batch.stdout.trim().split("\n").pop()!) as Result[];
+        assert.equal(batched.length, cases.length);
+        const results: [number, Result][] = [
+            ...firsts.map((i, k) => [i, own[k]] as [number, Result]),
+            ...batched.map((r, i) => [i, r] as [number, Result]),
+        ];
         const failures: string[] = [];
-        results.forEach((r, i) => {
+        results.forEach(([i, r]) => {
             const [script, args, expected] = cases[i];
             const what = `npm run ${script} -- ${args.join(" ")}`;
             const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
@@ -211,11 +228,25 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             else if (r.stdout !== "") failures.push(`${what}: wrote to stdout\n${r.stdout}`);
         });
         assert.deepEqual(failures, []);
-        const ms = results.map((r) => r.ms).sort((x, y) => x - y);
+        const ms = own.map((r) => r.ms).sort((x, y) => x - y);
         // Reported, not asserted: the machine is shared; the preload guard is what proves "before any work".
         console.log(
-            `      ${cases.length} refusals, median ${ms[ms.length >> 1]} ms, slowest ${ms[ms.length - 1]} ms (Node + ts-node start-up included), none loaded @pulumi/pulumi`,
+            `      ${cases.length} refusals in one process and ${own.length} in their own (median ${ms[ms.length >> 1]} ms, Node + ts-node start-up included), none loaded @pulumi/pulumi`,
         );
+    });
+
+    it("the batch stops at a case that loads the SDK, and names it (so the check above can fail)", async () => {
+        const list = path.join(dir, "loads.json");
+        fs.writeFileSync(
+            list,
+            JSON.stringify([
+                ["tools/plan/cli.ts", ["--stak"]],
+                ["tools/plan/cli.ts", ["--stack", "staging", "--out", path.join(dir, "p")]],
+            ]),
+        );
+        const r = await runScript("test/cli/refuseAll.ts", [list]);
+        assert.equal(r.status, 97, r.stderr);
+        assert.match(r.stderr, /case 1: tools\/plan\/cli.ts --stack staging[^\n]*\nforbidPulumi: @pulumi\/pulumi/);
     });
 
     it("the preload guard works: a run that loads the program exits 97 (so the check above can fail)", async () => {
