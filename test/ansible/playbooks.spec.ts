@@ -17,7 +17,7 @@ import { ANSIBLE_DIR, freePort, requireAnsible, run } from "./support";
 const PLAYBOOKS = ["configure.yml", "deploy.yml", "rollback.yml", "site.yml"];
 const HELLO = path.resolve(__dirname, "../../apps/hello");
 
-describe("ansible: lint and syntax", function () {
+describe("ansible: lint and syntax @e2e", function () {
     this.timeout(120_000);
     before(function () {
         requireAnsible(this);
@@ -46,7 +46,7 @@ describe("ansible: lint and syntax", function () {
         });
 });
 
-describe("ansible: the host role's templates, rendered by Ansible", function () {
+describe("ansible: the host role's templates, rendered by Ansible @e2e", function () {
     this.timeout(60_000);
     let dir = "";
     before(async function () {
@@ -135,7 +135,7 @@ describe("ansible: the host role's templates, rendered by Ansible", function () 
     });
 });
 
-describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1", function () {
+describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1 @e2e", function () {
     // Each ansible-playbook run takes 10-25 s on this shared machine; the whole sequence 1-3 minutes.
     this.timeout(180_000);
     let dir = "";

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { BenchReport, MARK_END, MARK_START, README, currentSection, readmeSection, table, writeReadme } from "../../tools/bench/bench";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 
-describe("benchmark (smoke, size 3)", function () {
+describe("benchmark (smoke, size 3) @e2e", function () {
     // Four fresh processes (two plans, two floors): minutes on a loaded 2-core machine.
     this.timeout(300000);
     it("measures the plan (A) and the SDK floor (B) over the same custom resources and writes results JSON", () => {

@@ -80,7 +80,7 @@ async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> 
     return out;
 }
 
-describe("every command refuses bad arguments: exit 2, one error line naming what was typed, before any work", function () {
+describe("every command refuses bad arguments: exit 2, one error line naming what was typed, before any work @e2e", function () {
     this.timeout(300000);
     let dir: string;
     let cases: [string, string[], string][];

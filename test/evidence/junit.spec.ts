@@ -113,7 +113,7 @@ describe("evidence: JUnit converter", () => {
         );
     });
 
-    it("npm run evidence:junit writes evidence the policies accept; bad input exits 2", () => {
+    it("npm run evidence:junit writes evidence the policies accept; bad input exits 2 @e2e", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-junit-"));
         try {
             fs.writeFileSync(path.join(dir, "junit.xml"), MOCHA);

@@ -25,7 +25,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
     });
 
     // Finding 9 of issue 14: a plan's outputs (digest known after up) were blamed on `images`.
-    it("blames the value that is not pinned by digest, by its path in the outputs", () => {
+    it("blames the value that is not pinned by digest, by its path in the outputs @e2e", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
         try {
             const outputs = path.join(dir, "outputs.json");
@@ -55,7 +55,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
         }
     });
 
-    it("the staging stack's `images` output lists every image it runs; the command records them", async () => {
+    it("the staging stack's `images` output lists every image it runs; the command records them @e2e", async () => {
         const run = await runFixture("staging");
         assert.deepEqual(run.outputs.images, [A, B]);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));

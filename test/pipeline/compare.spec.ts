@@ -43,7 +43,7 @@ function plan(cwd: string, args: string[]) {
     });
 }
 
-describe("plan --compare in a fresh clone", function () {
+describe("plan --compare in a fresh clone @e2e", function () {
     this.timeout(300000);
     let repo: string;
     before(() => {

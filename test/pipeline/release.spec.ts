@@ -108,7 +108,7 @@ describe("release operations (committed config changes)", () => {
         assert.equal(keepLayout("a: [x]\nb: { c: 1 }\n", "a: [x]\nb: {c: 1}\n"), "a: [x]\nb: { c: 1 }\n");
     });
 
-    it("npm run release edits the stack file and exits 2 on a refusal", () => {
+    it("npm run release edits the stack file and exits 2 on a refusal @e2e", () => {
         const before = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
         const r = spawnSync(
             process.execPath,
@@ -126,7 +126,7 @@ describe("release operations (committed config changes)", () => {
 
 // Finding 9 of issue 14: no-ops ended with 2 or 0 depending on the operation, a bad ref printed git's
 // error twice and a Node error, `--weight abc` said NaN.
-describe("npm run release: no-ops, bad refs and bad values (a fixture project of the test's own)", function () {
+describe("npm run release: no-ops, bad refs and bad values (a fixture project of the test's own) @e2e", function () {
     this.timeout(120000);
     const IMG = (c: string) => `ghcr.io/stefanprodan/podinfo@sha256:${c.repeat(64)}`;
     let dir: string;

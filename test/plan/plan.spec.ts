@@ -100,7 +100,7 @@ describe("offline plan", () => {
         assert.equal(registered, 0);
     });
 
-    describe("command line", function () {
+    describe("command line @e2e", function () {
         this.timeout(60000);
         it("exits 0 and prints the tree and counts for a clean stack", () => {
             const out = tmpDir();

@@ -228,7 +228,7 @@ describe("offline plan: policies adapter", () => {
         }
     });
 
-    describe("command line", function () {
+    describe("command line @e2e", function () {
         this.timeout(60000);
         it("prints violations as pulumi preview does, writes policy.json and exits 1 on a mandatory violation", () => {
             const dir = tmpDir();

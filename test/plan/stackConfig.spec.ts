@@ -154,7 +154,7 @@ describe("stack config: unknown keys", () => {
         assert.match(far, /aws:qqqqqqqqqq: unknown key \(aws provider keys: .*\bregion\b/);
     });
 
-    it("the plan exits 2 with the message before running the program", function () {
+    it("the plan exits 2 with the message before running the program @e2e", function () {
         this.timeout(60_000);
         const d = project((_p, stacks) => {
             stacks.prod.config["launchpad:validaton"] = stacks.prod.config["launchpad:validation"];

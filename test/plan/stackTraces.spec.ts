@@ -30,7 +30,7 @@ async function run(label) {
 `;
 
 describe("plainStackTraces", () => {
-    it("keeps no stack frames while the program runs and restores the limit afterwards; LAUNCHPAD_SOURCE_MAPS=1 keeps them", () => {
+    it("keeps no stack frames while the program runs and restores the limit afterwards; LAUNCHPAD_SOURCE_MAPS=1 keeps them @e2e", () => {
         const run = (env: Record<string, string>) => {
             const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", SCRIPT], {
                 cwd: PROJECT_DIR,

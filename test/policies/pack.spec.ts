@@ -98,7 +98,7 @@ type Found = Pick<PolicyViolation, "policy" | "level" | "urn" | "message">;
 const key = (f: Found) => `${f.policy}|${f.level}|${f.urn ?? ""}|${f.message}`;
 
 for (const where of ["in place (policies/)", "installed from its npm pack tarball, outside the repository"])
-    describe(`the real policy pack over gRPC agrees with the plan's adapter: ${where}`, function () {
+    describe(`the real policy pack over gRPC agrees with the plan's adapter: ${where} @e2e`, function () {
         this.timeout(180000);
         let server: ChildProcess;
         let client: analyzerrpc.AnalyzerClient;

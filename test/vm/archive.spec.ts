@@ -35,7 +35,7 @@ describe("vm: release archive", () => {
         for (const l of list) assert.match(l, /^\S+ 0\/0 +\d+ 1970-01-01 00:00 /);
     });
 
-    it("npm run vm:archive prints the sha256 of what it built; usage errors exit 2", () => {
+    it("npm run vm:archive prints the sha256 of what it built; usage errors exit 2 @e2e", () => {
         const out = path.join(dir, "dist", "hello-1.0.0.tar.gz");
         const r = cli(["--dir", HELLO, "--out", out]);
         assert.equal(r.status, 0, r.stderr);

@@ -460,7 +460,7 @@ describe("vm: blue-green behind an internal ALB", () => {
     });
 });
 
-describe("vm: offline plan of a production fixture stack", function () {
+describe("vm: offline plan of a production fixture stack @e2e", function () {
     this.timeout(120_000);
     const dirs: string[] = [];
     after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
