@@ -1,5 +1,5 @@
 // The documented change set of every release operation: which resources its `pulumi up` touches, how,
-// which properties, and why. One source: the release-operation matrix (test/pipeline/matrix.spec.ts)
+// which properties, and why. One source: the release-operation matrix (test/pipeline/matrix.{prod,staging}.spec.ts)
 // checks every operation's real plan diff against it, and docs/pipeline.md's "What each operation
 // changes" is rendered from it (`npm run docs:changes`; a test fails when the docs drift).
 import type { Op, ResourceChange } from "../plan/diff";

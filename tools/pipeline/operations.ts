@@ -1,6 +1,6 @@
 // Every routine release operation as one edit of a project's files: the operations `npm run release`
 // offers and the documented edits it does not (a new release version, a flag raise, a kill switch, a
-// new canary or direct release). The release-operation matrix (test/pipeline/matrix.spec.ts) applies
+// new canary or direct release). The release-operation matrix (test/pipeline/matrix.{prod,staging}.spec.ts) applies
 // them to a scratch copy of the real stacks and checks each plan diff against `changeSets.ts`.
 import * as fs from "node:fs";
 import * as path from "node:path";
