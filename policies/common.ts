@@ -14,6 +14,7 @@ export const TYPE = {
     CronJob: "kubernetes:batch/v1:CronJob",
     Pod: "kubernetes:core/v1:Pod",
     Service: "kubernetes:core/v1:Service",
+    PodDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
     ConfigMap: "kubernetes:core/v1:ConfigMap",
     PersistentVolumeClaim: "kubernetes:core/v1:PersistentVolumeClaim",
     VeleroBackup: "kubernetes:velero.io/v1:Backup",
@@ -164,7 +165,12 @@ export function childrenOf(all: PolicyResource[]): Map<string, PolicyResource[]>
     return children;
 }
 
-export function transitiveDependencies(r: PolicyResource, all: PolicyResource[]): PolicyResource[] {
+/**
+ * What `r` waits for: its dependencies, theirs, and the children of each, nearest first. With `until`, the
+ * walk stops after the first resource it accepts (a question answered by a nearby dependency need not walk
+ * a dependency on the whole environment, which per app made stack policies quadratic).
+ */
+export function transitiveDependencies(r: PolicyResource, all: PolicyResource[], until?: (d: PolicyResource) => boolean): PolicyResource[] {
     const children = childrenOf(all);
     const seen = new Map<string, PolicyResource>();
     const queue = [...r.dependencies];
@@ -173,6 +179,7 @@ export function transitiveDependencies(r: PolicyResource, all: PolicyResource[])
         const d = queue[i];
         if (seen.has(d.urn)) continue;
         seen.set(d.urn, d);
+        if (until?.(d)) break;
         queue.push(...d.dependencies, ...(children.get(d.urn) ?? []));
     }
     return [...seen.values()];
@@ -184,41 +191,63 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
     return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-interface IndexedService {
+interface Indexed {
     resource: PolicyResource;
     selector: Record<string, string>;
 }
-/** Services of one namespace by the first `key=value` of their selector (sorted by key). */
-type NamespaceServices = Map<string, IndexedService[]>;
-// Services by namespace and selector, built once per resource list: a stack policy asks for every workload,
-// and reading props through the SDK's unknown-checking proxy is too slow to repeat per pair. Looking a
-// workload's services up by its own label pairs keeps the cost linear in workloads (measured: the policy
-// phase went from 15.7% of a 1,000-app plan, quadratic, to a constant share).
-const serviceIndexes = new WeakMap<PolicyResource[], Map<unknown, NamespaceServices>>();
+/** Resources of one namespace by the first `key=value` of their label selector (sorted by key). */
+type NamespaceIndex = Map<string, Indexed[]>;
+// Selecting resources (Services, PodDisruptionBudgets) by namespace and selector, built once per resource
+// list and type: a stack policy asks for every workload, and reading props through the SDK's
+// unknown-checking proxy is too slow to repeat per pair. Looking a workload's selectors up by its own
+// label pairs keeps the cost linear in workloads (measured: the policy phase went from 15.7% of a
+// 1,000-app plan, quadratic, to a constant share; production-availability and validated-traffic had
+// brought it back to 27% by scanning every Service and budget per Deployment).
+const selectorIndexes = new WeakMap<PolicyResource[], Map<string, Map<unknown, NamespaceIndex>>>();
 
 const pair = (k: string, v: string) => `${k}=${v}`;
 
-function serviceIndex(all: PolicyResource[]): Map<unknown, NamespaceServices> {
-    let index = serviceIndexes.get(all);
+function selectorIndex(
+    all: PolicyResource[],
+    type: string,
+    selectorOf: (r: PolicyResource) => Record<string, string> | undefined,
+): Map<unknown, NamespaceIndex> {
+    let byType = selectorIndexes.get(all);
+    if (!byType) selectorIndexes.set(all, (byType = new Map()));
+    let index = byType.get(type);
     if (!index) {
         index = new Map();
         for (const s of all) {
-            if (s.type !== TYPE.Service) continue;
-            // A Service whose namespace is not known yet is assumed to be in the workload's.
+            if (s.type !== type) continue;
+            // A resource whose namespace is not known yet is assumed to be in the workload's.
             const ns = known(() => s.props.metadata?.namespace);
-            const selector = { ...(s.props.spec?.selector ?? {}) } as Record<string, string>;
+            const selector = { ...(selectorOf(s) ?? {}) } as Record<string, string>;
             const first = Object.keys(selector).sort()[0];
             if (first === undefined) continue; // selects no pods
-            const byPair = index.get(ns) ?? new Map<string, IndexedService[]>();
+            const byPair = index.get(ns) ?? new Map<string, Indexed[]>();
             index.set(ns, byPair);
             const key = pair(first, selector[first]);
             const list = byPair.get(key) ?? [];
             list.push({ resource: s, selector });
             byPair.set(key, list);
         }
-        serviceIndexes.set(all, index);
+        byType.set(type, index);
     }
     return index;
+}
+
+/** Resources of `type` in the workload's namespace whose selector (`selectorOf`) selects its pods. */
+function selecting(
+    w: PolicyResource,
+    all: PolicyResource[],
+    type: string,
+    selectorOf: (r: PolicyResource) => Record<string, string> | undefined,
+): PolicyResource[] {
+    const labels = { ...podLabels(w.type, w.props) };
+    const index = selectorIndex(all, type, selectorOf);
+    const spaces = [index.get(w.props.metadata?.namespace), index.get(UNKNOWN_VALUE)];
+    const candidates = Object.entries(labels).flatMap(([k, v]) => spaces.flatMap((byPair) => byPair?.get(pair(k, v)) ?? []));
+    return candidates.filter((s) => selects(s.selector, labels)).map((s) => s.resource);
 }
 
 /** A value read through the SDK's proxy, or UNKNOWN_VALUE when only `up` will know it. */
@@ -263,13 +292,12 @@ export class PreviewUnknowns {
 }
 
 /** Services (in the same namespace) that select the pods of a workload. */
-export function servicesSelecting(w: PolicyResource, all: PolicyResource[]): PolicyResource[] {
-    const labels = { ...podLabels(w.type, w.props) };
-    const index = serviceIndex(all);
-    const spaces = [index.get(w.props.metadata?.namespace), index.get(UNKNOWN_VALUE)];
-    const candidates = Object.entries(labels).flatMap(([k, v]) => spaces.flatMap((byPair) => byPair?.get(pair(k, v)) ?? []));
-    return candidates.filter((s) => selects(s.selector, labels)).map((s) => s.resource);
-}
+export const servicesSelecting = (w: PolicyResource, all: PolicyResource[]): PolicyResource[] =>
+    selecting(w, all, TYPE.Service, (s) => s.props.spec?.selector);
+
+/** PodDisruptionBudgets (in the same namespace) whose matchLabels select the pods of a workload. */
+export const budgetsSelecting = (w: PolicyResource, all: PolicyResource[]): PolicyResource[] =>
+    selecting(w, all, TYPE.PodDisruptionBudget, (p) => p.props.spec?.selector?.matchLabels);
 
 /** The Ansible run of a VM app (components/vm): a local.Command carrying the release's extra vars. */
 export interface VmDeploy {

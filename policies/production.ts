@@ -9,8 +9,9 @@ import {
     describe,
     podLabels,
     podSpec,
+    budgetsSelecting,
     releaseRecord,
-    selects,
+    servicesSelecting,
     transitiveDependencies,
     workloadTypes,
     Props,
@@ -19,7 +20,6 @@ import {
 const ALL_WORKLOADS = workloadTypes(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
-const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const METRIC_GATE = "pulumi-nodejs:dynamic/validation:MetricGate";
 const RELEASE_NOTICE = "pulumi-nodejs:dynamic/validation:ReleaseNotice";
 
@@ -94,15 +94,14 @@ export function podsKept(spec: Props, replicas: number): number {
 
 /** Deployments that serve users now: selected by the app's own Service, not a canary track or an idle slot. */
 function liveDeployments(all: PolicyResource[]): PolicyResource[] {
-    const services = all.filter((r) => r.type === TYPE.Service);
+    const serviceNames = new Set(all.filter((r) => r.type === TYPE.Service).map((s) => s.props.metadata?.name));
     return all.filter((d) => {
         // An Argo Rollout's replicas are its stable (or active) pods: it serves whenever a Service fronts its app.
-        if (d.type === TYPE.Rollout) return services.some((s) => s.props.metadata?.name === appOf(d));
+        if (d.type === TYPE.Rollout) return serviceNames.has(appOf(d));
         if (d.type !== TYPE.Deployment) return false;
-        const labels = podLabels(d.type, d.props);
-        if (labels[LABEL.slot] === "canary") return false;
+        if (podLabels(d.type, d.props)[LABEL.slot] === "canary") return false;
         const app = appOf(d);
-        return services.some((s) => s.props.metadata?.name === app && selects(s.props.spec?.selector, labels));
+        return servicesSelecting(d, all).some((s) => s.props.metadata?.name === app);
     });
 }
 
@@ -122,7 +121,6 @@ export const productionAvailability: StackValidationPolicy = {
         const live = liveDeployments(args.resources);
         const databases = args.resources.filter((r) => r.type === TYPE.RdsInstance && !r.props.replicateSourceDb);
         if (live.length === 0 && databases.length === 0) args.notApplicable("no serving Deployments or databases");
-        const pdbs = args.resources.filter((r) => r.type === PDB);
         for (const d of live) {
             const app = appOf(d);
             const replicas = d.props.spec?.replicas ?? 1;
@@ -131,9 +129,7 @@ export const productionAvailability: StackValidationPolicy = {
                     `${describe(d)} serves ${app}'s users with ${replicas} replica(s): one node drain or crash takes the app down. Set launchpad:apps.${app}.replicas to at least ${cfg.minReplicas}.`,
                     d.urn,
                 );
-            const labels = podLabels(d.type, d.props);
-            const ns = d.props.metadata?.namespace;
-            const budgets = pdbs.filter((p) => p.props.metadata?.namespace === ns && selects(p.props.spec?.selector?.matchLabels, labels));
+            const budgets = budgetsSelecting(d, args.resources);
             if (!budgets.some((p) => podsKept(p.props.spec ?? {}, replicas) >= 1))
                 report(
                     `${describe(d)} has no PodDisruptionBudget that keeps a pod of its ${replicas} through a node drain${budgets.length > 0 ? ` (${budgets.map((p) => describe(p)).join(", ")} lets every pod go)` : ""}: raise launchpad:apps.${app}.replicas to at least ${cfg.minReplicas} (the budget allows one pod down at a time).`,
@@ -158,11 +154,14 @@ export const productionAvailability: StackValidationPolicy = {
 
 /** Does `r` wait (transitively) for `app`'s smoke-test Job and metric gate? */
 function validation(r: PolicyResource, app: string, all: PolicyResource[]): { smoke: boolean; gate: boolean } {
-    const deps = transitiveDependencies(r, all);
-    return {
-        smoke: deps.some((d) => d.type === TYPE.Job && d.props.metadata?.labels?.[SMOKE_FOR_LABEL] === app),
-        gate: deps.some((d) => d.type === METRIC_GATE && d.props.app === app),
-    };
+    let smoke = false;
+    let gate = false;
+    transitiveDependencies(r, all, (d) => {
+        smoke ||= d.type === TYPE.Job && d.props.metadata?.labels?.[SMOKE_FOR_LABEL] === app;
+        gate ||= d.type === METRIC_GATE && d.props.app === app;
+        return smoke && gate;
+    });
+    return { smoke, gate };
 }
 
 /** The AnalysisTemplates an Argo Rollout runs before users move: canary analysis steps, blue-green pre-promotion. */
@@ -195,15 +194,11 @@ function trafficMoves(all: PolicyResource[]): { resource: PolicyResource; app: s
             out.push({ resource: r, app: app(), what: "switches users to the active slot", abort: "strategy.activeSlot back" });
         } else if (r.type === TYPE.Deployment && r.parent?.type === TYPE.Canary && podLabels(r.type, r.props)[LABEL.slot] === "canary") {
             // router: replicas: the canary's pods are behind the app's Service, so its replica count is the weight.
-            const labels = podLabels(r.type, r.props);
-            const served = all.some(
-                (s) => s.type === TYPE.Service && s.props.metadata?.name === app() && selects(s.props.spec?.selector, labels),
-            );
+            const served = servicesSelecting(r, all).some((s) => s.props.metadata?.name === app());
             if (served && (r.props.spec?.replicas ?? 1) > 0)
                 out.push({ resource: r, app: app(), what: "puts canary pods behind the app's Service", abort: "strategy.weight: 0" });
         } else if (r.type === TYPE.Deployment && r.parent?.type === TYPE.Direct) {
-            const labels = podLabels(r.type, r.props);
-            if (all.some((s) => s.type === TYPE.Service && selects(s.props.spec?.selector, labels)))
+            if (servicesSelecting(r, all).length > 0)
                 out.push({
                     resource: r,
                     app: app(),
