@@ -1,12 +1,11 @@
 // A smoke test that keeps the benchmark working; its numbers are not asserted (speed is measured by
 // `npm run bench`, not by tests).
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BenchReport, MARK_END, MARK_START, README, currentSection, readmeSection, table, writeReadme } from "../../tools/bench/bench";
-import { PROJECT_DIR } from "../../tools/plan/plan";
+import { runCommand } from "../support/commands";
 
 describe("benchmark (smoke, size 3) @e2e", function () {
     // Four fresh processes (two plans, two floors): minutes on a loaded 2-core machine.
@@ -15,11 +14,7 @@ describe("benchmark (smoke, size 3) @e2e", function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-bench-test-"));
         try {
             const out = path.join(dir, "results.json");
-            const r = spawnSync(
-                process.execPath,
-                ["-r", "ts-node/register/transpile-only", "tools/bench/bench.ts", "--sizes", "3", "--runs", "1", "--out", out],
-                { cwd: PROJECT_DIR, encoding: "utf8" },
-            );
+            const r = runCommand("tools/bench/bench.ts", ["--sizes", "3", "--runs", "1", "--out", out]);
             assert.equal(r.status, 0, r.stderr);
             assert.match(r.stdout, /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| A\/B CPU \|/);
             const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;

@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { testEvidenceSchema } from "../../policies/evidence";
 import { InputError } from "../../tools/cli/run";
 import { countJUnit, recordArtifact, upsertEvidence } from "../../tools/evidence/junit";
-import { PROJECT_DIR } from "../../tools/plan/plan";
+import { runCommand } from "../support/commands";
 
 const IMAGE = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
 
@@ -118,15 +117,7 @@ describe("evidence: JUnit converter", () => {
         try {
             fs.writeFileSync(path.join(dir, "junit.xml"), MOCHA);
             const evidence = path.join(dir, "release", "evidence.json");
-            const run = (args: string[]) =>
-                spawnSync(
-                    process.execPath,
-                    ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools", "evidence", "junit.ts"), ...args],
-                    {
-                        cwd: PROJECT_DIR,
-                        encoding: "utf8",
-                    },
-                );
+            const run = (args: string[]) => runCommand("tools/evidence/junit.ts", args);
             const r = run([
                 "--report",
                 path.join(dir, "junit.xml"),

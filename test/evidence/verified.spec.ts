@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { verificationSchema } from "../../policies/evidence";
 import { recordVerified } from "../../tools/evidence/verified";
-import { PROJECT_DIR } from "../../tools/plan/plan";
 import { runFixture } from "../harness";
+import { runCommand } from "../support/commands";
 
 const A = "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db29483dfc76e12f81a24e1fc1256c0a8e";
 const B = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
@@ -30,19 +29,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
         try {
             const outputs = path.join(dir, "outputs.json");
             fs.writeFileSync(outputs, JSON.stringify({ images: [A, B], builds: { hello: { digest: "(known after up)" } } }));
-            const r = spawnSync(
-                process.execPath,
-                [
-                    "-r",
-                    "ts-node/register/transpile-only",
-                    path.join(PROJECT_DIR, "tools", "evidence", "verified.ts"),
-                    "--outputs",
-                    outputs,
-                    "--verification",
-                    path.join(dir, "v.json"),
-                ],
-                { cwd: PROJECT_DIR, encoding: "utf8" },
-            );
+            const r = runCommand("tools/evidence/verified.ts", ["--outputs", outputs, "--verification", path.join(dir, "v.json")]);
             assert.equal(r.status, 2, r.stderr);
             assert.match(
                 r.stderr,
@@ -66,21 +53,14 @@ describe("evidence: pre-production verification from stack outputs", () => {
             const afterUp = { ...run.outputs, builds: { hello: { repositoryUrl: built.split("@")[0], digest: built } } };
             fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(afterUp));
             const file = path.join(dir, "verified-staging.json");
-            const r = spawnSync(
-                process.execPath,
-                [
-                    "-r",
-                    "ts-node/register/transpile-only",
-                    path.join(PROJECT_DIR, "tools", "evidence", "verified.ts"),
-                    "--outputs",
-                    path.join(dir, "outputs.json"),
-                    "--passed-at",
-                    "2026-11-25T10:41:12Z",
-                    "--verification",
-                    file,
-                ],
-                { cwd: PROJECT_DIR, encoding: "utf8" },
-            );
+            const r = runCommand("tools/evidence/verified.ts", [
+                "--outputs",
+                path.join(dir, "outputs.json"),
+                "--passed-at",
+                "2026-11-25T10:41:12Z",
+                "--verification",
+                file,
+            ]);
             assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
             assert.deepEqual(verificationSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))), {
                 stack: "staging",

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../tools/plan/plan";
+import { runCommand } from "../support/commands";
 
 function sh(cwd: string, cmd: string, args: string[]) {
     const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
@@ -35,13 +36,8 @@ function freshClone(): string {
     return dir;
 }
 
-function plan(cwd: string, args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", "plan", "cli.ts"), ...args], {
-        cwd,
-        encoding: "utf8",
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
-    });
-}
+const plan = (cwd: string, args: string[]) =>
+    runCommand("tools/plan/cli.ts", args, { cwd, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } });
 
 describe("plan --compare in a fresh clone @e2e", function () {
     this.timeout(300000);

@@ -11,6 +11,7 @@ import { OPERATION_NAMES } from "../../tools/pipeline/release";
 import { OPERATIONS, OperationError, appsOf, applyOperation, keepLayout } from "../../tools/pipeline/releaseOps";
 import { FIXTURE_DIR, fixtureRaw } from "../harness";
 import { checksFor, runChecks, verificationRecord } from "../../tools/pipeline/verify";
+import { runCommand } from "../support/commands";
 
 // The fixture stacks (release 2.4.0: web blue live, api canary at 10%), not the real ones that releases change.
 const prodText = () => fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.prod.yaml"), "utf8");
@@ -110,14 +111,7 @@ describe("release operations (committed config changes)", () => {
 
     it("npm run release edits the stack file and exits 2 on a refusal @e2e", () => {
         const before = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
-        const r = spawnSync(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", "tools/pipeline/release.ts", "switch", "--stack", "prod", "--app", "api"],
-            {
-                cwd: PROJECT_DIR,
-                encoding: "utf8",
-            },
-        );
+        const r = runCommand("tools/pipeline/release.ts", ["switch", "--stack", "prod", "--app", "api"]);
         assert.equal(r.status, 2);
         assert.match(r.stderr, /error: switch needs a blueGreen app; api is canary/);
         assert.equal(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8"), before, "nothing written");
@@ -132,15 +126,7 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
     let dir: string;
     let file: string;
     const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8" });
-    const release = (...args: string[]) =>
-        spawnSync(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "tools/pipeline/release.ts"), ...args, "--project", dir],
-            {
-                cwd: PROJECT_DIR,
-                encoding: "utf8",
-            },
-        );
+    const release = (...args: string[]) => runCommand("tools/pipeline/release.ts", [...args, "--project", dir]);
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-release-"));
         file = path.join(dir, "Pulumi.fixture.yaml");

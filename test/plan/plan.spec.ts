@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -8,17 +7,10 @@ import { ConfigError } from "../../config";
 import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
 import { validateObjects } from "../../tools/plan/schemas";
 import { FIXTURE_DIR, runConfig, fixtureRaw } from "../harness";
+import { runCommand } from "../support/commands";
 
-const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
-
-function plan(args: string[]) {
-    // A timeout: a plan writing under /proc used to hang; the test must fail, not wait forever.
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        timeout: 120000,
-    });
-}
+// A timeout: a plan writing under /proc used to hang; the test must fail, not wait forever.
+const plan = (args: string[]) => runCommand("tools/plan/cli.ts", args, { timeout: 120000 });
 
 /** A project folder using the real program, with one stack file written by the test. */
 function tempProject(stackYaml: string): string {

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,14 +11,13 @@ import {
     validateStackResourcesOfType,
 } from "@pulumi/policy";
 import { policies } from "../../policies/all";
-import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
+import { planStack, writePlan } from "../../tools/plan/plan";
 import { PolicyConfigError, checkPolicies, parsePolicyConfig, reconcileConfig } from "../../tools/plan/policies";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { FIXTURE_DIR, T, fixturePolicyConfig, runFixture } from "../harness";
+import { runCommand } from "../support/commands";
 
-const CLI = path.join(PROJECT_DIR, "tools", "plan", "cli.ts");
-const plan = (args: string[]) =>
-    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+const plan = (args: string[]) => runCommand("tools/plan/cli.ts", args);
 
 describe("offline plan: policies adapter", () => {
     let prod: ProgramRun;

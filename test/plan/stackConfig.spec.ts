@@ -1,7 +1,6 @@
 // The checks the Pulumi CLI runs on stack config before it starts the program, and the unknown keys it
 // passes through: the plan refuses what `pulumi preview` would refuse, and typos it would let through.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,6 +12,7 @@ import { readStackConfig } from "../../tools/plan/stackConfig";
 import { ConfigError } from "../../config/errors";
 import { loadConfig } from "../../config/load";
 import { runProgram } from "../../tools/plan/recorder";
+import { runCommand } from "../support/commands";
 
 const SECURE = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
 
@@ -162,21 +162,7 @@ describe("stack config: unknown keys", () => {
         });
         dirs.push(d);
         fs.copyFileSync(path.join(FIXTURE_DIR, "index.ts"), path.join(d, "index.ts"));
-        const r = spawnSync(
-            process.execPath,
-            [
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(PROJECT_DIR, "tools", "plan", "cli.ts"),
-                "--project",
-                d,
-                "--stack",
-                "prod",
-                "--out",
-                path.join(d, "out"),
-            ],
-            { cwd: PROJECT_DIR, encoding: "utf8" },
-        );
+        const r = runCommand("tools/plan/cli.ts", ["--project", d, "--stack", "prod", "--out", path.join(d, "out")]);
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, /^error: launchpad:validaton: unknown key: did you mean launchpad:validation\?\n$/);
         assert.doesNotMatch(r.stderr, /\n\s+at /);

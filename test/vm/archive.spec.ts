@@ -7,11 +7,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { buildArchive, sha256File } from "../../tools/vm/archive";
+import { runCommand } from "../support/commands";
 
 const HELLO = path.join(PROJECT_DIR, "apps", "hello");
-const CLI = path.join(PROJECT_DIR, "tools", "vm", "cli.ts");
-const cli = (args: string[]) =>
-    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+const cli = (args: string[]) => runCommand("tools/vm/cli.ts", args);
 
 describe("vm: release archive", () => {
     let dir = "";

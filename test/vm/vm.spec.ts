@@ -17,6 +17,7 @@ import { FIXTURE_DIR, diffRuns, fixtureRaw, one, runConfig } from "../harness";
 import { check, cleanTmp, copyRun, fixtureJson, record, reported, tmpFile, violationsOf } from "../policies/support";
 import { requireTool } from "../support/tools";
 import { PREVIOUS_SHA, SHA, vmBlueGreenFixture, vmFixture } from "./fixture";
+import { runCommand } from "../support/commands";
 
 const COMMAND = "command:local:Command";
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -484,23 +485,16 @@ describe("vm: offline plan of a production fixture stack @e2e", function () {
         packConfig["tested-artifact"].evidenceFile = path.join(dir, "evidence.json");
         fs.writeFileSync(path.join(dir, "policy.json"), JSON.stringify(packConfig));
         const out = path.join(dir, "out");
-        const r = spawnSync(
-            process.execPath,
-            [
-                "-r",
-                "ts-node/register/transpile-only",
-                path.join(PROJECT_DIR, "tools/plan/cli.ts"),
-                "--stack",
-                "vmprod",
-                "--project",
-                dir,
-                "--out",
-                out,
-                "--policy-config",
-                path.join(dir, "policy.json"),
-            ],
-            { cwd: PROJECT_DIR, encoding: "utf8" },
-        );
+        const r = runCommand("tools/plan/cli.ts", [
+            "--stack",
+            "vmprod",
+            "--project",
+            dir,
+            "--out",
+            out,
+            "--policy-config",
+            path.join(dir, "policy.json"),
+        ]);
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /├─ legacy {2}launchpad:vm:VmApp\n(.*\n){0,2}.*legacy-0 {2}aws:ec2\/instance:Instance/);
         assert.match(
