@@ -1,6 +1,7 @@
 // Test helpers around the one recorder: run the program for a config (fixture stacks the tests own),
 // and look records up by type and name.
 import * as path from "node:path";
+import { ConfigError } from "../config/errors";
 import { parseConfig, PROJECT } from "../config/load";
 import type { LaunchpadConfigInput } from "../config/schema";
 import { main } from "../program";
@@ -30,6 +31,17 @@ export function stackValues(stack: string, dir = FIXTURE_DIR): Record<string, un
 }
 
 /** The fixture stack's raw config (a fresh deep copy each call), for tests that change one thing. */
+/** What config validation says of `raw`, one `<key path>: <message>` per problem; [] when it is valid. */
+export function configProblems(raw: Record<string, unknown>): string[] {
+    try {
+        parseConfig(raw);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`);
+        throw e;
+    }
+    return [];
+}
+
 export function fixtureRaw(stack: string): Record<string, any> {
     return structuredClone(stackValues(stack)) as Record<string, any>;
 }

@@ -1,20 +1,10 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../config";
-import { fixtureRaw } from "../harness";
-
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        parseConfig(raw);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`);
-        throw e;
-    }
-    return [];
-}
+import { parseConfig } from "../../config";
+import { configProblems, fixtureRaw } from "../harness";
 
 describe("backup configuration", () => {
     it("both stacks are valid; defaults fill the schedule, Velero and export lifecycle", () => {
-        for (const stack of ["staging", "prod"]) assert.deepEqual(problems(fixtureRaw(stack)), [], stack);
+        for (const stack of ["staging", "prod"]) assert.deepEqual(configProblems(fixtureRaw(stack)), [], stack);
         const b = parseConfig(fixtureRaw("staging")).backup!;
         assert.deepEqual(b.schedule, { daily: "cron(0 3 * * ? *)", weekly: "cron(0 4 ? * SUN *)" });
         assert.deepEqual(b.velero, { namespace: "velero", schedule: "0 3 * * *", timeoutMinutes: 30 });
@@ -27,7 +17,7 @@ describe("backup configuration", () => {
     it("production needs a vault lock", () => {
         const raw = fixtureRaw("prod");
         delete raw.backup.lock;
-        assert.deepEqual(problems(raw), [
+        assert.deepEqual(configProblems(raw), [
             "launchpad:backup.lock: required in production: a vault lock (mode governance|compliance, minRetentionDays, maxRetentionDays), got nothing",
         ]);
     });
@@ -36,7 +26,7 @@ describe("backup configuration", () => {
         const raw = fixtureRaw("prod");
         raw.backup.retention.dailyDays = 3;
         raw.backup.lock.maxRetentionDays = 60;
-        assert.deepEqual(problems(raw), [
+        assert.deepEqual(configProblems(raw), [
             "launchpad:backup.retention.dailyDays: expected 7-60: the vault lock refuses recovery points kept outside its retention range, got 3",
             "launchpad:backup.retention.weeklyDays: expected 7-60: the vault lock refuses recovery points kept outside its retention range, got 90",
         ]);
@@ -48,7 +38,7 @@ describe("backup configuration", () => {
         raw.backup.copyRegion = "europe";
         raw.apps.api.data.postgres.backupRetentionDays = 40;
         raw.apps.api.data.postgres.restoreFromSnapshot = "prod--api";
-        assert.deepEqual(problems(raw), [
+        assert.deepEqual(configProblems(raw), [
             "launchpad:apps.api.data.postgres.backupRetentionDays: expected an integer 1-35, got 40",
             'launchpad:apps.api.data.postgres.restoreFromSnapshot: expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter; awsbackup:job-... or a snapshot ARN), got "prod--api"',
             'launchpad:backup.copyRegion: expected an AWS region such as eu-central-1, got "europe"',
@@ -64,26 +54,26 @@ describe("backup configuration", () => {
         ]) {
             const raw = fixtureRaw("prod");
             raw.apps.api.data.postgres.restoreFromSnapshot = id;
-            assert.deepEqual(problems(raw), [], id);
+            assert.deepEqual(configProblems(raw), [], id);
         }
     });
 
     it("an app with data needs the backup key; data needs a store", () => {
         const raw = fixtureRaw("staging");
         delete raw.backup;
-        assert.deepEqual(problems(raw), [
+        assert.deepEqual(configProblems(raw), [
             "launchpad:backup: required: app 'api' declares data, which needs the environment's backup plan, got nothing",
         ]);
         const empty = fixtureRaw("staging");
         empty.apps.api.data = {};
-        assert.deepEqual(problems(empty), ["launchpad:apps.api.data: expected at least one data store (postgres, volume), got {}"]);
+        assert.deepEqual(configProblems(empty), ["launchpad:apps.api.data: expected at least one data store (postgres, volume), got {}"]);
     });
 
     it("storage autoscaling ceiling above the allocated storage; export tiers in order", () => {
         const raw = fixtureRaw("prod");
         raw.apps.api.data.postgres.maxAllocatedStorage = 100;
         raw.backup.exports = { glacierAfterDays: 31, infrequentAccessAfterDays: 60, expireAfterDays: 20 };
-        assert.deepEqual(problems(raw), [
+        assert.deepEqual(configProblems(raw), [
             "launchpad:apps.api.data.postgres.maxAllocatedStorage: expected more than allocatedStorage (100), got 100",
             "launchpad:backup.exports.expireAfterDays: expected more than glacierAfterDays (31), got 20",
             "launchpad:backup.exports.glacierAfterDays: expected more than infrequentAccessAfterDays (60), got 31",
@@ -94,6 +84,6 @@ describe("backup configuration", () => {
         const raw = fixtureRaw("prod");
         delete raw.backup;
         delete raw.apps.api.data;
-        assert.deepEqual(problems(raw), []);
+        assert.deepEqual(configProblems(raw), []);
     });
 });

@@ -7,13 +7,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { ConfigError } from "../../config";
 import { parseConfig } from "../../config/load";
 import { firstBatch, vmSerial } from "../../config/vm";
 import { vmRuleGroups } from "../../components/vm";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { FIXTURE_DIR, diffRuns, fixtureRaw, one, runConfig } from "../harness";
+import { FIXTURE_DIR, configProblems, diffRuns, fixtureRaw, one, runConfig } from "../harness";
 import { check, cleanTmp, copyRun, fixtureJson, record, reported, tmpFile, violationsOf } from "../policies/support";
 import { requireTool } from "../support/tools";
 import { PREVIOUS_SHA, SHA, vmBlueGreenFixture, vmFixture } from "./fixture";
@@ -23,16 +22,6 @@ const COMMAND = "command:local:Command";
 const INSTANCE = "aws:ec2/instance:Instance";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const SCRAPE = "kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig";
-
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        parseConfig(raw);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`);
-        throw e;
-    }
-    return [];
-}
 
 describe("vm: config", () => {
     it("a VM app leaves `apps` (Kubernetes only) for `vmApps`, with defaults applied", () => {
@@ -102,7 +91,7 @@ describe("vm: config", () => {
             mutate(raw);
             // Long values are cut in messages; compare up to the value.
             const cut = (s: string) => s.replace(/, got \{.*$/, ", got {...}");
-            assert.deepEqual(problems(raw).map(cut), expected);
+            assert.deepEqual(configProblems(raw).map(cut), expected);
         });
 
     it("batches: the canary is a first batch of one host; percentages round down as Ansible does", () => {
