@@ -118,7 +118,7 @@ describe("evidence: JUnit converter", () => {
             fs.writeFileSync(path.join(dir, "junit.xml"), MOCHA);
             const evidence = path.join(dir, "release", "evidence.json");
             const run = (args: string[]) => runCommand("tools/evidence/junit.ts", args);
-            const r = run([
+            const record = [
                 "--report",
                 path.join(dir, "junit.xml"),
                 "--image",
@@ -129,7 +129,8 @@ describe("evidence: JUnit converter", () => {
                 "2026-11-24T15:02:41Z",
                 "--evidence",
                 evidence,
-            ]);
+            ];
+            const r = run(record);
             assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
             assert.match(r.stdout, /: 2 passed, 1 failed, 1 skipped -> .*release\/evidence\.json\n$/);
             const written = testEvidenceSchema.parse(JSON.parse(fs.readFileSync(evidence, "utf8")));
@@ -141,18 +142,7 @@ describe("evidence: JUnit converter", () => {
             assert.match(bad.stderr, /--image: expected <repository>@sha256:<64 hex digits>, got podinfo:latest/);
             // The same report again: the file is not rewritten.
             const mtime = fs.statSync(evidence).mtimeMs;
-            const again = run([
-                "--report",
-                path.join(dir, "junit.xml"),
-                "--image",
-                IMAGE,
-                "--commit",
-                "9c1f4e7d2b8a",
-                "--finished-at",
-                "2026-11-24T15:02:41Z",
-                "--evidence",
-                evidence,
-            ]);
+            const again = run(record);
             assert.equal(again.status, 0, again.stderr);
             assert.match(again.stdout, /already recorded in .*evidence\.json, unchanged/);
             assert.equal(fs.statSync(evidence).mtimeMs, mtime);
