@@ -1,6 +1,9 @@
-// The metric gate's logic: query Prometheus's HTTP API, compare the new version with thresholds and
-// with the stable version, and explain a failure. Pure apart from `fetch`; the dynamic provider in
-// gateProvider.ts calls it from `create`/`update`, and the tests call it against a real Prometheus.
+// The metric gate: query Prometheus's HTTP API, compare the new version with thresholds and with the
+// stable version, explain a failure, and the dynamic provider that does it in `pulumi up`. Pure apart
+// from `fetch`. This module is the provider's code as the engine runs it: MetricGate (gateProvider.ts)
+// ships it compiled as the `__provider` input, so it imports no other file of this repository
+// (standalone.ts refuses one) and only types from packages.
+import type { dynamic } from "@pulumi/pulumi";
 
 /** PromQL the gate evaluates; each must return one sample (or nothing). Built by the monitoring queries. */
 export interface GateQueries {
@@ -59,8 +62,7 @@ export interface GateResult {
 
 /**
  * A gate that cannot judge (Prometheus unreachable or failing): the gate fails closed. A plain Error
- * with a name, not a subclass: the provider is serialized into the state, and Pulumi's closure
- * serializer turns `class extends Error` into a function whose instances lose their message.
+ * with a name: the engine reports only the message, and a subclass would add nothing to it.
  */
 export function gateQueryError(message: string): Error {
     const e = new Error(message);
@@ -247,3 +249,66 @@ export function unavailableMessage(i: GateInputs, e: Error): string {
         `Traffic was not changed. Fix Prometheus access (launchpad:validation.prometheusUrl) and run pulumi up again, or abort: ${i.abortCommand}`,
     ].join("\n");
 }
+
+/** What the engine stores for a gate: its inputs and the last result. */
+export type GateState = GateInputs & { result: GateResult };
+
+/** The gate's own inputs: without its last result and the provider's code (`__provider`). */
+function inputsOf(s: GateInputs | GateState): GateInputs {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { result, __provider, ...rest } = s as GateState & { __provider?: string };
+    return rest;
+}
+
+/** JSON with object keys sorted: the engine does not keep key order in stored state. */
+export function canonical(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        return `{${Object.keys(o)
+            .filter((k) => o[k] !== undefined)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+            .join(",")}}`;
+    }
+    return JSON.stringify(v);
+}
+
+/** Runs the gate; throws the message `pulumi up` prints when it fails or cannot judge. */
+export async function runGate(news: GateInputs, olds: GateInputs | undefined): Promise<GateResult> {
+    let result: GateResult;
+    try {
+        result = await evaluateGate(news, olds);
+    } catch (e) {
+        throw new Error(unavailableMessage(news, e as Error));
+    }
+    if (!result.passed) throw new Error(failureMessage(news, result));
+    return result;
+}
+
+/**
+ * The engine calls `create`/`update` only in `pulumi up` (a preview calls `check`/`diff`, never these), and
+ * only when the gate's inputs changed: a canary step (weight), a new canary version, a blue-green switch,
+ * new thresholds or queries; a new version of this code alone runs no gate. A failed gate throws, so the
+ * update fails on this resource and everything that dependsOn it (the live Service selector, the canary
+ * weight objects) is never changed.
+ */
+export const gateProvider: dynamic.ResourceProvider<GateInputs, GateState> = {
+    async check(_olds, news) {
+        return { inputs: news };
+    },
+    async diff(_id, olds, news) {
+        const changed = canonical(inputsOf(olds)) !== canonical(inputsOf(news));
+        return { changes: changed };
+    },
+    async create(inputs) {
+        const news = inputsOf(inputs);
+        const result = await runGate(news, undefined);
+        return { id: `${news.app}-gate`, outs: { ...news, result } };
+    },
+    async update(_id, olds, news) {
+        const next = inputsOf(news);
+        const result = await runGate(next, inputsOf(olds));
+        return { outs: { ...next, result } };
+    },
+};

@@ -1,6 +1,10 @@
-// Release notices: the text of one notice and its delivery to the `releases` SNS topic and an optional
-// Slack-compatible incoming webhook. noticeProvider.ts decides WHEN (once per release version).
+// Release notices: the text of one notice, its delivery to the `releases` SNS topic and an optional
+// Slack-compatible incoming webhook, and the dynamic provider that decides WHEN (once per release
+// version). This module is the provider's code as the engine runs it: ReleaseNotice (noticeProvider.ts)
+// ships it compiled as the `__provider` input, so it imports no other file of this repository
+// (standalone.ts refuses one); the AWS SDK is required where it runs, from the project's node_modules.
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { dynamic } from "@pulumi/pulumi";
 
 export interface NoticeApp {
     readonly name: string;
@@ -115,3 +119,28 @@ export async function publishNotice(i: NoticeInputs, now: () => Date = () => new
     }
     return delivery;
 }
+
+export type NoticeState = NoticeInputs & { delivery: Delivery };
+
+/**
+ * Keyed on the release version: `create` publishes (the first `up` with notices enabled), `diff` reports
+ * a change only when the version changed, so `update` publishes exactly when a new release is deployed
+ * and a re-run of `pulumi up` publishes nothing.
+ */
+export const noticeProvider: dynamic.ResourceProvider<NoticeInputs, NoticeState> = {
+    async check(_olds, news) {
+        return { inputs: news };
+    },
+    async diff(_id, olds, news) {
+        // Only the version makes a new notice; other changes (URLs, a new app) belong to the same release.
+        return { changes: olds.version !== news.version };
+    },
+    async create(inputs) {
+        const delivery = await publishNotice(inputs);
+        return { id: `release-notice-${inputs.stack}`, outs: { ...inputs, delivery } };
+    },
+    async update(_id, _olds, news) {
+        const delivery = await publishNotice(news);
+        return { outs: { ...news, delivery } };
+    },
+};

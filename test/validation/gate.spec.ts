@@ -7,8 +7,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GateInputs, evaluateGate, guardedChange, judge } from "../../components/validation/gate";
-import { canonical, gateProvider, runGate } from "../../components/validation/gateProvider";
+import { GateInputs, canonical, evaluateGate, gateProvider, guardedChange, judge, runGate } from "../../components/validation/gate";
 import { gateQueries } from "../../components/validation/queries";
 import { PODINFO_METRICS } from "../../components/monitoring/queries";
 import { requireTool } from "../support/tools";
@@ -86,13 +85,19 @@ describe("metric gate (pure)", () => {
         assert.deepEqual(judge(none, { ...thresholds, onNoData: "pass" }, "c", "b").failures, []);
     });
 
-    it("the provider diffs on inputs only (result and key order ignored) and skips a first step without querying", async () => {
+    it("the provider diffs on inputs only (result, key order and its own code ignored) and skips a first step without querying", async () => {
         const created = (await gateProvider.create(i)) as { id: string; outs: any };
         assert.equal(created.id, "api-gate");
         assert.equal(created.outs.result.outcome, "skipped");
         const reordered = JSON.parse(canonical(created.outs));
         assert.deepEqual(await gateProvider.diff!("api-gate", reordered, i), { changes: false });
         assert.deepEqual(await gateProvider.diff!("api-gate", reordered, { ...i, weight: 50 }), { changes: true });
+        // The engine passes the stored and the new `__provider` too: a new version of the gate's code alone
+        // must not run the gate again (it would measure a release step nobody asked for).
+        const stored = { ...reordered, __provider: "exports.handler = () => old;" };
+        const next = { ...i, __provider: "exports.handler = () => new;" } as typeof i;
+        assert.deepEqual(await gateProvider.diff!("api-gate", stored, next), { changes: false });
+        assert.deepEqual(await gateProvider.diff!("api-gate", stored, { ...next, weight: 50 }), { changes: true });
     });
 });
 

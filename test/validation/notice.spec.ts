@@ -3,8 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { NoticeInputs, noticeText, publishNotice, regionOf } from "../../components/validation/notice";
-import { NoticeState, noticeProvider } from "../../components/validation/noticeProvider";
+import { NoticeInputs, NoticeState, noticeProvider, noticeText, publishNotice, regionOf } from "../../components/validation/notice";
 
 interface Received {
     path: string;

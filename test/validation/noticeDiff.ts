@@ -3,9 +3,8 @@
 // an update, and the provider answers yes only for a new release version: the notice paths a diff under
 // mocks shows for a rollout step publish nothing. Tests that pin a diff assert both.
 import type { ProgramRun } from "../../tools/plan/recorder";
-import type { NoticeInputs } from "../../components/validation/notice";
-import { noticeProvider } from "../../components/validation/noticeProvider";
-import type { NoticeState } from "../../components/validation/noticeProvider";
+import { noticeProvider } from "../../components/validation/notice";
+import type { NoticeInputs, NoticeState } from "../../components/validation/notice";
 import { one } from "../harness";
 
 export const NOTICE = "pulumi-nodejs:dynamic/validation:ReleaseNotice";

@@ -290,7 +290,7 @@ describe("validation in the program", () => {
             rollback: "pulumi config set --path 'launchpad:apps.api.strategy.weight' 0 --stack prod && pulumi up --stack prod --yes",
         });
         assert.equal(i.apps[2].rollback, "kubectl -n prod rollout undo deployment/worker");
-        // Its serialized provider loads (with the AWS SDK) and diffs on the version only.
+        // Its provider code loads (with the AWS SDK) and diffs on the version only.
         const provider = requireFromString(i.__provider).handler();
         assert.deepEqual(await provider.diff!("n", { ...i, version: "2.4.0" }, { ...i, apps: [] }), { changes: false });
         assert.deepEqual(await provider.diff!("n", { ...i, version: "2.3.0" }, i), { changes: true });
@@ -302,7 +302,7 @@ describe("validation in the program", () => {
         assert.deepEqual(ofType(await runConfig(s, "staging"), V.Notice), []);
     });
 
-    it("the serialized dynamic providers load and run as the engine's provider host runs them", async () => {
+    it("the dynamic providers' shipped code loads and runs as the engine's provider host runs it", async () => {
         // The engine's dynamic-provider host does exactly this with the `__provider` input.
         const gate = one(prod, V.Gate, "api-gate").inputs as any;
         const provider = requireFromString(gate.__provider).handler();

@@ -1,0 +1,52 @@
+// Code that runs outside this program, shipped as text: the smoke runner (in the smoke-test Job's
+// container) and the dynamic providers (in the engine's dynamic-provider host, from the `__provider`
+// input). Each is one self-contained TypeScript module, compiled here to CommonJS for Node 20 with SWC,
+// the transpiler ts-node already runs this program with (`"ts-node": {"swc": true}` in tsconfig.json):
+// milliseconds a module, where TypeScript's own emitter first has to be loaded and warmed up.
+// The text is a function of the source file and the pinned @swc/core only, so it is the same on every
+// machine and changes exactly when its source does.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { transformSync } from "@swc/core";
+
+const compiled = new Map<string, string>();
+
+/**
+ * The module at `file` (a `.ts` file) as CommonJS JavaScript. It may import Node built-ins and packages
+ * (resolved where the text runs), never another file of this repository: a relative import is a
+ * programming error, reported here rather than where the text runs.
+ */
+export function standaloneModule(file: string): string {
+    const cached = compiled.get(file);
+    if (cached !== undefined) return cached;
+    const name = path.basename(file);
+    let code: string;
+    try {
+        code = transformSync(fs.readFileSync(file, "utf8"), {
+            filename: name,
+            swcrc: false,
+            configFile: false,
+            sourceMaps: false,
+            jsc: { target: "es2022", parser: { syntax: "typescript" } },
+            module: { type: "commonjs" },
+        }).code;
+    } catch (e) {
+        throw new Error(`programming error: ${file} does not compile: ${(e as Error).message}`);
+    }
+    const relative = /\brequire\((["'])(\.{1,2}\/[^"']*)\1\)/.exec(code);
+    if (relative) {
+        throw new Error(`programming error: ${file} must stay self-contained (it runs on its own) but requires ${relative[2]}`);
+    }
+    compiled.set(file, code);
+    return code;
+}
+
+/**
+ * A dynamic provider's `__provider` input: the engine's dynamic-provider host loads it as a module and
+ * calls its `handler()` for the provider (`requireFromString(text).handler()`), as it does with the
+ * text Pulumi's closure serializer writes for `pulumi.dynamic.Resource`. `file` exports the provider
+ * object as `exportName`.
+ */
+export function dynamicProviderText(file: string, exportName: string): string {
+    return `${standaloneModule(file)}\nexports.handler = () => exports.${exportName};\n`;
+}
