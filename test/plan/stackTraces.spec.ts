@@ -7,6 +7,11 @@ const SCRIPT = `
 const pulumi = require("@pulumi/pulumi");
 const { plainStackTraces, runProgram } = require("./tools/plan/recorder");
 const seen = {};
+class Parent extends pulumi.ComponentResource {
+    constructor(name) {
+        super("launchpad:test:Parent", name);
+    }
+}
 async function run(label) {
     const r = await runProgram({
         project: "launchpad",
@@ -14,7 +19,16 @@ async function run(label) {
         config: {},
         program: () => {
             seen[label] = Error.stackTraceLimit;
-            new pulumi.ComponentResource("launchpad:test:Parent", "p");
+            const monitor = pulumi.runtime.getMonitor();
+            const register = monitor.registerResource.bind(monitor);
+            monitor.registerResource = (req, cb) => {
+                if (req.getType() === "launchpad:test:Parent") {
+                    const pos = req.getSourceposition();
+                    seen[label + "Position"] = pos ? pos.getLine() + ":" + pos.getColumn() : "none";
+                }
+                register(req, cb);
+            };
+            new Parent("p");
             return {};
         },
     });
@@ -29,8 +43,15 @@ async function run(label) {
 })();
 `;
 
+/** Where SCRIPT constructs the resource: the source position the SDK must send in every case. */
+const POSITION = (() => {
+    const lines = SCRIPT.split("\n");
+    const i = lines.findIndex((l) => l.includes("new Parent"));
+    return `${i + 1}:${lines[i].indexOf("new") + 1}`;
+})();
+
 describe("plainStackTraces", () => {
-    it("keeps no stack frames while the program runs and restores the limit afterwards; LAUNCHPAD_SOURCE_MAPS=1 keeps them @e2e", () => {
+    it("keeps no stack frames while the program runs, the SDK's source positions unchanged, and restores the limit afterwards; LAUNCHPAD_SOURCE_MAPS=1 keeps them @e2e", () => {
         const run = (env: Record<string, string>) => {
             const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", SCRIPT], {
                 cwd: PROJECT_DIR,
@@ -41,7 +62,15 @@ describe("plainStackTraces", () => {
             return JSON.parse(r.stdout.trim().split("\n").pop()!);
         };
         const env = { LAUNCHPAD_SOURCE_MAPS: "" };
-        assert.deepEqual(run(env), { before: 10, beforeResources: 1, plain: 0, plainResources: 1, after: 10 });
-        assert.deepEqual(run({ LAUNCHPAD_SOURCE_MAPS: "1" }), { before: 10, beforeResources: 1, plain: 10, plainResources: 1, after: 10 });
+        const positions = { beforePosition: POSITION, plainPosition: POSITION };
+        assert.deepEqual(run(env), { before: 10, beforeResources: 1, plain: 0, plainResources: 1, after: 10, ...positions });
+        assert.deepEqual(run({ LAUNCHPAD_SOURCE_MAPS: "1" }), {
+            before: 10,
+            beforeResources: 1,
+            plain: 10,
+            plainResources: 1,
+            after: 10,
+            ...positions,
+        });
     });
 });

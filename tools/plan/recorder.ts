@@ -118,6 +118,22 @@ async function toResources(d: unknown): Promise<pulumi.Resource[]> {
 let shortTraces = false;
 
 /**
+ * Frames kept in the stack traces that the SDK asks for while a program runs under `shortTraces`. The SDK
+ * takes a resource's source position from the frame after its own five (`Resource.stackTrace(4)`, which
+ * lifts `Error.stackTraceLimit` itself) and sends the rest as the resource's stack trace, which the mock
+ * monitor ignores: formatting and parsing the program's whole stack for every resource (ts-node's and the
+ * module loader's frames included, as the program runs inside `require`) was a tenth of a 100-app plan.
+ */
+const SDK_FRAMES = 6;
+
+/** V8's own format (`Error: message` then `    at <frame>` lines), of the first SDK_FRAMES frames only. */
+function firstFrames(e: Error, frames: NodeJS.CallSite[]): string {
+    let out = e.message ? `${e.name}: ${e.message}` : e.name;
+    for (const f of frames.slice(0, SDK_FRAMES)) out += `\n    at ${String(f)}`;
+    return out;
+}
+
+/**
  * The Pulumi SDK captures a stack trace for every resource and every internal promise. Under ts-node,
  * source-map-support rewrites each of them through source maps, which doubled the cost of a plan
  * (measured: 8.1 s -> 4.3 s for 2,606 resources). The command-line tools call this; set
@@ -127,8 +143,9 @@ let shortTraces = false;
  * `debuggablePromise` captures `new Error().stack` for every internal promise (about ten per resource)
  * only to describe leaked promises, and collecting the frames is what costs (measured: 17 µs a capture
  * at Node's default of 10 frames, 1.4 µs at 0; a fifth of a 100-app plan's CPU profile). The SDK's
- * source positions are unaffected: `Resource.callsites()` lifts the limit itself. Errors thrown by the
- * program then name no frames; LAUNCHPAD_SOURCE_MAPS=1 keeps them.
+ * source positions are unaffected: `Resource.callsites()` lifts the limit itself, and only the frames it
+ * reads them from are formatted (SDK_FRAMES). Errors thrown by the program then name no frames;
+ * LAUNCHPAD_SOURCE_MAPS=1 keeps them.
  */
 export function plainStackTraces(): void {
     if (process.env.LAUNCHPAD_SOURCE_MAPS === "1") return;
@@ -202,7 +219,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const pending: Pending[] = [];
     const records: ResourceRecord[] = [];
     const traceLimit = Error.stackTraceLimit;
-    if (shortTraces) Error.stackTraceLimit = 0;
+    const prepare = Error.prepareStackTrace;
+    if (shortTraces) {
+        Error.stackTraceLimit = 0;
+        Error.prepareStackTrace = firstFrames;
+    }
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((t) => {
@@ -221,6 +242,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         }
     } finally {
         Error.stackTraceLimit = traceLimit;
+        Error.prepareStackTrace = prepare;
     }
     // Children of the stack itself get no parent: the stack is not a resource the program creates.
     for (const r of records) if (r.parent && !registered.has(r.parent)) r.parent = undefined;
