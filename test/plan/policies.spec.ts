@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
+import Ajv from "ajv";
 import {
     PolicyResource,
     ResourceValidationPolicy,
@@ -59,6 +60,18 @@ describe("offline plan: policies adapter", () => {
                 enforcementLevel: "mandatory",
                 properties: {},
             });
+        });
+
+        it("every policy's configSchema is a valid JSON Schema (the plan compiles them without the meta-schema check)", () => {
+            const ajv = new Ajv({ strict: true, strictTypes: false });
+            ajv.addFormat("date-time", true);
+            const withSchema = policies.filter((p) => p.configSchema);
+            assert.ok(withSchema.length > 0);
+            for (const p of withSchema) {
+                const schema = { type: "object", properties: p.configSchema!.properties, required: p.configSchema!.required };
+                assert.ok(ajv.validateSchema(schema), `${p.name}: ${ajv.errorsText()}`);
+                assert.doesNotThrow(() => ajv.compile(schema), p.name);
+            }
         });
 
         it("refuses values the configSchema rejects, unknown policies and unknown levels", () => {
