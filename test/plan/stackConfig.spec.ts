@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CORE_SCHEMA, load } from "js-yaml";
 import { parse, stringify } from "yaml";
 import { FIXTURE_DIR } from "../harness";
 import { PROJECT_DIR } from "../../tools/plan/plan";
@@ -46,6 +47,34 @@ describe("stack config: the CLI's own checks", () => {
         return d;
     };
     after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+    it("js-yaml's core schema (how the plan reads them) and the yaml package read every project and stack file alike", () => {
+        const files = [FIXTURE_DIR, PROJECT_DIR].flatMap((dir) =>
+            fs
+                .readdirSync(dir)
+                .filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))
+                .map((f) => path.join(dir, f)),
+        );
+        assert.ok(files.length >= 6, files.join(", "));
+        for (const f of files) {
+            const text = fs.readFileSync(f, "utf8");
+            assert.deepEqual(load(text, { schema: CORE_SCHEMA }), parse(text), f);
+        }
+        // Where YAML 1.1 and 1.2 parsers differ, resolved as the CLI's go-yaml v3 does for untyped values
+        // (1.1 booleans and timestamps stay strings, 0b binary is an integer), except 0-prefixed octal,
+        // which it still reads the 1.1 way and both JavaScript parsers as decimal.
+        const tricky = "a: yes\nb: on\nc: 2026-11-27T09:00:00Z\nd: 0b101\ne: 012\nf: ~\ng: 0o17\nh: .inf\n";
+        assert.deepEqual(load(tricky, { schema: CORE_SCHEMA }), {
+            a: "yes",
+            b: "on",
+            c: "2026-11-27T09:00:00Z",
+            d: 5,
+            e: 12,
+            f: null,
+            g: 15,
+            h: Infinity,
+        });
+    });
 
     it("accepts both fixture stacks and both real stacks", () => {
         for (const s of ["staging", "prod"]) {
