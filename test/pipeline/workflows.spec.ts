@@ -106,6 +106,13 @@ describe("CI workflows", () => {
             assert.ok(used.has(s), `CI does not run ${s}`);
     });
 
+    it("the plan, the CI plans and the benchmark run node with Pulumi.yaml's nodeargs, as the engine runs the program", () => {
+        const nodeargs = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).runtime.options.nodeargs as string;
+        assert.match(nodeargs, /^--max-semi-space-size=\d+$/);
+        for (const s of ["plan", "plan:ci", "bench"])
+            assert.ok(scripts[s].startsWith(`NODE_OPTIONS="${nodeargs} $NODE_OPTIONS" `), `${s}: ${scripts[s]}`);
+    });
+
     it("Jenkins runs the scripts the GitHub workflows run (the per-stack plan record of a deploy is in plan:ci)", () => {
         const run = (s: string) => new Set([...s.matchAll(/npm run (?:--silent )?([\w:.-]+)/g)].map((m) => m[1]));
         const gh = run(
