@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { transformSync } from "@swc/core";
 
 const compiled = new Map<string, string>();
+/** One string per provider, shared by all its resources (a stack has a gate per app). */
+const providers = new Map<string, string>();
 
 /**
  * The module at `file` (a `.ts` file) as CommonJS JavaScript. It may import Node built-ins and packages
@@ -48,5 +50,11 @@ export function standaloneModule(file: string): string {
  * object as `exportName`.
  */
 export function dynamicProviderText(file: string, exportName: string): string {
-    return `${standaloneModule(file)}\nexports.handler = () => exports.${exportName};\n`;
+    const key = `${file}#${exportName}`;
+    let text = providers.get(key);
+    if (text === undefined) {
+        text = `${standaloneModule(file)}\nexports.handler = () => exports.${exportName};\n`;
+        providers.set(key, text);
+    }
+    return text;
 }
