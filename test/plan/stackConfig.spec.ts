@@ -14,6 +14,7 @@ import { ConfigError } from "../../config/errors";
 import { loadConfig } from "../../config/load";
 import { runProgram } from "../../tools/plan/recorder";
 import { runCommand } from "../support/commands";
+import { InputError } from "../../tools/cli/run";
 
 const SECURE = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
 
@@ -74,6 +75,23 @@ describe("stack config: the CLI's own checks", () => {
             g: 15,
             h: Infinity,
         });
+    });
+
+    it("a tag the core schema does not know is refused, placed in the file (yaml would drop it with a warning)", () => {
+        const dir = make(() => undefined);
+        const file = path.join(dir, "Pulumi.staging.yaml");
+        fs.writeFileSync(file, "config:\n  launchpad:environment:\n    name: !custom staging\n");
+        assert.throws(
+            () => readStackConfig(dir, "staging"),
+            (e: Error) =>
+                e instanceof InputError &&
+                e.message ===
+                    `${file}:3:26: not valid YAML: unknown tag !<!custom>\n` +
+                        "  1 | config:\n" +
+                        "  2 |   launchpad:environment:\n" +
+                        "  3 |     name: !custom staging\n" +
+                        "    |                          ^",
+        );
     });
 
     it("accepts both fixture stacks and both real stacks", () => {
