@@ -1,27 +1,28 @@
 // The release notice as a Pulumi dynamic resource: its provider is notice.ts, compiled and shipped as the
-// `__provider` input (see gateProvider.ts for why not `pulumi.dynamic.Resource`'s closure serializer).
+// `__provider` input (standalone.ts, ModuleProviderResource).
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Delivery, NoticeInputs } from "./notice";
-import { dynamicProviderText } from "./standalone";
+import { ModuleProviderResource } from "./standalone";
 
 export type ReleaseNoticeArgs = { [K in keyof NoticeInputs]: pulumi.Input<NoticeInputs[K]> };
 
-export const RELEASE_NOTICE_TYPE = "pulumi-nodejs:dynamic/validation:ReleaseNotice";
+const PROVIDER = { file: path.join(__dirname, "notice.ts"), exportName: "noticeProvider" };
 
 /** Type token `pulumi-nodejs:dynamic/validation:ReleaseNotice`. */
-export class ReleaseNotice extends pulumi.CustomResource {
+export class ReleaseNotice extends ModuleProviderResource {
     declare public readonly delivery: pulumi.Output<Delivery>;
     declare public readonly version: pulumi.Output<string>;
 
     constructor(name: string, args: ReleaseNoticeArgs, opts?: pulumi.CustomResourceOptions) {
-        const __provider = dynamicProviderText(path.join(__dirname, "notice.ts"), "noticeProvider");
         // The webhook URL is a secret input: the engine keeps it encrypted in state.
         super(
-            RELEASE_NOTICE_TYPE,
+            PROVIDER,
             name,
-            { ...args, delivery: undefined, __provider },
+            { ...args, delivery: undefined },
             { ...opts, additionalSecretOutputs: ["webhookUrl"] },
+            "validation",
+            "ReleaseNotice",
         );
     }
 }

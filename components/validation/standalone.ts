@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { transformSync } from "@swc/core";
+import * as pulumi from "@pulumi/pulumi";
 
 const compiled = new Map<string, string>();
 /** One string per provider, shared by all its resources (a stack has a gate per app). */
@@ -57,4 +58,33 @@ export function dynamicProviderText(file: string, exportName: string): string {
         providers.set(key, text);
     }
     return text;
+}
+
+/** A dynamic provider: the standalone module that holds it and the name it is exported under. */
+export interface ProviderModule {
+    readonly file: string;
+    readonly exportName: string;
+}
+
+/**
+ * A Pulumi dynamic resource whose provider is a standalone module. It registers what
+ * `pulumi.dynamic.Resource` registers, with the same arguments: the type token
+ * `pulumi-nodejs:dynamic/<module>:<type>` and the provider's code as the `__provider` input, which the
+ * engine's dynamic-provider host loads and runs in `pulumi up`. The code is the module's compiled text
+ * rather than the text of Pulumi's closure serializer: that serializer inspects every function it captures
+ * through the V8 inspector (turning its debugger on, which replays every loaded script), the largest single
+ * cost of planning or previewing a small stack. Names and URNs are those of a `pulumi.dynamic.Resource`.
+ */
+export class ModuleProviderResource extends pulumi.CustomResource {
+    constructor(
+        provider: ProviderModule,
+        name: string,
+        props: pulumi.Inputs,
+        opts: pulumi.CustomResourceOptions | undefined,
+        module: string,
+        type: string,
+    ) {
+        const __provider = dynamicProviderText(provider.file, provider.exportName);
+        super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider }, opts);
+    }
 }
