@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { validateObjects } from "../tools/plan/schemas";
 import { ProgramRun } from "../tools/plan/recorder";
 import { runFixture } from "./harness";
@@ -124,3 +126,33 @@ describe("whole program on the real stacks", () => {
         });
     }
 });
+
+describe("the program's packages", () => {
+    it("every package the program loads (index.ts, program.ts, config/, components/) is a runtime dependency", () => {
+        const root = path.join(__dirname, "..");
+        const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+        const sources = ["index.ts", "program.ts", ...["config", "components"].flatMap((d) => tsFiles(path.join(root, d), root))];
+        const used = new Map<string, string>();
+        for (const f of sources) {
+            const text = fs.readFileSync(path.join(root, f), "utf8");
+            // Value imports and requires only: `import type` is erased and loads nothing.
+            for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+"([^".][^"]*)"|\brequire\("([^".][^"]*)"\)/gm)) {
+                const spec = m[1] ?? m[2];
+                if (spec.startsWith("node:")) continue;
+                const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+                if (!used.has(name)) used.set(name, f);
+            }
+        }
+        assert.ok(used.has("@pulumi/pulumi") && used.has("@swc/core"), [...used.keys()].join(", "));
+        const missing = [...used].filter(([name]) => !(name in pkg.dependencies)).map(([name, f]) => `${name} (${f})`);
+        assert.deepEqual(missing, [], "imported by the program but not in dependencies (`npm ci --omit=dev` would not install it)");
+    });
+});
+
+function tsFiles(dir: string, root: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) return tsFiles(p, root);
+        return e.name.endsWith(".ts") ? [path.relative(root, p)] : [];
+    });
+}
