@@ -74,6 +74,20 @@ describe("offline plan: policies adapter", () => {
             }
         });
 
+        it("every policy's schema defaults satisfy its configSchema (the plan validates only properties a config gives)", () => {
+            const ajv = new Ajv({ strict: false, allErrors: true });
+            ajv.addFormat("date-time", true);
+            const resolved = reconcileConfig(policies, "mandatory");
+            for (const p of policies.filter((x) => x.configSchema)) {
+                const schema = { type: "object", properties: p.configSchema!.properties, required: p.configSchema!.required };
+                const defaults = resolved.get(p.name)!.properties;
+                assert.ok(ajv.validate(schema, defaults), `${p.name}: ${ajv.errorsText()}`);
+            }
+            // A required property with no default is still refused when the config gives none, as the CLI does.
+            const strict = { ...policies[0], name: "needs-a-value", configSchema: { properties: { x: { type: "string" as const } }, required: ["x"] } };
+            assert.throws(() => reconcileConfig([strict], "mandatory"), /needs-a-value: \(root\) must have required property 'x'/);
+        });
+
         it("refuses values the configSchema rejects, unknown policies and unknown levels", () => {
             assert.throws(
                 () => reconcileConfig(policies, "mandatory", parsePolicyConfig({ "tested-artifact": { maxAgeDays: "two weeks" } })),
