@@ -8,26 +8,28 @@ import { BenchReport, MARK_END, MARK_START, README, currentSection, readmeSectio
 import { runCommand } from "../support/commands";
 
 describe("benchmark (smoke, size 3) @e2e", function () {
-    // Four fresh processes (two plans, two floors): minutes on a loaded 2-core machine.
+    // Fresh processes for the plan and the two floors, each loading the SDKs: minutes on a loaded 2-core machine.
     this.timeout(300000);
-    it("measures the plan (A) and the SDK floor (B) over the same custom resources and writes results JSON", () => {
+    it("measures the plan (A), the SDK floor (B) over the same custom resources and the floor with the components (C), and writes results JSON", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-bench-test-"));
         try {
             const out = path.join(dir, "results.json");
             const r = runCommand("tools/bench/bench.ts", ["--sizes", "3", "--runs", "1", "--out", out]);
             assert.equal(r.status, 0, r.stderr);
-            assert.match(r.stdout, /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| A\/B CPU \|/);
+            assert.match(r.stdout, /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/);
             const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
             const { results } = report;
             assert.equal(results.length, 1);
-            const [a, b] = results[0].samples ?? [];
-            assert.equal(a.mode, "A");
-            assert.equal(b.mode, "B");
-            // B registers every custom resource A planned (A also has the components), and nothing else.
-            assert.ok(a.customResources > 0);
+            const [a, b, c] = results[0].samples ?? [];
+            assert.deepEqual([a.mode, b.mode, c.mode], ["A", "B", "C"]);
+            // B registers every custom resource A planned (A also has the components), and nothing else;
+            // C registers all of A's resources, the components as bare ones.
+            assert.ok(a.customResources > 0 && a.resources > a.customResources);
             assert.equal(b.resources, a.customResources);
+            assert.equal(c.resources, a.resources);
+            assert.equal(c.customResources, a.customResources);
             for (const phase of ["evaluate", "validate"]) assert.ok(phase in a.phases, `phase ${phase} timed`);
-            for (const m of [a, b]) assert.ok(m.cpuMs > 0 && m.processMs > m.totalMs, "CPU time and the whole process's time measured");
+            for (const m of [a, b, c]) assert.ok(m.cpuMs > 0 && m.processMs > m.totalMs, "CPU time and the whole process's time measured");
             // Without --readme the README is left alone.
             assert.doesNotMatch(r.stdout, /README/);
             assert.deepEqual(report.sizes, [3]);
@@ -51,6 +53,8 @@ const sample: BenchReport = {
             aMs: 1620,
             bMs: 610,
             ratio: 2.656,
+            cMs: 700,
+            ratioC: 2.314,
             cpuAMs: 1700,
             cpuBMs: 700,
             cpuRatio: 2.429,
@@ -82,7 +86,7 @@ describe("benchmark table in the README", () => {
         assert.ok(section.includes(table(sample.results)));
         assert.match(
             section,
-            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
+            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \| 0\.70 s \| 2\.31 \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
         );
         assert.match(
             section,

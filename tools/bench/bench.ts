@@ -1,6 +1,7 @@
 // npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json] [--readme]
-// Measures the offline plan (A) against the SDK's own floor (B) for synthetic stacks, alternating A and
-// B so that machine drift cancels out, and reports medians as a Markdown table and bench/results.json.
+// Measures the offline plan (A) against the SDK's own floor (B) for synthetic stacks, and against that floor
+// with the plan's components registered too (C), alternating A, B and C so that machine drift cancels
+// out, and reports medians as a Markdown table and bench/results.json.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -41,6 +42,9 @@ export interface SizeResult {
     aMs: number;
     bMs: number;
     ratio: number;
+    /** The floor with the components (C) and A's ratio to it: what the plan adds to every SDK registration it makes. */
+    cMs: number;
+    ratioC: number;
     /** Medians of CPU time over the same phases, and their ratio: less sensitive to a shared machine. */
     cpuAMs: number;
     cpuBMs: number;
@@ -61,8 +65,10 @@ const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
 function summarize(size: number, samples: (Measurement & { processMs: number })[]): SizeResult {
     const as = samples.filter((m) => m.mode === "A");
     const bs = samples.filter((m) => m.mode === "B");
+    const cs = samples.filter((m) => m.mode === "C");
     const aMs = median(as.map((m) => m.totalMs));
     const bMs = median(bs.map((m) => m.totalMs));
+    const cMs = median(cs.map((m) => m.totalMs));
     const cpuAMs = median(as.map((m) => m.cpuMs));
     const cpuBMs = median(bs.map((m) => m.cpuMs));
     const phases = Object.keys(as[0].phases);
@@ -75,6 +81,8 @@ function summarize(size: number, samples: (Measurement & { processMs: number })[
         aMs: round(aMs, 6),
         bMs: round(bMs, 6),
         ratio: round(aMs / bMs),
+        cMs: round(cMs, 6),
+        ratioC: round(aMs / cMs),
         cpuAMs: round(cpuAMs, 6),
         cpuBMs: round(cpuBMs, 6),
         cpuRatio: round(cpuAMs / cpuBMs),
@@ -98,6 +106,8 @@ export function table(results: SizeResult[]): string {
         "A plan (median)",
         "B floor (median)",
         "A/B",
+        "C floor (median)",
+        "A/C",
         "A/B CPU",
         "ms/resource A",
         "ms/resource B",
@@ -113,6 +123,8 @@ export function table(results: SizeResult[]): string {
             seconds(r.aMs),
             seconds(r.bMs),
             r.ratio.toFixed(2),
+            seconds(r.cMs),
+            r.ratioC.toFixed(2),
             r.cpuRatio.toFixed(2),
             r.msPerResourceA.toFixed(2),
             r.msPerResourceB.toFixed(2),
@@ -187,9 +199,10 @@ interface BenchArgs {
 
 export const benchCommand: Command<BenchArgs> = {
     usage: "usage: npm run bench -- [--sizes 10,100,500,1000] [--runs 3] [--out bench/results.json] [--readme]",
-    help: `Plans synthetic stacks of each size (A) and runs the SDK's own floor (B), alternating, and reports medians.
+    help: `Plans synthetic stacks of each size (A), runs the SDK's own floor (B) and the floor with the plan's
+components (C), alternating, and reports medians.
   --sizes <n,n,...>  apps per synthetic stack (default 10,100,500,1000)
-  --runs <n>         A/B pairs per size (default 3)
+  --runs <n>         A, B, C rounds per size (default 3)
   --out <file>       the results as JSON (default bench/results.json)
   --readme           also write the table into README.md between its bench markers`,
     flags: { sizes: { type: "string" }, runs: { type: "string" }, out: { type: "string" }, readme: { type: "boolean" } },
@@ -219,12 +232,13 @@ async function bench({ sizes, runs, out, readme }: BenchArgs): Promise<number> {
         const out = path.join(dir, "out");
         const samples: (Measurement & { processMs: number })[] = [];
         for (let i = 0; i < runs; i++) {
-            // A then B, alternating, so that drift affects both alike.
+            // A, B, C in turn, so that drift affects them alike.
             const a = once(["A", String(size), dir, stack, out]);
             const b = once(["B", String(size), path.join(out, "resources.json")]);
-            samples.push(a, b);
+            const c = once(["C", String(size), path.join(out, "resources.json")]);
+            samples.push(a, b, c);
             console.log(
-                `  size ${size} run ${i + 1}/${runs}: A ${seconds(a.totalMs)} (CPU ${seconds(a.cpuMs)}), B ${seconds(b.totalMs)} (CPU ${seconds(b.cpuMs)}), ${a.resources} resources`,
+                `  size ${size} run ${i + 1}/${runs}: A ${seconds(a.totalMs)} (CPU ${seconds(a.cpuMs)}), B ${seconds(b.totalMs)} (CPU ${seconds(b.cpuMs)}), C ${seconds(c.totalMs)}, ${a.resources} resources`,
             );
         }
         results.push(summarize(size, samples));

@@ -2,6 +2,8 @@
 //   A: the offline plan of a synthetic stack, phase by phase.
 //   B: the floor: the very same custom resources (from A's resources.json) registered directly through
 //      the SDK under the same mocks and recorder, with no components and no validation.
+//   C: B plus A's components, each a bare ComponentResource (no inputs, empty outputs) parenting the same
+//      children as in A: what the SDK alone charges for every registration the program makes.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -12,7 +14,7 @@ import { PROJECT_DIR, planStack, writePlan } from "../plan/plan";
 import { plainStackTraces, runProgram } from "../plan/recorder";
 
 export interface Measurement {
-    mode: "A" | "B";
+    mode: "A" | "B" | "C";
     size: number;
     resources: number;
     /** Resources that are not Launchpad components: what B registers. */
@@ -62,12 +64,21 @@ async function measureA(size: number, dir: string, stack: string, out: string): 
 
 /** A custom resource of any type token: the SDK's registration path with nothing in front of it. */
 class RawResource extends pulumi.CustomResource {
-    constructor(type: string, name: string, inputs: Record<string, unknown>) {
-        super(type, name, inputs);
+    constructor(type: string, name: string, inputs: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+        super(type, name, inputs, opts);
     }
 }
 
-type Ctor = new (name: string, args: Record<string, unknown>) => pulumi.CustomResource;
+/** A component of any type token that does nothing but register, as every component at least does. */
+class RawComponent extends pulumi.ComponentResource {
+    constructor(type: string, name: string, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+type Ctor = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+type Make = (name: string, inputs: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
 /**
  * The provider SDK class of a type token (`kubernetes:apps/v1:Deployment` -> k8s.apps.v1.Deployment,
@@ -75,32 +86,41 @@ type Ctor = new (name: string, args: Record<string, unknown>) => pulumi.CustomRe
  * pays per object. Custom resources go through k8s.apiextensions.CustomResource; anything else (dynamic
  * resources) through the bare SDK class.
  */
-export function sdkConstructor(type: string): (name: string, inputs: Record<string, unknown>) => pulumi.CustomResource {
+export function sdkConstructor(type: string): Make {
     const [pkg, mod, cls] = type.split(":");
     const lookup = (root: unknown, keys: string[]) =>
         keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], root) as Ctor | undefined;
     if (pkg === "kubernetes") {
         const [group, version] = mod.includes("/") ? mod.split("/") : ["core", mod];
         const ctor = lookup(k8s, [group.split(".")[0], version, cls]);
-        if (ctor && !/\./.test(group.replace(/\.k8s\.io$/, ""))) return (n, i) => new ctor(n, i);
-        return (n, i) => new k8s.apiextensions.CustomResource(n, i as k8s.apiextensions.CustomResourceArgs);
+        if (ctor && !/\./.test(group.replace(/\.k8s\.io$/, ""))) return (n, i, o) => new ctor(n, i, o);
+        return (n, i, o) => new k8s.apiextensions.CustomResource(n, i as k8s.apiextensions.CustomResourceArgs, o);
     }
     if (pkg === "aws") {
         const ctor = lookup(aws, [mod.split("/")[0], cls]);
-        if (ctor) return (n, i) => new ctor(n, i);
+        if (ctor) return (n, i, o) => new ctor(n, i, o);
     }
-    return (n, i) => new RawResource(type, n, i);
+    return (n, i, o) => new RawResource(type, n, i, o);
 }
 
-async function measureB(size: number, resourcesJson: string): Promise<Measurement> {
-    const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as {
-        type: string;
-        name: string;
-        inputs: Record<string, unknown>;
-        urn: string;
-    }[];
-    const custom = recorded.filter((r) => !r.type.startsWith("launchpad:"));
-    const ctors = custom.map((r) => sdkConstructor(r.type));
+interface Recorded {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    urn: string;
+    parent: string | null;
+}
+
+/**
+ * B registers A's custom resources with no parents; C registers A's components too, each parent before
+ * its children, with the same parent options as in A.
+ */
+async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string): Promise<Measurement> {
+    const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as Recorded[];
+    const isComponent = (r: Recorded) => r.type.startsWith("launchpad:");
+    const chosen = mode === "B" ? recorded.filter((r) => !isComponent(r)) : recorded;
+    const ctors = chosen.map((r) => (isComponent(r) ? undefined : sdkConstructor(r.type)));
+    const byUrn = new Map(chosen.map((r, i) => [r.urn, i]));
     const t = performance.now();
     const cpu = process.cpuUsage();
     const run = await runProgram({
@@ -108,17 +128,32 @@ async function measureB(size: number, resourcesJson: string): Promise<Measuremen
         stack: `bench-${size}`,
         config: {},
         program: () => {
-            custom.forEach((r, i) => ctors[i](r.name, r.inputs));
+            if (mode === "B") {
+                chosen.forEach((r, i) => ctors[i]!(r.name, r.inputs));
+                return {};
+            }
+            const made = new Map<number, pulumi.Resource>();
+            const make = (i: number): pulumi.Resource => {
+                const done = made.get(i);
+                if (done) return done;
+                const r = chosen[i];
+                const p = r.parent ? byUrn.get(r.parent) : undefined;
+                const opts = p === undefined ? undefined : { parent: make(p) };
+                const res = ctors[i] ? ctors[i]!(r.name, r.inputs, opts) : new RawComponent(r.type, r.name, opts);
+                made.set(i, res);
+                return res;
+            };
+            chosen.forEach((_, i) => make(i));
             return {};
         },
     });
     const evaluate = performance.now() - t;
     const cpuMs = cpuSince(cpu);
     return {
-        mode: "B",
+        mode,
         size,
         resources: run.resources.length,
-        customResources: run.resources.length,
+        customResources: run.resources.filter((r) => r.custom).length,
         phases: { register: evaluate },
         totalMs: evaluate,
         cpuMs,
@@ -129,7 +164,8 @@ async function measureB(size: number, resourcesJson: string): Promise<Measuremen
 async function cli() {
     plainStackTraces();
     const [mode, size, a, b, c] = process.argv.slice(2);
-    const m = mode === "A" ? await measureA(Number(size), a, b, c) : await measureB(Number(size), path.resolve(a));
+    if (mode !== "A" && mode !== "B" && mode !== "C") throw new Error(`measure: mode must be A, B or C, got ${mode}`);
+    const m = mode === "A" ? await measureA(Number(size), a, b, c) : await measureFloor(mode, Number(size), path.resolve(a));
     process.stdout.write(JSON.stringify(m) + "\n");
 }
 
