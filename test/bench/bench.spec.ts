@@ -16,7 +16,10 @@ describe("benchmark (smoke, size 3) @e2e", function () {
             const out = path.join(dir, "results.json");
             const r = runCommand("tools/bench/bench.ts", ["--sizes", "3", "--runs", "1", "--out", out]);
             assert.equal(r.status, 0, r.stderr);
-            assert.match(r.stdout, /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/);
+            assert.match(
+                r.stdout,
+                /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/,
+            );
             const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
             const { results } = report;
             assert.equal(results.length, 1);

@@ -84,7 +84,11 @@ describe("offline plan: policies adapter", () => {
                 assert.ok(ajv.validate(schema, defaults), `${p.name}: ${ajv.errorsText()}`);
             }
             // A required property with no default is still refused when the config gives none, as the CLI does.
-            const strict = { ...policies[0], name: "needs-a-value", configSchema: { properties: { x: { type: "string" as const } }, required: ["x"] } };
+            const strict = {
+                ...policies[0],
+                name: "needs-a-value",
+                configSchema: { properties: { x: { type: "string" as const } }, required: ["x"] },
+            };
             assert.throws(() => reconcileConfig([strict], "mandatory"), /needs-a-value: \(root\) must have required property 'x'/);
         });
 
