@@ -20,7 +20,9 @@ export const PROJECT_KEYS: readonly string[] = [...topLevelKeys, ...SECRET_KEYS]
  * config, or throws a ConfigError naming every bad key path. Pure: no Pulumi runtime needed.
  */
 export function parseConfig(raw: Record<string, unknown>): LaunchpadConfig {
-    const result = launchpadSchema.safeParse(raw, { reportInput: true });
+    // jitless: the config is parsed once per run, and compiling zod's fast path for each object schema first
+    // cost more than it saved (measured on a fresh process: 32 -> 19 ms at 10 apps, 40 -> 25 ms at 100).
+    const result = launchpadSchema.safeParse(raw, { reportInput: true, jitless: true });
     if (!result.success) throw new ConfigError(toProblems(PROJECT, result.error.issues, launchpadSchema));
     return result.data;
 }
