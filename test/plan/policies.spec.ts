@@ -13,7 +13,7 @@ import {
 } from "@pulumi/policy";
 import { policies } from "../../policies/all";
 import { planStack, writePlan } from "../../tools/plan/plan";
-import { PolicyConfigError, checkPolicies, parsePolicyConfig, reconcileConfig } from "../../tools/plan/policies";
+import { PolicyConfigError, checkPolicies, configSchemaOf, parsePolicyConfig, reconcileConfig } from "../../tools/plan/policies";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { FIXTURE_DIR, T, fixturePolicyConfig, runFixture } from "../harness";
 import { runCommand } from "../support/commands";
@@ -68,7 +68,7 @@ describe("offline plan: policies adapter", () => {
             const withSchema = policies.filter((p) => p.configSchema);
             assert.ok(withSchema.length > 0);
             for (const p of withSchema) {
-                const schema = { type: "object", properties: p.configSchema!.properties, required: p.configSchema!.required };
+                const schema = configSchemaOf(p);
                 assert.ok(ajv.validateSchema(schema), `${p.name}: ${ajv.errorsText()}`);
                 assert.doesNotThrow(() => ajv.compile(schema), p.name);
             }
@@ -79,9 +79,7 @@ describe("offline plan: policies adapter", () => {
             ajv.addFormat("date-time", true);
             const resolved = reconcileConfig(policies, "mandatory");
             for (const p of policies.filter((x) => x.configSchema)) {
-                const schema = { type: "object", properties: p.configSchema!.properties, required: p.configSchema!.required };
-                const defaults = resolved.get(p.name)!.properties;
-                assert.ok(ajv.validate(schema, defaults), `${p.name}: ${ajv.errorsText()}`);
+                assert.ok(ajv.validate(configSchemaOf(p), resolved.get(p.name)!.properties), `${p.name}: ${ajv.errorsText()}`);
             }
             // A required property with no default is still refused when the config gives none, as the CLI does.
             const strict = {

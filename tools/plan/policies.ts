@@ -114,10 +114,16 @@ export function readPolicyConfig(file: string): GivenConfig {
     return parsePolicyConfig(doc, file);
 }
 
+/** A policy's configSchema as the CLI checks it: an object with those properties (and those required). */
+export function configSchemaOf(p: Policies[number]): Record<string, unknown> {
+    const schema = p.configSchema!;
+    return { type: "object", properties: schema.properties, ...(schema.required ? { required: schema.required } : {}) };
+}
+
 let ajv: Ajv | undefined;
 const validators = new WeakMap<object, ValidateFunction>();
 /**
- * The policy's configSchema as the CLI checks it (an object with those properties), compiled once per policy.
+ * The policy's configSchema as the CLI checks it (configSchemaOf), compiled once per policy.
  * The schemas are the pack's own code, not input: they are not checked against the JSON Schema meta-schema
  * on every plan (compiling the meta-schema was most of the policy phase's fixed cost); the policies spec
  * checks each of them against it instead.
@@ -129,8 +135,7 @@ function configValidator(p: Policies[number]): ValidateFunction {
             ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
             ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
         }
-        const schema = p.configSchema!;
-        v = ajv.compile({ type: "object", properties: schema.properties, ...(schema.required ? { required: schema.required } : {}) });
+        v = ajv.compile(configSchemaOf(p));
         validators.set(p, v);
     }
     return v;
