@@ -121,6 +121,7 @@ async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string
     const chosen = mode === "B" ? recorded.filter((r) => !isComponent(r)) : recorded;
     const ctors = chosen.map((r) => (isComponent(r) ? undefined : sdkConstructor(r.type)));
     const byUrn = new Map(chosen.map((r, i) => [r.urn, i]));
+    const parentOf = (r: Recorded) => (mode === "C" && r.parent ? byUrn.get(r.parent) : undefined);
     const t = performance.now();
     const cpu = process.cpuUsage();
     const run = await runProgram({
@@ -128,18 +129,15 @@ async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string
         stack: `bench-${size}`,
         config: {},
         program: () => {
-            if (mode === "B") {
-                chosen.forEach((r, i) => ctors[i]!(r.name, r.inputs));
-                return {};
-            }
             const made = new Map<number, pulumi.Resource>();
             const make = (i: number): pulumi.Resource => {
                 const done = made.get(i);
                 if (done) return done;
                 const r = chosen[i];
-                const p = r.parent ? byUrn.get(r.parent) : undefined;
+                const p = parentOf(r);
                 const opts = p === undefined ? undefined : { parent: make(p) };
-                const res = ctors[i] ? ctors[i]!(r.name, r.inputs, opts) : new RawComponent(r.type, r.name, opts);
+                const ctor = ctors[i];
+                const res = ctor ? ctor(r.name, r.inputs, opts) : new RawComponent(r.type, r.name, opts);
                 made.set(i, res);
                 return res;
             };
