@@ -128,9 +128,11 @@ describe("offline plan", () => {
         });
 
         // Finding 8 of issue 14: each of these used to evaluate the program (or hang) before failing.
-        it("refuses --out at a file, /dev/null or under /proc, a repeated --stack, a bad --compare or --crds, before any work", () => {
+        it("refuses --out at a file, /dev/null or under /proc, a repeated --stack, a bad --compare, a missing or malformed --crds, before any work", () => {
             const file = path.join(tmpDir(), "a-file");
             fs.writeFileSync(file, "");
+            const badCrds = tmpDir();
+            fs.writeFileSync(path.join(badCrds, "bad.yaml"), "kind: CustomResourceDefinition\nspec: [\n");
             const cases: [string[], RegExp][] = [
                 [["--stack", "prod", "--out", file], /^error: --out: .*a-file is not a directory$/m],
                 [["--stack", "prod", "--out", "/dev/null"], /^error: --out: \/dev\/null is not a directory$/m],
@@ -138,6 +140,7 @@ describe("offline plan", () => {
                 [["--stack", "prod", "--stack", "staging"], /^error: --stack given twice \(prod, staging\)/m],
                 [["--stack", "prod", "--compare", "no-such-ref"], /^error: --compare: 'no-such-ref' is neither a plan folder/m],
                 [["--stack", "prod", "--crds", path.join(tmpDir(), "missing")], /^error: --crds: no such folder: .*missing$/m],
+                [["--stack", "prod", "--crds", badCrds], /^error: .*bad\.yaml:3:1: not valid YAML: unexpected end of the stream/m],
             ];
             for (const [args, message] of cases) {
                 const t = Date.now();

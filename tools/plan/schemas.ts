@@ -1,5 +1,6 @@
 // Validates planned Kubernetes objects against real schemas: the upstream Kubernetes OpenAPI schemas
 // (kubernetes-models) and, for custom resources, the models of their projects or CRD files (--crds).
+import { InputError } from "../cli/run";
 import { knownErrors } from "./placeholders";
 import type { ResourceRecord } from "./recorder";
 
@@ -115,6 +116,8 @@ export function validateObjects(resources: readonly ResourceRecord[]): SchemaRep
             const err = crd?.(obj);
             if (err) throw new Error(err);
         } catch (e) {
+            // A CRD file whose schema does not compile (crds.ts) is the user's input, not this object's problem.
+            if (e instanceof InputError) throw e;
             problems.push({ urn: r.urn, object: describeObject(obj), message: (e as Error).message });
         }
     }

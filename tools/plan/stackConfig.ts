@@ -25,7 +25,7 @@ export interface StackConfig {
  * `file:line:column: not valid YAML: <reason>` and the lines up to the error, numbered, with a caret
  * under the column: what an editor would show, so the user need not open the file to find it.
  */
-function placedYamlError(file: string, text: string, reason: string, line: number, col: number): string {
+export function placedYamlError(file: string, text: string, reason: string, line: number, col: number): string {
     const lines = text.split("\n");
     const width = String(line).length;
     const excerpt: string[] = [];
