@@ -30,7 +30,6 @@ export function stackValues(stack: string, dir = FIXTURE_DIR): Record<string, un
     return raw;
 }
 
-/** The fixture stack's raw config (a fresh deep copy each call), for tests that change one thing. */
 /** What config validation says of `raw`, one `<key path>: <message>` per problem; [] when it is valid. */
 export function configProblems(raw: Record<string, unknown>): string[] {
     try {
@@ -42,6 +41,7 @@ export function configProblems(raw: Record<string, unknown>): string[] {
     return [];
 }
 
+/** The fixture stack's raw config (a fresh deep copy each call), for tests that change one thing. */
 export function fixtureRaw(stack: string): Record<string, any> {
     return structuredClone(stackValues(stack)) as Record<string, any>;
 }
