@@ -78,7 +78,7 @@ describe("CRD validators (--crds)", () => {
         assert.equal(widget(object("Widget", { colour: "red" })), `/spec must NOT have additional properties 'colour' (schema: ${rel})`);
     });
 
-    it("a malformed file is refused when the folder is read, placed at its line and column", () => {
+    it("a malformed file is refused when the folder is read, placed at its line and column as a stack file is", () => {
         const dir = folder({ "good.yaml": crd("Widget"), "bad.yaml": "kind: CustomResourceDefinition\nspec:\n  group: x\n   names: {}\n" });
         const rel = path.relative(process.cwd(), path.join(dir, "bad.yaml"));
         assert.throws(
@@ -87,7 +87,7 @@ describe("CRD validators (--crds)", () => {
                 assert.ok(e instanceof InputError);
                 assert.equal(
                     e.message,
-                    `${rel}:4:9: not valid YAML: bad indentation of a mapping entry\n  2 | spec:\n  3 |   group: x\n  4 |    names: {}\n    |         ^`,
+                    `${rel}:3:10: not valid YAML: Nested mappings are not allowed in compact mappings\n  1 | kind: CustomResourceDefinition\n  2 | spec:\n  3 |   group: x\n    |          ^`,
                 );
                 return true;
             },

@@ -140,7 +140,10 @@ describe("offline plan", () => {
                 [["--stack", "prod", "--stack", "staging"], /^error: --stack given twice \(prod, staging\)/m],
                 [["--stack", "prod", "--compare", "no-such-ref"], /^error: --compare: 'no-such-ref' is neither a plan folder/m],
                 [["--stack", "prod", "--crds", path.join(tmpDir(), "missing")], /^error: --crds: no such folder: .*missing$/m],
-                [["--stack", "prod", "--crds", badCrds], /^error: .*bad\.yaml:3:1: not valid YAML: unexpected end of the stream/m],
+                [
+                    ["--stack", "prod", "--crds", badCrds],
+                    /^error: .*bad\.yaml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]$/m,
+                ],
             ];
             for (const [args, message] of cases) {
                 const t = Date.now();

@@ -1,16 +1,15 @@
 // Validators for custom resources from CRD files (`--crds <dir>`): every
 // `spec.versions[].schema.openAPIV3Schema` of every CustomResourceDefinition found in the folder. The
-// files are read up front (a malformed one is refused before the program runs); each schema is compiled
-// with Ajv when the first object of its kind is validated, so a stack pays only for the kinds it has.
-// Unknown fields are refused unless the schema preserves them, as a server-side apply with strict field
-// validation does.
+// files are read up front as stack files are (yamlFile.ts; a malformed one is refused before the program
+// runs); each schema is compiled with Ajv when the first object of its kind is validated, so a stack pays
+// only for the kinds it has. Unknown fields are refused unless the schema preserves them, as a server-side
+// apply with strict field validation does.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { ValidateFunction } from "ajv";
-import { CORE_SCHEMA, YAMLException, loadAll } from "js-yaml";
 import { knownErrors } from "./placeholders";
 import type { CrdValidator } from "./schemas";
-import { placedYamlError } from "./stackConfig";
+import { readYamlFile } from "./yamlFile";
 import { InputError, UsageError } from "../cli/run";
 
 type Schema = Record<string, unknown>;
@@ -53,20 +52,6 @@ interface Crd {
     spec?: { group?: unknown; names?: { kind?: unknown }; versions?: unknown };
 }
 
-/**
- * The documents of a YAML file under the YAML 1.2 core schema (js-yaml: several times faster than `yaml`
- * on these files), or an InputError placed at the line and column js-yaml stopped at.
- */
-function readDocuments(file: string, rel: string): unknown[] {
-    const text = fs.readFileSync(file, "utf8");
-    try {
-        return loadAll(text, undefined, { schema: CORE_SCHEMA });
-    } catch (e) {
-        if (!(e instanceof YAMLException)) throw e;
-        throw new InputError(placedYamlError(rel, text, e.reason, e.mark.line + 1, e.mark.column + 1));
-    }
-}
-
 /** Loads every CRD under `dir`: `apiVersion/kind` (e.g. `velero.io/v1/Backup`) -> validator. */
 export function loadCrdValidators(dir: string): Map<string, CrdValidator> {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--crds: ${dir} is not a folder`);
@@ -74,7 +59,7 @@ export function loadCrdValidators(dir: string): Map<string, CrdValidator> {
     const validators = new Map<string, CrdValidator>();
     for (const file of yamlFiles(dir)) {
         const rel = path.relative(process.cwd(), file);
-        readDocuments(file, rel).forEach((doc, i) => {
+        readYamlFile(file, "all", rel).forEach((doc, i) => {
             const crd = doc as Crd | null;
             if (crd?.kind !== "CustomResourceDefinition") return;
             const spec = crd.spec;

@@ -3,10 +3,9 @@
 // decrypted here; they become "[secret]" and stay secret.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CORE_SCHEMA, YAMLException, load } from "js-yaml";
-import { YAMLParseError, parse } from "yaml";
 import { InputError, UsageError } from "../cli/run";
 import { SECRET } from "./masks";
+import { readYamlFile } from "./yamlFile";
 
 export { UsageError };
 
@@ -21,54 +20,9 @@ export interface StackConfig {
     secretKeys: string[];
 }
 
-/**
- * `file:line:column: not valid YAML: <reason>` and the lines up to the error, numbered, with a caret
- * under the column: what an editor would show, so the user need not open the file to find it.
- */
-export function placedYamlError(file: string, text: string, reason: string, line: number, col: number): string {
-    const lines = text.split("\n");
-    const width = String(line).length;
-    const excerpt: string[] = [];
-    for (let n = Math.max(1, line - 2); n <= Math.min(line, lines.length); n++)
-        excerpt.push(`  ${String(n).padStart(width)} | ${lines[n - 1]}`);
-    excerpt.push(`  ${" ".repeat(width)} | ${" ".repeat(col - 1)}^`);
-    return `${file}:${line}:${col}: not valid YAML: ${reason}\n${excerpt.join("\n")}`;
-}
-
-/** The `yaml` package's parse error, placed (placedYamlError). */
-export function yamlErrorMessage(file: string, text: string, e: YAMLParseError): string {
-    const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-    const pos = e.linePos?.[0];
-    return pos ? placedYamlError(file, text, reason, pos.line, pos.col) : `${file}: not valid YAML: ${reason}`;
-}
-
-/**
- * A project or stack file's values under the YAML 1.2 core schema, as the Pulumi CLI's go-yaml v3 reads
- * untyped values (0b binary integers included, which the `yaml` package leaves as strings): parsed by
- * js-yaml, several times faster than `yaml` on a stack file. A file js-yaml refuses is reported with
- * `yaml`'s reason where `yaml` refuses it too (its messages are the clearer), else with js-yaml's (an
- * unknown tag, which `yaml` would drop with a warning). The stack config spec checks that both read every
- * stack here alike.
- */
+/** A project or stack file's values (yamlFile.ts: js-yaml's core schema, errors placed). */
 function readYaml(file: string): Record<string, unknown> {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch {
-        throw new InputError(`cannot read ${file}`);
-    }
-    try {
-        return (load(text, { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
-    } catch (fast) {
-        if (!(fast instanceof YAMLException)) throw fast;
-        try {
-            parse(text, { logLevel: "error" });
-        } catch (e) {
-            if (e instanceof YAMLParseError) throw new InputError(yamlErrorMessage(file, text, e));
-            throw e;
-        }
-        throw new InputError(placedYamlError(file, text, fast.reason, fast.mark.line + 1, fast.mark.column + 1));
-    }
+    return (readYamlFile(file, "one") ?? {}) as Record<string, unknown>;
 }
 
 /** Replaces `{secure: ...}` anywhere in a value by "[secret]"; reports whether it found one. */
