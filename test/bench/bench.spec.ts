@@ -4,7 +4,17 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BenchReport, MARK_END, MARK_START, README, currentSection, readmeSection, table, writeReadme } from "../../tools/bench/bench";
+import {
+    BenchReport,
+    MARK_END,
+    MARK_START,
+    README,
+    currentSection,
+    ratioParts,
+    readmeSection,
+    table,
+    writeReadme,
+} from "../../tools/bench/bench";
 import { runCommand } from "../support/commands";
 
 describe("benchmark (smoke, size 3) @e2e", function () {
@@ -18,7 +28,7 @@ describe("benchmark (smoke, size 3) @e2e", function () {
             assert.equal(r.status, 0, r.stderr);
             assert.match(
                 r.stdout,
-                /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/,
+                /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| evaluate\/B \| checks\+write\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/,
             );
             const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
             const { results } = report;
@@ -87,9 +97,12 @@ describe("benchmark table in the README", () => {
     it("renders one row per size with the machine, the date and the command, and replaces only what is between the markers", () => {
         const section = readmeSection(sample);
         assert.ok(section.includes(table(sample.results)));
+        // A/B split at the end of the evaluation: 0.8 and 0.2 of A's 2.656.
+        const parts = ratioParts(sample.results[0]);
+        assert.ok(Math.abs(parts.evaluate - 2.1248) < 1e-9 && Math.abs(parts.after - 0.5312) < 1e-9, JSON.stringify(parts));
         assert.match(
             section,
-            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \| 0\.70 s \| 2\.31 \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
+            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \| 2\.12 \| 0\.53 \| 0\.70 s \| 2\.31 \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
         );
         assert.match(
             section,

@@ -98,6 +98,17 @@ function summarize(size: number, samples: (Measurement & { processMs: number })[
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/**
+ * A/B split in two: A's evaluation against the floor (it registers everything B registers, so about 1 at
+ * best), and the phases after it (validation, policies, writing), which B does not have. Each is the median of
+ * its phases' time over B's median, so the two add up to A/B give or take the spread of the medians.
+ */
+export function ratioParts(r: Pick<SizeResult, "ratio" | "phaseShare">): { evaluate: number; after: number } {
+    const evaluate = (r.phaseShare.evaluate ?? 0) * r.ratio;
+    const after = Object.entries(r.phaseShare).reduce((sum, [p, share]) => (p === "evaluate" ? sum : sum + share * r.ratio), 0);
+    return { evaluate, after };
+}
+
 export function table(results: SizeResult[]): string {
     const phases = [...new Set(results.flatMap((r) => Object.keys(r.phaseShare)))];
     const columns = [
@@ -106,6 +117,8 @@ export function table(results: SizeResult[]): string {
         "A plan (median)",
         "B floor (median)",
         "A/B",
+        "evaluate/B",
+        "checks+write/B",
         "C floor (median)",
         "A/C",
         "A/B CPU",
@@ -123,6 +136,8 @@ export function table(results: SizeResult[]): string {
             seconds(r.aMs),
             seconds(r.bMs),
             r.ratio.toFixed(2),
+            ratioParts(r).evaluate.toFixed(2),
+            ratioParts(r).after.toFixed(2),
             seconds(r.cMs),
             r.ratioC.toFixed(2),
             r.cpuRatio.toFixed(2),
