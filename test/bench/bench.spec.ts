@@ -28,7 +28,7 @@ describe("benchmark (smoke, size 3) @e2e", function () {
             assert.equal(r.status, 0, r.stderr);
             assert.match(
                 r.stdout,
-                /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \| evaluate\/B \| checks\+write\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/,
+                /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \(rounds\) \| evaluate\/B \| checks\+write\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/,
             );
             const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
             const { results } = report;
@@ -41,6 +41,8 @@ describe("benchmark (smoke, size 3) @e2e", function () {
             assert.equal(b.resources, a.customResources);
             assert.equal(c.resources, a.resources);
             assert.equal(c.customResources, a.customResources);
+            // One round: its A/B is the only one, so the range is that ratio.
+            assert.deepEqual(results[0].ratioRange, [results[0].ratio, results[0].ratio]);
             for (const phase of ["evaluate", "validate"]) assert.ok(phase in a.phases, `phase ${phase} timed`);
             for (const m of [a, b, c]) assert.ok(m.cpuMs > 0 && m.processMs > m.totalMs, "CPU time and the whole process's time measured");
             // Without --readme the README is left alone.
@@ -66,6 +68,7 @@ const sample: BenchReport = {
             aMs: 1620,
             bMs: 610,
             ratio: 2.656,
+            ratioRange: [2.41, 2.9],
             cMs: 700,
             ratioC: 2.314,
             cpuAMs: 1700,
@@ -102,7 +105,7 @@ describe("benchmark table in the README", () => {
         assert.ok(Math.abs(parts.evaluate - 2.1248) < 1e-9 && Math.abs(parts.after - 0.5312) < 1e-9, JSON.stringify(parts));
         assert.match(
             section,
-            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \| 2\.12 \| 0\.53 \| 0\.70 s \| 2\.31 \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
+            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \(2\.41–2\.90\) \| 2\.12 \| 0\.53 \| 0\.70 s \| 2\.31 \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
         );
         assert.match(
             section,

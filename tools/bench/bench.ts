@@ -42,6 +42,11 @@ export interface SizeResult {
     aMs: number;
     bMs: number;
     ratio: number;
+    /**
+     * The lowest and highest A/B of a single round (A and B measured one after the other): how far one
+     * round's ratio strays on this machine. Absent in results kept before it was recorded.
+     */
+    ratioRange?: [number, number];
     /** The floor with the components (C) and A's ratio to it: what the plan adds to every SDK registration it makes. */
     cMs: number;
     ratioC: number;
@@ -71,6 +76,8 @@ function summarize(size: number, samples: (Measurement & { processMs: number })[
     const cMs = median(cs.map((m) => m.totalMs));
     const cpuAMs = median(as.map((m) => m.cpuMs));
     const cpuBMs = median(bs.map((m) => m.cpuMs));
+    // Rounds ran A, B, C in turn: the i-th A and the i-th B are one round.
+    const roundRatios = as.map((a, i) => a.totalMs / bs[i].totalMs);
     const phases = Object.keys(as[0].phases);
     const phaseShare: Record<string, number> = {};
     for (const p of phases) phaseShare[p] = round(median(as.map((m) => m.phases[p])) / aMs);
@@ -81,6 +88,7 @@ function summarize(size: number, samples: (Measurement & { processMs: number })[
         aMs: round(aMs, 6),
         bMs: round(bMs, 6),
         ratio: round(aMs / bMs),
+        ratioRange: [round(Math.min(...roundRatios)), round(Math.max(...roundRatios))],
         cMs: round(cMs, 6),
         ratioC: round(aMs / cMs),
         cpuAMs: round(cpuAMs, 6),
@@ -116,7 +124,7 @@ export function table(results: SizeResult[]): string {
         "resources",
         "A plan (median)",
         "B floor (median)",
-        "A/B",
+        "A/B (rounds)",
         "evaluate/B",
         "checks+write/B",
         "C floor (median)",
@@ -135,7 +143,7 @@ export function table(results: SizeResult[]): string {
             r.resources,
             seconds(r.aMs),
             seconds(r.bMs),
-            r.ratio.toFixed(2),
+            r.ratioRange && r.runs > 1 ? `${r.ratio.toFixed(2)} (${r.ratioRange.map((x) => x.toFixed(2)).join("–")})` : r.ratio.toFixed(2),
             ratioParts(r).evaluate.toFixed(2),
             ratioParts(r).after.toFixed(2),
             seconds(r.cMs),
