@@ -36,8 +36,7 @@ function freshClone(): string {
     return dir;
 }
 
-const plan = (cwd: string, args: string[]) =>
-    runCommand("tools/plan/cli.ts", args, { cwd, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } });
+const plan = (cwd: string, args: string[]) => runCommand("tools/plan/cli.ts", args, { cwd });
 
 describe("plan --compare in a fresh clone @e2e", function () {
     this.timeout(300000);

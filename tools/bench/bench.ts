@@ -137,15 +137,16 @@ export function table(results: SizeResult[]): string {
         "peak RSS B",
         ...phases.map((p) => `${p} share`),
     ];
-    const rows = results.map((r) =>
-        [
+    const rows = results.map((r) => {
+        const parts = ratioParts(r);
+        return [
             r.size,
             r.resources,
             seconds(r.aMs),
             seconds(r.bMs),
             r.ratioRange && r.runs > 1 ? `${r.ratio.toFixed(2)} (${r.ratioRange.map((x) => x.toFixed(2)).join("–")})` : r.ratio.toFixed(2),
-            ratioParts(r).evaluate.toFixed(2),
-            ratioParts(r).after.toFixed(2),
+            parts.evaluate.toFixed(2),
+            parts.after.toFixed(2),
             seconds(r.cMs),
             r.ratioC.toFixed(2),
             r.cpuRatio.toFixed(2),
@@ -155,8 +156,8 @@ export function table(results: SizeResult[]): string {
             `${r.peakRssMiB.toFixed(0)} MiB`,
             `${r.peakRssMiBB.toFixed(0)} MiB`,
             ...phases.map((p) => `${((r.phaseShare[p] ?? 0) * 100).toFixed(1)}%`),
-        ].join(" | "),
-    );
+        ].join(" | ");
+    });
     return [`| ${columns.join(" | ")} |`, `|${" --- |".repeat(columns.length)}`, ...rows.map((r) => `| ${r} |`)].join("\n");
 }
 

@@ -30,6 +30,9 @@ export interface Measurement {
     maxRssMiB: number;
 }
 
+/** Launchpad's components (type tokens `launchpad:...`): what B leaves out and C registers bare. */
+const isComponent = (r: { type: string }) => r.type.startsWith("launchpad:");
+
 const cpuSince = (start: NodeJS.CpuUsage) => {
     const c = process.cpuUsage(start);
     return (c.user + c.system) / 1000;
@@ -60,7 +63,7 @@ async function measureA(size: number, dir: string, stack: string, out: string): 
         mode: "A",
         size,
         resources: plan.run.resources.length,
-        customResources: plan.run.resources.filter((r) => !r.type.startsWith("launchpad:")).length,
+        customResources: plan.run.resources.filter((r) => !isComponent(r)).length,
         phases,
         totalMs,
         cpuMs,
@@ -123,7 +126,6 @@ interface Recorded {
  */
 async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string): Promise<Measurement> {
     const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as Recorded[];
-    const isComponent = (r: Recorded) => r.type.startsWith("launchpad:");
     const chosen = mode === "B" ? recorded.filter((r) => !isComponent(r)) : recorded;
     const ctors = chosen.map((r) => (isComponent(r) ? undefined : sdkConstructor(r.type)));
     const byUrn = new Map(chosen.map((r, i) => [r.urn, i]));
