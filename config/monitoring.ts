@@ -2,7 +2,7 @@
 // exposes (`apps.<app>.slo`, `apps.<app>.metrics`). Defaults match the sample app (podinfo), so an app
 // that declares nothing still gets its golden-signal and burn-rate alerts.
 import { z } from "zod";
-import { secretable } from "./primitives";
+import { httpUrl, secretable } from "./primitives";
 import type { RefineHook } from "./primitives";
 
 export const severities = ["critical", "warning", "info"] as const;
@@ -77,7 +77,9 @@ export const monitoringSchema = z.strictObject({
     /** Grafana dashboard ConfigMap for the environment. */
     dashboards: z.boolean().default(true),
     /** Base of every alert's `runbook_url`; the alert's anchor is appended (`#higherrorratio`). */
-    runbookUrl: z.url().default("https://github.com/launchpad-dev/launchpad/blob/main/docs/monitoring.md"),
+    runbookUrl: httpUrl("https://github.com/<org>/<repo>/blob/main/docs/monitoring.md").default(
+        "https://github.com/launchpad-dev/launchpad/blob/main/docs/monitoring.md",
+    ),
 });
 export type MonitoringConfig = z.infer<typeof monitoringSchema>;
 export const monitoringDefaults: MonitoringConfig = monitoringSchema.parse({});

@@ -25,6 +25,13 @@ export const semver = z.string().refine(
 );
 
 /**
+ * An http:// or https:// URL (parsed as WHATWG URL). zod's plain `z.url()` accepts any scheme
+ * (`ftp:`, `javascript:`, `file:`), which only fails, or misleads, once something follows the link.
+ */
+export const httpUrl = (example: string) =>
+    z.url({ protocol: /^https?$/, error: `expected an http:// or https:// URL such as ${example}` });
+
+/**
  * The one signature of a cross-field rule: it reads the parsed configuration and reports through the
  * schema's refinement context (called from the superRefine of launchpadSchema, which also sees input
  * that failed elsewhere, so hooks read defensively).

@@ -17,7 +17,7 @@ import { buildSchema, imagesSchema, refineImages } from "./images";
 import { VmAppConfig, vmAppSchema } from "./vm";
 import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 
-import { dnsLabel, intRange, pinnedImage } from "./primitives";
+import { dnsLabel, httpUrl, intRange, pinnedImage } from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
@@ -221,7 +221,7 @@ export const releaseSchema = z.strictObject({
     /** Where the launch was announced (chat channel, mailing list). */
     channel: z.string().min(1).optional(),
     /** Release notes URL; defaults to `release/notes/<version>.md` in the repo. */
-    notesUrl: z.url().optional(),
+    notesUrl: httpUrl("https://example.com/releases/2.4.0").optional(),
 });
 export type ReleaseConfig = z.infer<typeof releaseSchema>;
 

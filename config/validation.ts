@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
-import { intRange as int, pinnedImage as pinned } from "./primitives";
+import { httpUrl, intRange as int, pinnedImage as pinned } from "./primitives";
 import type { RefineHook } from "./primitives";
 
 /** A Prometheus range duration: 30s, 5m, 1h. */
@@ -124,7 +124,7 @@ export const validationSchema = z.strictObject({
     /** Image that runs the compiled smoke runner (Node 20+). */
     runnerImage: pinned.default(DEFAULT_RUNNER_IMAGE),
     /** Prometheus HTTP API base URL, reachable from where `pulumi up` runs (the gate queries it). */
-    prometheusUrl: z.url({ error: "expected an http(s) URL such as http://prometheus.monitoring:9090" }).optional(),
+    prometheusUrl: httpUrl("http://prometheus.monitoring:9090").optional(),
     gate: gateSchema.default(gateSchema.parse({})),
     /** Release notices (prod stacks): the `releases` SNS topic and an optional chat webhook. */
     notices: z

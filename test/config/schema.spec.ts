@@ -142,6 +142,30 @@ describe("config schema", () => {
             ['launchpad:apps.api.resources.limits.memory: expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi, got "lots"'],
         ],
         [
+            "a Prometheus URL that is not http(s)",
+            "prod",
+            (c) => (c.validation.prometheusUrl = "ftp://prometheus.monitoring:9090"),
+            [
+                'launchpad:validation.prometheusUrl: expected an http:// or https:// URL such as http://prometheus.monitoring:9090, got "ftp://prometheus.monitoring:9090"',
+            ],
+        ],
+        [
+            "release notes at a javascript: URL",
+            "prod",
+            (c) => (c.release.notesUrl = "javascript:alert(1)"),
+            [
+                'launchpad:release.notesUrl: expected an http:// or https:// URL such as https://example.com/releases/2.4.0, got "javascript:alert(1)"',
+            ],
+        ],
+        [
+            "runbooks at a file: URL",
+            "prod",
+            (c) => (c.monitoring.runbookUrl = "file:///srv/runbooks.md"),
+            [
+                'launchpad:monitoring.runbookUrl: expected an http:// or https:// URL such as https://github.com/<org>/<repo>/blob/main/docs/monitoring.md, got "file:///srv/runbooks.md"',
+            ],
+        ],
+        [
             "several problems at once, sorted by key path",
             "prod",
             (c) => {
