@@ -9,6 +9,14 @@ export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
     error: "expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters)",
 });
 
+/** A Kubernetes DNS subdomain name (RFC 1123): what an IngressClass or GatewayClass may be called. */
+export const dnsSubdomain = z
+    .string()
+    .max(253, { error: "expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters)" })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        error: "expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters)",
+    });
+
 /** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
 export const pinnedImage = z.string().regex(DIGEST_REF, {
     error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",

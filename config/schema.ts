@@ -17,7 +17,7 @@ import { buildSchema, imagesSchema, refineImages } from "./images";
 import { VmAppConfig, vmAppSchema } from "./vm";
 import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 
-import { dnsLabel, httpUrl, intRange, pinnedImage } from "./primitives";
+import { dnsLabel, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
@@ -197,7 +197,7 @@ export const environmentSchema = z.strictObject({
     ingress: z
         .strictObject({
             /** IngressClass of the ingress controller. */
-            className: z.string().default("nginx"),
+            className: dnsSubdomain.default("nginx"),
             /** Namespace the ingress controller runs in; NetworkPolicies admit traffic from it. */
             namespace: dnsLabel.default("ingress-nginx"),
             /** Gateway used by apps whose canary router is `gateway`. */

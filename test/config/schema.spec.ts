@@ -166,6 +166,14 @@ describe("config schema", () => {
             ],
         ],
         [
+            "an IngressClass name that Kubernetes refuses",
+            "prod",
+            (c) => (c.environment.ingress = { ...c.environment.ingress, className: "Nginx_Public" }),
+            [
+                "launchpad:environment.ingress.className: expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters), got \"Nginx_Public\"",
+            ],
+        ],
+        [
             "several problems at once, sorted by key path",
             "prod",
             (c) => {
