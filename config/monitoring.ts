@@ -2,7 +2,7 @@
 // exposes (`apps.<app>.slo`, `apps.<app>.metrics`). Defaults match the sample app (podinfo), so an app
 // that declares nothing still gets its golden-signal and burn-rate alerts.
 import { z } from "zod";
-import { httpUrl, secretable } from "./primitives";
+import { httpUrl, re2Pattern, secretable } from "./primitives";
 import type { RefineHook } from "./primitives";
 
 export const severities = ["critical", "warning", "info"] as const;
@@ -125,8 +125,8 @@ export const metricsSchema = z.strictObject({
     duration: metricName.default("http_request_duration_seconds"),
     /** Label of `requests` holding the HTTP status code. */
     statusLabel: labelName.default("status"),
-    /** Regular expression of the status codes that count as errors. */
-    errorStatus: z.string().min(1).default("5.."),
+    /** Regular expression (RE2, as Prometheus matches labels: the whole value) of the status codes that count as errors. */
+    errorStatus: re2Pattern.default("5.."),
     /** Path Prometheus scrapes. */
     path: z.string().startsWith("/", { error: "expected an HTTP path starting with /" }).default("/metrics"),
     /** Scrape interval. */

@@ -40,6 +40,24 @@ export const httpUrl = (example: string) =>
     z.url({ protocol: /^https?$/, error: `expected an http:// or https:// URL such as ${example}` });
 
 /**
+ * A regular expression as Prometheus reads a `=~` matcher: RE2 syntax, checked by RE2 itself (Google's
+ * WebAssembly build, re2-wasm), so a pattern Prometheus would refuse (`5(`, a look-ahead) is refused here
+ * with the key path instead of making the rules and gate queries that use it fail in the cluster. RE2 is
+ * loaded only when a stack sets such a pattern.
+ */
+export const re2Pattern = z.string().superRefine((v, ctx) => {
+    if (v === "") return void ctx.addIssue({ code: "custom", message: "expected a regular expression in RE2 syntax such as 5.." });
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { RE2 } = require("re2-wasm") as typeof import("re2-wasm");
+        new RE2(v, "u");
+    } catch (e) {
+        const reason = (e as Error).message.replace(/^Invalid regular expression: \/.*\/u: /s, "");
+        ctx.addIssue({ code: "custom", message: `expected a regular expression in RE2 syntax, as Prometheus reads it (${reason})` });
+    }
+});
+
+/**
  * The one signature of a cross-field rule: it reads the parsed configuration and reports through the
  * schema's refinement context (called from the superRefine of launchpadSchema, which also sees input
  * that failed elsewhere, so hooks read defensively).

@@ -1,6 +1,14 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { dump } from "js-yaml";
 import { ConfigError, parseConfig } from "../../config";
+import { metricsSchema } from "../../config/monitoring";
+import { quote } from "../../components/monitoring/queries";
 import { fixtureRaw } from "../harness";
+import { requireTool } from "../support/tools";
 
 function problems(breakIt: (c: Record<string, any>) => void): string[] {
     const c = fixtureRaw("prod");
@@ -92,6 +100,13 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
             (c) => (c.apps.web.metrics = { requests: "http-requests" }),
             ['launchpad:apps.web.metrics.requests: expected a Prometheus metric name, got "http-requests"'],
         ],
+        [
+            "an error status pattern that is not RE2",
+            (c) => (c.apps.web.metrics = { errorStatus: "5(" }),
+            [
+                'launchpad:apps.web.metrics.errorStatus: expected a regular expression in RE2 syntax, as Prometheus reads it (missing ): 5(), got "5("',
+            ],
+        ],
         ["an unknown monitoring key", (c) => (c.monitoring.pagerduty = true), []],
     ];
     for (const [what, breakIt, expected] of table) {
@@ -101,4 +116,34 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
             else assert.equal(got.length, 1, got.join("\n"));
         });
     }
+
+    describe("errorStatus: the config accepts exactly the patterns Prometheus accepts", () => {
+        // Valid in RE2 and Go's regexp, or refused by both: groups, look-around, back-references, repeats.
+        const patterns = ["5..", "5..|429", "[45]\\d\\d", "(5|4)0[0-9]", "5(", "(?=5)..", "(5)\\1", "5{2,1}", "[5-4]..", "5\\"];
+        const accepted = (p: string) => metricsSchema.safeParse({ errorStatus: p }).success;
+
+        it("refuses a pattern RE2 refuses and keeps the ones it accepts", () => {
+            assert.deepEqual(patterns.filter(accepted), ["5..", "5..|429", "[45]\\d\\d", "(5|4)0[0-9]"]);
+        });
+
+        it("matches `promtool check rules` pattern by pattern", function () {
+            const promtool = requireTool(this, "promtool");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-re2-"));
+            try {
+                for (const p of patterns) {
+                    const file = path.join(dir, "rules.yaml");
+                    const expr = `sum(rate(http_requests_total{status=~${quote(p)}}[5m]))`;
+                    fs.writeFileSync(file, dump({ groups: [{ name: "g", rules: [{ record: "app:errors:rate5m", expr }] }] }));
+                    const r = spawnSync(promtool, ["check", "rules", file], { encoding: "utf8" });
+                    assert.equal(
+                        accepted(p),
+                        r.status === 0,
+                        `${p}: config ${accepted(p) ? "accepts" : "refuses"}, promtool says ${r.stdout}${r.stderr}`,
+                    );
+                }
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    });
 });
