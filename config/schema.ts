@@ -16,14 +16,27 @@ import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } f
 import { buildSchema, imagesSchema, refineImages } from "./images";
 import { VmAppConfig, vmAppSchema } from "./vm";
 import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
+import { volumeName } from "../components/deploy/podTemplate";
 
 import { dnsLabel, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
-    error: "expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi",
-});
+const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G)?$/;
+const quantity = z.string().regex(QUANTITY, { error: "expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi" });
+
+/** Decimal exponents and binary factors of the suffixes `quantity` accepts. */
+const DECIMAL_EXPONENT: Record<string, number> = { "": 0, m: -3, k: 3, M: 6, G: 9 };
+const BINARY_FACTOR: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** The value of a quantity `quantity` accepts (`250m` -> 0.25, `128Mi` -> 134217728); NaN for anything else. */
+export function quantityValue(q: unknown): number {
+    const m = typeof q === "string" ? QUANTITY.exec(q) : null;
+    if (!m) return NaN;
+    const suffix = m[2] ?? "";
+    // Decimal suffixes move the decimal point (exact: 100m is 0.1, not 100 * 0.001); binary ones multiply.
+    return suffix in BINARY_FACTOR ? Number(m[1]) * BINARY_FACTOR[suffix] : Number(`${m[1]}e${DECIMAL_EXPONENT[suffix]}`);
+}
 
 /** One running version of an app: what a slot or track runs. */
 export const releaseSpec = z.strictObject({
@@ -242,6 +255,54 @@ const launchpadObject = z.strictObject({
     images: imagesSchema,
 });
 
+/**
+ * What Kubernetes would refuse in an app's pod, or mount wrongly: a request above its limit, a
+ * writable path that is `/` or not a plain absolute path, two writable paths that name the same volume
+ * (`volumeName`). Reads defensively: it also sees apps that failed elsewhere.
+ */
+function refinePod(name: string, app: AppConfig, ctx: z.RefinementCtx): void {
+    for (const r of ["cpu", "memory"] as const) {
+        const request = app.resources?.requests?.[r];
+        const limit = app.resources?.limits?.[r];
+        if (quantityValue(request) > quantityValue(limit))
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "resources", "requests", r],
+                input: request,
+                message: `expected at most the limit, resources.limits.${r}: ${limit} (Kubernetes refuses a request above its limit)`,
+            });
+    }
+    const volumes = new Map<string, string>();
+    (Array.isArray(app.writablePaths) ? app.writablePaths : []).forEach((p, i) => {
+        if (typeof p !== "string" || !p.startsWith("/")) return;
+        const at = ["apps", name, "writablePaths", i];
+        if (p === "/")
+            return void ctx.addIssue({
+                code: "custom",
+                path: at,
+                input: p,
+                message: "expected a directory below / (the root filesystem stays read-only; each path gets its own writable emptyDir)",
+            });
+        if (!/^(\/[^/]+)+\/?$/.test(p) || p.split("/").some((seg) => seg === "." || seg === ".."))
+            return void ctx.addIssue({
+                code: "custom",
+                path: at,
+                input: p,
+                message: "expected an absolute path without '//', '.' or '..' segments",
+            });
+        const v = volumeName(p);
+        const other = volumes.get(v);
+        if (other !== undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: at,
+                input: p,
+                message: `expected a path of its own: ${other} is already mounted as volume '${v}'`,
+            });
+        else volumes.set(v, p);
+    });
+}
+
 export const launchpadSchema = launchpadObject
     .superRefine((all, ctx) => {
         // Kubernetes rules see the Kubernetes apps only; VM apps are validated by their own schema.
@@ -276,6 +337,7 @@ export const launchpadSchema = launchpadObject
                     });
                 }
             });
+            refinePod(name, app, ctx);
             if (app.kind === "worker" && app.host) {
                 ctx.addIssue({
                     code: "custom",

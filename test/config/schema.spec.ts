@@ -174,6 +174,33 @@ describe("config schema", () => {
             ],
         ],
         [
+            "requests above their limits",
+            "prod",
+            (c) => (c.apps.api.resources = { requests: { cpu: "600m", memory: "1Gi" }, limits: { cpu: "0.5", memory: "1000Mi" } }),
+            [
+                'launchpad:apps.api.resources.requests.cpu: expected at most the limit, resources.limits.cpu: 0.5 (Kubernetes refuses a request above its limit), got "600m"',
+                'launchpad:apps.api.resources.requests.memory: expected at most the limit, resources.limits.memory: 1000Mi (Kubernetes refuses a request above its limit), got "1Gi"',
+            ],
+        ],
+        [
+            "the root filesystem as a writable path",
+            "prod",
+            (c) => (c.apps.api.writablePaths = ["/tmp", "/"]),
+            [
+                'launchpad:apps.api.writablePaths[1]: expected a directory below / (the root filesystem stays read-only; each path gets its own writable emptyDir), got "/"',
+            ],
+        ],
+        [
+            "writable paths that escape or share a volume",
+            "prod",
+            (c) => (c.apps.api.writablePaths = ["/var/cache", "/tmp/../etc", "/var-cache", "/tmp//x"]),
+            [
+                "launchpad:apps.api.writablePaths[1]: expected an absolute path without '//', '.' or '..' segments, got \"/tmp/../etc\"",
+                "launchpad:apps.api.writablePaths[2]: expected a path of its own: /var/cache is already mounted as volume 'var-cache', got \"/var-cache\"",
+                "launchpad:apps.api.writablePaths[3]: expected an absolute path without '//', '.' or '..' segments, got \"/tmp//x\"",
+            ],
+        ],
+        [
             "several problems at once, sorted by key path",
             "prod",
             (c) => {
@@ -186,6 +213,14 @@ describe("config schema", () => {
             ],
         ],
     ];
+    it("accepts requests equal to their limits in other notations, and a trailing slash", () => {
+        const c = fixtureRaw("prod");
+        c.apps.api.resources = { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "0.1", memory: "1024Mi" } };
+        c.apps.api.writablePaths = ["/tmp", "/data/"];
+        const cfg = parseConfig(c);
+        assert.deepEqual(cfg.apps.api.resources.limits, { cpu: "0.1", memory: "1024Mi" });
+    });
+
     for (const [name, stack, breakIt, expected] of table) {
         it(`rejects ${name} with the key path and the value`, () => assert.deepEqual(problems(stack, breakIt), expected));
     }
