@@ -38,6 +38,12 @@ export function quantityValue(q: unknown): number {
     return suffix in BINARY_FACTOR ? Number(m[1]) * BINARY_FACTOR[suffix] : Number(`${m[1]}e${DECIMAL_EXPONENT[suffix]}`);
 }
 
+/**
+ * The most one container may have (the environment's LimitRange `max`): admission refuses a pod with a
+ * container limit above it, so a Deployment asking for more never gets its pods.
+ */
+export const CONTAINER_MAX = { cpu: "4", memory: "8Gi" } as const;
+
 /** One running version of an app: what a slot or track runs. */
 export const releaseSpec = z.strictObject({
     /** Image pinned by digest. Absent: the image built from `apps.<app>.build` (see config/images.ts). */
@@ -256,8 +262,8 @@ const launchpadObject = z.strictObject({
 });
 
 /**
- * What Kubernetes would refuse in an app's pod, or mount wrongly: a request above its limit, a
- * writable path that is `/` or not a plain absolute path, two writable paths that name the same volume
+ * What Kubernetes would refuse in an app's pod, or mount wrongly: a request above its limit, a limit
+ * above the LimitRange's maximum (CONTAINER_MAX), a writable path that is `/` or not a plain absolute path, two writable paths that name the same volume
  * (`volumeName`). Reads defensively: it also sees apps that failed elsewhere.
  */
 function refinePod(name: string, app: AppConfig, ctx: z.RefinementCtx): void {
@@ -270,6 +276,13 @@ function refinePod(name: string, app: AppConfig, ctx: z.RefinementCtx): void {
                 path: ["apps", name, "resources", "requests", r],
                 input: request,
                 message: `expected at most the limit, resources.limits.${r}: ${limit} (Kubernetes refuses a request above its limit)`,
+            });
+        if (quantityValue(limit) > quantityValue(CONTAINER_MAX[r]))
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "resources", "limits", r],
+                input: limit,
+                message: `expected at most ${CONTAINER_MAX[r]}, the environment's LimitRange maximum per container (admission would refuse the pods)`,
             });
     }
     const volumes = new Map<string, string>();

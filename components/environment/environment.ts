@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvironmentConfig } from "../../config/schema";
+import { CONTAINER_MAX, type EnvironmentConfig } from "../../config/schema";
 import { commonLabels } from "../common/labels";
 import { AppTraffic, allowDns, appEgress, appIngress, defaultDeny } from "./networkPolicies";
 
@@ -74,7 +74,7 @@ export class Environment extends pulumi.ComponentResource {
                             type: "Container",
                             defaultRequest: { cpu: "100m", memory: "64Mi" },
                             default: { cpu: "500m", memory: "256Mi" },
-                            max: { cpu: "4", memory: "8Gi" },
+                            max: { ...CONTAINER_MAX },
                         },
                     ],
                 },

@@ -183,6 +183,14 @@ describe("config schema", () => {
             ],
         ],
         [
+            "limits above the LimitRange's maximum per container",
+            "prod",
+            (c) => (c.apps.api.resources = { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "4500m", memory: "8Gi" } }),
+            [
+                'launchpad:apps.api.resources.limits.cpu: expected at most 4, the environment\'s LimitRange maximum per container (admission would refuse the pods), got "4500m"',
+            ],
+        ],
+        [
             "the root filesystem as a writable path",
             "prod",
             (c) => (c.apps.api.writablePaths = ["/tmp", "/"]),

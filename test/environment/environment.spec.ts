@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CONTAINER_MAX } from "../../config/schema";
 import { T, ofType, one, runFixture } from "../harness";
 import { ProgramRun } from "../../tools/plan/recorder";
 
@@ -27,6 +30,10 @@ describe("Environment component (prod stack)", () => {
         });
         const lr = (one(run, "kubernetes:core/v1:LimitRange", "prod-limits").inputs.spec as any).limits[0];
         assert.deepEqual(lr.default, { cpu: "500m", memory: "256Mi" });
+        assert.deepEqual(lr.max, { cpu: "4", memory: "8Gi" });
+        // The README's configuration reference names the same maximum the config refuses limits above.
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        assert.ok(readme.includes(`LimitRange maximum (\`${CONTAINER_MAX.cpu}\` CPU, \`${CONTAINER_MAX.memory}\`)`));
     });
 
     it("denies all traffic by default and allows exactly what apps declare", () => {
