@@ -16,27 +16,16 @@ import { gateOverrideSchema, refineValidation, smokeSchema, validationSchema } f
 import { buildSchema, imagesSchema, refineImages } from "./images";
 import { VmAppConfig, vmAppSchema } from "./vm";
 import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
+import { quantityValue } from "../policies/shared/quantity";
 import { volumeName } from "../components/deploy/podTemplate";
 
 import { dnsLabel, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G)?$/;
-const quantity = z.string().regex(QUANTITY, { error: "expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi" });
-
-/** Decimal exponents and binary factors of the suffixes `quantity` accepts. */
-const DECIMAL_EXPONENT: Record<string, number> = { "": 0, m: -3, k: 3, M: 6, G: 9 };
-const BINARY_FACTOR: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-
-/** The value of a quantity `quantity` accepts (`250m` -> 0.25, `128Mi` -> 134217728); NaN for anything else. */
-export function quantityValue(q: unknown): number {
-    const m = typeof q === "string" ? QUANTITY.exec(q) : null;
-    if (!m) return NaN;
-    const suffix = m[2] ?? "";
-    // Decimal suffixes move the decimal point (exact: 100m is 0.1, not 100 * 0.001); binary ones multiply.
-    return suffix in BINARY_FACTOR ? Number(m[1]) * BINARY_FACTOR[suffix] : Number(`${m[1]}e${DECIMAL_EXPONENT[suffix]}`);
-}
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, {
+    error: "expected a Kubernetes quantity such as 250m, 1, 128Mi or 2Gi",
+});
 
 /**
  * The most one container may have (the environment's LimitRange `max`): admission refuses a pod with a

@@ -3,6 +3,7 @@
 import type { Policies } from "@pulumi/policy";
 import { artifactPolicies } from "./artifacts";
 import { backupPolicies } from "./backups";
+import { capacityPolicies } from "./capacity";
 import { flagPolicies } from "./flags";
 import { observabilityPolicies } from "./observability";
 import { productionPolicies } from "./production";
@@ -20,5 +21,6 @@ export const policies: Policies = [
     ...releasePolicies,
     ...securityPolicies,
     ...productionPolicies,
+    ...capacityPolicies,
     ...flagPolicies,
 ];

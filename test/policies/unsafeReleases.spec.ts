@@ -61,6 +61,22 @@ const CASES: Case[] = [
         staging: { policy: "no-plaintext-secrets", level: "mandatory", message: /Deployment staging\/web-(blue|green) has DATABASE_URL/ },
     },
     {
+        name: "a namespace quota with room for the pods but not for a rollout's surge",
+        // prod's pods use 12 CPU of limits at rest and staging's 5.2; the largest surge pod adds 1.2 and 1.
+        mutate: (raw, stack) => (raw.environment.quota = { ...raw.environment.quota, cpu: stack === "prod" ? "12.5" : "5.5" }),
+        prod: {
+            policy: "quota-headroom",
+            level: "mandatory",
+            message:
+                /^ResourceQuota prod\/quota allows limits\.cpu 12\.5; .* rolling out Deployment prod\/api-canary adds 1\.2 .*Raise launchpad:environment\.quota\.cpu/,
+        },
+        staging: {
+            policy: "quota-headroom",
+            level: "advisory",
+            message: /^ResourceQuota staging\/quota allows limits\.cpu 5\.5; .* rolling out Deployment staging\/api-stable adds 1 /,
+        },
+    },
+    {
         name: "a serving app at 1 replica",
         mutate: (raw) => (raw.apps.web.replicas = 1),
         prod: {
