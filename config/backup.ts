@@ -2,6 +2,8 @@
 // Cross-field rules (lock retention range, production lock, data needs backup) live in refineBackup,
 // called once from the schema's superRefine.
 import { z } from "zod";
+import { BACKUP_NAME_MAX, backupNames } from "../components/backup/naming";
+import { RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
 import { intRange } from "./primitives";
 import type { RefineHook } from "./primitives";
 
@@ -166,7 +168,7 @@ export function dataKinds(data: AppDataConfig | undefined): string[] {
 }
 
 interface Shape {
-    environment: { tier: string };
+    environment: { name: string; tier: string };
     apps: Record<string, { data?: AppDataConfig; replicas: number; writablePaths: string[]; strategy: { type: string; rollout?: string } }>;
     backup?: BackupConfig;
 }
@@ -210,6 +212,16 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
                 message: `expected a path not in writablePaths (${app.writablePaths.join(", ")}), which are emptyDirs`,
             });
         const pg = app.data.postgres;
+        if (pg && typeof cfg.environment.name === "string") {
+            const identifier = instanceIdentifier(cfg.environment.name, name, pg.restoreFromSnapshot);
+            if (!RDS_IDENTIFIER.test(identifier))
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name, "data", "postgres"],
+                    input: identifier,
+                    message: `the RDS instance identifier <environment>-<app>${pg.restoreFromSnapshot ? "-restored-<hash>" : ""} must have at most 63 characters and no '--' (RDS refuses it): shorten the environment or app name`,
+                });
+        }
         if (pg && cfg.environment.tier === "production") {
             for (const key of ["subnetIds", "securityGroupIds"] as const) {
                 if (!pg[key] || pg[key].length === 0)
@@ -230,6 +242,21 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
             });
     }
     if (!b) return;
+    if (typeof cfg.environment.name === "string") {
+        // The tightest limit on the environment's name among what AWS names after its backup plan.
+        const env = cfg.environment.name;
+        const names = backupNames(env);
+        const tightest = (Object.keys(names) as (keyof typeof names)[])
+            .map((k) => ({ name: names[k], room: BACKUP_NAME_MAX[k] - (names[k].length - env.length), max: BACKUP_NAME_MAX[k] }))
+            .sort((x, y) => x.room - y.room)[0];
+        if (env.length > tightest.room)
+            ctx.addIssue({
+                code: "custom",
+                path: ["environment", "name"],
+                input: env,
+                message: `expected at most ${tightest.room} characters with launchpad:backup: AWS allows at most ${tightest.max} in ${tightest.name.replace(env, "<name>")}, which is named after it`,
+            });
+    }
     if (cfg.environment.tier === "production" && !b.lock)
         ctx.addIssue({
             code: "custom",

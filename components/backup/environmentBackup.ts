@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../../config/backup";
 import { TAG, awsTags } from "../common/tags";
-import { backupPlanName } from "./naming";
+import { backupNames } from "./naming";
 
 export interface EnvironmentBackupArgs {
     /** Environment name: names the vault, plan, key alias and the `launchpad:backup` tag value. */
@@ -51,7 +51,8 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
         super("launchpad:backup:EnvironmentBackup", name, {}, opts);
         const c = args.config;
         const env = args.environment;
-        const planName = backupPlanName(env);
+        const names = backupNames(env);
+        const planName = names.plan;
         const tags = awsTags(env);
         const child = { parent: this };
 
@@ -68,7 +69,7 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
         );
         new aws.kms.Alias(`${name}-backup`, { name: `alias/${planName}-backup`, targetKeyId: key.keyId }, child);
 
-        const vault = new aws.backup.Vault(name, { name: planName, kmsKeyArn: key.arn, forceDestroy: false, tags }, child);
+        const vault = new aws.backup.Vault(name, { name: names.vault, kmsKeyArn: key.arn, forceDestroy: false, tags }, child);
         const lock = (lockName: string, vaultName: pulumi.Input<string>, region?: string) => {
             if (!c.lock) return;
             new aws.backup.VaultLockConfiguration(
@@ -102,7 +103,7 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
             );
             copyVault = new aws.backup.Vault(
                 `${name}-copy`,
-                { region: c.copyRegion, name: `${planName}-copy`, kmsKeyArn: copyKey.arn, forceDestroy: false, tags },
+                { region: c.copyRegion, name: names.copyVault, kmsKeyArn: copyKey.arn, forceDestroy: false, tags },
                 child,
             );
             // Copies are recovery points too: the same lock, or they could be deleted early.
@@ -148,7 +149,7 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
         new aws.backup.Selection(
             name,
             {
-                name: `${planName}-by-tag`,
+                name: names.selection,
                 planId: plan.id,
                 iamRoleArn: role.arn,
                 selectionTags: [{ type: "STRINGEQUALS", key: TAG.backup, value: planName }],
@@ -158,7 +159,7 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
 
         const bucket = new aws.s3.Bucket(
             `${name}-backup-exports`,
-            { bucketPrefix: `${planName}-exports-`, forceDestroy: false, tags },
+            { bucketPrefix: names.exportsBucketPrefix, forceDestroy: false, tags },
             child,
         );
         new aws.s3.BucketVersioning(`${name}-backup-exports`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
@@ -223,7 +224,7 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
         // Who read or wrote which export: S3 server access logs into a bucket of their own.
         const logs = new aws.s3.Bucket(
             `${name}-backup-export-logs`,
-            { bucketPrefix: `${planName}-export-logs-`, forceDestroy: false, tags },
+            { bucketPrefix: names.exportLogsBucketPrefix, forceDestroy: false, tags },
             child,
         );
         const logsChild = { parent: this, dependsOn: [logs] };

@@ -44,6 +44,42 @@ export function backupPlanName(environment: string): string {
     return `launchpad-${environment}`;
 }
 
+/**
+ * What AWS names after the environment's backup plan: the plan, its vault, the copy vault (with
+ * `copyRegion`), the tag selection and the export buckets' name prefixes.
+ */
+export function backupNames(environment: string): {
+    plan: string;
+    vault: string;
+    copyVault: string;
+    selection: string;
+    exportsBucketPrefix: string;
+    exportLogsBucketPrefix: string;
+} {
+    const plan = backupPlanName(environment);
+    return {
+        plan,
+        vault: plan,
+        copyVault: `${plan}-copy`,
+        selection: `${plan}-by-tag`,
+        exportsBucketPrefix: `${plan}-exports-`,
+        exportLogsBucketPrefix: `${plan}-export-logs-`,
+    };
+}
+
+/**
+ * The most characters AWS allows in each of `backupNames`: AWS Backup's plan, vault and selection names
+ * (50), and an S3 `bucketPrefix` (37: the provider appends a 26-character unique suffix to reach 63).
+ */
+export const BACKUP_NAME_MAX: Record<keyof ReturnType<typeof backupNames>, number> = {
+    plan: 50,
+    vault: 50,
+    copyVault: 50,
+    selection: 50,
+    exportsBucketPrefix: 37,
+    exportLogsBucketPrefix: 37,
+};
+
 /** `{ "launchpad:backup": "<plan>" }`: the tag that puts a resource in the plan's selection. */
 export function backupTag(plan: string): Record<string, string> {
     return { [TAG.backup]: plan };

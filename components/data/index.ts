@@ -1,2 +1,3 @@
 export * from "./postgresDatabase";
 export * from "./appVolume";
+export * from "./naming";

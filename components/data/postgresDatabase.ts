@@ -1,4 +1,3 @@
-import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -6,6 +5,7 @@ import * as random from "@pulumi/random";
 import type { PostgresConfig } from "../../config/backup";
 import { LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
+import { instanceIdentifier } from "./naming";
 
 /** RDS refuses `/`, `@`, `"` and space in a master password; these marks are also URL-unreserved. */
 export const PASSWORD_SPECIALS = "-_.~";
@@ -26,13 +26,6 @@ export interface PostgresDatabaseArgs {
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Tags that put the instance in the environment's backup selection (`launchpad:backup=<plan>`). */
     readonly backupTags: Record<string, string>;
-}
-
-/** `prod`, `api` -> `prod-api`; restoring from a snapshot gives a new identifier (a new instance). */
-export function instanceIdentifier(environment: string, app: string, restoreFromSnapshot?: string): string {
-    const base = `${environment}-${app}`;
-    if (!restoreFromSnapshot) return base;
-    return `${base}-restored-${crypto.createHash("sha256").update(restoreFromSnapshot).digest("hex").slice(0, 8)}`;
 }
 
 /** `api-v2` -> `api_v2`. */

@@ -80,6 +80,36 @@ describe("backup configuration", () => {
         ]);
     });
 
+    /** The prod fixture with its environment renamed (without flags, which name the environments they are declared for). */
+    const renamed = (name: string) => {
+        const raw = fixtureRaw("prod");
+        raw.environment.name = name;
+        delete raw.flags;
+        return raw;
+    };
+
+    it("an environment name longer than what AWS allows in the names of its backup plan, vaults and buckets", () => {
+        assert.deepEqual(configProblems(renamed("prod-eu-west-1")), []);
+        assert.deepEqual(configProblems(renamed("prod-eu-central")), [
+            'launchpad:environment.name: expected at most 14 characters with launchpad:backup: AWS allows at most 37 in launchpad-<name>-export-logs-, which is named after it, got "prod-eu-central"',
+        ]);
+    });
+
+    it("an RDS instance identifier that RDS refuses: '--', or more than 63 characters once restored", () => {
+        assert.deepEqual(configProblems(renamed("prod--eu")), [
+            "launchpad:apps.api.data.postgres: the RDS instance identifier <environment>-<app> must have at most 63 characters and no '--' (RDS refuses it): shorten the environment or app name, got \"prod--eu-api\"",
+        ]);
+        const raw = renamed("prod-eu-west-1");
+        raw.apps["checkout-payments-and-refunds-processing"] = raw.apps.api;
+        raw.apps["checkout-payments-and-refunds-processing"].data.postgres.restoreFromSnapshot = "prod-api-release-2-4-0";
+        const problems = configProblems(raw).filter((p) => p.includes("RDS instance identifier"));
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(
+            problems[0],
+            /^launchpad:apps\.checkout-payments-and-refunds-processing\.data\.postgres: the RDS instance identifier <environment>-<app>-restored-<hash> must have at most 63 characters and no '--' \(RDS refuses it\): shorten the environment or app name, got "prod-eu-west-1-checkout-payments-and-refunds-processing-restored-[0-9a-f]{8}"$/,
+        );
+    });
+
     it("stacks without backup and without data stay valid (the key is optional)", () => {
         const raw = fixtureRaw("prod");
         delete raw.backup;

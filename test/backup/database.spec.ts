@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { PASSWORD_SPECIALS, instanceIdentifier } from "../../components/data/postgresDatabase";
+import { instanceIdentifier } from "../../components/data/naming";
+import { PASSWORD_SPECIALS } from "../../components/data/postgresDatabase";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { T, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
 
