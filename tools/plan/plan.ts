@@ -75,7 +75,7 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     let policy: PolicyReport | undefined;
     if (opts.policyConfig !== false) {
         t = performance.now();
-        // Loaded when the gates run: the policy modules bring @pulumi/policy, ajv, zod and flagd-core (measured:
+        // Loaded when the gates run: the policy modules and their adapter bring @pulumi/policy, ajv and zod (measured:
         // 1.3 s of CPU under ts-node), which the tools and tests that only record or write a plan do not need.
         const { checkPolicies, readPolicyConfig } = await import("./policies");
         const file = opts.policyConfig ?? defaultPolicyConfig(cfg.stack, dir);
