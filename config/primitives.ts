@@ -17,6 +17,18 @@ export const dnsSubdomain = z
         error: "expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters)",
     });
 
+/**
+ * A fully qualified DNS name as an Ingress host or a Gateway hostname must be: lowercase labels of at
+ * most 63 characters, at most 253 in all, at least two labels, a TLD of letters.
+ */
+export const dnsName = (what: string) =>
+    z
+        .string()
+        .max(253, { error: `expected ${what} of at most 253 characters` })
+        .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            error: `expected ${what}: lowercase labels (a-z, 0-9, '-') of at most 63 characters, separated by dots`,
+        });
+
 /** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
 export const pinnedImage = z.string().regex(DIGEST_REF, {
     error: "expected an image pinned by digest, <repository>@sha256:<64 hex digits>",

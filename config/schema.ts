@@ -19,7 +19,7 @@ import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 import { quantityValue } from "../policies/shared/quantity";
 import { volumeName } from "../components/deploy/podTemplate";
 
-import { dnsLabel, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
+import { dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
@@ -136,10 +136,7 @@ export const appSchema = z.strictObject({
     replicas: intRange(1, 100).default(2),
     strategy,
     /** Public host name; when set the app gets an Ingress (or HTTPRoute) on this host. */
-    host: z
-        .string()
-        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS host name" })
-        .optional(),
+    host: dnsName("a DNS host name").optional(),
     /** Apps this one calls; NetworkPolicies allow exactly these paths. */
     talksTo: z.array(dnsLabel).default([]),
     /** Plain (non-secret) environment variables. Credentials go in `secretEnv` (the `no-plaintext-secrets` gate). */
@@ -200,7 +197,7 @@ export const environmentSchema = z.strictObject({
     tier: z.enum(["preproduction", "production"]),
     namespace: dnsLabel.optional(),
     /** Base domain; preview hosts of blue-green apps are `<app>-preview.<domain>`. */
-    domain: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS domain" }),
+    domain: dnsName("a DNS domain"),
     quota: z.strictObject({ cpu: quantity, memory: quantity, pods: intRange(1, 10000) }).default({ cpu: "8", memory: "16Gi", pods: 60 }),
     ingress: z
         .strictObject({

@@ -209,6 +209,21 @@ describe("config schema", () => {
             ],
         ],
         [
+            "a host with a DNS label longer than 63 characters",
+            "prod",
+            (c) => (c.apps.web.host = `${"w".repeat(64)}.launchpad.example.com`),
+            [
+                // Values longer than 80 characters are shown cut (config/errors.ts).
+                `launchpad:apps.web.host: expected a DNS host name: lowercase labels (a-z, 0-9, '-') of at most 63 characters, separated by dots, got "${"w".repeat(64)}.launchpad.e...`,
+            ],
+        ],
+        [
+            "a domain longer than 253 characters",
+            "prod",
+            (c) => (c.environment.domain = `${"a".repeat(60)}.`.repeat(4) + "example.com"),
+            [`launchpad:environment.domain: expected a DNS domain of at most 253 characters, got "${"a".repeat(60)}.${"a".repeat(15)}...`],
+        ],
+        [
             "several problems at once, sorted by key path",
             "prod",
             (c) => {
