@@ -87,8 +87,9 @@ export interface Unset {
     keys: QuotaKey[];
 }
 
-/** `25%` of `replicas` rounded up, or an absolute count, as a Deployment's maxSurge. */
+/** `25%` of `replicas` rounded up, or an absolute count, as a Deployment's maxSurge; none at 0 replicas. */
 function surgeOf(v: unknown, replicas: number): number {
+    if (replicas === 0) return 0;
     if (typeof v === "number") return v;
     const m = typeof v === "string" ? /^(\d+)%$/.exec(v) : null;
     return m ? Math.ceil((replicas * Number(m[1])) / 100) : 0;

@@ -167,6 +167,15 @@ describe("policies: quota-headroom", () => {
             );
         });
 
+        it("a Deployment scaled to 0 adds no pod when it rolls", () => {
+            const run = copyRun(prod);
+            // The other Deployments' surge pods (one each) are smaller than api-canary's, which is now 0.
+            (record(run, "kubernetes:apps/v1:Deployment", "api-canary").inputs as any).spec.replicas = 0;
+            const [load] = namespaceLoads(asPolicy(run));
+            assert.deepEqual([load.peak["limits.cpu"].workload?.resource.name, load.peak["limits.cpu"].extra], ["api-stable", 1.2]);
+            assert.equal(load.running.pods, 14);
+        });
+
         it("refuses a container without limits when no LimitRange default fills them", async () => {
             const run = copyRun(prod);
             run.resources = run.resources.filter((r) => r.type !== "kubernetes:core/v1:LimitRange");
