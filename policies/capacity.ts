@@ -141,6 +141,44 @@ function podsOf(r: PolicyResource): Pods {
     }
 }
 
+const ANALYSIS_TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate";
+
+/**
+ * What the Jobs of an Argo Rollout's largest analysis step add (the `job` metrics of the AnalysisTemplates
+ * it names, such as the smoke test): the controller starts them during the rollout, beside the new pods.
+ * Steps run one at a time; a background analysis runs beside each.
+ */
+function analysisJobs(rollout: PolicyResource, all: PolicyResource[], namespace: string, defaults: Defaults): Usage {
+    const s = (rollout.props.spec?.strategy ?? {}) as Props;
+    const names = (a: Props | undefined): string[] => ((a?.templates ?? []) as Props[]).map((t) => String(t.templateName));
+    const steps = [
+        ...((s.canary?.steps ?? []) as Props[]).map((st) => names(st.analysis)),
+        names(s.blueGreen?.prePromotionAnalysis),
+        names(s.blueGreen?.postPromotionAnalysis),
+    ];
+    const jobsOf = (templates: string[]): Usage => {
+        let sum = zero();
+        for (const name of templates) {
+            const t = all.find(
+                (r) => r.type === ANALYSIS_TEMPLATE && r.props.metadata?.name === name && r.props.metadata?.namespace === namespace,
+            );
+            for (const m of (t?.props.spec?.metrics ?? []) as Props[]) {
+                const job = m.provider?.job?.spec as Props | undefined;
+                if (!job) continue;
+                sum = add(sum, podUsage(job.template?.spec, defaults).usage, typeof job.parallelism === "number" ? job.parallelism : 1);
+            }
+        }
+        return sum;
+    };
+    const background = jobsOf(names(s.canary?.analysis));
+    const most = zero();
+    for (const step of steps) {
+        const u = add(background, jobsOf(step));
+        for (const k of QUOTA_KEYS) most[k] = Math.max(most[k], u[k]);
+    }
+    return most;
+}
+
 /** `a > b` beyond the rounding of summed decimal quantities (0.1 + 0.2). */
 const exceeds = (a: number, b: number): boolean => a - b > 1e-9 * Math.max(1, Math.abs(b));
 
@@ -182,10 +220,16 @@ export function namespaceLoads(all: PolicyResource[]): NamespaceLoad[] {
                 const { usage, unset: missing } = podUsage(podSpec(r.type, r.props), defaults);
                 if (missing.length > 0) unset.push({ resource: r, containers: missing });
                 running = add(running, usage, pods.running);
-                for (const k of QUOTA_KEYS) {
-                    const extra = usage[k] * pods.extra;
-                    if (extra > peak[k].extra) peak[k] = { workload: pods, extra };
+                let extra = add(zero(), usage, pods.extra);
+                let workload = pods;
+                if (r.type === TYPE.Rollout) {
+                    const jobs = analysisJobs(r, all, namespace, defaults);
+                    if (jobs.pods > 0) {
+                        extra = add(extra, jobs);
+                        workload = { ...pods, extra: pods.extra + jobs.pods, why: `${pods.why} and ${jobs.pods} analysis Job pod(s)` };
+                    }
                 }
+                for (const k of QUOTA_KEYS) if (extra[k] > peak[k].extra) peak[k] = { workload, extra: extra[k] };
             }
             return { namespace, quota, hard, running, peak, unset };
         });

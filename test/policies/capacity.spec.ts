@@ -107,13 +107,14 @@ describe("policies: quota-headroom", () => {
             assert.deepEqual(load.unset, []);
         });
 
-        it("prod on Argo Rollouts: a canary Rollout brings its new ReplicaSet to full scale before the stable pods go", () => {
+        it("prod on Argo Rollouts: a canary Rollout brings its new ReplicaSet to full scale, and its analysis runs Jobs", () => {
             const [load] = namespaceLoads(asPolicy(argo));
             // api (Rollout, 4) + web (Rollout, 3) + worker 2: the controller runs the smoke tests, the stack has no Jobs.
             assert.equal(load.running.pods, 9);
             assert.deepEqual(
                 [load.peak.pods.workload?.resource.name, load.peak.pods.extra, load.peak.pods.workload?.why],
-                ["api", 4, "the canary ReplicaSet at full weight"],
+                // 4 canary pods, and the smoke test's Job that the controller starts during an analysis step.
+                ["api", 5, "the canary ReplicaSet at full weight and 1 analysis Job pod(s)"],
             );
         });
 
@@ -143,14 +144,15 @@ describe("policies: quota-headroom", () => {
             ]);
         });
 
-        it("refuses a quota without room for the Rollout's full-scale canary", async () => {
+        it("refuses a quota without room for the Rollout's full-scale canary and its analysis Job", async () => {
             const run = await runStackWith("prod", (raw) => {
                 raw.environment.deliveryEngine = "argoRollouts";
                 raw.apps.api.strategy.weight = 0;
-                raw.environment.quota = { ...raw.environment.quota, pods: 12 };
+                // 9 + 4 canary pods fit; the analysis Job's pod does not.
+                raw.environment.quota = { ...raw.environment.quota, pods: 13 };
             });
             assert.deepEqual(violationsOf(await check(run, "prod"), "quota-headroom").map(reported), [
-                "ResourceQuota prod/quota allows pods 12; the stack's pods in prod use 9 at rest, and rolling out Rollout prod/api adds 4 (4 pod(s): the canary ReplicaSet at full weight): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
+                "ResourceQuota prod/quota allows pods 13; the stack's pods in prod use 9 at rest, and rolling out Rollout prod/api adds 5 (5 pod(s): the canary ReplicaSet at full weight and 1 analysis Job pod(s)): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
             ]);
         });
 
