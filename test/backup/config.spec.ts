@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BACKUP_NAME_MAX, backupNames } from "../../components/backup/naming";
 import { parseConfig } from "../../config";
 import { configProblems, fixtureRaw } from "../harness";
 
@@ -93,6 +96,19 @@ describe("backup configuration", () => {
         assert.deepEqual(configProblems(renamed("prod-eu-central")), [
             'launchpad:environment.name: expected at most 14 characters with launchpad:backup: AWS allows at most 37 in launchpad-<name>-export-logs-, which is named after it, got "prod-eu-central"',
         ]);
+    });
+
+    it("the README and docs/backup.md state the limit the names give the environment's name", () => {
+        const names = backupNames("x");
+        const limit = Math.min(...(Object.keys(names) as (keyof typeof names)[]).map((k) => BACKUP_NAME_MAX[k] - (names[k].length - 1)));
+        assert.equal(limit, 14);
+        const root = path.join(__dirname, "..", "..");
+        for (const doc of ["README.md", "docs/backup.md"])
+            assert.match(
+                fs.readFileSync(path.join(root, doc), "utf8"),
+                new RegExp(`at most ${limit} characters with\\s+\`?launchpad:backup`),
+                doc,
+            );
     });
 
     it("an RDS instance identifier that RDS refuses: '--', or more than 63 characters once restored", () => {
