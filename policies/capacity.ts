@@ -1,7 +1,13 @@
-// Release gate for the environment's capacity: the namespace's ResourceQuota admits every pod the stack
-// runs plus the largest rollout's extra pods. Otherwise the quota refuses the new pods, a rollout that keeps
-// every old pod until a new one is ready (maxUnavailable 0) never progresses, and `pulumi up` fails on its
-// timeout with the release half out.
+// Release gate for the environment's capacity: the namespace's ResourceQuota admits the pods the stack keeps
+// running plus the largest moment of one rollout (or of its Jobs). Otherwise the quota refuses the new pods,
+// a rollout that keeps every old pod until a new one is ready (maxUnavailable 0) never progresses, and
+// `pulumi up` fails on its timeout with the release half out.
+//
+// What it does not model: several rollouts at once (one `up` may roll independent Deployments in parallel;
+// the quota then serves them one after another as surge pods finish, which is why one rollout is the bound),
+// quotas with `scopes` or a `scopeSelector` (left out), DaemonSets (one pod per node: the cluster's count),
+// and a blue-green Rollout's old ReplicaSet still waiting for `scaleDownDelaySeconds` from the previous
+// release when the next `up` starts.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { quantityValue } from "./shared/quantity";
 import { TYPE, containersOf, describe, podSpec, Props } from "./common";
@@ -30,35 +36,50 @@ const add = (a: Usage, b: Usage, times = 1): Usage => {
     return out;
 };
 
-/** Container defaults of a namespace's LimitRanges (`default` for limits, `defaultRequest` for requests). */
+/** Container defaults of a namespace's LimitRanges, per resource. */
 interface Defaults {
     limits: Props;
     requests: Props;
 }
 
+/**
+ * The defaults LimitRanger applies, per resource as the API server defaults a LimitRange item: a missing
+ * `default` is the item's `max`; a missing `defaultRequest` is its `default`, else its `min`.
+ */
 function defaultsIn(namespace: string, all: PolicyResource[]): Defaults {
     const out: Defaults = { limits: {}, requests: {} };
     for (const lr of all.filter((r) => r.type === LIMIT_RANGE && r.props.metadata?.namespace === namespace))
         for (const l of (lr.props.spec?.limits ?? []) as Props[]) {
             if (l.type !== "Container") continue;
-            Object.assign(out.limits, l.default ?? {});
-            // Without defaultRequest, LimitRanger requests the default limit.
-            Object.assign(out.requests, l.defaultRequest ?? l.default ?? {});
+            for (const r of ["cpu", "memory"] as const) {
+                const limit = l.default?.[r] ?? l.max?.[r];
+                const request = l.defaultRequest?.[r] ?? limit ?? l.min?.[r];
+                out.limits[r] ??= limit;
+                out.requests[r] ??= request;
+            }
         }
     return out;
+}
+
+/** A container's resources that neither it nor a LimitRange default sets. */
+export interface Unset {
+    /** `container 'app'`, `initContainer 'migrate'`. */
+    container: string;
+    keys: QuotaKey[];
 }
 
 /**
  * What one pod of `spec` counts against a quota, after the defaults Kubernetes applies (a container with
  * limits and no requests requests its limits; the LimitRange fills what is still missing), and what a
- * container leaves unset that no default fills (the quota then refuses the pod). A pod counts the larger
- * of its containers' sum and its largest init container.
+ * container leaves unset that no default fills (the quota then refuses the pod). As the quota computes
+ * it: the containers plus the sidecars (init containers with `restartPolicy: Always`, which keep running),
+ * or the largest init container with the sidecars started before it, whichever is larger.
  */
 export function podUsage(spec: Props | undefined, defaults: Defaults): { usage: Usage; unset: Unset[] } {
-    const usage = zero();
-    usage.pods = 1;
     const unset: Unset[] = [];
-    const init = zero();
+    const app = zero();
+    let sidecars = zero();
+    const initPeak = zero();
     for (const { kind, container } of containersOf(spec)) {
         if (kind === "ephemeralContainer") continue;
         const res = (container.resources ?? {}) as Props;
@@ -73,18 +94,14 @@ export function podUsage(spec: Props | undefined, defaults: Defaults): { usage: 
             own[`requests.${r}`] = request === undefined ? 0 : quantityValue(request);
         }
         if (missing.length > 0) unset.push({ container: `${kind} '${container.name}'`, keys: missing });
-        if (kind === "initContainer") for (const k of QUOTA_KEYS) init[k] = Math.max(init[k], own[k]);
-        else for (const k of QUOTA_KEYS) usage[k] += own[k];
+        if (kind === "container") for (const k of QUOTA_KEYS) app[k] += own[k];
+        else if (container.restartPolicy === "Always") sidecars = add(sidecars, own);
+        else for (const k of QUOTA_KEYS) initPeak[k] = Math.max(initPeak[k], own[k] + sidecars[k]);
     }
-    for (const k of QUOTA_KEYS) if (k !== "pods") usage[k] = Math.max(usage[k], init[k]);
+    const usage = add(app, sidecars);
+    for (const k of QUOTA_KEYS) usage[k] = Math.max(usage[k], initPeak[k]);
+    usage.pods = 1;
     return { usage, unset };
-}
-
-/** A container's resources that neither it nor a LimitRange default sets. */
-export interface Unset {
-    /** `container 'app'`, `initContainer 'migrate'`. */
-    container: string;
-    keys: QuotaKey[];
 }
 
 /** `25%` of `replicas` rounded up, or an absolute count, as a Deployment's maxSurge; none at 0 replicas. */
@@ -95,88 +112,93 @@ function surgeOf(v: unknown, replicas: number): number {
     return m ? Math.ceil((replicas * Number(m[1])) / 100) : 0;
 }
 
-/** A workload's pods: how many run, and how many more its rollout adds at its peak, with why. */
-interface Pods {
-    resource: PolicyResource;
-    running: number;
-    extra: number;
+/** What a rollout (or a run of Jobs) adds above the pods at rest at one moment of it, and why. */
+export interface Peak {
+    /** `rolling out Deployment prod/api-canary`. */
+    what: string;
+    pods: number;
+    usage: Usage;
     why: string;
 }
 
-const POD_OWNERS: readonly string[] = [TYPE.Deployment, TYPE.Rollout, TYPE.StatefulSet, TYPE.Job, TYPE.CronJob, TYPE.Pod];
+const ANALYSIS_TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate";
+/** Workloads whose pods run at rest; Jobs and CronJobs run for a while (DaemonSets: one pod per node, the cluster's count). */
+const AT_REST: readonly string[] = [TYPE.Deployment, TYPE.Rollout, TYPE.StatefulSet, TYPE.Pod];
+const RUNS: readonly string[] = [TYPE.Job, TYPE.CronJob];
 
-/** Only for POD_OWNERS: other types' props are not read (in a preview they may hold unknown values). */
-function podsOf(r: PolicyResource): Pods {
-    const spec = (r.props.spec ?? {}) as Props;
-    const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
-    switch (r.type) {
-        case TYPE.Deployment: {
-            if (spec.strategy?.type === "Recreate") return { resource: r, running: replicas, extra: 0, why: "Recreate" };
-            const surge = surgeOf(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", replicas);
-            return { resource: r, running: replicas, extra: surge, why: `maxSurge ${surge}` };
-        }
-        case TYPE.Rollout: {
-            const s = (spec.strategy ?? {}) as Props;
-            // Blue-green, and canary with traffic routing, bring the new ReplicaSet up to full scale (the
-            // preview's count) before the old one scales down; a basic canary surges as a Deployment does.
-            if (s.blueGreen) {
-                const preview = typeof s.blueGreen.previewReplicaCount === "number" ? s.blueGreen.previewReplicaCount : replicas;
-                return { resource: r, running: replicas, extra: preview, why: "the preview ReplicaSet" };
-            }
-            if (s.canary?.trafficRouting)
-                return { resource: r, running: replicas, extra: replicas, why: "the canary ReplicaSet at full weight" };
-            const surge = surgeOf(s.canary?.maxSurge ?? "25%", replicas);
-            return { resource: r, running: replicas, extra: surge, why: `maxSurge ${surge}` };
-        }
-        case TYPE.StatefulSet:
-            return { resource: r, running: replicas, extra: 0, why: "" };
-        case TYPE.Job:
-            return { resource: r, running: typeof spec.parallelism === "number" ? spec.parallelism : 1, extra: 0, why: "" };
-        case TYPE.CronJob: {
-            const p = spec.jobTemplate?.spec?.parallelism;
-            return { resource: r, running: typeof p === "number" ? p : 1, extra: 0, why: "" };
-        }
-        default:
-            return { resource: r, running: 1, extra: 0, why: "" };
-    }
+/** Pods a Job runs at once: its parallelism, no more than its completions. */
+function jobPods(spec: Props | undefined): number {
+    const parallelism = typeof spec?.parallelism === "number" ? spec.parallelism : 1;
+    return typeof spec?.completions === "number" ? Math.min(parallelism, spec.completions) : parallelism;
 }
 
-const ANALYSIS_TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate";
+/** What the Jobs of an Argo Rollout's analysis add (the `job` metrics of the AnalysisTemplates it names). */
+function analysisJobs(templates: Props | undefined, all: PolicyResource[], namespace: string, defaults: Defaults): Usage {
+    let sum = zero();
+    for (const ref of (templates?.templates ?? []) as Props[]) {
+        const t = all.find(
+            (r) => r.type === ANALYSIS_TEMPLATE && r.props.metadata?.name === ref.templateName && r.props.metadata?.namespace === namespace,
+        );
+        for (const m of (t?.props.spec?.metrics ?? []) as Props[]) {
+            const job = m.provider?.job?.spec as Props | undefined;
+            if (job) sum = add(sum, podUsage(job.template?.spec, defaults).usage, jobPods(job));
+        }
+    }
+    return sum;
+}
 
 /**
- * What the Jobs of an Argo Rollout's largest analysis step add (the `job` metrics of the AnalysisTemplates
- * it names, such as the smoke test): the controller starts them during the rollout, beside the new pods.
- * Steps run one at a time; a background analysis runs beside each.
+ * The moments of a workload's rollout and what each adds above its pods at rest:
+ * - Deployment: its `maxSurge` (none with `Recreate`);
+ * - Argo Rollout, canary with traffic routing: at each step the canary pods of the weight reached (the
+ *   stable ReplicaSet keeps every pod), with that step's analysis Jobs and any background analysis; at
+ *   promotion the canary at full scale;
+ * - Argo Rollout, blue-green: the preview ReplicaSet with the pre-promotion analysis Jobs; after promotion
+ *   the new ReplicaSet at full scale (the old one stays until `scaleDownDelaySeconds`) with the
+ *   post-promotion analysis Jobs;
+ * - Argo Rollout, basic canary: its `maxSurge` with any background analysis.
  */
-function analysisJobs(rollout: PolicyResource, all: PolicyResource[], namespace: string, defaults: Defaults): Usage {
-    const s = (rollout.props.spec?.strategy ?? {}) as Props;
-    const names = (a: Props | undefined): string[] => ((a?.templates ?? []) as Props[]).map((t) => String(t.templateName));
-    const steps = [
-        ...((s.canary?.steps ?? []) as Props[]).map((st) => names(st.analysis)),
-        names(s.blueGreen?.prePromotionAnalysis),
-        names(s.blueGreen?.postPromotionAnalysis),
-    ];
-    const jobsOf = (templates: string[]): Usage => {
-        let sum = zero();
-        for (const name of templates) {
-            const t = all.find(
-                (r) => r.type === ANALYSIS_TEMPLATE && r.props.metadata?.name === name && r.props.metadata?.namespace === namespace,
-            );
-            for (const m of (t?.props.spec?.metrics ?? []) as Props[]) {
-                const job = m.provider?.job?.spec as Props | undefined;
-                if (!job) continue;
-                sum = add(sum, podUsage(job.template?.spec, defaults).usage, typeof job.parallelism === "number" ? job.parallelism : 1);
-            }
-        }
-        return sum;
+function rolloutPeaks(r: PolicyResource, perPod: Usage, all: PolicyResource[], namespace: string, defaults: Defaults): Peak[] {
+    const spec = (r.props.spec ?? {}) as Props;
+    const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
+    const what = `rolling out ${describe(r)}`;
+    const peak = (pods: number, jobs: Usage, why: string): Peak => {
+        const usage = add(add(zero(), perPod, pods), jobs);
+        return { what, pods: pods + jobs.pods, usage, why: jobs.pods > 0 ? `${why} and ${jobs.pods} analysis Job pod(s)` : why };
     };
-    const background = jobsOf(names(s.canary?.analysis));
-    const most = zero();
-    for (const step of steps) {
-        const u = add(background, jobsOf(step));
-        for (const k of QUOTA_KEYS) most[k] = Math.max(most[k], u[k]);
+    if (r.type === TYPE.Deployment) {
+        if (spec.strategy?.type === "Recreate") return [];
+        const surge = surgeOf(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", replicas);
+        return [peak(surge, zero(), `maxSurge ${surge}`)];
     }
-    return most;
+    if (r.type !== TYPE.Rollout) return [];
+    const s = (spec.strategy ?? {}) as Props;
+    const jobs = (a: Props | undefined) => analysisJobs(a, all, namespace, defaults);
+    if (s.blueGreen) {
+        const preview = typeof s.blueGreen.previewReplicaCount === "number" ? s.blueGreen.previewReplicaCount : replicas;
+        return [
+            peak(preview, jobs(s.blueGreen.prePromotionAnalysis), `the preview ReplicaSet`),
+            peak(
+                replicas,
+                jobs(s.blueGreen.postPromotionAnalysis),
+                "the new ReplicaSet at full scale beside the old one until it scales down",
+            ),
+        ];
+    }
+    const background = jobs(s.canary?.analysis);
+    if (!s.canary?.trafficRouting) {
+        const surge = surgeOf(s.canary?.maxSurge ?? "25%", replicas);
+        return [peak(surge, background, `maxSurge ${surge}`)];
+    }
+    const out: Peak[] = [];
+    let weight = 0;
+    for (const step of (s.canary.steps ?? []) as Props[]) {
+        if (typeof step.setWeight === "number") weight = step.setWeight;
+        const canary = Math.ceil((replicas * weight) / 100);
+        out.push(peak(canary, add(background, jobs(step.analysis)), `${canary} canary pod(s) at ${weight}%`));
+    }
+    out.push(peak(replicas, background, "the canary ReplicaSet at full scale at promotion"));
+    return out;
 }
 
 /** `a > b` beyond the rounding of summed decimal quantities (0.1 + 0.2). */
@@ -192,45 +214,55 @@ export interface NamespaceLoad {
     namespace: string;
     quota: PolicyResource;
     hard: Partial<Usage>;
+    /** What the pods that run at rest use: Deployments, Rollouts, StatefulSets, Pods. */
     running: Usage;
-    /** The workload whose rollout adds the most of each key, and what it adds. */
-    peak: Record<QuotaKey, { workload?: Pods; extra: number }>;
+    /** Per key, the moment of a rollout (or of the stack's Jobs running together) that adds the most. */
+    peak: Record<QuotaKey, Peak | undefined>;
     unset: { resource: PolicyResource; containers: Unset[] }[];
 }
 
-/** Every ResourceQuota of the stack with what its namespace's pods use, at rest and at a rollout's peak. */
+/**
+ * Every ResourceQuota of the stack with what its namespace's pods use, at rest and at the largest moment
+ * of one rollout or of the stack's Jobs. Quotas with `scopes` or a `scopeSelector` count only some pods and
+ * are left out.
+ */
 export function namespaceLoads(all: PolicyResource[]): NamespaceLoad[] {
     return all
         .filter((q) => q.type === RESOURCE_QUOTA && typeof q.props.metadata?.namespace === "string")
+        .filter((q) => !q.props.spec?.scopes && !q.props.spec?.scopeSelector)
         .map((quota) => {
             const namespace = quota.props.metadata.namespace as string;
             const hard: Partial<Usage> = {};
             for (const [k, v] of Object.entries((quota.props.spec?.hard ?? {}) as Props)) {
                 const key = (ALIAS[k] ?? k) as QuotaKey;
-                if (QUOTA_KEYS.includes(key)) hard[key] = Math.min(hard[key] ?? Infinity, quantityValue(v));
+                const value = quantityValue(v);
+                if (QUOTA_KEYS.includes(key) && !Number.isNaN(value)) hard[key] = Math.min(hard[key] ?? Infinity, value);
             }
             const defaults = defaultsIn(namespace, all);
             let running = zero();
-            const peak = Object.fromEntries(QUOTA_KEYS.map((k) => [k, { extra: 0 }])) as NamespaceLoad["peak"];
+            const peaks: Peak[] = [];
+            const runs: PolicyResource[] = [];
+            let jobs = zero();
             const unset: NamespaceLoad["unset"] = [];
-            // DaemonSets are left out: they run one pod per node, a count of the cluster's, not the stack's.
             for (const r of all) {
-                if (!POD_OWNERS.includes(r.type) || r.props.metadata?.namespace !== namespace) continue;
-                const pods = podsOf(r);
+                // Only the types read here: other props may hold values unknown in a preview.
+                if ((!AT_REST.includes(r.type) && !RUNS.includes(r.type)) || r.props.metadata?.namespace !== namespace) continue;
                 const { usage, unset: missing } = podUsage(podSpec(r.type, r.props), defaults);
                 if (missing.length > 0) unset.push({ resource: r, containers: missing });
-                running = add(running, usage, pods.running);
-                let extra = add(zero(), usage, pods.extra);
-                let workload = pods;
-                if (r.type === TYPE.Rollout) {
-                    const jobs = analysisJobs(r, all, namespace, defaults);
-                    if (jobs.pods > 0) {
-                        extra = add(extra, jobs);
-                        workload = { ...pods, extra: pods.extra + jobs.pods, why: `${pods.why} and ${jobs.pods} analysis Job pod(s)` };
-                    }
+                if (RUNS.includes(r.type)) {
+                    runs.push(r);
+                    jobs = add(jobs, usage, jobPods(r.type === TYPE.CronJob ? r.props.spec?.jobTemplate?.spec : r.props.spec));
+                    continue;
                 }
-                for (const k of QUOTA_KEYS) if (extra[k] > peak[k].extra) peak[k] = { workload, extra: extra[k] };
+                const replicas = r.type === TYPE.Pod ? 1 : typeof r.props.spec?.replicas === "number" ? r.props.spec.replicas : 1;
+                running = add(running, usage, replicas);
+                peaks.push(...rolloutPeaks(r, usage, all, namespace, defaults));
             }
+            // The stack's Jobs (the smoke tests) may run together during one `up`.
+            if (runs.length > 0)
+                peaks.push({ what: `running ${runs.map((r) => describe(r)).join(", ")}`, pods: jobs.pods, usage: jobs, why: "its Jobs" });
+            const peak = {} as NamespaceLoad["peak"];
+            for (const k of QUOTA_KEYS) for (const p of peaks) if (p.usage[k] > (peak[k]?.usage[k] ?? 0)) peak[k] = p;
             return { namespace, quota, hard, running, peak, unset };
         });
 }
@@ -238,7 +270,7 @@ export function namespaceLoads(all: PolicyResource[]): NamespaceLoad[] {
 export const quotaHeadroom: StackValidationPolicy = {
     name: "quota-headroom",
     description:
-        "The namespace's ResourceQuota admits every pod the stack runs (Deployments, Rollouts, Jobs) and the extra pods of its largest rollout, with every container's requests and limits set or defaulted: otherwise the quota refuses new pods and a rollout that keeps its old pods until new ones are ready never finishes.",
+        "The namespace's ResourceQuota admits the pods the stack keeps running (Deployments, Rollouts) plus the largest moment of one rollout or of its Jobs, with every container's requests and limits set or defaulted: otherwise the quota refuses new pods and a rollout that keeps its old pods until new ones are ready never finishes.",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const loads = namespaceLoads(args.resources);
@@ -258,16 +290,16 @@ export const quotaHeadroom: StackValidationPolicy = {
                 const hard = l.hard[k];
                 if (hard === undefined || Number.isNaN(hard)) continue;
                 const running = l.running[k];
-                const { workload, extra } = l.peak[k];
+                const peak = l.peak[k];
                 const fix = `Raise ${CONFIG_KEY[k]}, or lower the apps' replicas${k === "pods" ? "" : " or resources"}.`;
                 if (exceeds(running, hard))
                     report(
                         `${quota} allows ${k} ${show(k, hard)}, but the stack's pods in ${l.namespace} need ${show(k, running)} at rest: the quota refuses the pods beyond it. ${fix}`,
                         l.quota.urn,
                     );
-                else if (workload && exceeds(running + extra, hard))
+                else if (peak && exceeds(running + peak.usage[k], hard))
                     report(
-                        `${quota} allows ${k} ${show(k, hard)}; the stack's pods in ${l.namespace} use ${show(k, running)} at rest, and rolling out ${describe(workload.resource)} adds ${show(k, extra)} (${workload.extra} pod(s): ${workload.why}): the quota refuses the new pods and the rollout waits until \`up\` times out. ${fix}`,
+                        `${quota} allows ${k} ${show(k, hard)}; the stack's pods in ${l.namespace} use ${show(k, running)} at rest, and ${peak.what} adds ${show(k, peak.usage[k])} (${peak.pods} pod(s): ${peak.why}): the quota refuses the new pods and the rollout waits until \`up\` times out. ${fix}`,
                         l.quota.urn,
                     );
             }

@@ -8,6 +8,8 @@ import type { ProgramRun } from "../../tools/plan/recorder";
 import { check, copyRun, podSpecOf, record, reported, runStackWith, violationsOf } from "./support";
 
 const GI = 1024 ** 3;
+const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
+const T_DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const MI = 1024 ** 2;
 const asPolicy = (run: ProgramRun) =>
     run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }) as unknown as PolicyResource);
@@ -65,6 +67,22 @@ describe("policies: quota-headroom", () => {
             assert.equal(usage["limits.memory"], 2 * GI);
         });
 
+        it("adds native sidecars (init containers with restartPolicy Always) to the containers, as they keep running", () => {
+            const { usage } = podUsage(
+                {
+                    initContainers: [
+                        { name: "proxy", restartPolicy: "Always", resources: { limits: { cpu: "1", memory: "128Mi" } } },
+                        { name: "migrate", resources: { limits: { cpu: "1500m", memory: "64Mi" } } },
+                    ],
+                    containers: [{ name: "app", resources: { limits: { cpu: "1", memory: "256Mi" } } }],
+                },
+                defaults,
+            );
+            // containers + sidecar: 2 CPU; migrate runs beside the sidecar started before it: 2.5 CPU, the larger.
+            assert.equal(usage["limits.cpu"], 2.5);
+            assert.equal(usage["limits.memory"], 384 * MI);
+        });
+
         it("names what no default fills", () => {
             const { unset } = podUsage(
                 { containers: [{ name: "app", resources: { requests: { cpu: "1" } } }] },
@@ -87,7 +105,12 @@ describe("policies: quota-headroom", () => {
             });
         });
 
-        it("prod: what its pods use at rest and which rollout adds the most", () => {
+        const peakOf = (run: ProgramRun, key: "pods" | "limits.cpu") => {
+            const p = namespaceLoads(asPolicy(run))[0].peak[key];
+            return p && [p.what, p.pods, Math.round(p.usage[key] * 1000) / 1000, p.why];
+        };
+
+        it("prod: what its pods use at rest, and the largest moment of a rollout or of its Jobs", () => {
             const [load] = namespaceLoads(asPolicy(prod));
             assert.equal(load.namespace, "prod");
             assert.deepEqual(load.hard, {
@@ -97,25 +120,63 @@ describe("policies: quota-headroom", () => {
                 "limits.memory": 64 * GI,
                 pods: 200,
             });
-            // web-blue 3 + web-green 3 + api-stable 4 + api-canary 1 + worker 2 (each with its flagd sidecar) + two smoke Jobs.
-            assert.equal(load.running.pods, 15);
-            assert.ok(Math.abs(load.running["limits.cpu"] - 12) < 1e-9, String(load.running["limits.cpu"]));
-            assert.deepEqual(
-                [load.peak["limits.cpu"].workload?.resource.name, load.peak["limits.cpu"].extra, load.peak.pods.extra],
-                ["api-canary", 1.2, 1],
-            );
+            // web-blue 3 + web-green 3 + api-stable 4 + api-canary 1 + worker 2, each pod with its flagd sidecar.
+            assert.equal(load.running.pods, 13);
+            assert.ok(Math.abs(load.running["limits.cpu"] - 11.6) < 1e-9, String(load.running["limits.cpu"]));
+            assert.deepEqual(peakOf(prod, "limits.cpu"), ["rolling out Deployment prod/api-canary", 1, 1.2, "maxSurge 1"]);
+            // The two smoke Jobs run for a while, possibly together: more pods than one surge pod.
+            const pods = peakOf(prod, "pods")!;
+            assert.match(String(pods[0]), /^running Job prod\/api-smoke-6-7-1-[0-9a-f]{8}, Job prod\/web-smoke-6-7-1-[0-9a-f]{8}$/);
+            assert.deepEqual(pods.slice(1), [2, 2, "its Jobs"]);
             assert.deepEqual(load.unset, []);
         });
 
-        it("prod on Argo Rollouts: a canary Rollout brings its new ReplicaSet to full scale, and its analysis runs Jobs", () => {
+        it("prod on Argo Rollouts: the canary's steps and its promotion at full scale", () => {
             const [load] = namespaceLoads(asPolicy(argo));
             // api (Rollout, 4) + web (Rollout, 3) + worker 2: the controller runs the smoke tests, the stack has no Jobs.
             assert.equal(load.running.pods, 9);
-            assert.deepEqual(
-                [load.peak.pods.workload?.resource.name, load.peak.pods.extra, load.peak.pods.workload?.why],
-                // 4 canary pods, and the smoke test's Job that the controller starts during an analysis step.
-                ["api", 5, "the canary ReplicaSet at full weight and 1 analysis Job pod(s)"],
-            );
+            // 20%: 1 canary pod and the smoke Job; 50%: 2 and the Job; promotion: 4.
+            assert.deepEqual(peakOf(argo, "pods"), [
+                "rolling out Rollout prod/api",
+                4,
+                4,
+                "the canary ReplicaSet at full scale at promotion",
+            ]);
+            const run = copyRun(argo);
+            const steps = (record(run, ROLLOUT, "api").inputs as any).spec.strategy.canary.steps;
+            steps.push({ setWeight: 100 }, { analysis: { templates: [{ templateName: "api-smoke" }] } });
+            assert.deepEqual(peakOf(run, "pods"), [
+                "rolling out Rollout prod/api",
+                5,
+                5,
+                "4 canary pod(s) at 100% and 1 analysis Job pod(s)",
+            ]);
+        });
+
+        it("prod on Argo Rollouts: a blue-green Rollout's preview, then its new ReplicaSet beside the old one", () => {
+            const run = copyRun(argo);
+            const web = (record(run, ROLLOUT, "web").inputs as any).spec;
+            web.replicas = 6;
+            web.strategy.blueGreen.previewReplicaCount = 1;
+            // The preview (1 pod and the smoke Job) is smaller than the promotion: 6 new pods while the 6 old ones stay.
+            assert.deepEqual(peakOf(run, "pods"), [
+                "rolling out Rollout prod/web",
+                6,
+                6,
+                "the new ReplicaSet at full scale beside the old one until it scales down",
+            ]);
+        });
+
+        it("applies LimitRange defaults per resource: a missing default is the maximum", () => {
+            const run = copyRun(prod);
+            (record(run, "kubernetes:core/v1:LimitRange", "prod-limits").inputs as any).spec.limits = [
+                { type: "Container", max: { cpu: "4", memory: "8Gi" }, defaultRequest: { cpu: "100m" } },
+            ];
+            delete podSpecOf(record(run, T_DEPLOYMENT, "worker")).containers[0].resources;
+            const [load] = namespaceLoads(asPolicy(run));
+            assert.deepEqual(load.unset, []);
+            // Each of the 2 worker pods' app container is limited to 4 CPU (the default limit: the maximum) instead of 0.5.
+            assert.ok(Math.abs(load.running["limits.cpu"] - (11.6 - 2 * 0.5 + 2 * 4)) < 1e-9, String(load.running["limits.cpu"]));
         });
 
         it("passes both fixture stacks", async () => {
@@ -131,39 +192,48 @@ describe("policies: quota-headroom", () => {
                 [
                     [
                         "mandatory",
-                        "ResourceQuota prod/quota allows limits.cpu 12.5; the stack's pods in prod use 12 at rest, and rolling out Deployment prod/api-canary adds 1.2 (1 pod(s): maxSurge 1): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.cpu, or lower the apps' replicas or resources.",
+                        "ResourceQuota prod/quota allows limits.cpu 12.5; the stack's pods in prod use 11.6 at rest, and rolling out Deployment prod/api-canary adds 1.2 (1 pod(s): maxSurge 1): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.cpu, or lower the apps' replicas or resources.",
                     ],
                 ],
             );
         });
 
         it("refuses a quota the pods do not fit at rest", async () => {
-            const run = await runStackWith("prod", (c) => (c.environment.quota = { ...c.environment.quota, pods: 14 }));
+            const run = await runStackWith("prod", (c) => (c.environment.quota = { ...c.environment.quota, pods: 12 }));
             assert.deepEqual(violationsOf(await check(run, "prod"), "quota-headroom").map(reported), [
-                "ResourceQuota prod/quota allows pods 14, but the stack's pods in prod need 15 at rest: the quota refuses the pods beyond it. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
+                "ResourceQuota prod/quota allows pods 12, but the stack's pods in prod need 13 at rest: the quota refuses the pods beyond it. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
             ]);
         });
 
-        it("refuses a quota without room for the Rollout's full-scale canary and its analysis Job", async () => {
+        it("refuses a quota without room for the stack's Jobs running together", async () => {
+            const run = await runStackWith("prod", (c) => (c.environment.quota = { ...c.environment.quota, pods: 14 }));
+            const v = violationsOf(await check(run, "prod"), "quota-headroom").map(reported);
+            assert.equal(v.length, 1, v.join("\n"));
+            assert.match(
+                v[0],
+                /^ResourceQuota prod\/quota allows pods 14; the stack's pods in prod use 13 at rest, and running Job prod\/api-smoke-\S+, Job prod\/web-smoke-\S+ adds 2 \(2 pod\(s\): its Jobs\): the quota refuses the new pods/,
+            );
+        });
+
+        it("refuses a quota without room for the Rollout's canary at full scale", async () => {
             const run = await runStackWith("prod", (raw) => {
                 raw.environment.deliveryEngine = "argoRollouts";
                 raw.apps.api.strategy.weight = 0;
-                // 9 + 4 canary pods fit; the analysis Job's pod does not.
-                raw.environment.quota = { ...raw.environment.quota, pods: 13 };
+                raw.environment.quota = { ...raw.environment.quota, pods: 12 };
             });
             assert.deepEqual(violationsOf(await check(run, "prod"), "quota-headroom").map(reported), [
-                "ResourceQuota prod/quota allows pods 13; the stack's pods in prod use 9 at rest, and rolling out Rollout prod/api adds 5 (5 pod(s): the canary ReplicaSet at full weight and 1 analysis Job pod(s)): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
+                "ResourceQuota prod/quota allows pods 12; the stack's pods in prod use 9 at rest, and rolling out Rollout prod/api adds 4 (4 pod(s): the canary ReplicaSet at full scale at promotion): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
             ]);
         });
 
         it("is advisory in staging", async () => {
-            const run = await runStackWith("staging", (c) => (c.environment.quota = { ...c.environment.quota, pods: 9 }));
+            const run = await runStackWith("staging", (c) => (c.environment.quota = { ...c.environment.quota, pods: 8 }));
             assert.deepEqual(
                 violationsOf(await check(run, "staging"), "quota-headroom").map((x) => [x.level, reported(x)]),
                 [
                     [
                         "advisory",
-                        "ResourceQuota staging/quota allows pods 9; the stack's pods in staging use 9 at rest, and rolling out Deployment staging/web-blue adds 1 (1 pod(s): maxSurge 1): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
+                        "ResourceQuota staging/quota allows pods 8; the stack's pods in staging use 8 at rest, and rolling out Deployment staging/web-blue adds 1 (1 pod(s): maxSurge 1): the quota refuses the new pods and the rollout waits until `up` times out. Raise launchpad:environment.quota.pods, or lower the apps' replicas.",
                     ],
                 ],
             );
@@ -173,9 +243,8 @@ describe("policies: quota-headroom", () => {
             const run = copyRun(prod);
             // The other Deployments' surge pods (one each) are smaller than api-canary's, which is now 0.
             (record(run, "kubernetes:apps/v1:Deployment", "api-canary").inputs as any).spec.replicas = 0;
-            const [load] = namespaceLoads(asPolicy(run));
-            assert.deepEqual([load.peak["limits.cpu"].workload?.resource.name, load.peak["limits.cpu"].extra], ["api-stable", 1.2]);
-            assert.equal(load.running.pods, 14);
+            assert.deepEqual(peakOf(run, "limits.cpu"), ["rolling out Deployment prod/api-stable", 1, 1.2, "maxSurge 1"]);
+            assert.equal(namespaceLoads(asPolicy(run))[0].running.pods, 12);
         });
 
         it("refuses a container without limits when no LimitRange default fills them", async () => {
