@@ -54,19 +54,23 @@ export const httpUrl = (example: string) =>
 /**
  * A regular expression as Prometheus reads a `=~` matcher: RE2 syntax, checked by RE2 itself (Google's
  * WebAssembly build, re2-wasm), so a pattern Prometheus would refuse (`5(`, a look-ahead) is refused here
- * with the key path instead of making the rules and gate queries that use it fail in the cluster. RE2 is
- * loaded only when a stack sets such a pattern.
+ * with the key path instead of making the rules and gate queries that use it fail in the cluster. Go's
+ * regexp, which Prometheus uses, also refuses two things RE2 takes: `\C`, and `(?<name>...)` before Go 1.22
+ * (`(?P<name>...)` works in every release). RE2 is loaded only when a stack sets such a pattern.
  */
 export const re2Pattern = z.string().superRefine((v, ctx) => {
+    const refuse = (why: string) =>
+        ctx.addIssue({ code: "custom", message: `expected a regular expression in RE2 syntax, as Prometheus reads it (${why})` });
     if (v === "") return void ctx.addIssue({ code: "custom", message: "expected a regular expression in RE2 syntax such as 5.." });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RE2 } = require("re2-wasm") as typeof import("re2-wasm");
     try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { RE2 } = require("re2-wasm") as typeof import("re2-wasm");
         new RE2(v, "u");
     } catch (e) {
-        const reason = (e as Error).message.replace(/^Invalid regular expression: \/.*\/u: /s, "");
-        ctx.addIssue({ code: "custom", message: `expected a regular expression in RE2 syntax, as Prometheus reads it (${reason})` });
+        return void refuse((e as Error).message.replace(/^Invalid regular expression: \/.*\/u: /s, ""));
     }
+    if (/(^|[^\\])(\\\\)*\\C/.test(v)) return void refuse("\\C: Go's regexp has no single-byte escape");
+    if (/\(\?<[A-Za-z_]/.test(v)) refuse("(?<name>: Prometheus built with Go before 1.22 refuses it; write (?P<name>...)");
 });
 
 /**
