@@ -204,7 +204,9 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
                 message:
                     "a ReadWriteOnce volume attaches to one node: use it with replicas: 1 and strategy direct with rollout: recreate, or set ReadWriteMany (a StorageClass that supports it)",
             });
-        if (vol && app.writablePaths.includes(vol.mountPath))
+        // `/data/` and `/data` are one mount point.
+        const unslashed = (p: string) => p.replace(/(.)\/+$/, "$1");
+        if (vol && app.writablePaths.some((p) => unslashed(p) === unslashed(vol.mountPath)))
             ctx.addIssue({
                 code: "custom",
                 path: ["apps", name, "data", "volume", "mountPath"],

@@ -17,7 +17,7 @@ import { buildSchema, imagesSchema, refineImages } from "./images";
 import { VmAppConfig, vmAppSchema } from "./vm";
 import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 import { quantityValue } from "../policies/shared/quantity";
-import { volumeName } from "../components/deploy/podTemplate";
+import { EXTRA_VOLUMES, volumeName } from "../components/deploy/podTemplate";
 
 import { dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
 
@@ -290,6 +290,13 @@ function refinePod(name: string, app: AppConfig, ctx: z.RefinementCtx): void {
                 message: "expected an absolute path without '//', '.' or '..' segments",
             });
         const v = volumeName(p);
+        if ((Object.values(EXTRA_VOLUMES) as string[]).includes(v))
+            return void ctx.addIssue({
+                code: "custom",
+                path: at,
+                input: p,
+                message: `expected a path of its own: its volume would be '${v}', the name of a volume Launchpad adds to the pod`,
+            });
         const other = volumes.get(v);
         if (other !== undefined)
             ctx.addIssue({

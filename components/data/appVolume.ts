@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VolumeConfig } from "../../config/backup";
-import type { PodExtras } from "../deploy/podTemplate";
+import { EXTRA_VOLUMES, type PodExtras } from "../deploy/podTemplate";
 
 export interface AppVolumeArgs {
     readonly app: string;
@@ -41,8 +41,8 @@ export class AppVolume extends pulumi.ComponentResource {
             { parent: this, ...(args.production ? { retainOnDelete: true } : {}) },
         );
         this.pod = {
-            volumes: [{ name: "data-volume", persistentVolumeClaim: { claimName: this.claimName } }],
-            volumeMounts: [{ name: "data-volume", mountPath: c.mountPath }],
+            volumes: [{ name: EXTRA_VOLUMES.data, persistentVolumeClaim: { claimName: this.claimName } }],
+            volumeMounts: [{ name: EXTRA_VOLUMES.data, mountPath: c.mountPath }],
         };
         this.registerOutputs({ claimName: this.claimName });
     }

@@ -44,13 +44,21 @@ export interface PodExtras {
     readonly sidecars?: k8s.types.input.core.v1.Container[];
 }
 
+/**
+ * The pod volumes other domains add through `PodExtras`, named here so that the writable paths' volumes
+ * (`volumeName`) can never take their names (config/schema.ts refuses such a path).
+ */
+export const EXTRA_VOLUMES = { data: "data-volume", flags: "flagd-config" } as const;
+
 /** `/tmp` -> `tmp`, `/var/cache/app` -> `var-cache-app`: stable volume names from mount paths. */
 export function volumeName(path: string): string {
     const n = path
         .replace(/^\/+|\/+$/g, "")
         .replace(/[^a-z0-9]+/gi, "-")
         .toLowerCase();
-    return n === "" ? "root" : n.slice(0, 63);
+    // A volume name is a DNS label: no hyphen first or last (`/.cache` -> `cache`), at most 63 characters.
+    const label = n.slice(0, 63).replace(/^-+|-+$/g, "");
+    return label === "" ? "root" : label;
 }
 
 /** The Secret `<app>-env` that holds an app's `secretEnv` values set as Pulumi secrets. */

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Delivery, FlagsConfig } from "../../config/flags";
 import { ANNOTATION, LABEL } from "../common/labels";
 import { RESTRICTED_CONTAINER } from "../common/security";
-import type { PodExtras } from "../deploy/podTemplate";
+import { EXTRA_VOLUMES, type PodExtras } from "../deploy/podTemplate";
 import { DEFINITIONS_KEY, FLAGS_COMPONENT, PREVIOUS_ROLLOUT_ANNOTATION } from "./flagd";
 import type { FlagdDocument } from "./flagd";
 import { documentJson } from "./render";
@@ -15,7 +15,7 @@ import { documentJson } from "./render";
 /** Where the definitions are mounted in the sidecar. */
 export const FLAGD_CONFIG_DIR = "/etc/flagd";
 /** Pod volume of the definitions ConfigMap. */
-export const FLAGD_VOLUME = "flagd-config";
+export const FLAGD_VOLUME = EXTRA_VOLUMES.flags;
 /** Pod annotations of the OpenFeature Operator's mutating webhook. */
 export const OPERATOR_ANNOTATION = { enabled: "openfeature.dev/enabled", source: "openfeature.dev/featureflagsource" } as const;
 export const OPENFEATURE_API = "core.openfeature.dev/v1beta1";

@@ -80,5 +80,8 @@ describe("app volume (data inside the cluster)", () => {
         }
         raw.apps.api.data.volume = { size: "1Gi", accessMode: "ReadWriteMany" };
         assert.doesNotThrow(() => parseConfig(raw));
+        // A trailing slash names the same mount point.
+        raw.apps.api.data.volume = { size: "1Gi", accessMode: "ReadWriteMany", mountPath: "/data/" };
+        assert.throws(() => parseConfig(raw), /launchpad:apps\.api\.data\.volume\.mountPath: expected a path not in writablePaths/);
     });
 });

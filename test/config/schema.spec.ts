@@ -224,6 +224,14 @@ describe("config schema", () => {
             [`launchpad:environment.domain: expected a DNS domain of at most 253 characters, got "${"a".repeat(60)}.${"a".repeat(15)}...`],
         ],
         [
+            "a writable path whose volume takes the name of one Launchpad adds",
+            "prod",
+            (c) => (c.apps.api.writablePaths = ["/tmp", "/flagd/config"]),
+            [
+                "launchpad:apps.api.writablePaths[1]: expected a path of its own: its volume would be 'flagd-config', the name of a volume Launchpad adds to the pod, got \"/flagd/config\"",
+            ],
+        ],
+        [
             "several problems at once, sorted by key path",
             "prod",
             (c) => {

@@ -74,6 +74,9 @@ describe("pod template (every strategy)", () => {
         ["/data/", "data"],
         ["/var/cache/App", "var-cache-app"],
         ["/", "root"],
+        // A DNS label: no hyphen first or last.
+        ["/.cache", "cache"],
+        [`/${"a".repeat(62)}/b`, "a".repeat(62)],
     ];
     for (const [p, n] of names) it(`volume name of ${p} is ${n}`, () => assert.equal(volumeName(p), n));
 });
