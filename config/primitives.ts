@@ -19,13 +19,13 @@ export const dnsSubdomain = z
 
 /**
  * A fully qualified DNS name as an Ingress host or a Gateway hostname must be: lowercase labels of at
- * most 63 characters, at most 253 in all, at least two labels, a TLD of letters.
+ * most 63 characters, at most 253 in all, at least two labels, a TLD of letters or an IDNA one (`xn--p1ai`).
  */
 export const dnsName = (what: string) =>
     z
         .string()
         .max(253, { error: `expected ${what} of at most 253 characters` })
-        .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+        .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/, {
             error: `expected ${what}: lowercase labels (a-z, 0-9, '-') of at most 63 characters, separated by dots`,
         });
 

@@ -244,6 +244,12 @@ describe("config schema", () => {
             ],
         ],
     ];
+    it("accepts a host under an internationalised top-level domain (IDNA, xn--)", () => {
+        const c = fixtureRaw("prod");
+        c.apps.web.host = "www.launchpad.xn--p1ai";
+        assert.equal(parseConfig(c).apps.web.host, "www.launchpad.xn--p1ai");
+    });
+
     it("accepts requests equal to their limits in other notations, and a trailing slash", () => {
         const c = fixtureRaw("prod");
         c.apps.api.resources = { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "0.1", memory: "1024Mi" } };
