@@ -98,6 +98,56 @@ export type CanaryStrategy = z.infer<typeof canaryStrategy>;
 const resourceList = z.strictObject({ cpu: quantity, memory: quantity });
 
 /**
+ * The app container's requests and limits, refused where admission would refuse the pods: a request above
+ * its limit (quantities compared by value: 100m = 0.1, 1Gi = 1024Mi), a limit above CONTAINER_MAX.
+ */
+const resourceRequirements = z.strictObject({ requests: resourceList, limits: resourceList }).superRefine((res, ctx) => {
+    for (const r of ["cpu", "memory"] as const) {
+        const request = res.requests[r];
+        const limit = res.limits[r];
+        if (quantityValue(request) > quantityValue(limit))
+            ctx.addIssue({
+                code: "custom",
+                path: ["requests", r],
+                input: request,
+                message: `expected at most the limit, resources.limits.${r}: ${limit} (Kubernetes refuses a request above its limit)`,
+            });
+        if (quantityValue(limit) > quantityValue(CONTAINER_MAX[r]))
+            ctx.addIssue({
+                code: "custom",
+                path: ["limits", r],
+                input: limit,
+                message: `expected at most ${CONTAINER_MAX[r]}, the environment's LimitRange maximum per container (admission would refuse the pods)`,
+            });
+    }
+});
+
+/**
+ * Writable paths, each an emptyDir named after it (`volumeName`): not `/` (the root filesystem stays
+ * read-only), plain absolute paths (no `//`, `.` or `..`: `/tmp/../etc` would make `/etc` writable), and
+ * each naming a volume of its own, apart from the volumes Launchpad adds (EXTRA_VOLUMES).
+ */
+function refineWritablePaths(paths: string[], ctx: z.RefinementCtx): void {
+    const volumes = new Map<string, string>();
+    paths.forEach((p, i) => {
+        if (!p.startsWith("/")) return;
+        const refuse = (message: string) => ctx.addIssue({ code: "custom", path: [i], input: p, message });
+        if (p === "/")
+            return void refuse(
+                "expected a directory below / (the root filesystem stays read-only; each path gets its own writable emptyDir)",
+            );
+        if (!/^(\/[^/]+)+\/?$/.test(p) || p.split("/").some((seg) => seg === "." || seg === ".."))
+            return void refuse("expected an absolute path without '//', '.' or '..' segments");
+        const v = volumeName(p);
+        if ((Object.values(EXTRA_VOLUMES) as string[]).includes(v))
+            return void refuse(`expected a path of its own: its volume would be '${v}', the name of a volume Launchpad adds to the pod`);
+        const other = volumes.get(v);
+        if (other !== undefined) return void refuse(`expected a path of its own: ${other} is already mounted as volume '${v}'`);
+        volumes.set(v, p);
+    });
+}
+
+/**
  * A probe: an HTTP GET of `path` on the app's `http` port, or a command run in the container (`exec`,
  * for processes that serve no HTTP). Exactly one of the two.
  */
@@ -148,9 +198,7 @@ export const appSchema = z.strictObject({
     secretEnv: z.record(envName, secretEnvValue).default({}),
     /** Container arguments (podinfo flags such as `--level=info`). */
     args: z.array(z.string()).default([]),
-    resources: z
-        .strictObject({ requests: resourceList, limits: resourceList })
-        .default({ requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
+    resources: resourceRequirements.default({ requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
     probes: z.strictObject({ liveness: probe, readiness: probe }).default({
         liveness: { path: "/healthz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
         readiness: { path: "/readyz", initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
@@ -163,7 +211,7 @@ export const appSchema = z.strictObject({
     /** Deployment revisions kept for `kubectl rollout undo`. */
     revisionHistoryLimit: intRange(1, 50).default(5),
     /** Writable emptyDir mounts (the root filesystem is read-only). */
-    writablePaths: z.array(z.string().startsWith("/")).default(["/tmp", "/data"]),
+    writablePaths: z.array(z.string().startsWith("/")).superRefine(refineWritablePaths).default(["/tmp", "/data"]),
     /** Service-level objectives the app's alerts derive from (config/monitoring.ts). */
     slo: sloSchema.default(sloDefaults),
     /** Metric names and labels the app exposes; defaults are podinfo's (config/monitoring.ts). */
@@ -247,68 +295,6 @@ const launchpadObject = z.strictObject({
     images: imagesSchema,
 });
 
-/**
- * What Kubernetes would refuse in an app's pod, or mount wrongly: a request above its limit, a limit
- * above the LimitRange's maximum (CONTAINER_MAX), a writable path that is `/` or not a plain absolute path, two writable paths that name the same volume
- * (`volumeName`). Reads defensively: it also sees apps that failed elsewhere.
- */
-function refinePod(name: string, app: AppConfig, ctx: z.RefinementCtx): void {
-    for (const r of ["cpu", "memory"] as const) {
-        const request = app.resources?.requests?.[r];
-        const limit = app.resources?.limits?.[r];
-        if (quantityValue(request) > quantityValue(limit))
-            ctx.addIssue({
-                code: "custom",
-                path: ["apps", name, "resources", "requests", r],
-                input: request,
-                message: `expected at most the limit, resources.limits.${r}: ${limit} (Kubernetes refuses a request above its limit)`,
-            });
-        if (quantityValue(limit) > quantityValue(CONTAINER_MAX[r]))
-            ctx.addIssue({
-                code: "custom",
-                path: ["apps", name, "resources", "limits", r],
-                input: limit,
-                message: `expected at most ${CONTAINER_MAX[r]}, the environment's LimitRange maximum per container (admission would refuse the pods)`,
-            });
-    }
-    const volumes = new Map<string, string>();
-    (Array.isArray(app.writablePaths) ? app.writablePaths : []).forEach((p, i) => {
-        if (typeof p !== "string" || !p.startsWith("/")) return;
-        const at = ["apps", name, "writablePaths", i];
-        if (p === "/")
-            return void ctx.addIssue({
-                code: "custom",
-                path: at,
-                input: p,
-                message: "expected a directory below / (the root filesystem stays read-only; each path gets its own writable emptyDir)",
-            });
-        if (!/^(\/[^/]+)+\/?$/.test(p) || p.split("/").some((seg) => seg === "." || seg === ".."))
-            return void ctx.addIssue({
-                code: "custom",
-                path: at,
-                input: p,
-                message: "expected an absolute path without '//', '.' or '..' segments",
-            });
-        const v = volumeName(p);
-        if ((Object.values(EXTRA_VOLUMES) as string[]).includes(v))
-            return void ctx.addIssue({
-                code: "custom",
-                path: at,
-                input: p,
-                message: `expected a path of its own: its volume would be '${v}', the name of a volume Launchpad adds to the pod`,
-            });
-        const other = volumes.get(v);
-        if (other !== undefined)
-            ctx.addIssue({
-                code: "custom",
-                path: at,
-                input: p,
-                message: `expected a path of its own: ${other} is already mounted as volume '${v}'`,
-            });
-        else volumes.set(v, p);
-    });
-}
-
 export const launchpadSchema = launchpadObject
     .superRefine((all, ctx) => {
         // Kubernetes rules see the Kubernetes apps only; VM apps are validated by their own schema.
@@ -343,7 +329,6 @@ export const launchpadSchema = launchpadObject
                     });
                 }
             });
-            refinePod(name, app, ctx);
             if (app.kind === "worker" && app.host) {
                 ctx.addIssue({
                     code: "custom",
