@@ -2,7 +2,7 @@
 // Cross-field rules (lock retention range, production lock, data needs backup) live in refineBackup,
 // called once from the schema's superRefine.
 import { z } from "zod";
-import { BACKUP_NAME_MAX, backupNames } from "../components/backup/naming";
+import { ENVIRONMENT_NAME_LIMIT } from "../components/backup/naming";
 import { RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
 import { intRange } from "./primitives";
 import type { RefineHook } from "./primitives";
@@ -167,6 +167,9 @@ export function dataKinds(data: AppDataConfig | undefined): string[] {
     return data ? (Object.keys(data) as (keyof AppDataConfig)[]).filter((k) => data[k] !== undefined).sort() : [];
 }
 
+/** `/data/` -> `/data`: one mount point however it is written. */
+const unslashed = (p: string) => p.replace(/(.)\/+$/, "$1");
+
 interface Shape {
     environment: { name: string; tier: string };
     apps: Record<string, { data?: AppDataConfig; replicas: number; writablePaths: string[]; strategy: { type: string; rollout?: string } }>;
@@ -204,8 +207,6 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
                 message:
                     "a ReadWriteOnce volume attaches to one node: use it with replicas: 1 and strategy direct with rollout: recreate, or set ReadWriteMany (a StorageClass that supports it)",
             });
-        // `/data/` and `/data` are one mount point.
-        const unslashed = (p: string) => p.replace(/(.)\/+$/, "$1");
         if (vol && app.writablePaths.some((p) => unslashed(p) === unslashed(vol.mountPath)))
             ctx.addIssue({
                 code: "custom",
@@ -244,21 +245,14 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
             });
     }
     if (!b) return;
-    if (typeof cfg.environment.name === "string") {
-        // The tightest limit on the environment's name among what AWS names after its backup plan.
-        const env = cfg.environment.name;
-        const names = backupNames(env);
-        const tightest = (Object.keys(names) as (keyof typeof names)[])
-            .map((k) => ({ name: names[k], room: BACKUP_NAME_MAX[k] - (names[k].length - env.length), max: BACKUP_NAME_MAX[k] }))
-            .sort((x, y) => x.room - y.room)[0];
-        if (env.length > tightest.room)
-            ctx.addIssue({
-                code: "custom",
-                path: ["environment", "name"],
-                input: env,
-                message: `expected at most ${tightest.room} characters with launchpad:backup: AWS allows at most ${tightest.max} in ${tightest.name.replace(env, "<name>")}, which is named after it`,
-            });
-    }
+    const limit = ENVIRONMENT_NAME_LIMIT;
+    if (typeof cfg.environment.name === "string" && cfg.environment.name.length > limit.length)
+        ctx.addIssue({
+            code: "custom",
+            path: ["environment", "name"],
+            input: cfg.environment.name,
+            message: `expected at most ${limit.length} characters with launchpad:backup: AWS allows at most ${limit.max} in ${limit.name}, which is named after it`,
+        });
     if (cfg.environment.tier === "production" && !b.lock)
         ctx.addIssue({
             code: "custom",

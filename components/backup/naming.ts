@@ -80,6 +80,18 @@ export const BACKUP_NAME_MAX: Record<keyof ReturnType<typeof backupNames>, numbe
     exportLogsBucketPrefix: 37,
 };
 
+/**
+ * The longest environment name whose `backupNames` all fit AWS's limits, with the name (written with
+ * `<name>` for the environment's) and the limit that set it: 14, from the export-logs bucket's prefix.
+ */
+export const ENVIRONMENT_NAME_LIMIT: { length: number; name: string; max: number } = (() => {
+    const placeholder = "<name>";
+    const names = backupNames(placeholder);
+    return (Object.keys(names) as (keyof typeof names)[])
+        .map((k) => ({ name: names[k], max: BACKUP_NAME_MAX[k], length: BACKUP_NAME_MAX[k] - (names[k].length - placeholder.length) }))
+        .sort((x, y) => x.length - y.length)[0];
+})();
+
 /** `{ "launchpad:backup": "<plan>" }`: the tag that puts a resource in the plan's selection. */
 export function backupTag(plan: string): Record<string, string> {
     return { [TAG.backup]: plan };
