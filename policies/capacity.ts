@@ -17,8 +17,6 @@ export const QUOTA_KEYS = ["pods", "requests.cpu", "requests.memory", "limits.cp
 export type QuotaKey = (typeof QUOTA_KEYS)[number];
 export type Usage = Record<QuotaKey, number>;
 
-const LIMIT_RANGE = "kubernetes:core/v1:LimitRange";
-const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
 const ALIAS: Record<string, QuotaKey> = { cpu: "requests.cpu", memory: "requests.memory" };
 /** The launchpad config key that sets each quota value (components/environment). */
 const CONFIG_KEY: Record<QuotaKey, string> = {
@@ -48,7 +46,7 @@ interface Defaults {
  */
 function defaultsIn(namespace: string, all: PolicyResource[]): Defaults {
     const out: Defaults = { limits: {}, requests: {} };
-    for (const lr of all.filter((r) => r.type === LIMIT_RANGE && r.props.metadata?.namespace === namespace))
+    for (const lr of all.filter((r) => r.type === TYPE.LimitRange && r.props.metadata?.namespace === namespace))
         for (const l of (lr.props.spec?.limits ?? []) as Props[]) {
             if (l.type !== "Container") continue;
             for (const r of ["cpu", "memory"] as const) {
@@ -121,7 +119,6 @@ export interface Peak {
     why: string;
 }
 
-const ANALYSIS_TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate";
 /** Workloads whose pods run at rest; Jobs and CronJobs run for a while (DaemonSets: one pod per node, the cluster's count). */
 const AT_REST: readonly string[] = [TYPE.Deployment, TYPE.Rollout, TYPE.StatefulSet, TYPE.Pod];
 const RUNS: readonly string[] = [TYPE.Job, TYPE.CronJob];
@@ -133,12 +130,10 @@ function jobPods(spec: Props | undefined): number {
 }
 
 /** What the Jobs of an Argo Rollout's analysis add (the `job` metrics of the AnalysisTemplates it names). */
-function analysisJobs(templates: Props | undefined, all: PolicyResource[], namespace: string, defaults: Defaults): Usage {
+function analysisJobs(analysis: Props | undefined, templates: Map<string, PolicyResource>, defaults: Defaults): Usage {
     let sum = zero();
-    for (const ref of (templates?.templates ?? []) as Props[]) {
-        const t = all.find(
-            (r) => r.type === ANALYSIS_TEMPLATE && r.props.metadata?.name === ref.templateName && r.props.metadata?.namespace === namespace,
-        );
+    for (const ref of (analysis?.templates ?? []) as Props[]) {
+        const t = templates.get(String(ref.templateName));
         for (const m of (t?.props.spec?.metrics ?? []) as Props[]) {
             const job = m.provider?.job?.spec as Props | undefined;
             if (job) sum = add(sum, podUsage(job.template?.spec, defaults).usage, jobPods(job));
@@ -158,7 +153,7 @@ function analysisJobs(templates: Props | undefined, all: PolicyResource[], names
  *   post-promotion analysis Jobs;
  * - Argo Rollout, basic canary: its `maxSurge` with any background analysis.
  */
-function rolloutPeaks(r: PolicyResource, perPod: Usage, all: PolicyResource[], namespace: string, defaults: Defaults): Peak[] {
+function rolloutPeaks(r: PolicyResource, perPod: Usage, templates: Map<string, PolicyResource>, defaults: Defaults): Peak[] {
     const spec = (r.props.spec ?? {}) as Props;
     const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
     const what = `rolling out ${describe(r)}`;
@@ -173,7 +168,7 @@ function rolloutPeaks(r: PolicyResource, perPod: Usage, all: PolicyResource[], n
     }
     if (r.type !== TYPE.Rollout) return [];
     const s = (spec.strategy ?? {}) as Props;
-    const jobs = (a: Props | undefined) => analysisJobs(a, all, namespace, defaults);
+    const jobs = (a: Props | undefined) => analysisJobs(a, templates, defaults);
     if (s.blueGreen) {
         const preview = typeof s.blueGreen.previewReplicaCount === "number" ? s.blueGreen.previewReplicaCount : replicas;
         return [
@@ -228,7 +223,7 @@ export interface NamespaceLoad {
  */
 export function namespaceLoads(all: PolicyResource[]): NamespaceLoad[] {
     return all
-        .filter((q) => q.type === RESOURCE_QUOTA && typeof q.props.metadata?.namespace === "string")
+        .filter((q) => q.type === TYPE.ResourceQuota && typeof q.props.metadata?.namespace === "string")
         .filter((q) => !q.props.spec?.scopes && !q.props.spec?.scopeSelector)
         .map((quota) => {
             const namespace = quota.props.metadata.namespace as string;
@@ -239,6 +234,12 @@ export function namespaceLoads(all: PolicyResource[]): NamespaceLoad[] {
                 if (QUOTA_KEYS.includes(key) && !Number.isNaN(value)) hard[key] = Math.min(hard[key] ?? Infinity, value);
             }
             const defaults = defaultsIn(namespace, all);
+            // The namespace's AnalysisTemplates by name, which the Rollouts' analyses name.
+            const templates = new Map(
+                all
+                    .filter((r) => r.type === TYPE.AnalysisTemplate && r.props.metadata?.namespace === namespace)
+                    .map((t) => [String(t.props.metadata?.name), t]),
+            );
             let running = zero();
             const peaks: Peak[] = [];
             const runs: PolicyResource[] = [];
@@ -256,7 +257,7 @@ export function namespaceLoads(all: PolicyResource[]): NamespaceLoad[] {
                 }
                 const replicas = r.type === TYPE.Pod ? 1 : typeof r.props.spec?.replicas === "number" ? r.props.spec.replicas : 1;
                 running = add(running, usage, replicas);
-                peaks.push(...rolloutPeaks(r, usage, all, namespace, defaults));
+                peaks.push(...rolloutPeaks(r, usage, templates, defaults));
             }
             // The stack's Jobs (the smoke tests) may run together during one `up`.
             if (runs.length > 0)
@@ -288,7 +289,7 @@ export const quotaHeadroom: StackValidationPolicy = {
                 }
             for (const k of QUOTA_KEYS) {
                 const hard = l.hard[k];
-                if (hard === undefined || Number.isNaN(hard)) continue;
+                if (hard === undefined) continue;
                 const running = l.running[k];
                 const peak = l.peak[k];
                 const fix = `Raise ${CONFIG_KEY[k]}, or lower the apps' replicas${k === "pods" ? "" : " or resources"}.`;

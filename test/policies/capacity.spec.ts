@@ -1,9 +1,9 @@
 // quota-headroom (policies/capacity.ts): the pods a stack runs, and its largest rollout's extra pods,
 // against the namespace's ResourceQuota. Pure rules first, then whole fixture plans.
 import * as assert from "node:assert/strict";
-import type { PolicyResource } from "@pulumi/policy";
 import { namespaceLoads, podUsage } from "../../policies/capacity";
 import { quantityValue } from "../../policies/shared/quantity";
+import { policyResources } from "../../tools/plan/policies";
 import type { ProgramRun } from "../../tools/plan/recorder";
 import { check, copyRun, podSpecOf, record, reported, runStackWith, violationsOf } from "./support";
 
@@ -11,8 +11,8 @@ const GI = 1024 ** 3;
 const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
 const T_DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const MI = 1024 ** 2;
-const asPolicy = (run: ProgramRun) =>
-    run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }) as unknown as PolicyResource);
+/** The run's resources as the gates see them, through the plan's adapter. */
+const asPolicy = (run: ProgramRun) => policyResources(run.resources);
 
 describe("policies: quota-headroom", () => {
     describe("quantityValue: Kubernetes quantities", () => {
