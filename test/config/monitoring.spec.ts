@@ -1,13 +1,10 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { dump } from "js-yaml";
 import { ConfigError, parseConfig } from "../../config";
 import { metricsSchema } from "../../config/monitoring";
-import { quote } from "../../components/monitoring/queries";
+import { PODINFO_METRICS, appSelector, errorRate, rulesFile } from "../../components/monitoring";
 import { fixtureRaw } from "../harness";
+import { cleanTmp, tmpFile } from "../policies/support";
 import { requireTool } from "../support/tools";
 
 function problems(breakIt: (c: Record<string, any>) => void): string[] {
@@ -144,22 +141,21 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
 
         it("matches `promtool check rules` pattern by pattern", function () {
             const promtool = requireTool(this, "promtool");
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-re2-"));
-            try {
-                for (const p of patterns) {
-                    const file = path.join(dir, "rules.yaml");
-                    const expr = `sum(rate(http_requests_total{status=~${quote(p)}}[5m]))`;
-                    fs.writeFileSync(file, dump({ groups: [{ name: "g", rules: [{ record: "app:errors:rate5m", expr }] }] }));
-                    const r = spawnSync(promtool, ["check", "rules", file], { encoding: "utf8" });
-                    assert.equal(
-                        accepted(p),
-                        r.status === 0,
-                        `${p}: config ${accepted(p) ? "accepts" : "refuses"}, promtool says ${r.stdout}${r.stderr}`,
-                    );
-                }
-            } finally {
-                fs.rmSync(dir, { recursive: true, force: true });
+            for (const p of patterns) {
+                // The error series exactly as the alert rules and the gate build it (components/monitoring/queries.ts).
+                const expr = errorRate(appSelector("prod", "web"), "5m", { ...PODINFO_METRICS, errorStatus: p });
+                const file = tmpFile(
+                    "rules.yaml",
+                    rulesFile([{ name: "g", rules: [{ alert: "WebErrors", expr: `${expr} > 0`, labels: {}, annotations: {} }] }]),
+                );
+                const r = spawnSync(promtool, ["check", "rules", file], { encoding: "utf8" });
+                assert.equal(
+                    accepted(p),
+                    r.status === 0,
+                    `${p}: config ${accepted(p) ? "accepts" : "refuses"}, promtool says ${r.stdout}${r.stderr}`,
+                );
             }
         });
+        after(cleanTmp);
     });
 });
