@@ -8,7 +8,7 @@
 // `launchpad:flags` to replace the whole value (Pulumi's precedence), which docs/flags.md advises against.
 import { z } from "zod";
 
-import { dnsLabel, intRange, pinnedImage, semver } from "./primitives";
+import { dnsLabel, dnsName, intRange, pinnedImage, semver } from "./primitives";
 import type { RefineHook } from "./primitives";
 
 /** A flag key as applications ask for it: `new-checkout`, `payments.kill-switch`. */
@@ -19,7 +19,7 @@ const variantName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, {
     error: "expected a variant name (a letter, then letters, digits, '-' or '_')",
 });
 const segmentName = z.string().regex(/^[a-z][a-zA-Z0-9-]{0,62}$/, { error: "expected a segment name such as staff or beta-tenants" });
-const domain = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "expected a DNS domain such as example.com" });
+const domain = dnsName("a DNS domain such as example.com");
 
 export const FLAG_TYPES = ["boolean", "string", "number", "object"] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
