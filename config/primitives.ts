@@ -9,10 +9,13 @@ export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, {
     error: "expected a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 42 characters)",
 });
 
+/** The longest DNS name (RFC 1123) Kubernetes accepts as an object name, an Ingress host or a Gateway hostname. */
+export const DNS_NAME_MAX = 253;
+
 /** A Kubernetes DNS subdomain name (RFC 1123): what an IngressClass or GatewayClass may be called. */
 export const dnsSubdomain = z
     .string()
-    .max(253, { error: "expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters)" })
+    .max(DNS_NAME_MAX, { error: "expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters)" })
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
         error: "expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters)",
     });
@@ -24,7 +27,7 @@ export const dnsSubdomain = z
 export const dnsName = (what: string) =>
     z
         .string()
-        .max(253, { error: `expected ${what} of at most 253 characters` })
+        .max(DNS_NAME_MAX, { error: `expected ${what} of at most ${DNS_NAME_MAX} characters` })
         .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/, {
             error: `expected ${what}: lowercase labels (a-z, 0-9, '-') of at most 63 characters, separated by dots`,
         });

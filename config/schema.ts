@@ -18,8 +18,9 @@ import { VmAppConfig, vmAppSchema } from "./vm";
 import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 import { quantityValue } from "../policies/shared/quantity";
 import { EXTRA_VOLUMES, volumeName } from "../components/deploy/podTemplate";
+import { previewHost } from "../components/deploy/traffic";
 
-import { dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
+import { DNS_NAME_MAX, dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
@@ -351,6 +352,19 @@ export const launchpadSchema = launchpadObject
                     path: ["apps", name, "replicas"],
                     input: app.replicas,
                     message: "expected at least 2 with router: replicas (the split is a ratio of pods)",
+                });
+            }
+            // The preview Ingress's host is derived from the app and the domain, each valid alone (a domain
+            // already too long has its own message).
+            const domain = cfg.environment.domain;
+            const preview =
+                app.strategy.type === "blueGreen" && app.host && domain.length <= DNS_NAME_MAX ? previewHost(name, domain) : undefined;
+            if (preview && preview.length > DNS_NAME_MAX) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["environment", "domain"],
+                    input: domain,
+                    message: `expected a domain short enough for the preview host of blue-green app '${name}' (${name}-preview.<domain>, ${preview.length} characters; Kubernetes allows at most ${DNS_NAME_MAX}): shorten the domain or the app name`,
                 });
             }
             if (app.kind === "worker" && app.strategy.type !== "direct") {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenStrategy, Slot } from "../../config/schema";
 import { slotSelector } from "../common/labels";
 import { appPlan } from "../app/plan";
-import { blueGreenReplicas } from "./traffic";
+import { blueGreenReplicas, previewHost } from "./traffic";
 import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
 
 export interface BlueGreenDeploymentArgs extends AppDeploymentArgs {
@@ -53,13 +53,13 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         // The preview Service is where smoke tests run, so it never waits for them.
         this.previewService = service(this, name, args, previewName, slotSelector(name, this.idleSlot));
         service(this, name, args, name, slotSelector(name, this.activeSlot), args.beforeTraffic);
-        const previewHost = `${name}-preview.${args.domain}`;
+        const previewAt = previewHost(name, args.domain);
         if (args.config.host) {
             ingress(this, name, args, name, args.config.host, name);
-            ingress(this, name, args, previewName, previewHost, previewName);
+            ingress(this, name, args, previewName, previewAt, previewName);
         }
         this.url = args.config.host ? urlOf(args, args.config.host) : undefined;
-        this.previewUrl = args.config.host ? urlOf(args, previewHost) : undefined;
+        this.previewUrl = args.config.host ? urlOf(args, previewAt) : undefined;
         this.internalUrl = clusterUrl(name, args.namespace);
         this.previewInternalUrl = clusterUrl(previewName, args.namespace);
         this.versions = plan.versions as Record<Slot, string>;

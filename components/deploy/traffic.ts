@@ -3,6 +3,14 @@
 import type { Slot } from "../../config/schema";
 
 /**
+ * Host of a blue-green app's preview Ingress, where the idle slot is tested before it takes traffic:
+ * `<app>-preview.<domain>`. The config check keeps it a valid DNS name (at most 253 characters).
+ */
+export function previewHost(app: string, domain: string): string {
+    return `${app}-preview.${domain}`;
+}
+
+/**
  * Replicas per blue-green slot. The idle slot defaults to full size (kept warm), so that a switch is
  * a change of Service selectors only.
  */

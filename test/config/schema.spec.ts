@@ -224,6 +224,15 @@ describe("config schema", () => {
             [`launchpad:environment.domain: expected a DNS domain of at most 253 characters, got "${"a".repeat(60)}.${"a".repeat(15)}...`],
         ],
         [
+            "a domain too long for a blue-green app's preview host",
+            "prod",
+            // 251 characters: a valid domain alone, but web-preview.<domain> has 263.
+            (c) => (c.environment.domain = `${"d".repeat(61)}.`.repeat(4) + "com"),
+            [
+                `launchpad:environment.domain: expected a domain short enough for the preview host of blue-green app 'web' (web-preview.<domain>, 263 characters; Kubernetes allows at most 253): shorten the domain or the app name, got "${"d".repeat(61)}.${"d".repeat(14)}...`,
+            ],
+        ],
+        [
             "a writable path whose volume takes the name of one Launchpad adds",
             "prod",
             (c) => (c.apps.api.writablePaths = ["/tmp", "/flagd/config"]),
@@ -244,6 +253,12 @@ describe("config schema", () => {
             ],
         ],
     ];
+    it("accepts a domain whose blue-green preview host has exactly 253 characters", () => {
+        const c = fixtureRaw("prod");
+        c.environment.domain = `${"d".repeat(61)}.`.repeat(3) + `${"d".repeat(51)}.com`; // 241 characters
+        assert.equal(`web-preview.${parseConfig(c).environment.domain}`.length, 253);
+    });
+
     it("accepts a host under an internationalised top-level domain (IDNA, xn--)", () => {
         const c = fixtureRaw("prod");
         c.apps.web.host = "www.launchpad.xn--p1ai";

@@ -5,6 +5,7 @@ import type { GateConfig } from "../../../config/validation";
 import type { SmokeConfig } from "../../../config/validation";
 import { LABEL } from "../../common/labels";
 import { smokeJobSpec, smokeParts, smokeSupport } from "../../validation/smokeTest";
+import { previewHost } from "../traffic";
 import { AppDeploymentArgs, clusterUrl, httpRoute, ingress, urlOf } from "../workload";
 import { ANALYSIS_API_VERSION, gateMetrics, smokeMetric } from "./analysis";
 import type { AnalysisMetric } from "./analysis";
@@ -93,10 +94,10 @@ export class ArgoRollout extends pulumi.ComponentResource {
         } else {
             this.service(name, args, name, true);
             this.service(name, args, candidateService, true);
-            const previewHost = `${name}-preview.${args.domain}`;
+            const previewAt = previewHost(name, args.domain);
             if (host) {
                 ingress(this, name, args, name, host, name);
-                ingress(this, name, args, candidateService, previewHost, candidateService);
+                ingress(this, name, args, candidateService, previewAt, candidateService);
             }
             strategy = blueGreenStrategySpec({
                 app: name,
@@ -107,7 +108,7 @@ export class ArgoRollout extends pulumi.ComponentResource {
                 analysis,
             });
             this.versions = { [s.activeSlot]: release.version };
-            this.previewUrl = host ? urlOf(args, previewHost) : undefined;
+            this.previewUrl = host ? urlOf(args, previewAt) : undefined;
         }
 
         this.rollout = new k8s.apiextensions.CustomResource(
