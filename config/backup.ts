@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { ENVIRONMENT_NAME_LIMIT } from "../components/backup/naming";
 import { RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
-import { intRange } from "./primitives";
+import { intRange, ipv4Cidr } from "./primitives";
 import type { RefineHook } from "./primitives";
 
 /** AWS Backup schedule expression: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
@@ -124,10 +124,7 @@ export const postgresSchema = z.strictObject({
     /** VPC security groups of the instance (`vpcSecurityGroupIds`). Required in production. */
     securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: "expected a security group id" })).optional(),
     /** Where the database lives: the app's pods may reach this range on the database port. */
-    networkCidr: z
-        .string()
-        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR such as 10.0.0.0/16" })
-        .default("10.0.0.0/8"),
+    networkCidr: ipv4Cidr.default("10.0.0.0/8"),
     /**
      * Restore: create the database from this snapshot (a release snapshot such as
      * `prod-api-release-2-4-0`, or any manual/automated one). Creates a new instance; see docs/backup.md.

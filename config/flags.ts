@@ -159,6 +159,12 @@ export type FlagsConfigInput = z.input<typeof flagsSchema>;
 /** Ports flagd listens on inside the pod besides the configured two (sync, OFREP). */
 const FLAGD_FIXED_PORTS = [8015, 8016];
 
+/** The flagd container's name in the pods of apps that use flags (the operator's injected one has it too). */
+export const FLAGD_CONTAINER = "flagd";
+
+/** What Launchpad sets in the app container of an app that uses flags, for the OpenFeature flagd provider. */
+export const FLAGD_ENV = ["FLAGD_HOST", "FLAGD_PORT", "FLAGD_RESOLVER"] as const;
+
 function variantsOf(flag: FlagConfig): Record<string, unknown> {
     return flag.variants ?? (flag.type === "boolean" ? { on: true, off: false } : {});
 }
@@ -252,13 +258,16 @@ function checkTargeting(
 export const refineFlags: RefineHook<{
     flags?: FlagsConfig;
     environment: { name: string };
-    apps: Record<string, { port: number }>;
+    apps: Record<string, { port: number; env: Record<string, string>; secretEnv: Record<string, unknown> }>;
 }> = (cfg, ctx) => {
     for (const issue of flagsIssues(cfg.flags, { environment: cfg.environment.name, apps: cfg.apps }))
         ctx.addIssue({ code: "custom", ...issue });
 };
 
-function flagsIssues(flags: FlagsConfig | undefined, stack: { environment: string; apps: Record<string, { port: number }> }): Issue[] {
+function flagsIssues(
+    flags: FlagsConfig | undefined,
+    stack: { environment: string; apps: Record<string, { port: number; env: Record<string, string>; secretEnv: Record<string, unknown> }> },
+): Issue[] {
     const out: Issue[] = [];
     if (!flags) return out;
     const envs = flags.environments;
@@ -353,6 +362,19 @@ function flagsIssues(flags: FlagsConfig | undefined, stack: { environment: strin
             out.push({ path: [...at, "offVariant"], input: undefined, message: `required to kill the flag: ${known}` });
     }
     for (const app of usingFlags) {
+        if (app === FLAGD_CONTAINER)
+            out.push({
+                path: ["apps", app],
+                input: app,
+                message: `expected another name for an app that uses flags: its pods get a flagd container named '${FLAGD_CONTAINER}' beside the app's container, which takes the app's name`,
+            });
+        for (const source of ["env", "secretEnv"] as const)
+            for (const name of Object.keys(stack.apps[app][source]).filter((n) => (FLAGD_ENV as readonly string[]).includes(n)))
+                out.push({
+                    path: ["apps", app, source, name],
+                    input: name,
+                    message: `set by Launchpad for an app that uses flags (${FLAGD_ENV.join(", ")} point the OpenFeature provider at flagd): remove it`,
+                });
         if (flagdPorts.includes(stack.apps[app].port))
             out.push({
                 path: ["apps", app, "port"],

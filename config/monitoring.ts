@@ -2,7 +2,7 @@
 // exposes (`apps.<app>.slo`, `apps.<app>.metrics`). Defaults match the sample app (podinfo), so an app
 // that declares nothing still gets its golden-signal and burn-rate alerts.
 import { z } from "zod";
-import { httpUrl, re2Pattern, secretable } from "./primitives";
+import { httpUrl, labelKey, labelValue, re2Pattern, secretable } from "./primitives";
 import type { RefineHook } from "./primitives";
 
 export const severities = ["critical", "warning", "info"] as const;
@@ -71,9 +71,7 @@ export const monitoringSchema = z.strictObject({
      * Labels added to the PodMonitors, PrometheusRules and the AlertmanagerConfig, for clusters whose
      * Prometheus/Alertmanager select them by label (kube-prometheus-stack: `release: <helm release>`).
      */
-    selectorLabels: z
-        .record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { error: "expected a Kubernetes label key" }), z.string())
-        .default({}),
+    selectorLabels: z.record(labelKey, labelValue("a Kubernetes label value")).default({}),
     /** Grafana dashboard ConfigMap for the environment. */
     dashboards: z.boolean().default(true),
     /** Base of every alert's `runbook_url`; the alert's anchor is appended (`#higherrorratio`). */

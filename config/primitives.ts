@@ -1,5 +1,6 @@
 // Value shapes shared by every config module. They live apart from schema.ts because schema.ts imports
 // the domain modules (flags, backup...), which would otherwise have to import them back circularly.
+import { isIPv4 } from "node:net";
 import * as semverLib from "semver";
 import { z } from "zod";
 import { DIGEST_REF } from "../policies/digest";
@@ -28,9 +29,48 @@ export const dnsName = (what: string) =>
     z
         .string()
         .max(DNS_NAME_MAX, { error: `expected ${what} of at most ${DNS_NAME_MAX} characters` })
-        .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/, {
+        .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{0,58}[a-z0-9])$/, {
             error: `expected ${what}: lowercase labels (a-z, 0-9, '-') of at most 63 characters, separated by dots`,
         });
+
+/**
+ * A Kubernetes label value (apimachinery IsValidLabelValue): at most 63 characters, alphanumeric at both
+ * ends, '-', '_' and '.' between. `what` names it in the message.
+ */
+export const labelValue = (what: string) =>
+    z.string().regex(/^(?=.{0,63}$)([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, {
+        error: `expected ${what}: at most 63 characters (A-Z, a-z, 0-9, '-', '_', '.'), beginning and ending with a letter or digit`,
+    });
+
+/** A Kubernetes label key (IsQualifiedName): an optional DNS subdomain prefix and '/', then a name as in a label value, not empty. */
+export const labelKey = z
+    .string()
+    .regex(
+        /^((?=[^/]{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(?=[^/]{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+        {
+            error: "expected a Kubernetes label key: [prefix/]name, a DNS subdomain prefix and a name of at most 63 characters (A-Z, a-z, 0-9, '-', '_', '.') beginning and ending with a letter or digit",
+        },
+    );
+
+/** A release's version as a label carries it (`app.kubernetes.io/version`): a label value that is not empty. */
+export const versionLabel = (example: string) =>
+    z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, {
+        error: `expected a version label such as ${example} (at most 63 characters: A-Z, a-z, 0-9, '-', '_', '.', beginning and ending with a letter or digit)`,
+    });
+
+/** A key of a Secret or ConfigMap (IsConfigMapKey): at most 253 of A-Z, a-z, 0-9, '-', '_', '.'; not '.', not beginning with '..'. */
+export const secretKey = z.string().regex(/^(?!\.$)(?!\.\.)[-._a-zA-Z0-9]{1,253}$/, {
+    error: "expected a Secret key: at most 253 characters (A-Z, a-z, 0-9, '-', '_', '.'), not '.' and not beginning with '..'",
+});
+
+/** An IPv4 CIDR (`10.0.0.0/16`): four octets 0-255 without leading zeros, a prefix length 0-32. */
+export const ipv4Cidr = z.string().refine(
+    (v) => {
+        const m = /^([^/]+)\/(\d{1,2})$/.exec(v);
+        return m !== null && isIPv4(m[1]) && Number(m[2]) <= 32;
+    },
+    { error: "expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32)" },
+);
 
 /** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
 export const pinnedImage = z.string().regex(DIGEST_REF, {

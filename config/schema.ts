@@ -20,7 +20,7 @@ import { quantityValue } from "../policies/shared/quantity";
 import { EXTRA_VOLUMES, volumeName } from "../components/deploy/podTemplate";
 import { previewHost } from "../components/deploy/traffic";
 
-import { DNS_NAME_MAX, dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage } from "./primitives";
+import { DNS_NAME_MAX, dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage, secretKey, versionLabel } from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
@@ -39,7 +39,7 @@ export const releaseSpec = z.strictObject({
     /** Image pinned by digest. Absent: the image built from `apps.<app>.build` (see config/images.ts). */
     image: pinnedImage.optional(),
     /** Human version, shown in labels (`app.kubernetes.io/version`) and outputs. */
-    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a version label such as 6.7.1" }),
+    version: versionLabel("6.7.1"),
 });
 export type ReleaseSpec = z.infer<typeof releaseSpec>;
 
@@ -172,7 +172,7 @@ const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an env
  * puts it in the app's Secret `<app>-env`), or a key of an existing Kubernetes Secret.
  */
 export const secretEnvValue = z.union(
-    [z.string().min(1), z.strictObject({ secretKeyRef: z.strictObject({ name: dnsLabel, key: z.string().regex(/^[-._a-zA-Z0-9]+$/) }) })],
+    [z.string().min(1), z.strictObject({ secretKeyRef: z.strictObject({ name: dnsLabel, key: secretKey }) })],
     { error: "expected a Pulumi secret (pulumi config set --secret --path ...) or { secretKeyRef: { name, key } }" },
 );
 export type SecretEnvValue = z.infer<typeof secretEnvValue>;
@@ -312,6 +312,7 @@ export const launchpadSchema = launchpadObject
             });
         refineDelivery(cfg, ctx);
         const names = Object.keys(cfg.apps);
+        refineHosts(cfg.apps, cfg.environment.domain, ctx);
         for (const [name, app] of Object.entries(cfg.apps)) {
             for (const v of Object.keys(app.env).filter((k) => k in app.secretEnv))
                 ctx.addIssue({
@@ -354,19 +355,6 @@ export const launchpadSchema = launchpadObject
                     message: "expected at least 2 with router: replicas (the split is a ratio of pods)",
                 });
             }
-            // The preview Ingress's host is derived from the app and the domain, each valid alone (a domain
-            // already too long has its own message).
-            const domain = cfg.environment.domain;
-            const preview =
-                app.strategy.type === "blueGreen" && app.host && domain.length <= DNS_NAME_MAX ? previewHost(name, domain) : undefined;
-            if (preview && preview.length > DNS_NAME_MAX) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["environment", "domain"],
-                    input: domain,
-                    message: `expected a domain short enough for the preview host of blue-green app '${name}' (${name}-preview.<domain>, ${preview.length} characters; Kubernetes allows at most ${DNS_NAME_MAX}): shorten the domain or the app name`,
-                });
-            }
             if (app.kind === "worker" && app.strategy.type !== "direct") {
                 ctx.addIssue({
                     code: "custom",
@@ -379,6 +367,40 @@ export const launchpadSchema = launchpadObject
     })
     // Kubernetes apps stay in `apps` (what every Kubernetes domain reads); VM apps move to `vmApps`.
     .transform(({ apps, ...rest }) => ({ ...rest, apps: kubernetesApps(apps), vmApps: vmAppsOf(apps) }));
+
+/**
+ * Every host an Ingress or HTTPRoute serves belongs to one app: two plain Ingresses for the same host and
+ * path are refused by ingress-nginx's admission webhook (without it nginx silently picks one). A blue-green
+ * app's preview host `<app>-preview.<domain>` is derived, so it must also fit a DNS name and be free.
+ */
+function refineHosts(apps: Record<string, AppConfig>, domain: string, ctx: z.RefinementCtx): void {
+    const claims = new Map<string, string>();
+    for (const [name, app] of Object.entries(apps)) {
+        if (app.strategy.type !== "blueGreen" || !app.host) continue;
+        const preview = previewHost(name, domain);
+        // A domain already too long has its own message.
+        if (domain.length <= DNS_NAME_MAX && preview.length > DNS_NAME_MAX)
+            ctx.addIssue({
+                code: "custom",
+                path: ["environment", "domain"],
+                input: domain,
+                message: `expected a domain short enough for the preview host of blue-green app '${name}' (${name}-preview.<domain>, ${preview.length} characters; Kubernetes allows at most ${DNS_NAME_MAX}): shorten the domain or the app name`,
+            });
+        claims.set(preview, `the preview host of blue-green app '${name}'`);
+    }
+    for (const [name, app] of Object.entries(apps)) {
+        if (!app.host) continue;
+        const other = claims.get(app.host);
+        if (other)
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "host"],
+                input: app.host,
+                message: `expected a host of this app's own: it is already ${other} (ingress-nginx admits one Ingress per host and path)`,
+            });
+        else claims.set(app.host, `the host of app '${name}'`);
+    }
+}
 
 type AppEntry = z.infer<typeof appEntry>;
 

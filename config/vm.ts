@@ -2,7 +2,7 @@
 // existing inventory), the release archive pinned by sha256, and how Ansible rolls it out. The
 // Kubernetes keys of an app (strategy, replicas, probes, ...) do not apply and are refused.
 import { z } from "zod";
-import { dnsLabel, intRange } from "./primitives";
+import { dnsLabel, intRange, versionLabel } from "./primitives";
 
 /** The release archive: what CI tested, by checksum. */
 export const vmArtifactSchema = z.strictObject({
@@ -11,7 +11,7 @@ export const vmArtifactSchema = z.strictObject({
     /** sha256 of the archive: hosts refuse anything else; the tested-artifact gate looks it up in the evidence. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: "expected 64 lowercase hex digits (sha256sum of the archive)" }),
     /** Release label: names `releases/<version>` on the hosts. */
-    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "expected a version label such as 1.4.2" }),
+    version: versionLabel("1.4.2"),
 });
 
 /** EC2 instances the stack creates for the app. */

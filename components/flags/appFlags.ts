@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Delivery, FlagsConfig } from "../../config/flags";
+import { FLAGD_CONTAINER, FLAGD_ENV, type Delivery, type FlagsConfig } from "../../config/flags";
 import { ANNOTATION, LABEL } from "../common/labels";
 import { RESTRICTED_CONTAINER } from "../common/security";
 import { EXTRA_VOLUMES, type PodExtras } from "../deploy/podTemplate";
@@ -47,7 +47,7 @@ export function checksumOf(doc: FlagdDocument): string {
 /** The flagd sidecar of sidecar mode (pure). */
 export function flagdSidecar(sidecar: FlagsConfig["sidecar"]): k8s.types.input.core.v1.Container {
     return {
-        name: "flagd",
+        name: FLAGD_CONTAINER,
         image: sidecar.image,
         imagePullPolicy: "IfNotPresent",
         args: [
@@ -97,11 +97,12 @@ export class AppFlags extends pulumi.ComponentResource {
         this.flags = Object.keys(args.document.flags);
         const port = delivery.mode === "sidecar" ? args.sidecar.port : 8013;
         // The OpenFeature flagd provider reads these (resolver rpc against the sidecar on localhost).
-        const env = [
-            { name: "FLAGD_HOST", value: "localhost" },
-            { name: "FLAGD_PORT", value: String(port) },
-            { name: "FLAGD_RESOLVER", value: "rpc" },
-        ];
+        const values: Record<(typeof FLAGD_ENV)[number], string> = {
+            FLAGD_HOST: "localhost",
+            FLAGD_PORT: String(port),
+            FLAGD_RESOLVER: "rpc",
+        };
+        const env = FLAGD_ENV.map((n) => ({ name: n, value: values[n] }));
 
         if (delivery.mode === "sidecar") {
             new k8s.core.v1.ConfigMap(name, { metadata, data: { [DEFINITIONS_KEY]: documentJson(args.document) } }, { parent: this });

@@ -233,6 +233,49 @@ describe("config schema", () => {
             ],
         ],
         [
+            "two apps on one host, and an app on another's preview host",
+            "prod",
+            (c) => {
+                c.apps.api.host = "www.launchpad.example.com";
+                c.apps.worker = { ...c.apps.api, host: "web-preview.launchpad.example.com" };
+            },
+            [
+                "launchpad:apps.api.host: expected a host of this app's own: it is already the host of app 'web' (ingress-nginx admits one Ingress per host and path), got \"www.launchpad.example.com\"",
+                "launchpad:apps.worker.host: expected a host of this app's own: it is already the preview host of blue-green app 'web' (ingress-nginx admits one Ingress per host and path), got \"web-preview.launchpad.example.com\"",
+            ],
+        ],
+        [
+            "environment variables Launchpad sets for flags, and an app named after the flagd container",
+            "prod",
+            (c) => {
+                c.apps.web.env.FLAGD_PORT = "9999";
+                c.apps.api.secretEnv = { FLAGD_HOST: { secretKeyRef: { name: "flagd", key: "host" } } };
+                c.apps.flagd = c.apps.worker;
+                c.flags.flags["search-backend"].apps.push("flagd");
+            },
+            [
+                'launchpad:apps.api.secretEnv.FLAGD_HOST: set by Launchpad for an app that uses flags (FLAGD_HOST, FLAGD_PORT, FLAGD_RESOLVER point the OpenFeature provider at flagd): remove it, got "FLAGD_HOST"',
+                "launchpad:apps.flagd: expected another name for an app that uses flags: its pods get a flagd container named 'flagd' beside the app's container, which takes the app's name, got \"flagd\"",
+                'launchpad:apps.web.env.FLAGD_PORT: set by Launchpad for an app that uses flags (FLAGD_HOST, FLAGD_PORT, FLAGD_RESOLVER point the OpenFeature provider at flagd): remove it, got "FLAGD_PORT"',
+            ],
+        ],
+        [
+            "selector labels, a version, a database CIDR and a Secret key that the API server refuses",
+            "prod",
+            (c) => {
+                c.monitoring = { ...c.monitoring, selectorLabels: { release: "kube prometheus stack" } };
+                c.apps.web.strategy.slots.blue.version = "6.7.1-";
+                c.apps.api.secretEnv = { DB_PASSWORD: { secretKeyRef: { name: "db", key: ".." } } };
+                c.apps.api.data.postgres.networkCidr = "10.0.0.0/40";
+            },
+            [
+                'launchpad:apps.api.data.postgres.networkCidr: expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32), got "10.0.0.0/40"',
+                "launchpad:apps.api.secretEnv.DB_PASSWORD.secretKeyRef.key: expected a Secret key: at most 253 characters (A-Z, a-z, 0-9, '-', '_', '.'), not '.' and not beginning with '..', got \"..\"",
+                "launchpad:apps.web.strategy.slots.blue.version: expected a version label such as 6.7.1 (at most 63 characters: A-Z, a-z, 0-9, '-', '_', '.', beginning and ending with a letter or digit), got \"6.7.1-\"",
+                "launchpad:monitoring.selectorLabels.release: expected a Kubernetes label value: at most 63 characters (A-Z, a-z, 0-9, '-', '_', '.'), beginning and ending with a letter or digit, got \"kube prometheus stack\"",
+            ],
+        ],
+        [
             "a writable path whose volume takes the name of one Launchpad adds",
             "prod",
             (c) => (c.apps.api.writablePaths = ["/tmp", "/flagd/config"]),
