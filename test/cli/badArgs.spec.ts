@@ -185,6 +185,7 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             ["evidence:verified", ["--outputs", missing], `--outputs: no such file: ${missing}`],
             ["evidence:verified", ["--outputs", outputs, "--passed-at", "nope"], "--passed-at: expected an ISO 8601 date-time"],
             ["evidence:verified", ["--outputs", outputs, "--verification", dir], `--verification: ${dir} is not a regular file`],
+            ["evidence:verified", ["--outputs", outputs, "--stack", "stagin"], "--stack stagin: no stack 'stagin'"],
             ["bench", ["--sizes", "10,x"], "--sizes: expected an integer 1-100000, got x"],
             ["bench", ["--runs", "0"], "--runs: expected an integer 1-1000, got 0"],
         ];

@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { verificationSchema } from "../../policies/evidence";
-import { recordVerified } from "../../tools/evidence/verified";
-import { runFixture } from "../harness";
+import { preproductionStacks, recordVerified, stackTier } from "../../tools/evidence/verified";
+import { FIXTURE_DIR, runFixture } from "../harness";
 import { runCommand } from "../support/commands";
 
 const A = "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db29483dfc76e12f81a24e1fc1256c0a8e";
@@ -23,6 +23,12 @@ describe("evidence: pre-production verification from stack outputs", () => {
         });
     });
 
+    it("reads a stack's tier from its config; the pre-production stacks are those of tier preproduction", async () => {
+        assert.equal(await stackTier(FIXTURE_DIR, "staging"), "preproduction");
+        assert.equal(await stackTier(FIXTURE_DIR, "prod"), "production");
+        assert.deepEqual(await preproductionStacks(FIXTURE_DIR), ["staging"]);
+    });
+
     // Finding 9 of issue 14: a plan's outputs (digest known after up) were blamed on `images`.
     it("blames the value that is not pinned by digest, by its path in the outputs @e2e", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
@@ -37,6 +43,54 @@ describe("evidence: pre-production verification from stack outputs", () => {
             );
             assert.doesNotMatch(r.stderr, /'images'/);
             assert.ok(!fs.existsSync(path.join(dir, "v.json")));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    // Review: `--stack stagin` or `--stack prod` exited 0 and wrote the evidence, resetting the first verification times.
+    it("records only an existing pre-production stack: a typo or a production stack is refused, the evidence kept @e2e", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
+        try {
+            const outputs = path.join(dir, "outputs.json");
+            fs.writeFileSync(outputs, JSON.stringify({ images: [A, B] }));
+            const file = path.join(dir, "verified-staging.json");
+            const before = JSON.stringify({ stack: "staging", images: [{ image: A, smokeTestsPassedAt: "2026-11-10T11:20:00Z" }] }) + "\n";
+            fs.writeFileSync(file, before);
+            const cases: [string, RegExp][] = [
+                ["stagin", /^error: --stack stagin: no stack 'stagin' \(stacks here: [^)]*\bstaging\b/m],
+                [
+                    "prod",
+                    /^error: --stack prod: prod is not a pre-production stack \(Pulumi\.prod\.yaml: environment\.tier production\); pre-production stacks here: staging$/m,
+                ],
+            ];
+            for (const [stack, message] of cases) {
+                const r = runCommand("tools/evidence/verified.ts", ["--outputs", outputs, "--stack", stack, "--verification", file]);
+                assert.equal(r.status, 2, `--stack ${stack}: ${r.stdout}${r.stderr}`);
+                assert.match(r.stderr, message);
+                assert.equal(r.stderr.match(/^error:/gm)?.length, 1, r.stderr);
+                assert.doesNotMatch(r.stderr, /\n\s+at /);
+                assert.equal(fs.readFileSync(file, "utf8"), before, `--stack ${stack}: the evidence is unchanged`);
+            }
+            // The pre-production stack, named: recorded as before, the first verification time kept.
+            const r = runCommand("tools/evidence/verified.ts", [
+                "--outputs",
+                outputs,
+                "--stack",
+                "staging",
+                "--passed-at",
+                "2026-11-25T10:41:12Z",
+                "--verification",
+                file,
+            ]);
+            assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+            assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), {
+                stack: "staging",
+                images: [
+                    { image: A, smokeTestsPassedAt: "2026-11-10T11:20:00Z" },
+                    { image: B, smokeTestsPassedAt: "2026-11-25T10:41:12Z" },
+                ],
+            });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -4,10 +4,13 @@
 // (its `images` output and the digests of the images it built, `builds.<app>.digest`, from
 // `pulumi stack output --stack staging --json`) as verified at that time, in the file the
 // `verified-in-preprod` policy reads. Images verified earlier keep their first verification time.
+// `--stack` must be a stack of the project whose `environment.tier` is `preproduction`: evidence recorded
+// for a typo or a production stack would replace the pre-production stack's (and its verification times).
 // Exit codes: 0 written, 2 usage or unusable input, 1 a bug.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InputError, UsageError, existingFile, main, optional, outputFile, required } from "../cli/run";
+import { PROJECT_DIR, listStacks, readStackConfig } from "../plan/stackConfig";
 import { DIGEST_REF, Verification, fieldPath, verificationSchema } from "../../policies/evidence";
 
 /** The verification with `images` recorded as verified by `stack` at `passedAt`; earlier entries of the same stack are kept. */
@@ -40,6 +43,36 @@ export function imagesOf(outputs: unknown, file: string): string[] {
     return found.map(([, v]) => v as string);
 }
 
+/** The `environment.tier` of `stack` in the project at `dir` (its Pulumi.<stack>.yaml, Pulumi.yaml merged in). */
+export async function stackTier(dir: string, stack: string): Promise<unknown> {
+    const { ConfigError } = await import("../../config/errors");
+    let environment: string | undefined;
+    try {
+        environment = readStackConfig(dir, stack).config["launchpad:environment"];
+    } catch (e) {
+        if (e instanceof ConfigError) throw new InputError(e.message);
+        throw e;
+    }
+    try {
+        return (JSON.parse(environment ?? "null") as { tier?: unknown } | null)?.tier;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The stacks of the project at `dir` whose tier is `preproduction` (a stack whose config cannot be read is left out). */
+export async function preproductionStacks(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const stack of listStacks(dir)) {
+        try {
+            if ((await stackTier(dir, stack)) === "preproduction") out.push(stack);
+        } catch {
+            // Not a stack anyone could record: it is not listed.
+        }
+    }
+    return out;
+}
+
 /** `--passed-at` by the evidence schema's own rule for the field it fills. */
 function checkPassedAt(value: string): string {
     const r = verificationSchema.shape.images.element.shape.smokeTestsPassedAt.safeParse(value);
@@ -59,7 +92,8 @@ export const verifiedCommand: Command<VerifiedArgs> = {
     usage: "usage: npm run evidence:verified -- --outputs <stack-outputs.json> [--stack staging] [--passed-at <ISO>] [--verification <file>]",
     help: `Records every image a pre-production stack runs as verified (the verified-in-preprod policy reads it).
   --outputs <file>       \`pulumi stack output --json\` of the stack, after up and its smoke tests
-  --stack <name>         the stack (default staging)
+  --stack <name>         the pre-production stack: a Pulumi.<name>.yaml with environment.tier
+                         preproduction (default staging)
   --passed-at <time>     when its checks passed (ISO 8601; default now)
   --verification <file>  the evidence file (default release/verified-staging.json)
 Exit codes: 0 written, 2 usage or unusable input.`,
@@ -73,6 +107,8 @@ Exit codes: 0 written, 2 usage or unusable input.`,
         const outputsArg = required(args, "outputs");
         const stack = optional(args, "stack") ?? "staging";
         if (!/^[a-z0-9][a-z0-9-]*$/.test(stack)) throw new UsageError(`--stack: expected a stack name, got ${stack}`);
+        const stacks = listStacks(PROJECT_DIR);
+        if (!stacks.includes(stack)) throw new UsageError(`--stack ${stack}: no stack '${stack}' (stacks here: ${stacks.join(", ")})`);
         const passedAt = optional(args, "passed-at");
         return {
             outputs: existingFile("--outputs", outputsArg),
@@ -82,7 +118,17 @@ Exit codes: 0 written, 2 usage or unusable input.`,
             verification: outputFile("--verification", optional(args, "verification") ?? "release/verified-staging.json"),
         };
     },
-    run(a) {
+    async run(a) {
+        // The tier needs the stack's config (and with it the SDK): checked here, before anything is read or written.
+        const tier = await stackTier(PROJECT_DIR, a.stack);
+        if (tier !== "preproduction") {
+            const allowed = await preproductionStacks(PROJECT_DIR);
+            const has = typeof tier === "string" ? `environment.tier ${tier}` : "no environment.tier";
+            throw new UsageError(
+                `--stack ${a.stack}: ${a.stack} is not a pre-production stack (Pulumi.${a.stack}.yaml: ${has}); ` +
+                    `pre-production stacks here: ${allowed.join(", ") || "none"}`,
+            );
+        }
         let outputs: unknown;
         try {
             outputs = JSON.parse(fs.readFileSync(a.outputs, "utf8"));
