@@ -1,4 +1,4 @@
-// Every command (plan, plan:ci, release, verify, evidence:junit, evidence:verified, bench) refuses bad
+// Every command (plan, plan:ci, release, verify, evidence:junit, evidence:verified, bench, docs:changes) refuses bad
 // arguments the same way, through tools/cli/run.ts: exit 2, exactly one `error:` line naming what was
 // typed, the usage, no stack trace, and before any work. test/cli/forbidPulumi.ts is preloaded into every
 // process: loading @pulumi/pulumi (the program's SDK) exits 97, so a refusal that came after evaluation
@@ -14,6 +14,7 @@ import { benchCommand } from "../../tools/bench/bench";
 import { Args, Command, UsageError, parseFlags } from "../../tools/cli/run";
 import { junitCommand } from "../../tools/evidence/junit";
 import { verifiedCommand } from "../../tools/evidence/verified";
+import { docsCommand } from "../../tools/pipeline/docs";
 import { planAllCommand } from "../../tools/pipeline/planAll";
 import { releaseCommand } from "../../tools/pipeline/release";
 import { verifyCommand } from "../../tools/pipeline/verify";
@@ -29,6 +30,7 @@ const SCRIPTS: Record<string, string> = {
     "evidence:junit": "tools/evidence/junit.ts",
     "evidence:verified": "tools/evidence/verified.ts",
     bench: "tools/bench/bench.ts",
+    "docs:changes": "tools/pipeline/docs.ts",
 };
 const COMMANDS: Record<string, Command<any>> = {
     plan: planCommand,
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, Command<any>> = {
     "evidence:junit": junitCommand,
     "evidence:verified": verifiedCommand,
     bench: benchCommand,
+    "docs:changes": docsCommand,
 };
 
 interface Result {
@@ -188,6 +191,8 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             ["evidence:verified", ["--outputs", outputs, "--stack", "stagin"], "--stack stagin: no stack 'stagin'"],
             ["bench", ["--sizes", "10,x"], "--sizes: expected an integer 1-100000, got x"],
             ["bench", ["--runs", "0"], "--runs: expected an integer 1-1000, got 0"],
+            ["docs:changes", ["--chek"], "unknown flag --chek (did you mean --check?)"],
+            ["docs:changes", ["extra"], "unexpected argument 'extra'"],
         ];
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
