@@ -6,7 +6,7 @@ import { parseConfig, PROJECT } from "../config/load";
 import type { LaunchpadConfigInput } from "../config/schema";
 import { main } from "../program";
 import { ProgramRun, ResourceRecord, runProgram } from "../tools/plan/recorder";
-import { readStackConfig } from "../tools/plan/stackConfig";
+import { readStackConfig, schemaValues } from "../tools/plan/stackConfig";
 
 /**
  * The fixture project the tests own: `Pulumi.yaml` (with the shared flag declarations) and the staging
@@ -21,13 +21,7 @@ export const fixturePolicyConfig = (stack: string): string => path.join(FIXTURE_
 
 /** The `launchpad:*` values of a stack file in `dir` (default: the fixture), as plain objects (Pulumi.yaml merged in). */
 export function stackValues(stack: string, dir = FIXTURE_DIR): Record<string, unknown> {
-    const cfg = readStackConfig(dir, stack);
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(cfg.config)) {
-        if (!key.startsWith(`${PROJECT}:`)) continue;
-        raw[key.slice(PROJECT.length + 1)] = JSON.parse(value);
-    }
-    return raw;
+    return schemaValues(readStackConfig(dir, stack));
 }
 
 /** What config validation says of `raw`, one `<key path>: <message>` per problem; [] when it is valid. */

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { ProgramRun } from "../../tools/plan/recorder";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
-import { applyOperation, launchpadValues } from "../../tools/pipeline/releaseOps";
+import { applyOperation } from "../../tools/pipeline/releaseOps";
+import { schemaValues, stackConfigFromText } from "../../tools/plan/stackConfig";
 import { FIXTURE_DIR, T, diffRuns, one, runConfig, fixtureRaw } from "../harness";
 import { NOTICE, noticeUpdate } from "../validation/noticeDiff";
 
@@ -99,9 +99,9 @@ describe("deployment strategies (whole program)", () => {
 
         it("rolling back is switching back: the release tool's switch applied twice gives back the stack file and the run", async () => {
             const original = fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.prod.yaml"), "utf8");
-            const switched = applyOperation(original, "prod", { op: "switch", app: "web" }).text;
-            const back = applyOperation(switched, "prod", { op: "switch", app: "web" }).text;
-            const raw = (text: string) => ({ ...fixtureRaw("prod"), ...launchpadValues(parseDocument(text)) });
+            const switched = applyOperation(original, "prod", { op: "switch", app: "web" }, FIXTURE_DIR).text;
+            const back = applyOperation(switched, "prod", { op: "switch", app: "web" }, FIXTURE_DIR).text;
+            const raw = (text: string) => schemaValues(stackConfigFromText(FIXTURE_DIR, "prod", text));
             const [before, during, after] = [
                 await runConfig(raw(original), "prod"),
                 await runConfig(raw(switched), "prod"),

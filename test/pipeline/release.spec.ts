@@ -5,7 +5,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { Document, parseDocument, stringify } from "yaml";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { OPERATION_NAMES } from "../../tools/pipeline/release";
 import { OPERATIONS, OperationError, appsOf, applyOperation, keepLayout } from "../../tools/pipeline/releaseOps";
@@ -31,14 +31,14 @@ function changedLines(a: string, b: string): string[] {
 
 describe("release operations (committed config changes)", () => {
     it("canary-step changes only the weight line, keeping comments and layout", () => {
-        const r = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 25 });
+        const r = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 25 }, FIXTURE_DIR);
         assert.deepEqual(changedLines(prodText(), r.text), ["-weight: 10", "+weight: 25"]);
         assert.equal(r.summary, "prod: canary step: api 6.7.1 at 25% (was 10%)");
         assert.ok(r.text.startsWith("# Test fixture (owned by the tests"), "the leading comments are kept");
     });
 
     it("promote makes the canary stable, removes it and sets the weight to 0", () => {
-        const r = applyOperation(prodText(), "prod", { op: "promote", app: "api" });
+        const r = applyOperation(prodText(), "prod", { op: "promote", app: "api" }, FIXTURE_DIR);
         const api = appsOf(r.text).api.strategy!;
         assert.deepEqual(api.stable, appsOf(prodText()).api.strategy!.canary);
         assert.equal(api.canary, undefined);
@@ -47,58 +47,141 @@ describe("release operations (committed config changes)", () => {
     });
 
     it("abort sets the weight to 0 and keeps the canary release", () => {
-        const r = applyOperation(prodText(), "prod", { op: "abort", app: "api" });
+        const r = applyOperation(prodText(), "prod", { op: "abort", app: "api" }, FIXTURE_DIR);
         assert.deepEqual(changedLines(prodText(), r.text), ["-weight: 10", "+weight: 0"]);
     });
 
     it("switch moves the live slot to the idle one (or the named slot)", () => {
-        const r = applyOperation(prodText(), "prod", { op: "switch", app: "web" });
+        const r = applyOperation(prodText(), "prod", { op: "switch", app: "web" }, FIXTURE_DIR);
         assert.deepEqual(changedLines(prodText(), r.text), ["-activeSlot: blue", "+activeSlot: green"]);
         assert.equal(r.summary, "prod: switch: web live on green (6.7.1), was blue");
-        assert.throws(() => applyOperation(prodText(), "prod", { op: "switch", app: "web", slot: "blue" }), /already serves from blue/);
+        assert.deepEqual(applyOperation(prodText(), "prod", { op: "switch", app: "web", slot: "blue" }, FIXTURE_DIR), {
+            text: prodText(),
+            summary: "",
+            unchanged: "blue is already live",
+        });
     });
 
     it("rollback restores the app's strategy from an earlier revision", () => {
         const before = appsOf(prodText()).api.strategy;
-        const stepped = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 50 }).text;
-        const r = applyOperation(stepped, "prod", { op: "rollback", app: "api", previous: before });
-        assert.deepEqual(appsOf(r.text).api.strategy, before);
-        assert.throws(
-            () => applyOperation(prodText(), "prod", { op: "rollback", app: "api", previous: before }),
-            /already runs that strategy/,
+        const stepped = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 50 }, FIXTURE_DIR).text;
+        const r = applyOperation(
+            stepped,
+            "prod",
+            { op: "rollback", app: "api", previous: before, revision: "HEAD~1 (3f2a9c1)" },
+            FIXTURE_DIR,
         );
+        assert.deepEqual(appsOf(r.text).api.strategy, before);
+        assert.equal(r.summary, "prod: rollback: api strategy as at HEAD~1 (3f2a9c1) (canary: stable 6.7.0, canary 6.7.1 at 10%)");
+        assert.equal(
+            applyOperation(prodText(), "prod", { op: "rollback", app: "api", previous: before, revision: "HEAD~1 (3f2a9c1)" }, FIXTURE_DIR)
+                .unchanged,
+            "the strategy is already the one at HEAD~1 (3f2a9c1)",
+        );
+    });
+
+    /** The fixture's prod stack file with `edit` applied through the Document API (comments kept). */
+    const prodWith = (edit: (doc: Document) => void) => {
+        const doc = parseDocument(prodText());
+        edit(doc);
+        return doc.toString();
+    };
+    const SECURE = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
+
+    it("works on a stack that holds secrets: secure values stay secret, the program's own secret keys are known", () => {
+        const text = prodWith((doc) => {
+            doc.setIn(["config", "launchpad:releaseWebhookUrl"], doc.createNode(SECURE));
+            doc.setIn(["config", "launchpad:apps", "api", "secretEnv"], doc.createNode({ DB_PASSWORD: SECURE }));
+        });
+        const r = applyOperation(text, "prod", { op: "canary-step", app: "api", weight: 25 }, FIXTURE_DIR);
+        assert.equal(r.summary, "prod: canary step: api 6.7.1 at 25% (was 10%)");
+        assert.match(r.text, /DB_PASSWORD:\s+secure: v1:A+:B+/);
     });
 
     const refusals: [string, () => unknown, RegExp][] = [
         [
             "an unknown app",
-            () => applyOperation(prodText(), "prod", { op: "abort", app: "payments" }),
+            () => applyOperation(prodText(), "prod", { op: "abort", app: "payments" }, FIXTURE_DIR),
             /no app 'payments' in Pulumi\.prod\.yaml/,
         ],
         [
             "a canary step on a blue-green app",
-            () => applyOperation(prodText(), "prod", { op: "canary-step", app: "web", weight: 5 }),
+            () => applyOperation(prodText(), "prod", { op: "canary-step", app: "web", weight: 5 }, FIXTURE_DIR),
             /needs a canary app; web is blueGreen/,
         ],
         [
             "a weight out of range",
-            () => applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 150 }),
+            () => applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 150 }, FIXTURE_DIR),
             /--weight 0-100, got 150/,
         ],
         [
             "a step without a canary release",
-            () => applyOperation(stagingText(), "staging", { op: "canary-step", app: "api", weight: 10 }),
+            () => applyOperation(stagingText(), "staging", { op: "canary-step", app: "api", weight: 10 }, FIXTURE_DIR),
             /no canary release/,
         ],
         [
             "promote without a canary",
-            () => applyOperation(stagingText(), "staging", { op: "promote", app: "api" }),
+            () => applyOperation(stagingText(), "staging", { op: "promote", app: "api" }, FIXTURE_DIR),
             /no canary release to promote/,
         ],
         [
+            "a stack file that is not valid before the operation, saying so",
+            () =>
+                applyOperation(
+                    prodText().replace("activeSlot: blue", "activeSlot: Blue"),
+                    "prod",
+                    { op: "switch", app: "web" },
+                    FIXTURE_DIR,
+                ),
+            /^Pulumi\.prod\.yaml is not valid as it is \(fix it first; switch changes nothing else\):\ninvalid configuration \(1 problem\):\n {2}launchpad:apps\.web\.strategy\.activeSlot: /,
+        ],
+        [
+            "a stack file that is not YAML, placing the error",
+            () => applyOperation(`${prodText()}\n  bad: [\n`, "prod", { op: "abort", app: "api" }, FIXTURE_DIR),
+            /^Pulumi\.prod\.yaml is not valid as it is[^\n]*\nPulumi\.prod\.yaml:\d+:\d+: not valid YAML: /,
+        ],
+        [
+            "a plain-text secret in the stack file",
+            () =>
+                applyOperation(
+                    prodWith((doc) =>
+                        doc.setIn(["config", "launchpad:apps", "api", "secretEnv"], doc.createNode({ DB_PASSWORD: "hunter2" })),
+                    ),
+                    "prod",
+                    { op: "abort", app: "api" },
+                    FIXTURE_DIR,
+                ),
+            /launchpad:apps\.api\.secretEnv\.DB_PASSWORD is in plain text: set it with pulumi config set --stack prod --secret --path/,
+        ],
+        [
+            "a canary step or an abort of an app that Argo Rollouts releases, saying what to run instead",
+            () =>
+                applyOperation(
+                    prodWith((doc) => {
+                        doc.setIn(["config", "launchpad:apps", "api", "strategy", "engine"], "argoRollouts");
+                        doc.setIn(["config", "launchpad:apps", "api", "strategy", "weight"], 0);
+                    }),
+                    "prod",
+                    { op: "abort", app: "api" },
+                    FIXTURE_DIR,
+                ),
+            /^abort: api is released by Argo Rollouts: abort it in the cluster with kubectl argo rollouts abort api -n prod, then record it by removing the candidate: pulumi config rm --path 'apps\.api\.strategy\.canary'/,
+        ],
+        [
+            "a switch onto a scaled-down idle slot, with the warm-up steps",
+            () =>
+                applyOperation(
+                    prodWith((doc) => doc.setIn(["config", "launchpad:apps", "web", "strategy", "idleReplicas"], 1)),
+                    "prod",
+                    { op: "switch", app: "web" },
+                    FIXTURE_DIR,
+                ),
+            /web's idle slot green runs 1 of 3 replicas \(idleReplicas\): warm it first - set apps\.web\.strategy\.idleReplicas to 3 \(or remove it\) and up, then switch, then scale it back down/,
+        ],
+        [
             "a rollback to a strategy the schema rejects",
-            () => applyOperation(prodText(), "prod", { op: "rollback", app: "api", previous: { type: "canary", weight: 5 } }),
-            /not valid configuration:[\s\S]*launchpad:apps\.api\.strategy\.stable/,
+            () => applyOperation(prodText(), "prod", { op: "rollback", app: "api", previous: { type: "canary", weight: 5 } }, FIXTURE_DIR),
+            /rollback would leave Pulumi\.prod\.yaml not valid \(nothing written\):[\s\S]*launchpad:apps\.api\.strategy\.stable/,
         ],
     ];
     for (const [what, run, message] of refusals) {
@@ -130,6 +213,7 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-release-"));
         file = path.join(dir, "Pulumi.fixture.yaml");
+        fs.copyFileSync(path.join(FIXTURE_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         // A valid configuration (prod's shape) with strategies this test sets itself.
         const raw = fixtureRaw("prod");
         raw.apps.api.strategy = {
@@ -160,7 +244,7 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
         const noOps: [string[], RegExp][] = [
             [["canary-step", "--app", "api", "--weight", "10"], /api: the canary already gets 10%/],
             [["switch", "--app", "web", "--slot", "blue"], /web: blue is already live/],
-            [["rollback", "--app", "api", "--to", "HEAD"], /api: the strategy is already the one at that revision/],
+            [["rollback", "--app", "api", "--to", "HEAD"], /api: the strategy is already the one at HEAD \([0-9a-f]{7}\)/],
         ];
         for (const [args, reason] of noOps) {
             const before = fs.readFileSync(file, "utf8");
@@ -180,6 +264,30 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
         assert.equal(again.stdout, "fixture: nothing to change: api: the canary already gets 0%\n");
         assert.ok(!fs.existsSync(message));
         git("checkout", "--", "Pulumi.fixture.yaml");
+    });
+
+    it("a stack file that is not YAML: exit 2 with the error placed, no stack trace, nothing written", () => {
+        const broken = path.join(dir, "Pulumi.broken.yaml");
+        fs.writeFileSync(broken, `${fs.readFileSync(file, "utf8")}\n  web: [\n`);
+        const before = fs.readFileSync(broken, "utf8");
+        const r = release("switch", "--stack", "broken", "--app", "web");
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(
+            r.stderr,
+            /^error: Pulumi\.broken\.yaml is not valid as it is \(fix it first; switch changes nothing else\):\nPulumi\.broken\.yaml:\d+:\d+: not valid YAML: /,
+        );
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+        assert.equal(fs.readFileSync(broken, "utf8"), before);
+        fs.rmSync(broken);
+    });
+
+    it("--message-file in a folder that does not exist yet: the folder is made, the message written", () => {
+        const message = path.join(dir, "out", "commit", "message.txt");
+        const r = release("canary-step", "--stack", "fixture", "--app", "api", "--weight", "20", "--message-file", message);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(fs.readFileSync(message, "utf8"), "fixture: canary step: api 1.1.0 at 20% (was 10%)\n");
+        git("checkout", "--", "Pulumi.fixture.yaml");
+        fs.rmSync(path.join(dir, "out"), { recursive: true });
     });
 
     it("a bad ref or a bad value: one line naming what was typed, exit 2, before any work", () => {

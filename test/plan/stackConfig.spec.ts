@@ -170,6 +170,27 @@ describe("stack config: the CLI's own checks", () => {
         );
         assert.ok(readStackConfig(dir, "staging").secretKeys.includes("launchpad:releaseWebhookUrl"));
     });
+
+    it("secretEnv values must be secure (or a Secret key reference), never plain text in the stack file", () => {
+        const dir = make((_proj, stacks) => {
+            stacks.prod.config["launchpad:apps"].api.secretEnv = {
+                DB_PASSWORD: "hunter2",
+                TOKEN: { secretKeyRef: { name: "t", key: "token" } },
+            };
+            stacks.staging.config["launchpad:apps"].api.secretEnv = { DB_PASSWORD: SECURE };
+        });
+        const e = refusal(dir, "prod");
+        assert.deepEqual(
+            e.problems.map((p) => p.path),
+            ["launchpad:apps.api.secretEnv.DB_PASSWORD"],
+        );
+        assert.match(
+            e.message,
+            /launchpad:apps\.api\.secretEnv\.DB_PASSWORD is in plain text: set it with pulumi config set --stack prod --secret --path 'launchpad:apps\.api\.secretEnv\.DB_PASSWORD' <value>/,
+        );
+        assert.doesNotMatch(e.message, /hunter2/);
+        assert.ok(readStackConfig(dir, "staging").secretKeys.includes("launchpad:apps"));
+    });
 });
 
 describe("stack config: unknown keys", () => {

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { Document, isMap, parseDocument } from "yaml";
 import { appPlan } from "../../components/app/plan";
 import { parseConfig } from "../../config/load";
-import { appsOf, applyOperation, keepLayout, launchpadValues, OperationError, RawRelease, RawStrategy } from "./releaseOps";
+import { appsOf, applyOperation, keepLayout, OperationError, RawRelease, RawStrategy } from "./releaseOps";
+import { readStackConfig, schemaValues } from "../plan/stackConfig";
 
 /** A project folder: `Pulumi.yaml`, `Pulumi.<stack>.yaml`, `release/`. */
 export interface Project {
@@ -33,7 +34,7 @@ export function stackApps(p: Project): Record<string, { strategy?: RawStrategy; 
 
 /** Every release (image and version) a stack file's apps run or hold ready, in app order. */
 export function releasesOf(p: Project): Required<RawRelease>[] {
-    const { apps } = parseConfig(launchpadValues(parseDocument(read(stackFile(p)))));
+    const { apps } = parseConfig(schemaValues(readStackConfig(p.dir, p.stack)));
     return Object.keys(apps)
         .sort()
         .flatMap((a) => appPlan(a, apps[a]).releases.map((r) => r.release))
@@ -49,7 +50,7 @@ export function firstApp(p: Project, type: string): string | undefined {
 }
 
 function releaseOp(p: Project, args: Parameters<typeof applyOperation>[2]): void {
-    fs.writeFileSync(stackFile(p), applyOperation(read(stackFile(p)), p.stack, args).text);
+    fs.writeFileSync(stackFile(p), applyOperation(read(stackFile(p)), p.stack, args, p.dir).text);
 }
 
 /** The operations of `npm run release` (tools/pipeline/releaseOps.ts), as the CLI applies them. */

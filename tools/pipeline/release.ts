@@ -1,5 +1,5 @@
 // npm run release -- <canary-step|promote|abort|switch|rollback> --stack <s> --app <a>
-//                    [--weight <0-100>] [--slot blue|green] [--to <git ref>] [--message-file <f>]
+//                    [--weight <0-100>] [--slot blue|green] [--to <git ref>] [--message-file <f>] [--project <dir>]
 // Edits Pulumi.<stack>.yaml in place (a committed config change; CI applies it with `pulumi up`).
 // Exit codes: 0 changed, or nothing to change (the app is already in that state; nothing written);
 // 2 usage, or the operation does not apply (nothing written).
@@ -20,8 +20,8 @@ import {
     outputFile,
     required,
 } from "../cli/run";
-import { PROJECT_DIR } from "../plan/stackConfig";
-import type { Operation, RawStrategy } from "./releaseOps";
+import { PROJECT_DIR, listStacks } from "../plan/stackConfig";
+import type { Operation } from "./releaseOps";
 
 /** releaseOps' OPERATIONS, restated so the arguments are checked without loading the config schema (a test keeps them equal). */
 export const OPERATION_NAMES = ["canary-step", "promote", "abort", "switch", "rollback"] as const satisfies readonly Operation[];
@@ -34,40 +34,26 @@ interface ReleaseArgs {
     app: string;
     weight?: number;
     slot?: "blue" | "green";
-    /** rollback: the revision and its text of the stack file. */
-    to?: { ref: string; text: string };
+    /** rollback: the revision as given, its commit and the stack file's text there. */
+    to?: { ref: string; sha: string; text: string };
     messageFile?: string;
 }
 
 /** Which flag belongs to which operation: a flag given to another operation is a mistake, not ignored. */
 const ONLY_FOR: Record<string, Operation> = { weight: "canary-step", slot: "switch", to: "rollback" };
 
-/**
- * Why the operation would change nothing (the app is already in that state), or undefined. Checked
- * before the operation is applied, so every no-op ends the same way: exit 0, "nothing to change".
- */
-export function noChange(
-    op: Operation,
-    strategy: RawStrategy | undefined,
-    a: { weight?: number; slot?: string; previous?: unknown },
-): string | undefined {
-    if (!strategy) return undefined;
-    const weight = strategy.weight ?? 0;
-    if (op === "canary-step" && strategy.type === "canary" && weight === a.weight) return `the canary already gets ${weight}%`;
-    if (op === "abort" && strategy.type === "canary" && weight === 0) return "the canary already gets 0%";
-    if (op === "switch" && strategy.type === "blueGreen" && a.slot !== undefined && a.slot === strategy.activeSlot)
-        return `${a.slot} is already live`;
-    if (op === "rollback" && a.previous !== undefined && JSON.stringify(a.previous) === JSON.stringify(strategy))
-        return "the strategy is already the one at that revision";
-    return undefined;
+/** The app's strategy in a stack file's text at an earlier revision; undefined when the app is not there. */
+function strategyAt(text: string, app: string, ref: string): unknown {
+    try {
+        return ((parse(text) ?? {}).config?.["launchpad:apps"] ?? {})[app]?.strategy;
+    } catch {
+        throw new InputError(`--to ${ref}: the stack file at that revision is not valid YAML`);
+    }
 }
-
-const strategyOf = (text: string, app: string): RawStrategy | undefined =>
-    ((parse(text) ?? {}).config?.["launchpad:apps"] ?? {})[app]?.strategy;
 
 export const releaseCommand: Command<ReleaseArgs> = {
     usage: `usage: npm run release -- <${OPERATION_NAMES.join("|")}> --stack <name> --app <name>
-                          [--weight <0-100>] [--slot blue|green] [--to <git ref>] [--message-file <file>]`,
+                          [--weight <0-100>] [--slot blue|green] [--to <git ref>] [--message-file <file>] [--project <dir>]`,
     help: `Applies a release operation to one app as a change of Pulumi.<stack>.yaml (launchpad:apps.<app>.strategy
 only; comments and layout kept), validated by the config schema before it is written.
   canary-step --weight <n>  the canary gets n % of the traffic
@@ -101,7 +87,10 @@ nothing written); 2 usage, or the operation does not apply (nothing written).`,
         const projectDir = projectArg ? existingDir("--project", projectArg) : PROJECT_DIR;
         const stack = required(args, "stack");
         const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-        if (!fs.existsSync(file)) throw new UsageError(`--stack ${stack}: no stack '${stack}' (no Pulumi.${stack}.yaml in ${projectDir})`);
+        if (!fs.existsSync(file))
+            throw new UsageError(
+                `--stack ${stack}: no stack '${stack}' (no Pulumi.${stack}.yaml in ${projectDir}; stacks there: ${listStacks(projectDir).join(", ") || "none"})`,
+            );
         const app = required(args, "app");
         let apps: string[] = [];
         try {
@@ -122,7 +111,7 @@ nothing written); 2 usage, or the operation does not apply (nothing written).`,
             const prefix = spawnSync("git", ["rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8" }).stdout.trim();
             const shown = spawnSync("git", ["show", `${sha}:${prefix}Pulumi.${stack}.yaml`], { cwd: projectDir, encoding: "utf8" });
             if (shown.status !== 0) throw new UsageError(`--to ${ref}: Pulumi.${stack}.yaml does not exist at that revision`);
-            to = { ref, text: shown.stdout };
+            to = { ref, sha, text: shown.stdout };
         }
         return {
             op,
@@ -138,30 +127,45 @@ nothing written); 2 usage, or the operation does not apply (nothing written).`,
     },
     async run(a) {
         const { OperationError, applyOperation } = await import("./releaseOps");
-        const text = fs.readFileSync(a.file, "utf8");
-        let previous: unknown;
-        if (a.to) {
-            previous = strategyOf(a.to.text, a.app);
-            if (previous === undefined) throw new InputError(`--to ${a.to.ref}: ${a.app} did not exist at that revision`);
+        let text: string;
+        try {
+            text = fs.readFileSync(a.file, "utf8");
+        } catch {
+            throw new InputError(`cannot read ${a.file}${fs.statSync(a.file).isDirectory() ? ": it is a folder" : ""}`);
         }
-        const unchanged = noChange(a.op, strategyOf(text, a.app), { weight: a.weight, slot: a.slot, previous });
-        if (unchanged) {
-            console.log(`${a.stack}: nothing to change: ${a.app}: ${unchanged}`);
-            return 0;
+        let previous: unknown;
+        let revision: string | undefined;
+        if (a.to) {
+            previous = strategyAt(a.to.text, a.app, a.to.ref);
+            if (previous === undefined) throw new InputError(`--to ${a.to.ref}: ${a.app} did not exist at that revision`);
+            revision = `${a.to.ref} (${a.to.sha.slice(0, 7)})`;
         }
         let result;
         try {
-            result = applyOperation(text, a.stack, { op: a.op, app: a.app, weight: a.weight, slot: a.slot, previous });
+            result = applyOperation(
+                text,
+                a.stack,
+                { op: a.op, app: a.app, weight: a.weight, slot: a.slot, previous, revision },
+                a.projectDir,
+            );
         } catch (e) {
             if (e instanceof OperationError) throw new InputError(e.message);
             throw e;
+        }
+        if (result.unchanged) {
+            console.log(`${a.stack}: nothing to change: ${a.app}: ${result.unchanged}`);
+            return 0;
         }
         if (result.text === text) {
             console.log(`${a.stack}: nothing to change: ${a.app}: ${a.op} leaves Pulumi.${a.stack}.yaml as it is`);
             return 0;
         }
+        // The commit message first: if it cannot be written, the stack file is still as it was.
+        if (a.messageFile) {
+            fs.mkdirSync(path.dirname(a.messageFile), { recursive: true });
+            fs.writeFileSync(a.messageFile, `${result.summary}\n`);
+        }
         fs.writeFileSync(a.file, result.text);
-        if (a.messageFile) fs.writeFileSync(a.messageFile, `${result.summary}\n`);
         console.log(result.summary);
         return 0;
     },

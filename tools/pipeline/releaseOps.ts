@@ -2,9 +2,14 @@
 // stack file and nothing else, keeping the file's comments and layout (yaml Document API). The
 // manual workflows (and anyone at a terminal) run them through `npm run release`; the result is
 // validated by the one config schema before it is written, so an invalid operation never reaches git.
-import { Document, isMap, parseDocument } from "yaml";
+import { isMap, parseDocument } from "yaml";
+import { ConfigError } from "../../config/errors";
+import { engineOf } from "../../config/delivery";
 import { parseConfig } from "../../config/load";
+import type { LaunchpadConfig } from "../../config/schema";
 import { isSlot, otherSlot } from "../../components/app/plan";
+import { InputError } from "../cli/run";
+import { schemaValues, stackConfigFromText } from "../plan/stackConfig";
 
 export const OPERATIONS = ["canary-step", "promote", "abort", "switch", "rollback"] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -18,6 +23,8 @@ export interface OperationArgs {
     slot?: "blue" | "green";
     /** rollback: the app's strategy as it was at an earlier revision (parsed from that stack file). */
     previous?: unknown;
+    /** rollback: that revision as the user named it, with its commit (`HEAD~1 (3f2a9c1)`), for the messages. */
+    revision?: string;
 }
 
 export class OperationError extends Error {
@@ -57,22 +64,77 @@ export function appsOf(text: string): Record<string, RawApp> {
     return ((doc.toJS() ?? {}).config ?? {})[KEY] ?? {};
 }
 
-/** The stack file's `launchpad:*` values as the schema reads them (for validation). */
-export function launchpadValues(doc: Document): Record<string, unknown> {
-    const config = ((doc.toJS() ?? {}).config ?? {}) as Record<string, unknown>;
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) if (k.startsWith("launchpad:")) raw[k.slice("launchpad:".length)] = v;
-    return raw;
+/**
+ * Checks a stack file's text as the plan reads the written file (tools/plan/stackConfig.ts: YAML errors
+ * placed, Pulumi.yaml merged, the CLI's own checks, secure values kept secret) and parses it with the one
+ * config schema. Throws the reader's InputError or the ConfigError.
+ */
+export function checkStackText(projectDir: string, stack: string, text: string): LaunchpadConfig {
+    return parseConfig(schemaValues(stackConfigFromText(projectDir, stack, text)));
+}
+
+/** checkStackText, its error as an OperationError that says whether the file or the operation is at fault. */
+function checked(projectDir: string, stack: string, text: string, what: string): LaunchpadConfig {
+    try {
+        return checkStackText(projectDir, stack, text);
+    } catch (e) {
+        if (e instanceof ConfigError || e instanceof InputError) throw new OperationError(`${what}:\n${e.message}`);
+        throw e;
+    }
 }
 
 /** What the operation did, in one line: the commit message. */
 export interface OperationResult {
     text: string;
     summary: string;
+    /** Why nothing changes (the app is already in that state): `text` is the input, `summary` empty. */
+    unchanged?: string;
 }
 
-/** Applies `args` to the stack file `text` and returns the new text; throws OperationError when it does not apply. */
-export function applyOperation(text: string, stack: string, args: OperationArgs): OperationResult {
+/**
+ * Why the operation would change nothing (the app is already in that state), or undefined. Checked
+ * before the operation is applied, so every no-op ends the same way: exit 0, "nothing to change".
+ */
+export function noChange(
+    op: Operation,
+    strategy: RawStrategy,
+    a: { weight?: number; slot?: string; previous?: unknown; revision?: string },
+): string | undefined {
+    const weight = strategy.weight ?? 0;
+    if (op === "canary-step" && strategy.type === "canary" && weight === a.weight) return `the canary already gets ${weight}%`;
+    if (op === "abort" && strategy.type === "canary" && weight === 0) return "the canary already gets 0%";
+    if (op === "switch" && strategy.type === "blueGreen" && a.slot !== undefined && a.slot === strategy.activeSlot)
+        return `${a.slot} is already live`;
+    if (op === "rollback" && a.previous !== undefined && JSON.stringify(a.previous) === JSON.stringify(strategy))
+        return `the strategy is already the one at ${a.revision ?? "that revision"}`;
+    return undefined;
+}
+
+/**
+ * Operations that Argo Rollouts' controller performs in the cluster for an app it releases: the release
+ * tool would only edit a value the controller does not read. What to run instead.
+ */
+function argoInstead(op: Operation, app: string, namespace: string): string | undefined {
+    const ns = `-n ${namespace}`;
+    if (op === "canary-step")
+        return `the controller walks the canary's weights (strategy.argo.steps): kubectl argo rollouts promote ${app} ${ns} moves it to the next step`;
+    if (op === "abort")
+        return `abort it in the cluster with kubectl argo rollouts abort ${app} ${ns}, then record it by removing the candidate: pulumi config rm --path 'apps.${app}.strategy.canary' (docs/argo-rollouts.md)`;
+    return undefined;
+}
+
+/**
+ * Applies `args` to the stack file `text` of the project in `projectDir` and returns the new text; throws
+ * OperationError when it does not apply: the file is not valid as it is, the operation does not fit the
+ * app, or its result would not be valid.
+ */
+export function applyOperation(text: string, stack: string, args: OperationArgs, projectDir: string): OperationResult {
+    const config = checked(
+        projectDir,
+        stack,
+        text,
+        `Pulumi.${stack}.yaml is not valid as it is (fix it first; ${args.op} changes nothing else)`,
+    );
     const doc = parseDocument(text);
     const apps = doc.getIn(["config", KEY]);
     if (!isMap(apps) || !apps.has(args.app)) throw new OperationError(`no app '${args.app}' in Pulumi.${stack}.yaml`);
@@ -81,6 +143,14 @@ export function applyOperation(text: string, stack: string, args: OperationArgs)
     const need = (type: string) => {
         if (strategy.type !== type) throw new OperationError(`${args.op} needs a ${type} app; ${args.app} is ${strategy.type}`);
     };
+    const app = config.apps[args.app];
+    const argo = !!app && app.strategy.type !== "direct" && engineOf(app.strategy, config.environment.deliveryEngine) === "argoRollouts";
+    if (argo) {
+        const instead = argoInstead(args.op, args.app, config.environment.namespace ?? config.environment.name);
+        if (instead) throw new OperationError(`${args.op}: ${args.app} is released by Argo Rollouts: ${instead}`);
+    }
+    const unchanged = noChange(args.op, strategy, args);
+    if (unchanged) return { text, summary: "", unchanged };
     let summary: string;
     switch (args.op) {
         case "canary-step": {
@@ -110,6 +180,12 @@ export function applyOperation(text: string, stack: string, args: OperationArgs)
             need("blueGreen");
             const to = args.slot ?? (isSlot(strategy.activeSlot) ? otherSlot(strategy.activeSlot) : "blue");
             if (to === strategy.activeSlot) throw new OperationError(`${args.app} already serves from ${to}`);
+            // A scaled-down idle slot would take all the traffic while it scales up: warm it first (README).
+            const bg = app?.strategy.type === "blueGreen" && !argo ? app.strategy : undefined;
+            if (bg && bg.idleReplicas !== undefined && bg.idleReplicas < app!.replicas)
+                throw new OperationError(
+                    `${args.app}'s idle slot ${to} runs ${bg.idleReplicas} of ${app!.replicas} replicas (idleReplicas): warm it first - set apps.${args.app}.strategy.idleReplicas to ${app!.replicas} (or remove it) and up, then switch, then scale it back down`,
+                );
             doc.setIn(at("activeSlot"), to);
             summary = `switch: ${args.app} live on ${to} (${strategy.slots?.[to]?.version}), was ${strategy.activeSlot}`;
             break;
@@ -119,15 +195,25 @@ export function applyOperation(text: string, stack: string, args: OperationArgs)
             if (JSON.stringify(args.previous) === JSON.stringify(strategy))
                 throw new OperationError(`${args.app} already runs that strategy`);
             doc.setIn(at(), doc.createNode(args.previous));
-            summary = `rollback: ${args.app} strategy restored`;
+            summary = `rollback: ${args.app} strategy as at ${args.revision ?? "an earlier revision"}${describe(args.previous)}`;
             break;
     }
-    try {
-        parseConfig(launchpadValues(doc));
-    } catch (e) {
-        throw new OperationError(`the result is not valid configuration:\n${(e as Error).message}`);
+    const result = keepLayout(text, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+    checked(projectDir, stack, result, `${args.op} would leave Pulumi.${stack}.yaml not valid (nothing written)`);
+    return { text: result, summary: `${stack}: ${summary}` };
+}
+
+/** What a restored strategy runs, for the summary: ` (canary: stable 2.4.0, canary 2.5.0 at 10%)`. */
+function describe(previous: unknown): string {
+    const s = (previous ?? {}) as RawStrategy;
+    const parts: string[] = [];
+    if (s.type === "blueGreen") parts.push(`${s.activeSlot} live (${s.slots?.[s.activeSlot ?? ""]?.version})`);
+    else if (s.type === "direct") parts.push(`release ${(s.release as RawRelease | undefined)?.version}`);
+    else {
+        if (s.stable?.version) parts.push(`stable ${s.stable.version}`);
+        if (s.canary?.version) parts.push(`canary ${s.canary.version} at ${s.weight ?? 0}%`);
     }
-    return { text: keepLayout(text, doc.toString({ lineWidth: 0, flowCollectionPadding: false })), summary: `${stack}: ${summary}` };
+    return parts.length > 0 ? ` (${s.type}: ${parts.join(", ")})` : "";
 }
 
 /** `[ a ]` and `[a]` alike: flow collections differ only in padding. */

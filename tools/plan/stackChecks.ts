@@ -25,6 +25,8 @@ const quoteList = (keys: string[]) =>
               .map((k) => `'${k}'`)
               .join(", ")} and '${keys[keys.length - 1]}'`;
 
+const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
 const isSecure = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
 
 interface Declaration {
@@ -120,6 +122,22 @@ export function checkStackConfig(
         for (const at of placeholders(v, k)) {
             problems.push({ path: at, message: `'${SECRET}' is not a value: set the secret with pulumi config set --secret --path` });
             messages.push(`${at}: '${SECRET}' is not a value: pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
+        }
+    }
+    // secretEnv holds credentials: a plain value would sit in the repository. The program cannot tell (the CLI
+    // hands it every value decrypted, and marks secret only whole top-level keys), so the stack file is checked.
+    const apps = stackConfig[full("apps")];
+    for (const [app, a] of Object.entries(isMapping(apps) ? apps : {})) {
+        const secretEnv = isMapping(a) ? a.secretEnv : undefined;
+        for (const [name, v] of Object.entries(isMapping(secretEnv) ? secretEnv : {})) {
+            if (typeof v !== "string" || v === SECRET) continue;
+            const at = `${full("apps")}.${app}.secretEnv.${name}`;
+            problems.push({
+                path: at,
+                message:
+                    "must be encrypted: secretEnv holds credentials (a Secret key reference is written { secretKeyRef: { name, key } })",
+            });
+            messages.push(`${at} is in plain text: set it with pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
         }
     }
     if (missing.length > 0) {

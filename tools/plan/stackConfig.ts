@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError, UsageError } from "../cli/run";
 import { SECRET } from "./masks";
-import { readYamlFile } from "./yamlFile";
+import { parseYamlText, readYamlFile } from "./yamlFile";
 
 export { UsageError };
 
@@ -57,14 +57,42 @@ export function listStacks(dir: string): string[] {
 }
 
 export function readStackConfig(dir: string, stack: string): StackConfig {
-    const projectFile = path.join(dir, "Pulumi.yaml");
-    const project = readYaml(projectFile);
-    const projectName = project.name;
-    if (typeof projectName !== "string") throw new InputError(`${projectFile}: missing 'name'`);
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) {
         throw new UsageError(`no stack '${stack}': ${stackFile} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`);
     }
+    return stackConfigOf(dir, stack, readYaml(stackFile));
+}
+
+/**
+ * readStackConfig for a stack file's text that is not written yet (a release operation's result), so
+ * that it is checked exactly as the plan and the CLI will read it once written.
+ */
+export function stackConfigFromText(dir: string, stack: string, text: string): StackConfig {
+    return stackConfigOf(dir, stack, (parseYamlText(text, "one", `Pulumi.${stack}.yaml`) ?? {}) as Record<string, unknown>);
+}
+
+/**
+ * The `launchpad:*` values the config schema reads (top-level key -> value; the program's own secret keys,
+ * read with getSecret, aside), as `parseConfig` takes them.
+ */
+export function schemaValues(cfg: StackConfig): Record<string, unknown> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SECRET_KEYS } = require("../../config/load") as typeof import("../../config/load");
+    const raw: Record<string, unknown> = {};
+    const prefix = `${cfg.project}:`;
+    for (const [key, value] of Object.entries(cfg.config)) {
+        const name = key.slice(prefix.length);
+        if (key.startsWith(prefix) && !(SECRET_KEYS as readonly string[]).includes(name)) raw[name] = JSON.parse(value);
+    }
+    return raw;
+}
+
+function stackConfigOf(dir: string, stack: string, stackValues: Record<string, unknown>): StackConfig {
+    const projectFile = path.join(dir, "Pulumi.yaml");
+    const project = readYaml(projectFile);
+    const projectName = project.name;
+    if (typeof projectName !== "string") throw new InputError(`${projectFile}: missing 'name'`);
     const merged: Record<string, unknown> = {};
     // Project-level config: `key: value`, `key: {value: ...}` or a declaration with `default`.
     const declared = (project.config ?? {}) as Record<string, unknown>;
@@ -79,7 +107,10 @@ export function readStackConfig(dir: string, stack: string): StackConfig {
         }
     }
     const stackConfig: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries((readYaml(stackFile).config ?? {}) as Record<string, unknown>)) {
+    const isMapping = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v);
+    if (!isMapping(stackValues) || (stackValues.config !== undefined && stackValues.config !== null && !isMapping(stackValues.config)))
+        throw new InputError(`Pulumi.${stack}.yaml: expected 'config:' to be a mapping of keys to values (as pulumi config set writes it)`);
+    for (const [key, value] of Object.entries((stackValues.config ?? {}) as Record<string, unknown>)) {
         stackConfig[key.includes(":") ? key : `${projectName}:${key}`] = value;
     }
     // The CLI's own checks need the config schema (and through it the SDK): loaded only when a stack is read,

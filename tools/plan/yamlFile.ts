@@ -52,9 +52,19 @@ export function readYamlFile(file: string, documents: "one" | "all", shownAs = f
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
-    } catch {
-        throw new InputError(`cannot read ${shownAs}`);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new InputError(
+            `cannot read ${shownAs}${code === "EISDIR" ? ": it is a folder" : code === "EACCES" ? ": permission denied" : ""}`,
+        );
     }
+    return parseYamlText(text, documents as "one", shownAs);
+}
+
+/** readYamlFile for text already in memory (a file about to be written); `shownAs` names it in errors. */
+export function parseYamlText(text: string, documents: "one", shownAs: string): unknown;
+export function parseYamlText(text: string, documents: "all", shownAs: string): unknown[];
+export function parseYamlText(text: string, documents: "one" | "all", shownAs: string): unknown {
     try {
         return documents === "one" ? load(text, { schema: CORE_SCHEMA }) : loadAll(text, undefined, { schema: CORE_SCHEMA });
     } catch (fast) {
