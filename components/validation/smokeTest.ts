@@ -47,11 +47,14 @@ export function versionSlug(version: string): string {
 /**
  * The Job's name: `<app>-smoke-<version>-<hash>`. It changes with the release and with anything that
  * changes what runs (checks, runner, image), so every new release gets a new Job that `up` awaits;
- * an unchanged release keeps its Job and nothing reruns.
+ * an unchanged release keeps its Job and nothing reruns. At most 63 characters (the name is also the
+ * Job's `job-name` label): a long app name and version shorten the version part, never the hash, and
+ * the name never has `--` or ends with `-`.
  */
 export function smokeJobName(app: string, version: string, content: string): string {
     const hash = crypto.createHash("sha256").update(content).digest("hex").slice(0, 8);
-    return `${app}-smoke-${versionSlug(version)}-${hash}`.slice(0, 63);
+    const prefix = `${app}-smoke-${versionSlug(version)}`.slice(0, 63 - hash.length - 1).replace(/-+$/, "");
+    return `${prefix}-${hash}`;
 }
 
 /** `{{version}}` in expected values becomes the version under test, so one check list fits every slot. */

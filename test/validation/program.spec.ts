@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig, PROJECT } from "../../config";
 import { runnerScript } from "../../components/validation/runner/bundle";
+import { smokeJobName } from "../../components/validation/smokeTest";
 import { main } from "../../program";
 import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
 import { T, diffRuns, one, ofType, runConfig, runFixture, fixtureRaw } from "../harness";
@@ -447,5 +448,23 @@ describe("metric gate and alert rules read the app's own series", () => {
             );
             assert.ok(!gate.some((s) => s.startsWith("http_")), gate.join("\n"));
         }
+    });
+});
+
+describe("smoke Job names", () => {
+    it("stay as they were when they fit, and fit 63 characters with the whole hash when the app and version are long", () => {
+        const hash = (name: string) => name.slice(-8);
+        const short = smokeJobName("web", "6.7.1", "x");
+        assert.match(short, /^web-smoke-6-7-1-[0-9a-f]{8}$/);
+        // A 42-character app (the longest name config allows) and a long pre-release version.
+        const app = "a".repeat(42);
+        for (const version of ["1.0.0-rc.1234", "10.20.30-beta.12345678", "1.0"]) {
+            const name = smokeJobName(app, version, "x");
+            assert.ok(name.length <= 63, `${name} has ${name.length} characters`);
+            assert.match(name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, name);
+            assert.doesNotMatch(name, /--/, name);
+            assert.equal(hash(name), hash(short), "the whole content hash is kept");
+        }
+        assert.equal(smokeJobName(app, "1.0.0-rc.1234", "x"), `${app}-smoke-1-0-0-${hash(short)}`);
     });
 });
