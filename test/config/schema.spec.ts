@@ -276,6 +276,14 @@ describe("config schema", () => {
             ],
         ],
         [
+            "an app named like another app's objects",
+            "prod",
+            (c) => (c.apps["api-canary"] = c.apps.worker),
+            [
+                "launchpad:apps.api-canary: expected a name of its own: app 'api' names objects api-canary[-...] (-blue, -green, -preview, -stable, -canary, -db, -flags, -smoke follow an app's name), so the two would share Kubernetes objects, got \"api-canary\"",
+            ],
+        ],
+        [
             "a writable path whose volume takes the name of one Launchpad adds",
             "prod",
             (c) => (c.apps.api.writablePaths = ["/tmp", "/flagd/config"]),
