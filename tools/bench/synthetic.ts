@@ -8,17 +8,10 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { PROJECT } from "../../config/load";
 import { PROJECT_DIR } from "../plan/plan";
-import { readStackConfig } from "../plan/stackConfig";
+import { readStackConfig, schemaValues } from "../plan/stackConfig";
 
 /** The `launchpad:*` values of a stack file as objects. */
-function rawConfig(stack: string): Record<string, any> {
-    const cfg = readStackConfig(PROJECT_DIR, stack);
-    const raw: Record<string, any> = {};
-    for (const [key, value] of Object.entries(cfg.config)) {
-        if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = JSON.parse(value);
-    }
-    return raw;
-}
+const rawConfig = (stack: string): Record<string, any> => schemaValues(readStackConfig(PROJECT_DIR, stack));
 
 /** N apps: group g holds `web-g`, `api-g`, `worker-g`, calling each other as the sample apps do. */
 export function syntheticConfig(size: number, template = "prod"): Record<string, any> {
