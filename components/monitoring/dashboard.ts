@@ -16,6 +16,44 @@ export interface DashboardArgs {
     /** Namespace the apps' series carry. */
     readonly namespace: string;
     readonly apps: readonly DashboardApp[];
+    /** Which part of the environment's dashboards this is, when they are split (dashboardFiles). */
+    readonly part?: { readonly index: number; readonly of: number };
+}
+
+/** The most data one ConfigMap holds: Kubernetes' ValidateConfigMap refuses more than MaxSecretSize (1 MiB). */
+export const CONFIGMAP_DATA_MAX = 1024 * 1024;
+
+/** One dashboard as the ConfigMap that carries it: its name's suffix, its data key and JSON. */
+export interface DashboardFile {
+    /** `""` for the first (`launchpad-<env>-dashboard`), `-2`, `-3`... for the others. */
+    readonly suffix: string;
+    readonly key: string;
+    readonly json: string;
+}
+
+/**
+ * The environment's dashboards as ConfigMap data: one while it fits a ConfigMap (`limit` bytes), as any
+ * stack of up to a few hundred apps; else the apps, in name order, in as few consecutive parts as fit,
+ * titled `(1/n)`, `(2/n)`... The first keeps the environment's uid, so links to it keep working.
+ */
+export function dashboardFiles(a: Omit<DashboardArgs, "part">, limit = CONFIGMAP_DATA_MAX): DashboardFile[] {
+    const apps = [...a.apps].sort((x, z) => x.name.localeCompare(z.name));
+    const file = (chunk: readonly DashboardApp[], index: number, of: number): DashboardFile => {
+        const suffix = index === 1 ? "" : `-${index}`;
+        const json = JSON.stringify(dashboard({ ...a, apps: chunk, ...(of > 1 ? { part: { index, of } } : {}) }), null, 2);
+        return { suffix, key: `launchpad-${a.environment}${suffix}.json`, json };
+    };
+    const fits = (f: DashboardFile) => Buffer.byteLength(f.key) + Buffer.byteLength(f.json) <= limit;
+    const whole = file(apps, 1, 1);
+    if (fits(whole)) return [whole];
+    for (let of = Math.ceil(Buffer.byteLength(whole.json) / limit); of <= apps.length; of++) {
+        const size = Math.ceil(apps.length / of);
+        const files = Array.from({ length: Math.ceil(apps.length / size) }, (_, i) => apps.slice(i * size, (i + 1) * size)).map(
+            (chunk, i, all) => file(chunk, i + 1, all.length),
+        );
+        if (files.every(fits)) return files;
+    }
+    throw new Error(`one app's dashboard panels exceed ${limit} bytes`);
 }
 
 export const DASHBOARD_DATASOURCE = { type: "prometheus", uid: "${datasource}" } as const;
@@ -108,9 +146,10 @@ export function dashboard(a: DashboardArgs) {
         panels.push(...appPanels(app, a.namespace, y, nextId));
         y += 1 + H;
     }
+    const part = a.part && a.part.of > 1 ? a.part : undefined;
     return {
-        uid: `launchpad-${a.environment}`,
-        title: `Launchpad ${a.environment}`,
+        uid: `launchpad-${a.environment}${part && part.index > 1 ? `-${part.index}` : ""}`,
+        title: `Launchpad ${a.environment}${part ? ` (${part.index}/${part.of})` : ""}`,
         tags: ["launchpad", a.environment],
         timezone: "utc",
         schemaVersion: 39,

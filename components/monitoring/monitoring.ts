@@ -6,7 +6,7 @@ import { topicKinds } from "../../config/monitoring";
 import { awsTags, TAG } from "../common/tags";
 import { AlarmSpec, backupFailureMessage, backupFailurePattern, databaseAlarms, DatabaseAlarmArgs, replicaLagAlarm } from "./alarms";
 import { ALERT_PUBLISHERS, parseArn, RELEASE_PUBLISHERS, snsKeyPolicy, topicPolicy } from "./awsPolicies";
-import { dashboard, DashboardApp } from "./dashboard";
+import { dashboardFiles, DashboardApp } from "./dashboard";
 import { alertmanagerSpec, webhookSecretName } from "./routing";
 
 /** An RDS instance to alarm on. The data component creates it; the program hands its identifier here. */
@@ -178,25 +178,21 @@ export class Monitoring extends pulumi.ComponentResource {
 
         if (cfg.dashboards) {
             this.dashboardName = `${name}-dashboard`;
-            new k8s.core.v1.ConfigMap(
-                this.dashboardName,
-                {
-                    metadata: {
-                        name: `launchpad-${env}-dashboard`,
-                        namespace: args.monitoringNamespace,
-                        labels: { ...args.labels, grafana_dashboard: "1" },
-                        annotations: { grafana_folder: "Launchpad" },
+            // One ConfigMap per dashboard: a single one unless the stack has several hundred apps (dashboardFiles).
+            for (const file of dashboardFiles({ environment: env, namespace: args.seriesNamespace, apps: args.apps }))
+                new k8s.core.v1.ConfigMap(
+                    `${this.dashboardName}${file.suffix}`,
+                    {
+                        metadata: {
+                            name: `launchpad-${env}-dashboard${file.suffix}`,
+                            namespace: args.monitoringNamespace,
+                            labels: { ...args.labels, grafana_dashboard: "1" },
+                            annotations: { grafana_folder: "Launchpad" },
+                        },
+                        data: { [file.key]: file.json },
                     },
-                    data: {
-                        [`launchpad-${env}.json`]: JSON.stringify(
-                            dashboard({ environment: env, namespace: args.seriesNamespace, apps: args.apps }),
-                            null,
-                            2,
-                        ),
-                    },
-                },
-                child,
-            );
+                    child,
+                );
         }
 
         this.alertsTopicArn = topics.alerts.arn;

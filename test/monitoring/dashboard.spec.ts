@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { dashboard, PODINFO_METRICS, RELEASE_ANNOTATION_TAG } from "../../components/monitoring";
+import { CONFIGMAP_DATA_MAX, dashboard, dashboardFiles, PODINFO_METRICS, RELEASE_ANNOTATION_TAG } from "../../components/monitoring";
 import { one, runFixture } from "../harness";
 import { promqlSyntaxError } from "./promql";
 
@@ -66,5 +66,48 @@ describe("monitoring Grafana dashboard (dashboard.ts)", () => {
         const json = JSON.parse(cm.data["launchpad-prod.json"]);
         assert.equal(json.title, "Launchpad prod");
         assert.equal(json.panels.filter((p: any) => p.type === "row").length, 3);
+    });
+
+    it("splits into ConfigMaps that each fit when one would exceed what a ConfigMap holds (1 MiB)", () => {
+        // 400 apps: one dashboard would be about 1.4 MB, which the API server refuses.
+        const apps = Array.from({ length: 400 }, (_, i) => ({
+            name: `app-${String(i).padStart(3, "0")}`,
+            kind: "service" as const,
+            metrics: PODINFO_METRICS,
+            percentile: 99,
+        }));
+        const whole = JSON.stringify(dashboard({ environment: "prod", namespace: "prod", apps }), null, 2);
+        assert.ok(whole.length > CONFIGMAP_DATA_MAX, `one dashboard has ${whole.length} bytes`);
+        const files = dashboardFiles({ environment: "prod", namespace: "prod", apps });
+        assert.equal(files.length, 2);
+        for (const f of files) assert.ok(Buffer.byteLength(f.key) + Buffer.byteLength(f.json) <= CONFIGMAP_DATA_MAX, `${f.key} fits`);
+        const parsed = files.map((f) => JSON.parse(f.json));
+        assert.deepEqual(
+            files.map((f, i) => [f.suffix, f.key, parsed[i].uid, parsed[i].title]),
+            [
+                ["", "launchpad-prod.json", "launchpad-prod", "Launchpad prod (1/2)"],
+                ["-2", "launchpad-prod-2.json", "launchpad-prod-2", "Launchpad prod (2/2)"],
+            ],
+        );
+        // Every app once, in name order.
+        const rows = parsed.flatMap((d) => d.panels.filter((p: any) => p.type === "row").map((p: any) => p.title.split(" ")[0]));
+        assert.deepEqual(
+            rows,
+            apps.map((a) => a.name),
+        );
+    });
+
+    it("stays one ConfigMap, exactly the one dashboard, while it fits; parts fit any smaller limit", () => {
+        const apps = [
+            { name: "web", kind: "service" as const, metrics: PODINFO_METRICS, percentile: 99 },
+            { name: "api", kind: "service" as const, metrics: PODINFO_METRICS, percentile: 95 },
+            { name: "worker", kind: "worker" as const, metrics: PODINFO_METRICS, percentile: 99 },
+        ];
+        const args = { environment: "prod", namespace: "prod", apps };
+        assert.deepEqual(dashboardFiles(args), [{ suffix: "", key: "launchpad-prod.json", json: JSON.stringify(d, null, 2) }]);
+        const limit = JSON.stringify(d, null, 2).length;
+        const parts = dashboardFiles(args, limit);
+        assert.ok(parts.length >= 2);
+        for (const f of parts) assert.ok(f.key.length + f.json.length <= limit);
     });
 });
