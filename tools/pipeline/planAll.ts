@@ -115,12 +115,19 @@ function planAll(a: PlanAllArgs): number {
             ...(fs.existsSync(diffFile) ? { diff: fs.readFileSync(diffFile, "utf8") } : {}),
         };
         reports.push(report);
-        console.log(`${stack}: plan exit ${report.exitCode}`);
+        console.log(consoleLines(report).join("\n"));
     }
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, "comment.md"), renderComment(reports, { compare: a.compare, commit: a.commit }));
     console.log(`wrote ${path.join(out, "comment.md")}`);
     return Math.max(0, ...reports.map((r) => r.exitCode));
+}
+
+/** What CI's log shows of one stack's plan: its exit code and, when it failed, why (the plan's last lines). */
+export function consoleLines(r: StackReport): string[] {
+    if (r.exitCode === 0) return [`${r.stack}: plan exit 0`];
+    const why = r.exitCode === 1 ? "problems found: invalid objects or mandatory policy violations" : "bad configuration or usage";
+    return [`${r.stack}: plan exit ${r.exitCode} (${why}):`, ...r.tail.split("\n").map((l) => `  ${l}`)];
 }
 
 if (require.main === module) main(planAllCommand);
