@@ -94,6 +94,39 @@ describe("stack config: the CLI's own checks", () => {
         );
     });
 
+    it("merge keys (<<: *anchor) are applied, as go-yaml applies them for the CLI", () => {
+        const dir = make(() => undefined);
+        const text = fs
+            .readFileSync(path.join(FIXTURE_DIR, "Pulumi.prod.yaml"), "utf8")
+            .replace("      resources:\n        requests: { cpu: 200m", "      resources: &res\n        requests: { cpu: 200m")
+            .replace(
+                "      kind: worker\n",
+                '      kind: worker\n      resources:\n        <<: *res\n        limits: { cpu: "1", memory: 256Mi }\n',
+            );
+        assert.match(text, /<<: \*res/);
+        fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text);
+        const apps = JSON.parse(readStackConfig(dir, "prod").config["launchpad:apps"]);
+        assert.deepEqual(apps.worker.resources, { requests: { cpu: "200m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } });
+        assert.deepEqual(apps.api.resources, { requests: { cpu: "200m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
+    });
+
+    it("a stack file whose config is not a mapping, or a folder in its place: one line naming the file", () => {
+        const dir = make(() => undefined);
+        fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), "config: [1, 2]\n");
+        assert.throws(
+            () => readStackConfig(dir, "prod"),
+            (e: Error) =>
+                e instanceof InputError &&
+                e.message === "Pulumi.prod.yaml: expected 'config:' to be a mapping of keys to values (as pulumi config set writes it)",
+        );
+        fs.rmSync(path.join(dir, "Pulumi.prod.yaml"));
+        fs.mkdirSync(path.join(dir, "Pulumi.prod.yaml"));
+        assert.throws(
+            () => readStackConfig(dir, "prod"),
+            (e: Error) => e instanceof InputError && e.message === `cannot read ${path.join(dir, "Pulumi.prod.yaml")}: it is a folder`,
+        );
+    });
+
     it("accepts both fixture stacks and both real stacks", () => {
         for (const s of ["staging", "prod"]) {
             assert.ok(readStackConfig(FIXTURE_DIR, s).config["launchpad:apps"]);

@@ -22,7 +22,7 @@ const read = (file: string) => fs.readFileSync(file, "utf8");
 /** Edits one YAML file through the Document API, keeping comments and layout. */
 function editYaml(file: string, edit: (doc: Document) => void): void {
     const text = read(file);
-    const doc = parseDocument(text);
+    const doc = parseDocument(text, { merge: true });
     edit(doc);
     fs.writeFileSync(file, keepLayout(text, doc.toString({ lineWidth: 0, flowCollectionPadding: false })));
 }

@@ -45,7 +45,7 @@ const ONLY_FOR: Record<string, Operation> = { weight: "canary-step", slot: "swit
 /** The app's strategy in a stack file's text at an earlier revision; undefined when the app is not there. */
 function strategyAt(text: string, app: string, ref: string): unknown {
     try {
-        return ((parse(text) ?? {}).config?.["launchpad:apps"] ?? {})[app]?.strategy;
+        return ((parse(text, { merge: true }) ?? {}).config?.["launchpad:apps"] ?? {})[app]?.strategy;
     } catch {
         throw new InputError(`--to ${ref}: the stack file at that revision is not valid YAML`);
     }
@@ -94,7 +94,7 @@ nothing written); 2 usage, or the operation does not apply (nothing written).`,
         const app = required(args, "app");
         let apps: string[] = [];
         try {
-            apps = Object.keys((parse(fs.readFileSync(file, "utf8")) ?? {}).config?.["launchpad:apps"] ?? {});
+            apps = Object.keys((parse(fs.readFileSync(file, "utf8"), { merge: true }) ?? {}).config?.["launchpad:apps"] ?? {});
         } catch {
             // Not readable as YAML: the operation reports it with the file's own error.
         }

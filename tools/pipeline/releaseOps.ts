@@ -60,7 +60,7 @@ export interface RawApp {
 
 /** The raw `launchpad:apps` value of a stack file's text. */
 export function appsOf(text: string): Record<string, RawApp> {
-    const doc = parseDocument(text);
+    const doc = parseDocument(text, { merge: true });
     return ((doc.toJS() ?? {}).config ?? {})[KEY] ?? {};
 }
 
@@ -135,7 +135,7 @@ export function applyOperation(text: string, stack: string, args: OperationArgs,
         text,
         `Pulumi.${stack}.yaml is not valid as it is (fix it first; ${args.op} changes nothing else)`,
     );
-    const doc = parseDocument(text);
+    const doc = parseDocument(text, { merge: true });
     const apps = doc.getIn(["config", KEY]);
     if (!isMap(apps) || !apps.has(args.app)) throw new OperationError(`no app '${args.app}' in Pulumi.${stack}.yaml`);
     const at = (...p: (string | number)[]) => ["config", KEY, args.app, "strategy", ...p];

@@ -1,9 +1,16 @@
 // YAML files the plan reads (project and stack files, CRD files), as the Pulumi CLI's and Kubernetes' Go
 // parsers read untyped values: the YAML 1.2 core schema. Errors name the file, line and column.
 import * as fs from "node:fs";
-import { CORE_SCHEMA, YAMLException, load, loadAll } from "js-yaml";
+import * as jsYaml from "js-yaml";
+import { CORE_SCHEMA, Type, YAMLException, load, loadAll } from "js-yaml";
 import { YAMLParseError, parse, parseAllDocuments } from "yaml";
 import { InputError } from "../cli/run";
+
+/** The YAML 1.2 core schema, plus merge keys (`<<: *anchor`), which go-yaml v3 applies as the CLI reads a stack file. */
+const SCHEMA = CORE_SCHEMA.extend({
+    // js-yaml's own merge type (its typings leave `types` out).
+    implicit: [(jsYaml as unknown as { types: { merge: Type } }).types.merge],
+});
 
 /**
  * `file:line:column: not valid YAML: <reason>` and the lines up to the error, numbered, with a caret
@@ -66,7 +73,7 @@ export function parseYamlText(text: string, documents: "one", shownAs: string): 
 export function parseYamlText(text: string, documents: "all", shownAs: string): unknown[];
 export function parseYamlText(text: string, documents: "one" | "all", shownAs: string): unknown {
     try {
-        return documents === "one" ? load(text, { schema: CORE_SCHEMA }) : loadAll(text, undefined, { schema: CORE_SCHEMA });
+        return documents === "one" ? load(text, { schema: SCHEMA }) : loadAll(text, undefined, { schema: SCHEMA });
     } catch (fast) {
         if (!(fast instanceof YAMLException)) throw fast;
         const slow = yamlPackageError(text, documents);
