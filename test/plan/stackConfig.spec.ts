@@ -204,6 +204,18 @@ describe("stack config: the CLI's own checks", () => {
         assert.ok(readStackConfig(dir, "staging").secretKeys.includes("launchpad:releaseWebhookUrl"));
     });
 
+    it("aws:region must be a region the AWS provider knows, unless aws:skipRegionValidation says otherwise", () => {
+        const dir = make((_proj, stacks) => {
+            stacks.prod.config["aws:region"] = "mars-1";
+            stacks.staging.config["aws:region"] = "mars-1";
+            stacks.staging.config["aws:skipRegionValidation"] = true;
+        });
+        const e = refusal(dir, "prod");
+        assert.deepEqual(e.problems, [{ path: "aws:region", message: 'expected an AWS region such as eu-west-1, got "mars-1"' }]);
+        assert.match(e.message, /aws:skipRegionValidation: true/);
+        assert.equal(readStackConfig(dir, "staging").config["aws:region"], "mars-1");
+    });
+
     it("secretEnv values must be secure (or a Secret key reference), never plain text in the stack file", () => {
         const dir = make((_proj, stacks) => {
             stacks.prod.config["launchpad:apps"].api.secretEnv = {

@@ -124,6 +124,19 @@ export function checkStackConfig(
             messages.push(`${at}: '${SECRET}' is not a value: pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
         }
     }
+    // The AWS provider refuses a region it does not know when it is configured, mid-up, unless told to skip that.
+    const region = stackConfig["aws:region"];
+    const skipRegion = stackConfig["aws:skipRegionValidation"];
+    if (region !== undefined && !isSecure(region) && skipRegion !== true && skipRegion !== "true") {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const known = Object.values((require("@pulumi/aws/types/enums") as typeof import("@pulumi/aws/types/enums")).Region) as string[];
+        if (typeof region !== "string" || !known.includes(region)) {
+            problems.push({ path: "aws:region", message: `expected an AWS region such as eu-west-1, got ${JSON.stringify(region)}` });
+            messages.push(
+                `aws:region: ${JSON.stringify(region)} is not a region the AWS provider knows (such as eu-west-1); for a region newer than @pulumi/aws, also set aws:skipRegionValidation: true`,
+            );
+        }
+    }
     // secretEnv holds credentials: a plain value would sit in the repository. The program cannot tell (the CLI
     // hands it every value decrypted, and marks secret only whole top-level keys), so the stack file is checked.
     const apps = stackConfig[full("apps")];
