@@ -102,6 +102,12 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
         fs.mkdirSync(project);
         fs.writeFileSync(path.join(project, "Pulumi.fixture.yaml"), "config:\n  launchpad:apps:\n    api: {}\n    web: {}\n");
         const rel = (...args: string[]) => [...args, "--project", project];
+        const stagingPlan = path.join(dir, "staging-plan");
+        fs.mkdirSync(stagingPlan);
+        fs.writeFileSync(
+            path.join(stagingPlan, "resources.json"),
+            JSON.stringify({ project: "launchpad", stack: "staging", resources: [] }),
+        );
         // [command, arguments, what the error line must contain]
         cases = [
             ["plan", [], "missing --stack"],
@@ -115,6 +121,11 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             ["plan", ["--stack", "prod", "--out", plain], `--out: ${plain} is not a directory`],
             ["plan", ["--stack", "prod", "--out", "/proc/self/plan"], "--out: /proc/self/plan is on a kernel filesystem"],
             ["plan", ["--stack", "prod", "--compare", "nosuchref"], "--compare: 'nosuchref' is neither"],
+            [
+                "plan",
+                ["--stack", "prod", "--compare", stagingPlan],
+                `--compare: ${stagingPlan} is a plan of stack 'staging', not of 'prod'`,
+            ],
             ["plan", ["--stack", "prod", "--crds", missing], `--crds: no such folder: ${missing}`],
             ["plan", ["--stack", "prod", "--policy-config", missing], `--policy-config: no such file: ${missing}`],
             ["plan", ["--stack", "prod", "--project", missing], `--project: no such folder: ${missing}`],

@@ -59,7 +59,7 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         let compare: string | undefined;
         if (compareArg) {
             compare = fs.existsSync(compareArg) ? path.resolve(compareArg) : compareArg;
-            checkTarget(projectDir, compare);
+            checkTarget(projectDir, compare, stack);
         }
         return {
             stack,

@@ -5,11 +5,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../cli/run";
 
-/** Throws a UsageError naming `target` unless it is a plan folder (with resources.json) or a git revision of `projectDir`. */
-export function checkTarget(projectDir: string, target: string): void {
+/**
+ * Throws a UsageError naming `target` unless it is a plan folder (with resources.json; of `stack`, when
+ * given: another stack's plan would show every resource replaced) or a git revision of `projectDir`.
+ */
+export function checkTarget(projectDir: string, target: string, stack?: string): void {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
-        if (!fs.existsSync(path.join(target, "resources.json")))
-            throw new UsageError(`--compare: ${target} is a folder without resources.json (not a saved plan)`);
+        const file = path.join(target, "resources.json");
+        if (!fs.existsSync(file)) throw new UsageError(`--compare: ${target} is a folder without resources.json (not a saved plan)`);
+        let planned: unknown;
+        try {
+            planned = (JSON.parse(fs.readFileSync(file, "utf8")) as { stack?: unknown }).stack;
+        } catch {
+            throw new UsageError(`--compare: ${file} is not a plan's resources.json (not valid JSON)`);
+        }
+        if (stack !== undefined && planned !== undefined && planned !== stack)
+            throw new UsageError(`--compare: ${target} is a plan of stack '${String(planned)}', not of '${stack}'`);
         return;
     }
     const r = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${target}^{commit}`], { cwd: projectDir, encoding: "utf8" });
