@@ -290,6 +290,30 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
         fs.rmSync(path.join(dir, "out"), { recursive: true });
     });
 
+    it("rollback without --to restores the app's strategy before its last change, however many commits came after", () => {
+        const first = git("rev-parse", "HEAD").stdout.trim();
+        const commit = (message: string) => git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", message);
+        assert.equal(release("canary-step", "--stack", "fixture", "--app", "api", "--weight", "30").status, 0);
+        commit("canary step");
+        fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "# an unrelated change\n");
+        commit("unrelated");
+        const r = release("rollback", "--stack", "fixture", "--app", "api");
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(
+            r.stdout,
+            `fixture: rollback: api strategy as at "fixture" (${first.slice(0, 7)}) (canary: stable 1.0.0, canary 1.1.0 at 10%)\n`,
+        );
+        assert.match(fs.readFileSync(file, "utf8"), /weight: 10\n/);
+        // Nothing earlier differs from the first commit's strategy: rolling back further needs --to.
+        git("reset", "--quiet", "--hard", first);
+        const none = release("rollback", "--stack", "fixture", "--app", "api");
+        assert.equal(none.status, 2);
+        assert.equal(
+            none.stderr.split("\n")[0],
+            "error: rollback: no earlier commit of Pulumi.fixture.yaml (of the last 200) has another strategy for api: name the revision with --to",
+        );
+    });
+
     it("a bad ref or a bad value: one line naming what was typed, exit 2, before any work", () => {
         const bad: [string[], string][] = [
             [["rollback", "--app", "api", "--to", "nosuchref"], `error: --to nosuchref: not a git revision of ${dir}`],

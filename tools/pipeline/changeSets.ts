@@ -270,7 +270,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     {
         id: "rollback-blue-green",
         title: "Rollback (blue-green)",
-        how: "`npm run release -- rollback --stack <s> --app <app> --to <ref>` (or `switch` back)",
+        how: "`npm run release -- rollback --stack <s> --app <app> [--to <ref>]` (or `switch` back)",
         rows: [],
         note: "Exactly the switch's change set: the previous slot becomes live again.",
     },
@@ -350,7 +350,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     {
         id: "direct-release",
         title: "New release of a direct app (and its rollback)",
-        how: "edit `apps.<app>.strategy.release`; rollback: `npm run release -- rollback --stack <s> --app <app> --to <ref>`",
+        how: "edit `apps.<app>.strategy.release`; rollback: `npm run release -- rollback --stack <s> --app <app> [--to <ref>]`",
         rows: [
             {
                 type: T.Deployment,

@@ -51,6 +51,40 @@ function strategyAt(text: string, app: string, ref: string): unknown {
     }
 }
 
+/** Pulumi.<stack>.yaml at commit `sha` of the repository holding `projectDir`, or undefined when it is not there. */
+function fileAt(projectDir: string, sha: string, stack: string): string | undefined {
+    const prefix = spawnSync("git", ["rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8" }).stdout.trim();
+    const shown = spawnSync("git", ["show", `${sha}:${prefix}Pulumi.${stack}.yaml`], { cwd: projectDir, encoding: "utf8" });
+    return shown.status === 0 ? shown.stdout : undefined;
+}
+
+/** How many commits of the stack file a rollback without --to looks back through. */
+const ROLLBACK_DEPTH = 200;
+
+/**
+ * The rollback target when no --to is given: the latest commit of Pulumi.<stack>.yaml where the app's
+ * strategy differs from what the file says now, that is, the state before the app's last release change,
+ * however many other commits came after it.
+ */
+function previousStrategy(projectDir: string, stack: string, app: string, current: string): NonNullable<ReleaseArgs["to"]> {
+    const now = JSON.stringify(strategyAt(current, app, "the working tree"));
+    const log = spawnSync("git", ["log", `-n${ROLLBACK_DEPTH}`, "--format=%H%x09%s", "--", `Pulumi.${stack}.yaml`], {
+        cwd: projectDir,
+        encoding: "utf8",
+    });
+    if (log.status !== 0) throw new UsageError(`rollback: ${projectDir} is not a git repository: name the revision with --to`);
+    for (const line of log.stdout.split("\n").filter(Boolean)) {
+        const [sha, subject] = line.split("\t");
+        const text = fileAt(projectDir, sha, stack);
+        if (text === undefined) continue;
+        const then = strategyAt(text, app, sha.slice(0, 7));
+        if (then !== undefined && JSON.stringify(then) !== now) return { ref: `"${subject}"`, sha, text };
+    }
+    throw new UsageError(
+        `rollback: no earlier commit of Pulumi.${stack}.yaml (of the last ${ROLLBACK_DEPTH}) has another strategy for ${app}: name the revision with --to`,
+    );
+}
+
 export const releaseCommand: Command<ReleaseArgs> = {
     usage: `usage: npm run release -- <${OPERATION_NAMES.join("|")}> --stack <name> --app <name>
                           [--weight <0-100>] [--slot blue|green] [--to <git ref>] [--message-file <file>] [--project <dir>]`,
@@ -60,7 +94,8 @@ only; comments and layout kept), validated by the config schema before it is wri
   promote                   the canary becomes the stable release, weight 0
   abort                     weight 0, the canary's pods are kept
   switch [--slot <s>]       make the idle slot (or slot s) live
-  rollback [--to <ref>]     the app's strategy as it was at git revision ref (default HEAD~1)
+  rollback [--to <ref>]     the app's strategy as it was at git revision ref (default: the latest commit
+                            of Pulumi.<stack>.yaml where it differs from now, i.e. before its last change)
   --message-file <file>     also write the one-line summary there (the commit message)
   --project <dir>           the Pulumi project (default: this repository)
 Exit codes: 0 changed, or nothing to change (the app is already in that state: "nothing to change",
@@ -106,12 +141,14 @@ nothing written); 2 usage, or the operation does not apply (nothing written).`,
         const messageFile = optional(args, "message-file");
         let to: ReleaseArgs["to"];
         if (op === "rollback") {
-            const ref = optional(args, "to") ?? "HEAD~1";
-            const sha = gitRevision("--to", ref, projectDir);
-            const prefix = spawnSync("git", ["rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8" }).stdout.trim();
-            const shown = spawnSync("git", ["show", `${sha}:${prefix}Pulumi.${stack}.yaml`], { cwd: projectDir, encoding: "utf8" });
-            if (shown.status !== 0) throw new UsageError(`--to ${ref}: Pulumi.${stack}.yaml does not exist at that revision`);
-            to = { ref, sha, text: shown.stdout };
+            const ref = optional(args, "to");
+            if (ref === undefined) to = previousStrategy(projectDir, stack, app, fs.readFileSync(file, "utf8"));
+            else {
+                const sha = gitRevision("--to", ref, projectDir);
+                const text = fileAt(projectDir, sha, stack);
+                if (text === undefined) throw new UsageError(`--to ${ref}: Pulumi.${stack}.yaml does not exist at that revision`);
+                to = { ref, sha, text };
+            }
         }
         return {
             op,
