@@ -14,12 +14,17 @@ export const DERIVED_NAME_PARTS = ["blue", "green", "preview", "stable", "canary
 
 /** For each app whose name another app's objects may take: that other app and the part (`api-canary` -> api, canary). */
 export function nameClashes(apps: readonly string[]): { app: string; owner: string; part: string }[] {
+    const names = new Set(apps);
     const out: { app: string; owner: string; part: string }[] = [];
-    for (const app of apps)
-        for (const owner of apps) {
-            if (owner === app || !app.startsWith(`${owner}-`)) continue;
-            const part = (DERIVED_NAME_PARTS as readonly string[]).find((p) => app === `${owner}-${p}` || app.startsWith(`${owner}-${p}-`));
+    for (const app of apps) {
+        // Every `<owner>-<part>[-...]` reading of the name whose owner is an app (one pass per hyphen).
+        for (let i = app.indexOf("-"); i > 0; i = app.indexOf("-", i + 1)) {
+            const owner = app.slice(0, i);
+            if (!names.has(owner)) continue;
+            const rest = app.slice(i + 1);
+            const part = (DERIVED_NAME_PARTS as readonly string[]).find((p) => rest === p || rest.startsWith(`${p}-`));
             if (part) out.push({ app, owner, part });
         }
+    }
     return out;
 }
