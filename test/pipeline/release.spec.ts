@@ -141,6 +141,17 @@ describe("release operations (committed config changes)", () => {
             /^Pulumi\.prod\.yaml is not valid as it is[^\n]*\nPulumi\.prod\.yaml:\d+:\d+: not valid YAML: /,
         ],
         [
+            "a plain string where the schema wants an object, by its key path",
+            () =>
+                applyOperation(
+                    prodWith((doc) => doc.setIn(["config", "launchpad:release"], "v1")),
+                    "prod",
+                    { op: "abort", app: "api" },
+                    FIXTURE_DIR,
+                ),
+            /^Pulumi\.prod\.yaml is not valid as it is[^\n]*\ninvalid configuration \(1 problem\):\n {2}launchpad:release: /,
+        ],
+        [
             "a plain-text secret in the stack file",
             () =>
                 applyOperation(
@@ -165,7 +176,7 @@ describe("release operations (committed config changes)", () => {
                     { op: "abort", app: "api" },
                     FIXTURE_DIR,
                 ),
-            /^abort: api is released by Argo Rollouts: abort it in the cluster with kubectl argo rollouts abort api -n prod, then record it by removing the candidate: pulumi config rm --path 'apps\.api\.strategy\.canary'/,
+            /^abort: api is released by Argo Rollouts: abort it in the cluster with kubectl argo rollouts abort api -n prod, then record it by removing the candidate: pulumi config rm --stack prod --path 'apps\.api\.strategy\.canary'/,
         ],
         [
             "a switch onto a scaled-down idle slot, with the warm-up steps",
@@ -177,6 +188,15 @@ describe("release operations (committed config changes)", () => {
                     FIXTURE_DIR,
                 ),
             /web's idle slot green runs 1 of 3 replicas \(idleReplicas\): warm it first - set apps\.web\.strategy\.idleReplicas to 3 \(or remove it\) and up, then switch, then scale it back down/,
+        ],
+        [
+            "a rollback that would make a scaled-down idle slot live, as a switch would",
+            () => {
+                const cold = prodWith((doc) => doc.setIn(["config", "launchpad:apps", "web", "strategy", "idleReplicas"], 1));
+                const previous = { ...appsOf(cold).web.strategy!, activeSlot: "green" };
+                return applyOperation(cold, "prod", { op: "rollback", app: "web", previous, revision: "HEAD~1 (3f2a9c1)" }, FIXTURE_DIR);
+            },
+            /^rollback: web's idle slot green runs 1 of 3 replicas \(idleReplicas\): warm it first/,
         ],
         [
             "a rollback to a strategy the schema rejects",
@@ -293,6 +313,11 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
     it("rollback without --to restores the app's strategy before its last change, however many commits came after", () => {
         const first = git("rev-parse", "HEAD").stdout.trim();
         const commit = (message: string) => git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", message);
+        const original = fs.readFileSync(file, "utf8");
+        // A revision where the file was not YAML is passed over.
+        fs.writeFileSync(file, `${original}\n  broken: [\n`);
+        commit("broken");
+        fs.writeFileSync(file, original);
         assert.equal(release("canary-step", "--stack", "fixture", "--app", "api", "--weight", "30").status, 0);
         commit("canary step");
         fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "# an unrelated change\n");
@@ -304,6 +329,15 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
             `fixture: rollback: api strategy as at "fixture" (${first.slice(0, 7)}) (canary: stable 1.0.0, canary 1.1.0 at 10%)\n`,
         );
         assert.match(fs.readFileSync(file, "utf8"), /weight: 10\n/);
+        // A stack file that is not YAML now: the operation's own check says so, in one line, exit 2.
+        fs.writeFileSync(file, `${original}\n  broken: [\n`);
+        const broken = release("rollback", "--stack", "fixture", "--app", "api");
+        assert.equal(broken.status, 2);
+        assert.match(
+            broken.stderr,
+            /^error: Pulumi\.fixture\.yaml is not valid as it is \(fix it first; rollback changes nothing else\):\n/,
+        );
+        assert.doesNotMatch(broken.stderr, /\n\s+at /);
         // Nothing earlier differs from the first commit's strategy: rolling back further needs --to.
         git("reset", "--quiet", "--hard", first);
         const none = release("rollback", "--stack", "fixture", "--app", "api");

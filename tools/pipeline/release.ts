@@ -42,45 +42,46 @@ interface ReleaseArgs {
 /** Which flag belongs to which operation: a flag given to another operation is a mistake, not ignored. */
 const ONLY_FOR: Record<string, Operation> = { weight: "canary-step", slot: "switch", to: "rollback" };
 
-/** The app's strategy in a stack file's text at an earlier revision; undefined when the app is not there. */
-function strategyAt(text: string, app: string, ref: string): unknown {
+/** The app's strategy in a stack file's text (undefined when the app is not there), or null when the text is not YAML. */
+function strategyIn(text: string, app: string): unknown {
     try {
         return ((parse(text, { merge: true }) ?? {}).config?.["launchpad:apps"] ?? {})[app]?.strategy;
     } catch {
-        throw new InputError(`--to ${ref}: the stack file at that revision is not valid YAML`);
+        return null;
     }
 }
 
-/** Pulumi.<stack>.yaml at commit `sha` of the repository holding `projectDir`, or undefined when it is not there. */
-function fileAt(projectDir: string, sha: string, stack: string): string | undefined {
-    const prefix = spawnSync("git", ["rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8" }).stdout.trim();
+/** Pulumi.<stack>.yaml at commit `sha` (`prefix`: the project's folder in the repository), or undefined when it is not there. */
+function fileAt(projectDir: string, prefix: string, sha: string, stack: string): string | undefined {
     const shown = spawnSync("git", ["show", `${sha}:${prefix}Pulumi.${stack}.yaml`], { cwd: projectDir, encoding: "utf8" });
     return shown.status === 0 ? shown.stdout : undefined;
 }
+
+const gitPrefix = (projectDir: string) =>
+    spawnSync("git", ["rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8" }).stdout.trim();
 
 /** How many commits of the stack file a rollback without --to looks back through. */
 const ROLLBACK_DEPTH = 200;
 
 /**
  * The rollback target when no --to is given: the latest commit of Pulumi.<stack>.yaml where the app's
- * strategy differs from what the file says now, that is, the state before the app's last release change,
- * however many other commits came after it.
+ * strategy differs from `now`, that is, the state before the app's last release change, however many
+ * other commits came after it. Revisions where the file is not YAML or has no such app are passed over.
  */
-function previousStrategy(projectDir: string, stack: string, app: string, current: string): NonNullable<ReleaseArgs["to"]> {
-    const now = JSON.stringify(strategyAt(current, app, "the working tree"));
+function previousStrategy(projectDir: string, stack: string, app: string, now: unknown): { revision: string; strategy: unknown } {
     const log = spawnSync("git", ["log", `-n${ROLLBACK_DEPTH}`, "--format=%H%x09%s", "--", `Pulumi.${stack}.yaml`], {
         cwd: projectDir,
         encoding: "utf8",
     });
-    if (log.status !== 0) throw new UsageError(`rollback: ${projectDir} is not a git repository: name the revision with --to`);
+    if (log.status !== 0) throw new InputError(`rollback: ${projectDir} is not in a git repository: name the revision with --to`);
+    const prefix = gitPrefix(projectDir);
     for (const line of log.stdout.split("\n").filter(Boolean)) {
         const [sha, subject] = line.split("\t");
-        const text = fileAt(projectDir, sha, stack);
-        if (text === undefined) continue;
-        const then = strategyAt(text, app, sha.slice(0, 7));
-        if (then !== undefined && JSON.stringify(then) !== now) return { ref: `"${subject}"`, sha, text };
+        const then = strategyIn(fileAt(projectDir, prefix, sha, stack) ?? "", app);
+        if (then !== undefined && then !== null && JSON.stringify(then) !== JSON.stringify(now))
+            return { revision: `"${subject}" (${sha.slice(0, 7)})`, strategy: then };
     }
-    throw new UsageError(
+    throw new InputError(
         `rollback: no earlier commit of Pulumi.${stack}.yaml (of the last ${ROLLBACK_DEPTH}) has another strategy for ${app}: name the revision with --to`,
     );
 }
@@ -140,15 +141,12 @@ nothing written); 2 usage, or the operation does not apply (nothing written).`,
         const slot = optional(args, "slot");
         const messageFile = optional(args, "message-file");
         let to: ReleaseArgs["to"];
-        if (op === "rollback") {
-            const ref = optional(args, "to");
-            if (ref === undefined) to = previousStrategy(projectDir, stack, app, fs.readFileSync(file, "utf8"));
-            else {
-                const sha = gitRevision("--to", ref, projectDir);
-                const text = fileAt(projectDir, sha, stack);
-                if (text === undefined) throw new UsageError(`--to ${ref}: Pulumi.${stack}.yaml does not exist at that revision`);
-                to = { ref, sha, text };
-            }
+        const ref = op === "rollback" ? optional(args, "to") : undefined;
+        if (ref !== undefined) {
+            const sha = gitRevision("--to", ref, projectDir);
+            const text = fileAt(projectDir, gitPrefix(projectDir), sha, stack);
+            if (text === undefined) throw new UsageError(`--to ${ref}: Pulumi.${stack}.yaml does not exist at that revision`);
+            to = { ref, sha, text };
         }
         return {
             op,
@@ -173,9 +171,14 @@ nothing written); 2 usage, or the operation does not apply (nothing written).`,
         let previous: unknown;
         let revision: string | undefined;
         if (a.to) {
-            previous = strategyAt(a.to.text, a.app, a.to.ref);
+            previous = strategyIn(a.to.text, a.app);
+            if (previous === null) throw new InputError(`--to ${a.to.ref}: Pulumi.${a.stack}.yaml is not valid YAML at that revision`);
             if (previous === undefined) throw new InputError(`--to ${a.to.ref}: ${a.app} did not exist at that revision`);
             revision = `${a.to.ref} (${a.to.sha.slice(0, 7)})`;
+        } else if (a.op === "rollback") {
+            // A stack file that is not YAML now is reported by the operation's own check.
+            const now = strategyIn(text, a.app);
+            if (now !== null) ({ revision, strategy: previous } = previousStrategy(a.projectDir, a.stack, a.app, now));
         }
         let result;
         try {

@@ -6,7 +6,7 @@ import { isMap, parseDocument } from "yaml";
 import { ConfigError } from "../../config/errors";
 import { engineOf } from "../../config/delivery";
 import { parseConfig } from "../../config/load";
-import type { LaunchpadConfig } from "../../config/schema";
+import type { AppConfig, LaunchpadConfig } from "../../config/schema";
 import { isSlot, otherSlot } from "../../components/app/plan";
 import { InputError } from "../cli/run";
 import { schemaValues, stackConfigFromText } from "../plan/stackConfig";
@@ -92,8 +92,8 @@ export interface OperationResult {
 }
 
 /**
- * Why the operation would change nothing (the app is already in that state), or undefined. Checked
- * before the operation is applied, so every no-op ends the same way: exit 0, "nothing to change".
+ * Why the operation would change nothing (the app is already in that state), or undefined. applyOperation
+ * asks first, so every no-op ends the same way: exit 0, "nothing to change".
  */
 export function noChange(
     op: Operation,
@@ -114,12 +114,12 @@ export function noChange(
  * Operations that Argo Rollouts' controller performs in the cluster for an app it releases: the release
  * tool would only edit a value the controller does not read. What to run instead.
  */
-function argoInstead(op: Operation, app: string, namespace: string): string | undefined {
+function argoInstead(op: Operation, app: string, namespace: string, stack: string): string | undefined {
     const ns = `-n ${namespace}`;
     if (op === "canary-step")
         return `the controller walks the canary's weights (strategy.argo.steps): kubectl argo rollouts promote ${app} ${ns} moves it to the next step`;
     if (op === "abort")
-        return `abort it in the cluster with kubectl argo rollouts abort ${app} ${ns}, then record it by removing the candidate: pulumi config rm --path 'apps.${app}.strategy.canary' (docs/argo-rollouts.md)`;
+        return `abort it in the cluster with kubectl argo rollouts abort ${app} ${ns}, then record it by removing the candidate: pulumi config rm --stack ${stack} --path 'apps.${app}.strategy.canary' (docs/argo-rollouts.md)`;
     return undefined;
 }
 
@@ -146,7 +146,7 @@ export function applyOperation(text: string, stack: string, args: OperationArgs,
     const app = config.apps[args.app];
     const argo = !!app && app.strategy.type !== "direct" && engineOf(app.strategy, config.environment.deliveryEngine) === "argoRollouts";
     if (argo) {
-        const instead = argoInstead(args.op, args.app, config.environment.namespace ?? config.environment.name);
+        const instead = argoInstead(args.op, args.app, config.environment.namespace ?? config.environment.name, stack);
         if (instead) throw new OperationError(`${args.op}: ${args.app} is released by Argo Rollouts: ${instead}`);
     }
     const unchanged = noChange(args.op, strategy, args);
@@ -179,28 +179,33 @@ export function applyOperation(text: string, stack: string, args: OperationArgs,
         case "switch": {
             need("blueGreen");
             const to = args.slot ?? (isSlot(strategy.activeSlot) ? otherSlot(strategy.activeSlot) : "blue");
-            if (to === strategy.activeSlot) throw new OperationError(`${args.app} already serves from ${to}`);
-            // A scaled-down idle slot would take all the traffic while it scales up: warm it first (README).
-            const bg = app?.strategy.type === "blueGreen" && !argo ? app.strategy : undefined;
-            if (bg && bg.idleReplicas !== undefined && bg.idleReplicas < app!.replicas)
-                throw new OperationError(
-                    `${args.app}'s idle slot ${to} runs ${bg.idleReplicas} of ${app!.replicas} replicas (idleReplicas): warm it first - set apps.${args.app}.strategy.idleReplicas to ${app!.replicas} (or remove it) and up, then switch, then scale it back down`,
-                );
             doc.setIn(at("activeSlot"), to);
             summary = `switch: ${args.app} live on ${to} (${strategy.slots?.[to]?.version}), was ${strategy.activeSlot}`;
             break;
         }
         case "rollback":
             if (args.previous === undefined) throw new OperationError(`${args.app} did not exist at the rollback revision`);
-            if (JSON.stringify(args.previous) === JSON.stringify(strategy))
-                throw new OperationError(`${args.app} already runs that strategy`);
             doc.setIn(at(), doc.createNode(args.previous));
             summary = `rollback: ${args.app} strategy as at ${args.revision ?? "an earlier revision"}${describe(args.previous)}`;
             break;
     }
     const result = keepLayout(text, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
-    checked(projectDir, stack, result, `${args.op} would leave Pulumi.${stack}.yaml not valid (nothing written)`);
+    const next = checked(projectDir, stack, result, `${args.op} would leave Pulumi.${stack}.yaml not valid (nothing written)`);
+    const cold = !argo && app ? coldSlot(args.app, app, next.apps[args.app]) : undefined;
+    if (cold) throw new OperationError(`${args.op}: ${cold}`);
     return { text: result, summary: `${stack}: ${summary}` };
+}
+
+/**
+ * Why moving a blue-green app's traffic (a switch, or a rollback that restores the other live slot) is
+ * refused: the slot that becomes live is scaled down by `idleReplicas` and would take all the traffic
+ * while it scales up. The README's runbook warms it first.
+ */
+function coldSlot(name: string, before: AppConfig, after: AppConfig | undefined): string | undefined {
+    if (before.strategy.type !== "blueGreen" || after?.strategy.type !== "blueGreen") return undefined;
+    const { activeSlot, idleReplicas } = before.strategy;
+    if (after.strategy.activeSlot === activeSlot || idleReplicas === undefined || idleReplicas >= before.replicas) return undefined;
+    return `${name}'s idle slot ${after.strategy.activeSlot} runs ${idleReplicas} of ${before.replicas} replicas (idleReplicas): warm it first - set apps.${name}.strategy.idleReplicas to ${before.replicas} (or remove it) and up, then switch, then scale it back down`;
 }
 
 /** What a restored strategy runs, for the summary: ` (canary: stable 2.4.0, canary 2.5.0 at 10%)`. */

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InputError, UsageError, existingFile, main, optional, outputFile, required } from "../cli/run";
-import { PROJECT_DIR, listStacks, readStackConfig } from "../plan/stackConfig";
+import { PROJECT_DIR, listStacks, readStackConfig, schemaValues } from "../plan/stackConfig";
 
 export interface Check {
     app: string;
@@ -195,11 +195,7 @@ Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 u
         const { ConfigError } = await import("../../config/errors");
         let config;
         try {
-            const cfg = readStackConfig(PROJECT_DIR, a.stack);
-            const raw: Record<string, unknown> = {};
-            for (const [k, v] of Object.entries(cfg.config))
-                if (k.startsWith("launchpad:")) raw[k.slice("launchpad:".length)] = JSON.parse(v);
-            config = parseConfig(raw);
+            config = parseConfig(schemaValues(readStackConfig(PROJECT_DIR, a.stack)));
         } catch (e) {
             if (e instanceof ConfigError) throw new InputError(e.message);
             throw e;

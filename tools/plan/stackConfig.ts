@@ -83,7 +83,13 @@ export function schemaValues(cfg: StackConfig): Record<string, unknown> {
     const prefix = `${cfg.project}:`;
     for (const [key, value] of Object.entries(cfg.config)) {
         const name = key.slice(prefix.length);
-        if (key.startsWith(prefix) && !(SECRET_KEYS as readonly string[]).includes(name)) raw[name] = JSON.parse(value);
+        if (!key.startsWith(prefix) || (SECRET_KEYS as readonly string[]).includes(name)) continue;
+        // Objects are JSON text; a plain string stays a string, for the schema to refuse by its key path.
+        try {
+            raw[name] = JSON.parse(value);
+        } catch {
+            raw[name] = value;
+        }
     }
     return raw;
 }
