@@ -124,7 +124,10 @@ export function checkStackConfig(
             messages.push(`${at}: '${SECRET}' is not a value: pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
         }
     }
-    // The AWS provider refuses a region it does not know when it is configured, mid-up, unless told to skip that.
+    // A region @pulumi/aws does not list is most likely a typo, which only the provider's first call to AWS would
+    // reveal (it skips region validation by default, so `eu-wset-1` fails on the endpoint's address). A region
+    // newer than the list is let through by setting aws:skipRegionValidation: true explicitly (the provider's
+    // default, stated on purpose).
     const region = stackConfig["aws:region"];
     const skipRegion = stackConfig["aws:skipRegionValidation"];
     if (region !== undefined && !isSecure(region) && skipRegion !== true && skipRegion !== "true") {
@@ -133,7 +136,7 @@ export function checkStackConfig(
         if (typeof region !== "string" || !known.includes(region)) {
             problems.push({ path: "aws:region", message: `expected an AWS region such as eu-west-1, got ${JSON.stringify(region)}` });
             messages.push(
-                `aws:region: ${JSON.stringify(region)} is not a region the AWS provider knows (such as eu-west-1); for a region newer than @pulumi/aws, also set aws:skipRegionValidation: true`,
+                `aws:region: ${JSON.stringify(region)} is not in @pulumi/aws's list of regions (such as eu-west-1): a typo reaches AWS only at the provider's first call; for a region newer than the list, state aws:skipRegionValidation: true (the provider's default) in the stack`,
             );
         }
     }
