@@ -19,7 +19,7 @@ import { argoSchema, deliveryEngine, refineDelivery } from "./delivery";
 import { quantityValue } from "../policies/shared/quantity";
 import { EXTRA_VOLUMES, volumeName } from "../components/deploy/podTemplate";
 import { previewHost } from "../components/deploy/traffic";
-import { DERIVED_NAME_PARTS, nameClashes } from "../components/app/naming";
+import { derivedParts, nameClashes } from "../components/app/naming";
 
 import { DNS_NAME_MAX, dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage, secretKey, versionLabel } from "./primitives";
 
@@ -314,12 +314,14 @@ export const launchpadSchema = launchpadObject
         refineDelivery(cfg, ctx);
         const names = Object.keys(cfg.apps);
         refineHosts(cfg.apps, cfg.environment.domain, ctx);
-        for (const { app, owner, part } of nameClashes(Object.keys(all.apps)))
+        const flagged = new Set(Object.values(cfg.flags?.flags ?? {}).flatMap((f) => f.apps));
+        const parts = Object.fromEntries(Object.entries(cfg.apps).map(([n, a]) => [n, derivedParts(a, flagged.has(n))]));
+        for (const { app, owner, part } of nameClashes(parts))
             ctx.addIssue({
                 code: "custom",
                 path: ["apps", app],
                 input: app,
-                message: `expected a name of its own: app '${owner}' names objects ${owner}-${part}[-...] (${DERIVED_NAME_PARTS.map((p) => `-${p}`).join(", ")} follow an app's name), so the two would share Kubernetes objects`,
+                message: `expected a name of its own: app '${owner}' names objects ${owner}-${part}[-...] (its ${parts[owner].map((p) => `-${p}`).join(", ")}), so the two would share Kubernetes objects`,
             });
         for (const [name, app] of Object.entries(cfg.apps)) {
             for (const v of Object.keys(app.env).filter((k) => k in app.secretEnv))

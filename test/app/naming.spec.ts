@@ -3,13 +3,33 @@
 // the Kubernetes objects that two apps would both own are looked for.
 import * as assert from "node:assert/strict";
 import { DERIVED_NAME_PARTS, nameClashes } from "../../components/app/naming";
+
+const ALL_PARTS: string[] = Object.values(DERIVED_NAME_PARTS).flat();
 import { ConfigError, parseConfig, PROJECT } from "../../config";
 import { main } from "../../program";
 import { runProgram } from "../../tools/plan/recorder";
 import { fixtureRaw } from "../harness";
 
 /** Parts that follow app names in Launchpad's object names, the clashing ones and others. */
-const CANDIDATES = [...DERIVED_NAME_PARTS, "env", "alerts", "data", "ingress", "egress", "gate", "vm", "admin"];
+// Written out, not taken from DERIVED_NAME_PARTS, so that a part missing there is still tried here.
+const CANDIDATES = [
+    "blue",
+    "green",
+    "preview",
+    "stable",
+    "canary",
+    "db",
+    "flags",
+    "smoke",
+    "env",
+    "alerts",
+    "data",
+    "ingress",
+    "egress",
+    "gate",
+    "vm",
+    "admin",
+];
 
 /** `<kind> <namespace>/<name>` of every Kubernetes object that two resources of the run would both create. */
 async function sharedObjects(stack: string, app: string): Promise<string[]> {
@@ -61,12 +81,21 @@ describe("app names that another app's objects would take", function () {
                     `${stack}: ${app} shares ${shared.join(", ")} with ${owner}, and config accepted it`,
                 );
             }
-        assert.deepEqual([...clashing].sort(), [...DERIVED_NAME_PARTS].sort());
+        assert.deepEqual([...clashing].sort(), [...ALL_PARTS].sort());
     });
 
-    it("names that merely start like another app's are accepted", () => {
-        assert.deepEqual(nameClashes(["web", "web-admin", "api", "api-gateway", "webapp", "canary"]), []);
-        assert.deepEqual(nameClashes(["api", "api-canary", "api-db-sync", "web", "web-preview"]), [
+    it("parts the other app does not have are accepted: worker-canary beside a direct worker, web-db beside web without a database", () => {
+        const raw = fixtureRaw("prod");
+        raw.apps["worker-canary"] = { ...raw.apps.worker };
+        raw.apps["web-db"] = { ...raw.apps.worker };
+        const apps = Object.keys(parseConfig(raw).apps);
+        assert.ok(apps.includes("worker-canary") && apps.includes("web-db"));
+    });
+
+    it("names that merely start like another app's, or take a part it does not have, are accepted", () => {
+        const parts = { web: ["blue", "green", "preview", "smoke"], api: ["stable", "canary", "db"], worker: [] };
+        assert.deepEqual(nameClashes({ ...parts, "web-admin": [], "api-gateway": [], webapp: [], "worker-canary": [], "web-db": [] }), []);
+        assert.deepEqual(nameClashes({ ...parts, "api-canary": [], "api-db-sync": [], "web-preview": [] }), [
             { app: "api-canary", owner: "api", part: "canary" },
             { app: "api-db-sync", owner: "api", part: "db" },
             { app: "web-preview", owner: "web", part: "preview" },

@@ -280,7 +280,7 @@ describe("config schema", () => {
             "prod",
             (c) => (c.apps["api-canary"] = c.apps.worker),
             [
-                "launchpad:apps.api-canary: expected a name of its own: app 'api' names objects api-canary[-...] (-blue, -green, -preview, -stable, -canary, -db, -flags, -smoke follow an app's name), so the two would share Kubernetes objects, got \"api-canary\"",
+                "launchpad:apps.api-canary: expected a name of its own: app 'api' names objects api-canary[-...] (its -stable, -canary, -db, -flags, -smoke), so the two would share Kubernetes objects, got \"api-canary\"",
             ],
         ],
         [
