@@ -132,6 +132,7 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
             ["plan", ["--stack", "prod", "staging"], "unexpected argument 'staging'"],
             ["plan", ["--stack", "prod", "--help=yes"], "--help takes no value, got --help=yes"],
             ["plan:ci", ["--compare", "nosuchref"], "--compare: 'nosuchref' is neither"],
+            ["plan:ci", ["--compare", stagingPlan], `--compare: ${stagingPlan} has no saved plan of stack 'prod' (prod/resources.json)`],
             ["plan:ci", ["--out", "/dev/null"], "--out: /dev/null is not a directory"],
             ["plan:ci", ["--bogus"], "unknown flag --bogus"],
             ["release", [], "missing the operation"],

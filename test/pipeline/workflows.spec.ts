@@ -269,6 +269,10 @@ describe("the PR comment", () => {
                 "    launchpad:apps.web.port: expected an integer 1-65535, got 0",
             ],
         );
+        assert.equal(
+            consoleLines({ stack: "prod", exitCode: 1, signal: "SIGKILL", tail: "" })[0],
+            "prod: plan exit 1 (killed by SIGKILL):",
+        );
     });
 
     it("stays under GitHub's comment size limit", () => {

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Command, existingDir, main, optional, outputDir } from "../cli/run";
+import { Command, UsageError, existingDir, main, optional, outputDir } from "../cli/run";
 import { checkTarget } from "../plan/compareTarget";
 import { PROJECT_DIR, listStacks } from "../plan/stackConfig";
 
@@ -22,6 +22,8 @@ export interface StackReport {
     diff?: string;
     /** The last lines of the plan's output (schema summary, errors). */
     tail: string;
+    /** The signal that ended the plan's process, if one did (exitCode is then 1). */
+    signal?: string;
 }
 
 /** The one PR comment: a marker, a summary table, then each stack's diff in a collapsible section. */
@@ -66,7 +68,7 @@ interface PlanAllArgs {
 export const planAllCommand: Command<PlanAllArgs> = {
     usage: "usage: npm run plan:ci -- [--compare <ref|dir>] [--out <dir>] [--crds <dir>] [--commit <sha>]",
     help: `Plans every stack (each in its own \`npm run plan\` process) and writes one pull-request comment.
-  --compare <x>  diff each stack against a git ref or a saved plan folder
+  --compare <x>  diff each stack against a git ref, or its saved plan in folder x (x/<stack>, as --out writes them)
   --out <dir>    parent folder of the per-stack plans and comment.md (default .plan)
   --crds <dir>   validate custom resources against the CRDs in <dir>
   --commit <sha> named in the comment
@@ -74,7 +76,17 @@ Exit code: the worst of the plans (0 clean, 1 problems, 2 usage/config).`,
     flags: { compare: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, commit: { type: "string" } },
     check(args) {
         const compare = optional(args, "compare");
-        if (compare) checkTarget(PROJECT_DIR, fs.existsSync(compare) ? path.resolve(compare) : compare);
+        if (compare && fs.existsSync(compare) && fs.statSync(compare).isDirectory()) {
+            // A folder of saved plans by stack: each stack is compared with its own.
+            for (const stack of listStacks(PROJECT_DIR)) {
+                const saved = path.resolve(compare, stack);
+                if (!fs.existsSync(path.join(saved, "resources.json")))
+                    throw new UsageError(
+                        `--compare: ${compare} has no saved plan of stack '${stack}' (${stack}/resources.json): plan:ci compares each stack with <dir>/<stack>, as --out writes them`,
+                    );
+                checkTarget(PROJECT_DIR, saved, stack);
+            }
+        } else if (compare) checkTarget(PROJECT_DIR, compare);
         const crds = optional(args, "crds");
         const commit = optional(args, "commit");
         return {
@@ -101,7 +113,10 @@ function planAll(a: PlanAllArgs): number {
             "--out",
             dir,
         ];
-        if (a.compare) args.push("--compare", a.compare);
+        if (a.compare) {
+            const saved = path.resolve(a.compare, stack);
+            args.push("--compare", fs.existsSync(a.compare) && fs.statSync(a.compare).isDirectory() ? saved : a.compare);
+        }
         if (a.crds) args.push("--crds", a.crds);
         // A plan that stops early writes no diff: an old one must not be reported as this run's.
         for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(dir, f), { force: true });
@@ -111,6 +126,7 @@ function planAll(a: PlanAllArgs): number {
         const report: StackReport = {
             stack,
             exitCode: r.status ?? 1,
+            ...(r.signal ? { signal: r.signal } : {}),
             tail,
             ...(fs.existsSync(diffFile) ? { diff: fs.readFileSync(diffFile, "utf8") } : {}),
         };
@@ -126,7 +142,11 @@ function planAll(a: PlanAllArgs): number {
 /** What CI's log shows of one stack's plan: its exit code and, when it failed, why (the plan's last lines). */
 export function consoleLines(r: StackReport): string[] {
     if (r.exitCode === 0) return [`${r.stack}: plan exit 0`];
-    const why = r.exitCode === 1 ? "problems found: invalid objects or mandatory policy violations" : "bad configuration or usage";
+    const why = r.signal
+        ? `killed by ${r.signal}`
+        : r.exitCode === 1
+          ? "problems found (invalid objects, mandatory policy violations), or the plan failed"
+          : "bad configuration or usage";
     return [`${r.stack}: plan exit ${r.exitCode} (${why}):`, ...r.tail.split("\n").map((l) => `  ${l}`)];
 }
 

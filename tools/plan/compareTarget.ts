@@ -13,12 +13,15 @@ export function checkTarget(projectDir: string, target: string, stack?: string):
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
         const file = path.join(target, "resources.json");
         if (!fs.existsSync(file)) throw new UsageError(`--compare: ${target} is a folder without resources.json (not a saved plan)`);
-        let planned: unknown;
+        let saved: unknown;
         try {
-            planned = (JSON.parse(fs.readFileSync(file, "utf8")) as { stack?: unknown }).stack;
+            saved = JSON.parse(fs.readFileSync(file, "utf8"));
         } catch {
-            throw new UsageError(`--compare: ${file} is not a plan's resources.json (not valid JSON)`);
+            throw new UsageError(`--compare: ${file} is not valid JSON (not a saved plan)`);
         }
+        if (!saved || typeof saved !== "object" || !Array.isArray((saved as { resources?: unknown }).resources))
+            throw new UsageError(`--compare: ${file} has no resources list (not a saved plan)`);
+        const planned = (saved as { stack?: unknown }).stack;
         if (stack !== undefined && planned !== undefined && planned !== stack)
             throw new UsageError(`--compare: ${target} is a plan of stack '${String(planned)}', not of '${stack}'`);
         return;
