@@ -35,7 +35,14 @@ describe("evidence: pre-production verification from stack outputs", () => {
         try {
             const outputs = path.join(dir, "outputs.json");
             fs.writeFileSync(outputs, JSON.stringify({ images: [A, B], builds: { hello: { digest: "(known after up)" } } }));
-            const r = runCommand("tools/evidence/verified.ts", ["--outputs", outputs, "--verification", path.join(dir, "v.json")]);
+            const r = runCommand("tools/evidence/verified.ts", [
+                "--outputs",
+                outputs,
+                "--verification",
+                path.join(dir, "v.json"),
+                "--project",
+                FIXTURE_DIR,
+            ]);
             assert.equal(r.status, 2, r.stderr);
             assert.match(
                 r.stderr,
@@ -65,7 +72,16 @@ describe("evidence: pre-production verification from stack outputs", () => {
                 ],
             ];
             for (const [stack, message] of cases) {
-                const r = runCommand("tools/evidence/verified.ts", ["--outputs", outputs, "--stack", stack, "--verification", file]);
+                const r = runCommand("tools/evidence/verified.ts", [
+                    "--outputs",
+                    outputs,
+                    "--stack",
+                    stack,
+                    "--verification",
+                    file,
+                    "--project",
+                    FIXTURE_DIR,
+                ]);
                 assert.equal(r.status, 2, `--stack ${stack}: ${r.stdout}${r.stderr}`);
                 assert.match(r.stderr, message);
                 assert.equal(r.stderr.match(/^error:/gm)?.length, 1, r.stderr);
@@ -82,6 +98,8 @@ describe("evidence: pre-production verification from stack outputs", () => {
                 "2026-11-25T10:41:12Z",
                 "--verification",
                 file,
+                "--project",
+                FIXTURE_DIR,
             ]);
             assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
             assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), {
@@ -114,6 +132,8 @@ describe("evidence: pre-production verification from stack outputs", () => {
                 "2026-11-25T10:41:12Z",
                 "--verification",
                 file,
+                "--project",
+                FIXTURE_DIR,
             ]);
             assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
             assert.deepEqual(verificationSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))), {

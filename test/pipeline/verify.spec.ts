@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { InputError } from "../../tools/cli/run";
 import { stackOutputs } from "../../tools/pipeline/verify";
 import { PROJECT_DIR, readStackConfig } from "../../tools/plan/stackConfig";
+import { FIXTURE_DIR } from "../harness";
 
 const IMAGE = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
 
@@ -82,14 +83,15 @@ describe("npm run verify on outputs that are not the stack's @e2e", function () 
     let server: http.Server;
     let base: string;
     const appsOf = (stack: string) =>
-        Object.keys(JSON.parse(readStackConfig(PROJECT_DIR, stack).config["launchpad:apps"]) as object).sort();
+        Object.keys(JSON.parse(readStackConfig(FIXTURE_DIR, stack).config["launchpad:apps"]) as object).sort();
     // As `npm run verify` runs it, in its own process; not spawnSync, which would block the test's server.
     const verify = async (stack: string, outputs: unknown) => {
         const file = path.join(dir, "outputs.json");
         fs.writeFileSync(file, JSON.stringify(outputs));
         const out = path.join(dir, `verify-${stack}.json`);
         fs.rmSync(out, { force: true });
-        const args = ["--stack", stack, "--outputs", file, "--out", out, "--base-url", base];
+        // The fixture project the tests own, not the real stacks that releases change.
+        const args = ["--stack", stack, "--outputs", file, "--out", out, "--base-url", base, "--project", FIXTURE_DIR];
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/pipeline/verify.ts", ...args], {
             cwd: PROJECT_DIR,
         });

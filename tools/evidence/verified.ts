@@ -9,7 +9,7 @@
 // Exit codes: 0 written, 2 usage or unusable input, 1 a bug.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Command, InputError, UsageError, existingFile, main, optional, outputFile, required } from "../cli/run";
+import { Command, InputError, UsageError, existingDir, existingFile, main, optional, outputFile, required } from "../cli/run";
 import { PROJECT_DIR, listStacks, readStackConfig } from "../plan/stackConfig";
 import { DIGEST_REF, Verification, fieldPath, verificationSchema } from "../../policies/evidence";
 
@@ -81,6 +81,8 @@ function checkPassedAt(value: string): string {
 }
 
 interface VerifiedArgs {
+    /** The Pulumi project (its stack files). */
+    projectDir: string;
     outputs: string;
     outputsArg: string;
     stack: string;
@@ -96,21 +98,26 @@ export const verifiedCommand: Command<VerifiedArgs> = {
                          preproduction (default staging)
   --passed-at <time>     when its checks passed (ISO 8601; default now)
   --verification <file>  the evidence file (default release/verified-staging.json)
+  --project <dir>        the Pulumi project (default: this repository)
 Exit codes: 0 written, 2 usage or unusable input.`,
     flags: {
         outputs: { type: "string" },
         stack: { type: "string" },
         "passed-at": { type: "string" },
         verification: { type: "string" },
+        project: { type: "string" },
     },
     check(args) {
         const outputsArg = required(args, "outputs");
         const stack = optional(args, "stack") ?? "staging";
         if (!/^[a-z0-9][a-z0-9-]*$/.test(stack)) throw new UsageError(`--stack: expected a stack name, got ${stack}`);
-        const stacks = listStacks(PROJECT_DIR);
+        const projectArg = optional(args, "project");
+        const projectDir = projectArg ? existingDir("--project", projectArg) : PROJECT_DIR;
+        const stacks = listStacks(projectDir);
         if (!stacks.includes(stack)) throw new UsageError(`--stack ${stack}: no stack '${stack}' (stacks here: ${stacks.join(", ")})`);
         const passedAt = optional(args, "passed-at");
         return {
+            projectDir,
             outputs: existingFile("--outputs", outputsArg),
             outputsArg,
             stack,
@@ -120,9 +127,9 @@ Exit codes: 0 written, 2 usage or unusable input.`,
     },
     async run(a) {
         // The tier needs the stack's config (and with it the SDK): checked here, before anything is read or written.
-        const tier = await stackTier(PROJECT_DIR, a.stack);
+        const tier = await stackTier(a.projectDir, a.stack);
         if (tier !== "preproduction") {
-            const allowed = await preproductionStacks(PROJECT_DIR);
+            const allowed = await preproductionStacks(a.projectDir);
             const has = typeof tier === "string" ? `environment.tier ${tier}` : "no environment.tier";
             throw new UsageError(
                 `--stack ${a.stack}: ${a.stack} is not a pre-production stack (Pulumi.${a.stack}.yaml: ${has}); ` +

@@ -10,7 +10,7 @@
 // Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 usage or unusable input.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Command, InputError, UsageError, existingFile, main, optional, outputFile, required } from "../cli/run";
+import { Command, InputError, UsageError, existingDir, existingFile, main, optional, outputFile, required } from "../cli/run";
 import { PROJECT_DIR, listStacks, readStackConfig, schemaValues } from "../plan/stackConfig";
 
 export interface Check {
@@ -138,6 +138,8 @@ export function verificationRecord(
 }
 
 interface VerifyArgs {
+    /** The Pulumi project (its stack files). */
+    projectDir: string;
     stack: string;
     outputs: string;
     outputsArg: string;
@@ -164,6 +166,7 @@ export const verifyCommand: Command<VerifyArgs> = {
   --out <file>       the record (default .plan/<stack>/verify.json)
   --commit <sha>     recorded (default $GITHUB_SHA or $GIT_COMMIT)
   --base-url <url>   check this origin instead of each app's URL (a port-forward, a test server)
+  --project <dir>    the Pulumi project (default: this repository)
 Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 usage or unusable input.`,
     flags: {
         stack: { type: "string" },
@@ -171,10 +174,13 @@ Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 u
         out: { type: "string" },
         commit: { type: "string" },
         "base-url": { type: "string" },
+        project: { type: "string" },
     },
     check(args) {
         const stack = required(args, "stack");
-        const stacks = listStacks(PROJECT_DIR);
+        const projectArg = optional(args, "project");
+        const projectDir = projectArg ? existingDir("--project", projectArg) : PROJECT_DIR;
+        const stacks = listStacks(projectDir);
         if (!stacks.includes(stack)) throw new UsageError(`--stack ${stack}: no stack '${stack}' (stacks here: ${stacks.join(", ")})`);
         const outputsArg = required(args, "outputs");
         const outputs = existingFile("--outputs", outputsArg);
@@ -183,9 +189,10 @@ Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 u
             throw new UsageError(`--base-url: expected an http:// or https:// URL, got ${baseUrl}`);
         return {
             stack,
+            projectDir,
             outputs,
             outputsArg,
-            out: outputFile("--out", optional(args, "out") ?? path.join(PROJECT_DIR, ".plan", stack, "verify.json")),
+            out: outputFile("--out", optional(args, "out") ?? path.join(projectDir, ".plan", stack, "verify.json")),
             commit: optional(args, "commit") ?? process.env.GITHUB_SHA ?? process.env.GIT_COMMIT ?? null,
             ...(baseUrl ? { baseUrl } : {}),
         };
@@ -195,7 +202,7 @@ Exit codes: 0 verified (record written), 1 a check failed (nothing written), 2 u
         const { ConfigError } = await import("../../config/errors");
         let config;
         try {
-            config = parseConfig(schemaValues(readStackConfig(PROJECT_DIR, a.stack)));
+            config = parseConfig(schemaValues(readStackConfig(a.projectDir, a.stack)));
         } catch (e) {
             if (e instanceof ConfigError) throw new InputError(e.message);
             throw e;
