@@ -11,6 +11,10 @@ const A = "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db2
 const B = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
 
 describe("evidence: pre-production verification from stack outputs", () => {
+    /** `npm run evidence:verified` on the fixture project the tests own, recording into `file`. */
+    const record = (outputs: string, file: string, ...flags: string[]) =>
+        runCommand("tools/evidence/verified.ts", ["--outputs", outputs, "--verification", file, "--project", FIXTURE_DIR, ...flags]);
+
     it("keeps the first verification time of an image and adds the new ones; another stack starts afresh", () => {
         const prev = { stack: "staging", images: [{ image: A, smokeTestsPassedAt: "2026-11-10T11:20:00Z" }] };
         assert.deepEqual(recordVerified(prev, "staging", [A, B], "2026-11-25T10:41:12Z").images, [
@@ -35,14 +39,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
         try {
             const outputs = path.join(dir, "outputs.json");
             fs.writeFileSync(outputs, JSON.stringify({ images: [A, B], builds: { hello: { digest: "(known after up)" } } }));
-            const r = runCommand("tools/evidence/verified.ts", [
-                "--outputs",
-                outputs,
-                "--verification",
-                path.join(dir, "v.json"),
-                "--project",
-                FIXTURE_DIR,
-            ]);
+            const r = record(outputs, path.join(dir, "v.json"));
             assert.equal(r.status, 2, r.stderr);
             assert.match(
                 r.stderr,
@@ -72,16 +69,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
                 ],
             ];
             for (const [stack, message] of cases) {
-                const r = runCommand("tools/evidence/verified.ts", [
-                    "--outputs",
-                    outputs,
-                    "--stack",
-                    stack,
-                    "--verification",
-                    file,
-                    "--project",
-                    FIXTURE_DIR,
-                ]);
+                const r = record(outputs, file, "--stack", stack);
                 assert.equal(r.status, 2, `--stack ${stack}: ${r.stdout}${r.stderr}`);
                 assert.match(r.stderr, message);
                 assert.equal(r.stderr.match(/^error:/gm)?.length, 1, r.stderr);
@@ -89,18 +77,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
                 assert.equal(fs.readFileSync(file, "utf8"), before, `--stack ${stack}: the evidence is unchanged`);
             }
             // The pre-production stack, named: recorded as before, the first verification time kept.
-            const r = runCommand("tools/evidence/verified.ts", [
-                "--outputs",
-                outputs,
-                "--stack",
-                "staging",
-                "--passed-at",
-                "2026-11-25T10:41:12Z",
-                "--verification",
-                file,
-                "--project",
-                FIXTURE_DIR,
-            ]);
+            const r = record(outputs, file, "--stack", "staging", "--passed-at", "2026-11-25T10:41:12Z");
             assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
             assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), {
                 stack: "staging",
@@ -125,16 +102,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
             const afterUp = { ...run.outputs, builds: { hello: { repositoryUrl: built.split("@")[0], digest: built } } };
             fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(afterUp));
             const file = path.join(dir, "verified-staging.json");
-            const r = runCommand("tools/evidence/verified.ts", [
-                "--outputs",
-                path.join(dir, "outputs.json"),
-                "--passed-at",
-                "2026-11-25T10:41:12Z",
-                "--verification",
-                file,
-                "--project",
-                FIXTURE_DIR,
-            ]);
+            const r = record(path.join(dir, "outputs.json"), file, "--passed-at", "2026-11-25T10:41:12Z");
             assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
             assert.deepEqual(verificationSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))), {
                 stack: "staging",
