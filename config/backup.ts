@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { ENVIRONMENT_NAME_LIMIT } from "../components/backup/naming";
 import { RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
-import { intRange, ipv4Cidr } from "./primitives";
+import { awsId, intRange, ipv4Cidr } from "./primitives";
 import type { RefineHook } from "./primitives";
 
 /** AWS Backup schedule expression: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
@@ -120,9 +120,9 @@ export const postgresSchema = z.strictObject({
      * Subnets of the DB subnet group (private subnets of the environment's VPC). Required in production:
      * without them RDS puts the instance in the account's default VPC.
      */
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "expected a subnet id" })).optional(),
+    subnetIds: z.array(awsId("subnet", "a subnet id", "subnet-0123abcd")).optional(),
     /** VPC security groups of the instance (`vpcSecurityGroupIds`). Required in production. */
-    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: "expected a security group id" })).optional(),
+    securityGroupIds: z.array(awsId("sg", "a security group id", "sg-0123abcd")).optional(),
     /** Where the database lives: the app's pods may reach this range on the database port. */
     networkCidr: ipv4Cidr.default("10.0.0.0/8"),
     /**

@@ -63,6 +63,12 @@ export const secretKey = z.string().regex(/^(?!\.$)(?!\.\.)[-._a-zA-Z0-9]{1,253}
     error: "expected a Secret key: at most 253 characters (A-Z, a-z, 0-9, '-', '_', '.'), not '.' and not beginning with '..'",
 });
 
+/** An EC2 resource id (`subnet-`, `sg-`, `vpc-`, `ami-`...): the prefix and 8 hex digits, or 17 in the longer format AWS uses now. */
+export const awsId = (prefix: string, what: string, example: string) =>
+    z.string().regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), {
+        error: `expected ${what} such as ${example} (${prefix}- and 8 or 17 hex digits)`,
+    });
+
 /** An IPv4 CIDR (`10.0.0.0/16`): four octets 0-255 without leading zeros, a prefix length 0-32. */
 export const ipv4Cidr = z.string().refine(
     (v) => {

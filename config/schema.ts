@@ -314,6 +314,16 @@ export const launchpadSchema = launchpadObject
         refineDelivery(cfg, ctx);
         const names = Object.keys(cfg.apps);
         refineHosts(cfg.apps, cfg.environment.domain, ctx);
+        // A blue-green VM app's load balancer is named after the app, and AWS refuses an ALB name that begins with "internal-".
+        for (const [name, app] of Object.entries(cfg.vmApps))
+            if (app.vm.strategy === "blueGreen" && name.startsWith("internal-"))
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name],
+                    input: name,
+                    message:
+                        "expected a name that does not begin with 'internal-': the app's load balancer takes its name, and AWS refuses such an ALB name",
+                });
         const flagged = new Set(Object.values(cfg.flags?.flags ?? {}).flatMap((f) => f.apps));
         const parts = Object.fromEntries(Object.entries(cfg.apps).map(([n, a]) => [n, derivedParts(a, flagged.has(n))]));
         for (const { app, owner, part } of nameClashes(parts))

@@ -2,12 +2,26 @@
 // existing inventory), the release archive pinned by sha256, and how Ansible rolls it out. The
 // Kubernetes keys of an app (strategy, replicas, probes, ...) do not apply and are refused.
 import { z } from "zod";
-import { dnsLabel, intRange, versionLabel } from "./primitives";
+import { awsId, dnsLabel, intRange, versionLabel } from "./primitives";
+
+/**
+ * Text that reaches Ansible as a variable: it templates what it uses, so `{{ ... }}` would be evaluated on
+ * the machine that runs `pulumi up` (`{{ lookup('pipe', ...) }}` runs a command there), and `{%`/`{#`
+ * would break the play. Refused, with control characters, which would split a unit file's or the env
+ * file's line (the roles assert one line per value).
+ */
+const ansibleText = <T extends z.ZodString>(schema: T) =>
+    schema
+        .refine((v) => !/\{[{%#]/.test(v), { error: "expected no '{{', '{%' or '{#': Ansible would evaluate it as a template" })
+        .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "expected one line without control characters" });
+
+/** What the host role sets in every app's environment: the app must not set them (PORT and HOST are what the checks use). */
+export const VM_RESERVED_ENV = ["PORT", "HOST", "APP_VERSION"] as const;
 
 /** The release archive: what CI tested, by checksum. */
 export const vmArtifactSchema = z.strictObject({
     /** Where the hosts fetch the archive (https), or a path on the machine that runs `pulumi up`. */
-    url: z.string().regex(/^(https?:\/\/[^\s]+|\/[^\s]+)$/, { error: "expected an http(s) URL or an absolute path" }),
+    url: ansibleText(z.string().regex(/^(https?:\/\/[^\s]+|\/[^\s]+)$/, { error: "expected an http(s) URL or an absolute path" })),
     /** sha256 of the archive: hosts refuse anything else; the tested-artifact gate looks it up in the evidence. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: "expected 64 lowercase hex digits (sha256sum of the archive)" }),
     /** Release label: names `releases/<version>` on the hosts. */
@@ -16,15 +30,11 @@ export const vmArtifactSchema = z.strictObject({
 
 /** EC2 instances the stack creates for the app. */
 export const vmCreateSchema = z.strictObject({
-    ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { error: "expected an AMI id such as ami-0123456789abcdef0" }),
+    ami: awsId("ami", "an AMI id", "ami-0123456789abcdef0"),
     instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as t3.small" }),
     /** Private subnets; instances are spread over them in order. */
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "expected a subnet id such as subnet-0123abcd" })).min(1, {
-        error: "expected at least one subnet",
-    }),
-    securityGroupIds: z
-        .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: "expected a security group id such as sg-0123abcd" }))
-        .min(1, { error: "expected at least one security group" }),
+    subnetIds: z.array(awsId("subnet", "a subnet id", "subnet-0123abcd")).min(1, { error: "expected at least one subnet" }),
+    securityGroupIds: z.array(awsId("sg", "a security group id", "sg-0123abcd")).min(1, { error: "expected at least one security group" }),
     /** IAM instance profile name (SSM access, log shipping). */
     instanceProfile: z.string().regex(/^[\w+=,.@-]{1,128}$/, { error: "expected an IAM instance profile name" }),
     count: intRange(1, 100),
@@ -61,12 +71,12 @@ export const vmBlueGreenSchema = z.strictObject({
     /** What each group runs: a release goes to the idle group, then activeGroup moves to it. */
     slots: z.strictObject({ blue: vmArtifactSchema, green: vmArtifactSchema }),
     loadBalancer: z.strictObject({
-        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: "expected a VPC id such as vpc-0123abcd" }),
+        vpcId: awsId("vpc", "a VPC id", "vpc-0123abcd"),
         subnetIds: z
-            .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "expected a subnet id such as subnet-0123abcd" }))
+            .array(awsId("subnet", "a subnet id", "subnet-0123abcd"))
             .min(2, { error: "expected at least two subnets (an ALB spans two zones)" }),
         securityGroupIds: z
-            .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: "expected a security group id such as sg-0123abcd" }))
+            .array(awsId("sg", "a security group id", "sg-0123abcd"))
             .min(1, { error: "expected at least one security group" }),
         /** Listener port (HTTP inside the VPC; the ALB is internal). */
         port: intRange(1, 65535).default(80),
@@ -88,18 +98,27 @@ export const vmSchema = z.strictObject({
     serial: z.array(batch).min(1).default(["25%"]),
     /** Release directories kept per host, the current one included. */
     keepReleases: intRange(1, 50).default(3),
-    healthPath: z
-        .string()
-        .regex(/^\/[^\s]*$/, { error: "expected an HTTP path starting with /" })
-        .default("/healthz"),
+    healthPath: ansibleText(z.string().regex(/^\/[^\s]*$/, { error: "expected an HTTP path starting with /" })).default("/healthz"),
     /** An endpoint answering {"version": ...}: a start counts once the new version answers. */
-    versionPath: z
-        .string()
-        .regex(/^\/[^\s]*$/, { error: "expected an HTTP path starting with /" })
-        .optional(),
+    versionPath: ansibleText(z.string().regex(/^\/[^\s]*$/, { error: "expected an HTTP path starting with /" })).optional(),
     /** The command run in the release directory. */
-    command: z.array(z.string().min(1)).min(1).default(["/usr/bin/node", "server.js"]),
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" }), z.string()).default({}),
+    command: z
+        .array(ansibleText(z.string().min(1)))
+        .min(1)
+        .refine((c) => c[0].startsWith("/"), { error: "expected the executable as an absolute path first, such as /usr/bin/node" })
+        .default(["/usr/bin/node", "server.js"]),
+    /** The app's environment (NODE_ENV may be set; PORT, HOST and APP_VERSION are the host role's). */
+    env: z
+        .record(
+            z
+                .string()
+                .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" })
+                .refine((n) => !(VM_RESERVED_ENV as readonly string[]).includes(n), {
+                    error: `expected a name of the app's own: ${VM_RESERVED_ENV.join(", ")} are set by Launchpad (the port and address the health checks, the scrape and the load balancer use, and the release)`,
+                }),
+            ansibleText(z.string()),
+        )
+        .default({}),
     /** SSH user Ansible logs in as (Debian cloud images: admin). */
     sshUser: z
         .string()

@@ -1,5 +1,16 @@
 import * as assert from "node:assert/strict";
-import { dnsName, intRange, ipv4Cidr, labelKey, labelValue, pinnedImage, secretKey, semver, versionLabel } from "../../config/primitives";
+import {
+    awsId,
+    dnsName,
+    intRange,
+    ipv4Cidr,
+    labelKey,
+    labelValue,
+    pinnedImage,
+    secretKey,
+    semver,
+    versionLabel,
+} from "../../config/primitives";
 import { imagesSchema } from "../../config/images";
 import { smokeCheck, validationSchema } from "../../config/validation";
 import { DIGEST_REF } from "../../policies/evidence";
@@ -37,6 +48,12 @@ describe("config primitives", () => {
             secretKey,
             ["password", "DATABASE_URL", "tls.crt", ".env", "a".repeat(253)],
             ["", ".", "..", "..data", "a/b", "a".repeat(254)],
+        ],
+        [
+            "EC2 resource ids (8 hex digits, or 17 in the longer format)",
+            awsId("subnet", "a subnet id", "subnet-0123abcd"),
+            ["subnet-0aaa1111", "subnet-0a1b2c3d4e5f60001"],
+            ["subnet-0123456789", "subnet-0AAA1111", "sg-0aaa1111", "subnet-", "subnet-0a1b2c3d4e5f600011"],
         ],
         [
             "IPv4 CIDRs",

@@ -77,7 +77,31 @@ describe("vm: config", () => {
         [
             "an AMI id that is not one",
             (r) => (r.apps.legacy.vm.hosts = { create: { ...vmFixture("production").apps.legacy.vm.hosts.create, ami: "ubuntu" } }),
-            ['launchpad:apps.legacy.vm.hosts.create.ami: expected an AMI id such as ami-0123456789abcdef0, got "ubuntu"'],
+            [
+                'launchpad:apps.legacy.vm.hosts.create.ami: expected an AMI id such as ami-0123456789abcdef0 (ami- and 8 or 17 hex digits), got "ubuntu"',
+            ],
+        ],
+        [
+            "Jinja in what reaches Ansible (it would run on the machine that runs up), a multi-line value, a relative executable",
+            (r) => {
+                r.apps.legacy.vm.env = { GREETING: "hello {{ lookup('pipe', 'id') }}", CERT: "line1\nline2" };
+                r.apps.legacy.vm.command = ["node", "--title={% x %}"];
+                r.apps.legacy.vm.healthPath = "/health{#x#}";
+            },
+            [
+                'launchpad:apps.legacy.vm.command: expected the executable as an absolute path first, such as /usr/bin/node, got ["node","--title={% x %}"]',
+                "launchpad:apps.legacy.vm.command[1]: expected no '{{', '{%' or '{#': Ansible would evaluate it as a template, got \"--title={% x %}\"",
+                'launchpad:apps.legacy.vm.env.CERT: expected one line without control characters, got "line1\\nline2"',
+                "launchpad:apps.legacy.vm.env.GREETING: expected no '{{', '{%' or '{#': Ansible would evaluate it as a template, got \"hello {{ lookup('pipe', 'id') }}\"",
+                "launchpad:apps.legacy.vm.healthPath: expected no '{{', '{%' or '{#': Ansible would evaluate it as a template, got \"/health{#x#}\"",
+            ],
+        ],
+        [
+            "PORT, HOST or APP_VERSION in the app's environment",
+            (r) => (r.apps.legacy.vm.env = { PORT: "9000", NODE_ENV: "staging" }),
+            [
+                'launchpad:apps.legacy.vm.env.PORT: invalid key: expected a name of the app\'s own: PORT, HOST, APP_VERSION are set by Launchpad (the port and address the health checks, the scrape and the load balancer use, and the release), got "PORT"',
+            ],
         ],
         [
             "a batch that is neither",
@@ -93,6 +117,19 @@ describe("vm: config", () => {
             const cut = (s: string) => s.replace(/, got \{.*$/, ", got {...}");
             assert.deepEqual(configProblems(raw).map(cut), expected);
         });
+
+    it("refuses a blue-green app whose name begins with internal- (AWS refuses that ALB name); other strategies may", () => {
+        const bg = vmBlueGreenFixture();
+        bg.apps["internal-api"] = bg.apps.legacy;
+        delete bg.apps.legacy;
+        assert.deepEqual(configProblems(bg), [
+            "launchpad:apps.internal-api: expected a name that does not begin with 'internal-': the app's load balancer takes its name, and AWS refuses such an ALB name, got \"internal-api\"",
+        ]);
+        const canary = vmFixture("preproduction");
+        canary.apps["internal-api"] = canary.apps.legacy;
+        delete canary.apps.legacy;
+        assert.deepEqual(configProblems(canary), []);
+    });
 
     it("batches: the canary is a first batch of one host; percentages round down as Ansible does", () => {
         assert.deepEqual(vmSerial({ strategy: "canary", serial: ["25%"] }), [1, "25%"]);
