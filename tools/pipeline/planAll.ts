@@ -61,6 +61,8 @@ export function renderComment(reports: StackReport[], context: { compare?: strin
 interface PlanAllArgs {
     out: string;
     compare?: string;
+    /** `compare` is a folder of saved plans by stack (else a git revision). */
+    compareDir?: boolean;
     crds?: string;
     commit?: string;
 }
@@ -76,22 +78,20 @@ Exit code: the worst of the plans (0 clean, 1 problems, 2 usage/config).`,
     flags: { compare: { type: "string" }, out: { type: "string" }, crds: { type: "string" }, commit: { type: "string" } },
     check(args) {
         const compare = optional(args, "compare");
-        if (compare && fs.existsSync(compare) && fs.statSync(compare).isDirectory()) {
-            // A folder of saved plans by stack: each stack is compared with its own.
-            for (const stack of listStacks(PROJECT_DIR)) {
-                const saved = path.resolve(compare, stack);
-                if (!fs.existsSync(path.join(saved, "resources.json")))
+        const compareDir = !!compare && fs.existsSync(compare) && fs.statSync(compare).isDirectory();
+        if (compareDir) {
+            // A folder of saved plans by stack: each stack is compared with its own (whose stack each plan checks).
+            for (const stack of listStacks(PROJECT_DIR))
+                if (!fs.existsSync(path.join(compare, stack, "resources.json")))
                     throw new UsageError(
                         `--compare: ${compare} has no saved plan of stack '${stack}' (${stack}/resources.json): plan:ci compares each stack with <dir>/<stack>, as --out writes them`,
                     );
-                checkTarget(PROJECT_DIR, saved, stack);
-            }
         } else if (compare) checkTarget(PROJECT_DIR, compare);
         const crds = optional(args, "crds");
         const commit = optional(args, "commit");
         return {
             out: outputDir("--out", optional(args, "out") ?? path.join(PROJECT_DIR, ".plan")),
-            ...(compare ? { compare } : {}),
+            ...(compare ? { compare, compareDir } : {}),
             ...(crds ? { crds: existingDir("--crds", crds) } : {}),
             ...(commit ? { commit } : {}),
         };
@@ -113,10 +113,7 @@ function planAll(a: PlanAllArgs): number {
             "--out",
             dir,
         ];
-        if (a.compare) {
-            const saved = path.resolve(a.compare, stack);
-            args.push("--compare", fs.existsSync(a.compare) && fs.statSync(a.compare).isDirectory() ? saved : a.compare);
-        }
+        if (a.compare) args.push("--compare", a.compareDir ? path.resolve(a.compare, stack) : a.compare);
         if (a.crds) args.push("--crds", a.crds);
         // A plan that stops early writes no diff: an old one must not be reported as this run's.
         for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(dir, f), { force: true });
