@@ -40,6 +40,13 @@ export function fixtureRaw(stack: string): Record<string, any> {
     return structuredClone(stackValues(stack)) as Record<string, any>;
 }
 
+/** What config validation says of the fixture `stack` after `change` (`configProblems`: [] when valid). */
+export function fixtureProblems(stack: string, change: (c: Record<string, any>) => void): string[] {
+    const c = fixtureRaw(stack);
+    change(c);
+    return configProblems(c);
+}
+
 /**
  * Program runs by configuration: a run depends only on its config and stack, so every test (in any
  * file) that runs the same config shares one evaluation. Callers get their own deep copy to change.

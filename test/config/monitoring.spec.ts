@@ -1,23 +1,13 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { ConfigError, parseConfig } from "../../config";
+import { parseConfig } from "../../config";
 import { metricsSchema } from "../../config/monitoring";
 import { PODINFO_METRICS, appSelector, errorRate, rulesFile } from "../../components/monitoring";
-import { fixtureRaw } from "../harness";
+import { fixtureProblems, fixtureRaw } from "../harness";
 import { cleanTmp, tmpFile } from "../policies/support";
 import { requireTool } from "../support/tools";
 
-function problems(breakIt: (c: Record<string, any>) => void): string[] {
-    const c = fixtureRaw("prod");
-    breakIt(c);
-    try {
-        parseConfig(c);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-        return e.problems.map((p) => `${p.path}: ${p.message}`);
-    }
-    assert.fail("config was accepted");
-}
+const problems = (breakIt: (c: Record<string, any>) => void) => fixtureProblems("prod", breakIt);
 
 describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
     it("reads the prod stack's channels, subscriptions and routing", () => {

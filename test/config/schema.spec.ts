@@ -1,19 +1,8 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../config";
-import { fixtureRaw } from "../harness";
+import { parseConfig } from "../../config";
+import { fixtureProblems, fixtureRaw } from "../harness";
 
-/** The problems a broken config produces, as `path: message` lines. */
-function problems(stack: string, breakIt: (c: Record<string, any>) => void): string[] {
-    const c = fixtureRaw(stack);
-    breakIt(c);
-    try {
-        parseConfig(c);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-        return e.problems.map((p) => `${p.path}: ${p.message}`);
-    }
-    assert.fail("config was accepted");
-}
+const problems = fixtureProblems;
 
 describe("config schema", () => {
     for (const stack of ["staging", "prod"]) {

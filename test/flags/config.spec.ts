@@ -6,21 +6,13 @@ import type { FlagsConfigInput } from "../../config/flags";
 import { FLAGD_IMAGE } from "../../config/flags";
 import { main } from "../../program";
 import { runProgram } from "../../tools/plan/recorder";
-import { fixtureRaw } from "../harness";
+import { configProblems, fixtureRaw } from "../harness";
 import { prodWithFlags } from "./support";
 
 const withFlags = (f: Partial<FlagsConfigInput>) => prodWithFlags({ environments: ["staging", "prod"], ...f } as FlagsConfigInput);
 const flag = (x: Record<string, unknown>) => withFlags({ flags: { x: { type: "boolean", apps: ["web"], ...x } as never } });
 
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        parseConfig(raw);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, String(e));
-        return e.problems.map((p) => `${p.path}: ${p.message}`);
-    }
-    assert.fail("expected a ConfigError");
-}
+const problems = configProblems;
 
 describe("flags: config", () => {
     it("the real stacks' flags are valid, with defaults applied", () => {

@@ -4,13 +4,13 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig } from "../../config";
+import { parseConfig } from "../../config";
 import { PROJECT } from "../../config/load";
 import { lifecycleRules } from "../../components/images";
 import { main } from "../../program";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { ProgramRun, runProgram } from "../../tools/plan/recorder";
-import { T, one, ofType, runConfig, fixtureRaw } from "../harness";
+import { T, one, ofType, runConfig, fixtureProblems, fixtureRaw } from "../harness";
 
 const REPO = "aws:ecr/repository:Repository";
 const LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy";
@@ -166,17 +166,7 @@ describe("images: ECR repository and built image per built app (staging stack)",
 });
 
 describe("images: configuration", () => {
-    const problems = (change: (c: Record<string, any>) => void) => {
-        const c = fixtureRaw("staging");
-        change(c);
-        try {
-            parseConfig(c);
-        } catch (e) {
-            assert.ok(e instanceof ConfigError);
-            return e.problems.map((p) => `${p.path}: ${p.message}`);
-        }
-        return [];
-    };
+    const problems = (change: (c: Record<string, any>) => void) => fixtureProblems("staging", change);
 
     it("existing stacks without build stay valid; a release without image needs a build", () => {
         assert.deepEqual(

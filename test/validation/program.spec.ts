@@ -2,12 +2,12 @@
 // that keeps users off a version that failed (live Service / canary weight dependsOn smoke Job and gate).
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig, PROJECT } from "../../config";
+import { parseConfig, PROJECT } from "../../config";
 import { runnerScript } from "../../components/validation/runner/bundle";
 import { smokeJobName } from "../../components/validation/smokeTest";
 import { main } from "../../program";
 import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
-import { T, diffRuns, one, ofType, runConfig, runFixture, fixtureRaw } from "../harness";
+import { T, diffRuns, one, ofType, runConfig, runFixture, fixtureProblems, fixtureRaw } from "../harness";
 import { noticeUpdate } from "./noticeDiff";
 import { vectorSelectors } from "../monitoring/promql";
 
@@ -327,17 +327,7 @@ describe("validation in the program", () => {
 });
 
 describe("validation config errors", () => {
-    const problems = (edit: (c: Record<string, any>) => void) => {
-        const c = fixtureRaw("prod");
-        edit(c);
-        try {
-            parseConfig(c);
-        } catch (e) {
-            assert.ok(e instanceof ConfigError);
-            return e.problems.map((p) => `${p.path}: ${p.message}`);
-        }
-        assert.fail("accepted");
-    };
+    const problems = (edit: (c: Record<string, any>) => void) => fixtureProblems("prod", edit);
 
     it("names the key path, the value and what is allowed", () => {
         const worker = problems((c) => (c.apps.worker.smoke = { checks: [{ path: "/healthz" }] }));
