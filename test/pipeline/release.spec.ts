@@ -62,21 +62,36 @@ describe("release operations (committed config changes)", () => {
         });
     });
 
-    it("rollback restores the app's strategy from an earlier revision", () => {
-        const before = appsOf(prodText()).api.strategy;
-        const stepped = applyOperation(prodText(), "prod", { op: "canary-step", app: "api", weight: 50 }, FIXTURE_DIR).text;
-        const r = applyOperation(
-            stepped,
+    it("rollback restores the app's strategy from an earlier revision, with no traffic on a canary", () => {
+        const web = appsOf(prodText()).web.strategy;
+        const switched = applyOperation(prodText(), "prod", { op: "switch", app: "web" }, FIXTURE_DIR).text;
+        const back = applyOperation(
+            switched,
             "prod",
-            { op: "rollback", app: "api", previous: before, revision: "HEAD~1 (3f2a9c1)" },
+            { op: "rollback", app: "web", previous: web, revision: "HEAD~1 (3f2a9c1)" },
             FIXTURE_DIR,
         );
-        assert.deepEqual(appsOf(r.text).api.strategy, before);
-        assert.equal(r.summary, "prod: rollback: api strategy as at HEAD~1 (3f2a9c1) (canary: stable 6.7.0, canary 6.7.1 at 10%)");
+        assert.deepEqual(appsOf(back.text).web.strategy, web);
+        assert.equal(back.summary, "prod: rollback: web strategy as at HEAD~1 (3f2a9c1) (blueGreen: blue live (6.7.0))");
         assert.equal(
-            applyOperation(prodText(), "prod", { op: "rollback", app: "api", previous: before, revision: "HEAD~1 (3f2a9c1)" }, FIXTURE_DIR)
+            applyOperation(prodText(), "prod", { op: "rollback", app: "web", previous: web, revision: "HEAD~1 (3f2a9c1)" }, FIXTURE_DIR)
                 .unchanged,
             "the strategy is already the one at HEAD~1 (3f2a9c1)",
+        );
+        // The canary had 10% at that revision (up to 100% before a promotion): restored at 0%, all users on stable.
+        const api = appsOf(prodText()).api.strategy!;
+        assert.equal(api.weight, 10);
+        const promoted = applyOperation(prodText(), "prod", { op: "promote", app: "api" }, FIXTURE_DIR).text;
+        const r = applyOperation(
+            promoted,
+            "prod",
+            { op: "rollback", app: "api", previous: api, revision: "HEAD~1 (3f2a9c1)" },
+            FIXTURE_DIR,
+        );
+        assert.deepEqual(appsOf(r.text).api.strategy, { ...api, weight: 0 });
+        assert.equal(
+            r.summary,
+            "prod: rollback: api strategy as at HEAD~1 (3f2a9c1) (canary: stable 6.7.0, canary 6.7.1 at 0%); its canary 6.7.1 had 10% there and gets none: a rollback never moves users onto a candidate",
         );
     });
 
@@ -86,6 +101,38 @@ describe("release operations (committed config changes)", () => {
         edit(doc);
         return doc.toString();
     };
+
+    it("rollback of an Argo Rollouts canary restores the earlier stable release, not its canary (which the controller would roll out again)", () => {
+        const argo = (doc: Document) => {
+            doc.setIn(["config", "launchpad:apps", "api", "strategy", "engine"], "argoRollouts");
+            doc.setIn(["config", "launchpad:apps", "api", "strategy", "weight"], 0);
+        };
+        // The earlier revision: 6.7.1 on its way out as the canary over stable 6.7.0; since then promoted.
+        const before = appsOf(prodWith(argo)).api.strategy!;
+        const promoted = applyOperation(prodWith(argo), "prod", { op: "promote", app: "api" }, FIXTURE_DIR).text;
+        assert.equal(appsOf(promoted).api.strategy!.stable!.version, "6.7.1");
+        const r = applyOperation(
+            promoted,
+            "prod",
+            { op: "rollback", app: "api", previous: before, revision: "HEAD~1 (3f2a9c1)" },
+            FIXTURE_DIR,
+        );
+        const { canary, ...stableOnly } = before;
+        assert.equal(canary!.version, "6.7.1");
+        assert.deepEqual(appsOf(r.text).api.strategy, stableOnly);
+        assert.equal(
+            r.summary,
+            "prod: rollback: api strategy as at HEAD~1 (3f2a9c1) (canary: stable 6.7.0); its canary 6.7.1 is not restored: Argo Rollouts would roll it out again, so the Rollout returns to the stable release",
+        );
+        // The same for a Launchpad canary restores the canary, whose weight Launchpad walks itself.
+        const own = applyOperation(
+            applyOperation(prodText(), "prod", { op: "promote", app: "api" }, FIXTURE_DIR).text,
+            "prod",
+            { op: "rollback", app: "api", previous: appsOf(prodText()).api.strategy, revision: "HEAD~1 (3f2a9c1)" },
+            FIXTURE_DIR,
+        );
+        assert.equal(appsOf(own.text).api.strategy!.canary!.version, "6.7.1");
+    });
     const SECURE = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
 
     it("works on a stack that holds secrets: secure values stay secret, the program's own secret keys are known", () => {
@@ -264,7 +311,7 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
         const noOps: [string[], RegExp][] = [
             [["canary-step", "--app", "api", "--weight", "10"], /api: the canary already gets 10%/],
             [["switch", "--app", "web", "--slot", "blue"], /web: blue is already live/],
-            [["rollback", "--app", "api", "--to", "HEAD"], /api: the strategy is already the one at HEAD \([0-9a-f]{7}\)/],
+            [["rollback", "--app", "web", "--to", "HEAD"], /web: the strategy is already the one at HEAD \([0-9a-f]{7}\)/],
         ];
         for (const [args, reason] of noOps) {
             const before = fs.readFileSync(file, "utf8");
@@ -326,9 +373,9 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
         assert.equal(r.status, 0, r.stderr);
         assert.equal(
             r.stdout,
-            `fixture: rollback: api strategy as at "fixture" (${first.slice(0, 7)}) (canary: stable 1.0.0, canary 1.1.0 at 10%)\n`,
+            `fixture: rollback: api strategy as at "fixture" (${first.slice(0, 7)}) (canary: stable 1.0.0, canary 1.1.0 at 0%); its canary 1.1.0 had 10% there and gets none: a rollback never moves users onto a candidate\n`,
         );
-        assert.match(fs.readFileSync(file, "utf8"), /weight: 10\n/);
+        assert.match(fs.readFileSync(file, "utf8"), /weight: 0\n/);
         // A stack file that is not YAML now: the operation's own check says so, in one line, exit 2.
         fs.writeFileSync(file, `${original}\n  broken: [\n`);
         const broken = release("rollback", "--stack", "fixture", "--app", "api");

@@ -149,7 +149,8 @@ export function applyOperation(text: string, stack: string, args: OperationArgs,
         const instead = argoInstead(args.op, args.app, config.environment.namespace ?? config.environment.name, stack);
         if (instead) throw new OperationError(`${args.op}: ${args.app} is released by Argo Rollouts: ${instead}`);
     }
-    const unchanged = noChange(args.op, strategy, args);
+    const restore = args.op === "rollback" ? noCandidateTraffic(args.previous, argo) : { strategy: args.previous };
+    const unchanged = noChange(args.op, strategy, { ...args, previous: restore.strategy });
     if (unchanged) return { text, summary: "", unchanged };
     let summary: string;
     switch (args.op) {
@@ -184,9 +185,10 @@ export function applyOperation(text: string, stack: string, args: OperationArgs,
             break;
         }
         case "rollback":
-            if (args.previous === undefined) throw new OperationError(`${args.app} did not exist at the rollback revision`);
-            doc.setIn(at(), doc.createNode(args.previous));
-            summary = `rollback: ${args.app} strategy as at ${args.revision ?? "an earlier revision"}${describe(args.previous)}`;
+            if (restore.strategy === undefined) throw new OperationError(`${args.app} did not exist at the rollback revision`);
+            doc.setIn(at(), doc.createNode(restore.strategy));
+            summary = `rollback: ${args.app} strategy as at ${args.revision ?? "an earlier revision"}${describe(restore.strategy)}`;
+            if (restore.note) summary += `; ${restore.note}`;
             break;
     }
     const result = keepLayout(text, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
@@ -194,6 +196,30 @@ export function applyOperation(text: string, stack: string, args: OperationArgs,
     const cold = !argo && app ? coldSlot(args.app, app, next.apps[args.app]) : undefined;
     if (cold) throw new OperationError(`${args.op}: ${cold}`);
     return { text: result, summary: `${stack}: ${summary}` };
+}
+
+/**
+ * What a rollback of a canary app restores: the earlier revision's stable release with all the traffic. An
+ * earlier revision can be one where the canary had traffic (up to 100% just before a promotion), and a
+ * rollback never moves users onto a candidate. Launchpad keeps that revision's canary at weight 0 (as an
+ * abort does); Argo Rollouts' Rollout runs `canary ?? stable`, so a restored canary would be rolled out
+ * again: the rollback keeps the stable release only (which `rollbackWindow` brings back without the steps).
+ */
+function noCandidateTraffic(previous: unknown, argo: boolean): { strategy: unknown; note?: string } {
+    const s = previous as RawStrategy | undefined;
+    if (s?.type !== "canary" || s.canary === undefined) return { strategy: previous };
+    if (argo) {
+        const { canary, ...stable } = s;
+        return {
+            strategy: stable,
+            note: `its canary ${canary.version} is not restored: Argo Rollouts would roll it out again, so the Rollout returns to the stable release`,
+        };
+    }
+    if ((s.weight ?? 0) === 0) return { strategy: previous };
+    return {
+        strategy: { ...s, weight: 0 },
+        note: `its canary ${s.canary.version} had ${s.weight}% there and gets none: a rollback never moves users onto a candidate`,
+    };
 }
 
 /**
