@@ -81,11 +81,22 @@ describe("deploy: Argo Rollouts engine", function () {
             selector: { "app.kubernetes.io/name": "api" },
             ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
         });
-        // The release's backups first (production), as for Deployments.
+        // The release's backups first (production), as for Deployments; then the analysis it runs.
         assert.deepEqual(
-            one(run, ROLLOUT, "api").dependsOn.map((u) => u.split("::").pop()),
-            ["api-release-2-4-0", "api-release-2-4-0", "api-db"],
+            one(run, ROLLOUT, "api")
+                .dependsOn.map((u) => `${u.split("::")[2].split("$").pop()} ${u.split("::").pop()}`)
+                .sort(),
+            [
+                "aws:rds/snapshot:Snapshot api-release-2-4-0",
+                "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate api-gate",
+                "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate api-smoke",
+                "kubernetes:core/v1:ConfigMap api-smoke",
+                "kubernetes:core/v1:Secret api-db",
+                "kubernetes:velero.io/v1:Backup api-release-2-4-0",
+            ],
         );
+        // A return to a kept release skips the steps and the analysis.
+        assert.deepEqual(api.spec.rollbackWindow, { revisions: api.spec.revisionHistoryLimit });
 
         // The alerts compare the blue-green roles as the controller labels them (preview against active).
         const comparison = (one(run, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "web-alerts").inputs as any).spec.groups.find(
@@ -132,17 +143,29 @@ describe("deploy: Argo Rollouts engine", function () {
         assert.equal(q.candidateErrorRatio, errorRatio(appSelector("prod", "api", "canary"), gate.window, cfg.apps.api.metrics));
         assert.equal(q.candidateLatency, latencyQuantile(appSelector("prod", "api", "canary"), gate.window, gate.latencyQuantile));
         const url = cfg.validation.prometheusUrl;
-        const m = (name: string, query: string, max: number) => ({
+        // Measured one gate window after the step starts; NaN (0/0) dropped as the gate reads it as no data;
+        // a comparison without a baseline passes (test/deploy/argoAnalysis.spec.ts runs them in promtool).
+        const m = (name: string, query: string, successCondition: string) => ({
             name,
+            initialDelay: gate.window,
             failureLimit: 0,
-            successCondition: `len(result) > 0 && result[0] <= ${max}`,
+            successCondition,
             provider: { prometheus: { address: url, query } },
         });
+        assert.equal(gate.onNoData, "fail");
         assert.deepEqual(metrics, [
-            m("error-ratio", q.candidateErrorRatio, gate.maxErrorRatio),
-            m("error-ratio-increase", `${q.candidateErrorRatio} - ${q.baselineErrorRatio}`, gate.maxErrorRatioIncrease),
-            m("latency", q.candidateLatency, gate.maxLatencySeconds),
-            m("latency-ratio", `${q.candidateLatency} / ${q.baselineLatency}`, gate.maxLatencyRatio),
+            m("error-ratio", `(${q.candidateErrorRatio}) >= 0`, `len(result) > 0 && result[0] <= ${gate.maxErrorRatio}`),
+            m(
+                "error-ratio-increase",
+                `(${q.candidateErrorRatio} - ${q.baselineErrorRatio}) > -Inf < +Inf`,
+                `len(result) == 0 || result[0] <= ${gate.maxErrorRatioIncrease}`,
+            ),
+            m("latency", `(${q.candidateLatency}) >= 0`, `len(result) > 0 && result[0] <= ${gate.maxLatencySeconds}`),
+            m(
+                "latency-ratio",
+                `(${q.candidateLatency} / ${q.baselineLatency}) > -Inf < +Inf`,
+                `len(result) == 0 || result[0] <= ${gate.maxLatencyRatio}`,
+            ),
         ]);
         // The smoke test is a `job` metric running the SmokeTest Job's spec (same runner, same ConfigMap).
         const smoke = (one(run, TEMPLATE, "api-smoke").inputs as any).spec.metrics[0];

@@ -10,6 +10,8 @@ export const ANALYSIS_API_VERSION = "argoproj.io/v1alpha1";
 /** One metric of an AnalysisTemplate (`spec.metrics[]`). */
 export interface AnalysisMetric {
     name: string;
+    /** Go duration: the controller waits this long after the step (or promotion) starts before measuring. */
+    initialDelay?: string;
     successCondition?: string;
     failureLimit?: number;
     provider: Record<string, unknown>;
@@ -54,25 +56,54 @@ export function condition(onNoData: "fail" | "pass", max: number): string {
         : `len(result) == 0 || result[0] <= ${formatNumber(max)}`;
 }
 
-/** The gate's checks as Prometheus metrics: absolute error ratio and latency, and (with a baseline) the comparisons. */
+/**
+ * The gate reads NaN (0/0: a series without requests in the window) as no data (`queryScalar`); Argo would
+ * compare it, and every comparison with NaN is false (a failed metric, even with `onNoData: pass`).
+ * `>= 0` drops a NaN sample and keeps every number an error ratio or a latency can be.
+ */
+export const absolute = (query: string) => `(${query}) >= 0`;
+
+/**
+ * A comparison with the baseline only where both sides are numbers, as the gate compares: with no
+ * baseline data (or a baseline latency of 0) the gate notes it and judges the thresholds alone. The
+ * filter drops NaN and infinities, so no sample means "not compared" and passes; the candidate's own
+ * metrics judge its no data.
+ */
+export const compared = (query: string) => `(${query}) > -Inf < +Inf`;
+
+/**
+ * The gate's checks as Prometheus metrics: absolute error ratio and latency, and (with a baseline) the
+ * comparisons. Each is measured once, one gate window after its step starts: the rate() windows then hold
+ * the new state's traffic (measured at once, the canary has no series yet and fails, and a blue-green
+ * post-promotion check averages the previous version in). Launchpad's own gate skips a canary's first
+ * step for the same reason (`guardedChange`).
+ */
 export function gateMetrics(a: GateAnalysisArgs): AnalysisMetric[] {
     const q = analysisQueries(a);
     const g = a.gate;
-    const metric = (name: string, query: string, max: number): AnalysisMetric => ({
+    const metric = (name: string, query: string, successCondition: string): AnalysisMetric => ({
         name,
+        initialDelay: g.window,
         // One measurement per run: a failed check aborts at once, as the gate fails `up`.
         failureLimit: 0,
-        successCondition: condition(g.onNoData, max),
+        successCondition,
         provider: { prometheus: { address: a.prometheusUrl, query } },
     });
+    const comparison = (max: number) => condition("pass", max);
     return [
-        metric("error-ratio", q.candidateErrorRatio, g.maxErrorRatio),
+        metric("error-ratio", absolute(q.candidateErrorRatio), condition(g.onNoData, g.maxErrorRatio)),
         ...(q.baselineErrorRatio !== undefined
-            ? [metric("error-ratio-increase", `${q.candidateErrorRatio} - ${q.baselineErrorRatio}`, g.maxErrorRatioIncrease)]
+            ? [
+                  metric(
+                      "error-ratio-increase",
+                      compared(`${q.candidateErrorRatio} - ${q.baselineErrorRatio}`),
+                      comparison(g.maxErrorRatioIncrease),
+                  ),
+              ]
             : []),
-        metric("latency", q.candidateLatency, g.maxLatencySeconds),
+        metric("latency", absolute(q.candidateLatency), condition(g.onNoData, g.maxLatencySeconds)),
         ...(q.baselineLatency !== undefined
-            ? [metric("latency-ratio", `${q.candidateLatency} / ${q.baselineLatency}`, g.maxLatencyRatio)]
+            ? [metric("latency-ratio", compared(`${q.candidateLatency} / ${q.baselineLatency}`), comparison(g.maxLatencyRatio))]
             : []),
     ];
 }

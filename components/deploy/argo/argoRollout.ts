@@ -56,7 +56,7 @@ export class ArgoRollout extends pulumi.ComponentResource {
         const s = args.strategy;
         const release = s.type === "canary" ? (s.canary ?? s.stable) : s.slots[s.activeSlot];
         const candidateService = s.type === "canary" ? `${name}-canary` : `${name}-preview`;
-        const analysis = this.analysisTemplates(name, args, candidateService, release.version);
+        const { refs: analysis, objects: analysisObjects } = this.analysisTemplates(name, args, candidateService, release.version);
         const host = args.config.host;
 
         let strategy: Record<string, unknown>;
@@ -111,6 +111,7 @@ export class ArgoRollout extends pulumi.ComponentResource {
             this.previewUrl = host ? urlOf(args, previewAt) : undefined;
         }
 
+        const rolloutAfter = [...(args.beforeRollout ?? []), ...analysisObjects];
         this.rollout = new k8s.apiextensions.CustomResource(
             name,
             {
@@ -127,6 +128,10 @@ export class ArgoRollout extends pulumi.ComponentResource {
                 spec: {
                     replicas: args.config.replicas,
                     revisionHistoryLimit: args.config.revisionHistoryLimit,
+                    // A return to a release the Rollout still keeps a ReplicaSet of (a rollback: `undo`, or the
+                    // stack set back to an earlier release) skips the steps and the analysis: that release
+                    // passed them when it went out. Without it the controller walks every step again.
+                    rollbackWindow: { revisions: args.config.revisionHistoryLimit },
                     selector: { matchLabels: rolloutSelector(name) },
                     template: rolloutPodTemplate({
                         app: name,
@@ -140,8 +145,10 @@ export class ArgoRollout extends pulumi.ComponentResource {
                     strategy,
                 },
             },
-            // The release's backups first (production), as for Deployments (components/backup/wiring.ts).
-            { parent: this, ...(args.beforeRollout && args.beforeRollout.length > 0 ? { dependsOn: args.beforeRollout } : {}) },
+            // The release's backups first (production), as for Deployments (components/backup/wiring.ts); and
+            // the analysis it runs: the controller copies the AnalysisTemplates (and the smoke Job mounts its
+            // ConfigMap) when the new template's first analysis step starts, so they hold this release first.
+            { parent: this, ...(rolloutAfter.length > 0 ? { dependsOn: rolloutAfter } : {}) },
         );
         new k8s.policy.v1.PodDisruptionBudget(
             name,
@@ -177,13 +184,22 @@ export class ArgoRollout extends pulumi.ComponentResource {
         );
     }
 
-    /** AnalysisTemplates of the app; returns what the Rollout's steps and promotions reference. */
-    private analysisTemplates(name: string, args: ArgoRolloutArgs, candidateService: string, version: string): AnalysisRefs {
+    /**
+     * AnalysisTemplates of the app: what the Rollout's steps and promotions reference, and the objects the
+     * analysis reads (the templates and the smoke test's ConfigMap).
+     */
+    private analysisTemplates(
+        name: string,
+        args: ArgoRolloutArgs,
+        candidateService: string,
+        version: string,
+    ): { refs: AnalysisRefs; objects: pulumi.Resource[] } {
         const a = args.analysis;
         const s = args.strategy;
         const slots = s.type === "canary" ? ARGO_SLOTS.canary : ARGO_SLOTS.blueGreen;
+        const objects: pulumi.Resource[] = [];
         const template = (templateName: string, metrics: AnalysisMetric[]) => {
-            new k8s.apiextensions.CustomResource(
+            const t = new k8s.apiextensions.CustomResource(
                 templateName,
                 {
                     apiVersion: ANALYSIS_API_VERSION,
@@ -193,6 +209,7 @@ export class ArgoRollout extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            objects.push(t);
             return templateName;
         };
         const refs: { gate?: string; live?: string; smoke?: string } = {};
@@ -223,9 +240,9 @@ export class ArgoRollout extends pulumi.ComponentResource {
                     `then record the abort in the stack (docs/argo-rollouts.md) and pulumi up --stack ${a.stack}.`,
             };
             const parts = smokeParts(smokeArgs);
-            smokeSupport(this, name, smokeArgs, parts);
+            objects.push(smokeSupport(this, name, smokeArgs, parts));
             refs.smoke = template(`${name}-smoke`, [smokeMetric(smokeJobSpec(smokeArgs, parts), parts.podLabels)]);
         }
-        return refs;
+        return { refs, objects };
     }
 }

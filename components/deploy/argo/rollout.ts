@@ -106,7 +106,8 @@ export function canaryStrategySpec(a: CanaryRolloutArgs): Record<string, unknown
             // Never fewer ready pods than `replicas` while the canary runs (as maxUnavailable 0 on Deployments).
             maxUnavailable: 0,
             maxSurge: 1,
-            // On abort, traffic returns to stable at once; the canary's pods stay this long for a look, then go.
+            // On abort, traffic returns to stable at once; with traffic routing the canary's pods stay this long
+            // for a look, then go (without it, an abort is a rolling update back to stable).
             abortScaleDownDelaySeconds: argo.abortScaleDownDelaySeconds,
             steps: canarySteps(argo.steps ?? DEFAULT_ARGO_STEPS, a.analysis),
         },
