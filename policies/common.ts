@@ -54,6 +54,8 @@ const KIND_TYPES: Record<string, string> = {
     Pod: TYPE.Pod,
 };
 export const workloadTypes = (kinds: readonly string[]) => kinds.map((k) => KIND_TYPES[k]).filter((t): t is string => !!t);
+/** Every type whose props hold a pod spec (`podSpec`): what pod-level checks apply to. */
+export const POD_WORKLOADS: readonly string[] = workloadTypes(Object.keys(KIND_TYPES));
 
 /**
  * Resource properties as the policy SDK hands them over (`PolicyResource.props: Record<string, any>`):

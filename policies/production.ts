@@ -13,11 +13,10 @@ import {
     releaseRecord,
     servicesSelecting,
     transitiveDependencies,
-    workloadTypes,
+    POD_WORKLOADS,
     Props,
 } from "./common";
 
-const ALL_WORKLOADS = workloadTypes(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const METRIC_GATE = "pulumi-nodejs:dynamic/validation:MetricGate";
@@ -53,7 +52,7 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
         "No container carries a credential in plaintext (an environment variable named or valued like a password, token or key): secrets reach pods from a Kubernetes Secret through valueFrom.secretKeyRef.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        if (!ALL_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
+        if (!POD_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
         const app = appOf(args);
         for (const { kind, container: c } of containersOf(podSpec(args.type, args.props))) {
             for (const e of (c.env ?? []) as Props[]) {

@@ -2,9 +2,8 @@
 // "restricted", limits and probes, immutable images, no public S3 buckets, encryption at rest.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DIGEST_REF } from "./evidence";
-import { PreviewUnknowns, TYPE, containersOf, describe, podSpec, servicesSelecting, workloadTypes, Props } from "./common";
+import { PreviewUnknowns, TYPE, containersOf, describe, podSpec, servicesSelecting, POD_WORKLOADS, workloadTypes, Props } from "./common";
 
-const ALL_WORKLOADS = workloadTypes(["Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"]);
 const LONG_RUNNING = workloadTypes(["Deployment", "Rollout", "StatefulSet", "DaemonSet"]);
 
 /** Volume types the "restricted" profile allows. */
@@ -16,7 +15,7 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
         "Pods meet the Kubernetes Pod Security Standard 'restricted': non-root, no privilege escalation, capabilities dropped, RuntimeDefault seccomp, no privileged containers, no host namespaces, host ports or hostPath volumes.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        if (!ALL_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
+        if (!POD_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
         const spec = podSpec(args.type, args.props);
         if (!spec) return;
         const what = describe(args);
@@ -66,7 +65,7 @@ export const workloadResourcesProbes: StackValidationPolicy = {
         "Every container has CPU and memory limits; every long-running container has a liveness and a readiness probe (without readiness a new pod counts as ready at once, so a rolling update no longer waits for it).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const workloads = args.resources.filter((r) => ALL_WORKLOADS.includes(r.type));
+        const workloads = args.resources.filter((r) => POD_WORKLOADS.includes(r.type));
         if (workloads.length === 0) args.notApplicable("no workloads");
         for (const w of workloads) {
             const served = LONG_RUNNING.includes(w.type) && servicesSelecting(w, args.resources).length > 0;
@@ -100,7 +99,7 @@ export const immutableImages: ResourceValidationPolicy = {
     description: "Container images are referenced by digest, never by a mutable tag.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        if (!ALL_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
+        if (!POD_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
         // An image this update builds is known only at up: check every other container, then say which was not checked.
         const unknowns = new PreviewUnknowns("image");
         for (const { kind, container: c } of containersOf(podSpec(args.type, args.props))) {

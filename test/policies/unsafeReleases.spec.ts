@@ -50,6 +50,20 @@ const CASES: Case[] = [
         },
     },
     {
+        name: "a plaintext credential in the env of an app Argo Rollouts releases",
+        mutate: (raw) => {
+            raw.apps.api.env = { DB_PASSWORD: "hunter2" };
+            raw.apps.api.strategy.engine = "argoRollouts";
+            raw.apps.api.strategy.weight = 0;
+        },
+        prod: {
+            policy: "no-plaintext-secrets",
+            level: "mandatory",
+            message: /^container 'api' of Rollout prod\/api has DB_PASSWORD in plaintext \(its name names a credential\)/,
+        },
+        staging: { policy: "no-plaintext-secrets", level: "mandatory", message: /Rollout staging\/api has DB_PASSWORD in plaintext/ },
+    },
+    {
         name: "a credential-looking value under a harmless name",
         mutate: (raw) => (raw.apps.web.env = { ...raw.apps.web.env, DATABASE_URL: "postgres://app:s3cret@db.internal:5432/app" }),
         prod: {
