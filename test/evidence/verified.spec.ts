@@ -9,6 +9,8 @@ import { runCommand } from "../support/commands";
 
 const A = "ghcr.io/stefanprodan/podinfo@sha256:4a72d3ce7eda670b78baadd8995384db29483dfc76e12f81a24e1fc1256c0a8e";
 const B = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
+/** Outputs as `pulumi stack output --json` prints them after up: the values a plan cannot know are known. */
+const deployed = (planned: object): object => JSON.parse(JSON.stringify(planned).replaceAll('"(known after up)"', '"known after up"'));
 
 describe("evidence: pre-production verification from stack outputs", () => {
     /** `npm run evidence:verified` on the fixture project the tests own, recording into `file`. */
@@ -57,7 +59,7 @@ describe("evidence: pre-production verification from stack outputs", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-verified-"));
         try {
             const outputs = path.join(dir, "outputs.json");
-            fs.writeFileSync(outputs, JSON.stringify({ images: [A, B] }));
+            fs.writeFileSync(outputs, JSON.stringify({ environment: "staging", images: [A, B] }));
             const file = path.join(dir, "verified-staging.json");
             const before = JSON.stringify({ stack: "staging", images: [{ image: A, smokeTestsPassedAt: "2026-11-10T11:20:00Z" }] }) + "\n";
             fs.writeFileSync(file, before);
@@ -100,8 +102,23 @@ describe("evidence: pre-production verification from stack outputs", () => {
             const built = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/staging/hello@sha256:" + "c".repeat(64);
             assert.deepEqual(Object.keys(run.outputs.builds as object), ["hello"]);
             const afterUp = { ...run.outputs, builds: { hello: { repositoryUrl: built.split("@")[0], digest: built } } };
-            fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(afterUp));
+            // The plan's own outputs (and another stack's) are not what staging ran: refused, naming why.
             const file = path.join(dir, "verified-staging.json");
+            const refused: [object, RegExp][] = [
+                [afterUp, /outputs\.json: backup\.exportBucket is "\(known after up\)": a plan's outputs, not a deployed stack's/],
+                [
+                    { ...deployed(afterUp), environment: "prod" },
+                    /outputs\.json: the outputs of environment "prod", not of staging \(environment "staging"\): record `pulumi stack output --stack staging --json` after up/,
+                ],
+            ];
+            for (const [outputs, message] of refused) {
+                fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
+                const no = record(path.join(dir, "outputs.json"), file);
+                assert.equal(no.status, 2, `${no.stdout}${no.stderr}`);
+                assert.match(no.stderr, message);
+                assert.ok(!fs.existsSync(file));
+            }
+            fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(deployed(afterUp)));
             const r = record(path.join(dir, "outputs.json"), file, "--passed-at", "2026-11-25T10:41:12Z");
             assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
             assert.deepEqual(verificationSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))), {

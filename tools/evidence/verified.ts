@@ -6,6 +6,8 @@
 // `verified-in-preprod` policy reads. Images verified earlier keep their first verification time.
 // `--stack` must be a stack of the project whose `environment.tier` is `preproduction`: evidence recorded
 // for a typo or a production stack would replace the pre-production stack's (and its verification times).
+// The outputs must be that stack's after up: their `environment` output is its environment's name, and no
+// value is a plan's `(known after up)` (another stack's or a plan's outputs list images staging never ran).
 // Exit codes: 0 written, 2 usage or unusable input, 1 a bug.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -45,6 +47,11 @@ export function imagesOf(outputs: unknown, file: string): string[] {
 
 /** The `environment.tier` of `stack` in the project at `dir` (its Pulumi.<stack>.yaml, Pulumi.yaml merged in). */
 export async function stackTier(dir: string, stack: string): Promise<unknown> {
+    return (await stackEnvironment(dir, stack)).tier;
+}
+
+/** The `launchpad:environment` of `stack` in the project at `dir`, as written (`name`, `tier`, ...). */
+async function stackEnvironment(dir: string, stack: string): Promise<{ name?: unknown; tier?: unknown }> {
     const { ConfigError } = await import("../../config/errors");
     let environment: string | undefined;
     try {
@@ -54,10 +61,38 @@ export async function stackTier(dir: string, stack: string): Promise<unknown> {
         throw e;
     }
     try {
-        return (JSON.parse(environment ?? "null") as { tier?: unknown } | null)?.tier;
+        return (JSON.parse(environment ?? "null") as { name?: unknown; tier?: unknown } | null) ?? {};
     } catch {
-        return undefined;
+        return {};
     }
+}
+
+/** Where `outputs` holds a value only a plan shows (`(known after up)`), as a path; undefined in a deployed stack's. */
+export function planValueAt(outputs: unknown, at = ""): string | undefined {
+    if (outputs === "(known after up)") return at || "(the whole file)";
+    if (outputs === null || typeof outputs !== "object") return undefined;
+    for (const [k, v] of Object.entries(outputs)) {
+        const found = planValueAt(v, Array.isArray(outputs) ? `${at}[${k}]` : at ? `${at}.${k}` : k);
+        if (found) return found;
+    }
+    return undefined;
+}
+
+/**
+ * Refuses outputs that are not the deployed `stack`'s: another environment's (`environment` output), or a
+ * plan's (a value known only after up). Either recorded images staging never ran as verified.
+ */
+export function checkOutputsOf(outputs: unknown, file: string, stack: string, environment: unknown): void {
+    const got = (outputs as { environment?: unknown }).environment;
+    if (got !== environment)
+        throw new InputError(
+            `${file}: the outputs of environment ${JSON.stringify(got) ?? "(none)"}, not of ${stack} (environment ${JSON.stringify(environment)}): record \`pulumi stack output --stack ${stack} --json\` after up`,
+        );
+    const planned = planValueAt(outputs);
+    if (planned)
+        throw new InputError(
+            `${file}: ${planned} is "(known after up)": a plan's outputs, not a deployed stack's; record \`pulumi stack output --stack ${stack} --json\` after up`,
+        );
 }
 
 /** The stacks of the project at `dir` whose tier is `preproduction` (a stack whose config cannot be read is left out). */
@@ -127,7 +162,8 @@ Exit codes: 0 written, 2 usage or unusable input.`,
     },
     async run(a) {
         // The tier needs the stack's config (and with it the SDK): checked here, before anything is read or written.
-        const tier = await stackTier(a.projectDir, a.stack);
+        const environment = await stackEnvironment(a.projectDir, a.stack);
+        const tier = environment.tier;
         if (tier !== "preproduction") {
             const allowed = await preproductionStacks(a.projectDir);
             const has = typeof tier === "string" ? `environment.tier ${tier}` : "no environment.tier";
@@ -143,6 +179,7 @@ Exit codes: 0 written, 2 usage or unusable input.`,
             throw new InputError(`${a.outputsArg}: not valid JSON: ${(e as Error).message}`);
         }
         const images = imagesOf(outputs, a.outputsArg);
+        checkOutputsOf(outputs, a.outputsArg, a.stack, environment.name);
         const shown = path.relative(process.cwd(), a.verification);
         let previous: Verification | undefined;
         if (fs.existsSync(a.verification)) {
