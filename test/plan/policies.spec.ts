@@ -12,7 +12,7 @@ import {
     validateStackResourcesOfType,
 } from "@pulumi/policy";
 import { policies } from "../../policies/all";
-import { planStack, writePlan } from "../../tools/plan/plan";
+import { planStack, policiesLeftOut, writePlan } from "../../tools/plan/plan";
 import { PolicyConfigError, checkPolicies, configSchemaOf, parsePolicyConfig, reconcileConfig } from "../../tools/plan/policies";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { FIXTURE_DIR, T, fixturePolicyConfig, runFixture } from "../harness";
@@ -112,6 +112,32 @@ describe("offline plan: policies adapter", () => {
                 () => parsePolicyConfig({ observed: "strict" }, "prod.json"),
                 /prod\.json: parsing enforcement level for "observed": "strict" is not a valid enforcement level/,
             );
+        });
+
+        it("an override file replaces the stack's pack config whole: the plan names what it leaves out, and a copy with one level changed keeps the rest", () => {
+            const own = JSON.parse(fs.readFileSync(fixturePolicyConfig("prod"), "utf8"));
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-override-"));
+            try {
+                const write = (name: string, value: object) => {
+                    fs.writeFileSync(path.join(dir, name), JSON.stringify(value));
+                    return path.join(dir, name);
+                };
+                const alone = write("alone.json", { announced: "advisory" });
+                assert.deepEqual(
+                    policiesLeftOut(alone, "prod", FIXTURE_DIR),
+                    Object.keys(own).filter((k) => k !== "announced"),
+                );
+                assert.ok(policiesLeftOut(alone, "prod", FIXTURE_DIR).includes("tested-artifact"));
+                // The documented override (docs/release-checklist.md): the stack's file with one level changed.
+                const copy = write("copy.json", { ...own, announced: { ...own.announced, enforcementLevel: "advisory" } });
+                assert.deepEqual(policiesLeftOut(copy, "prod", FIXTURE_DIR), []);
+                const config = reconcileConfig(policies, "mandatory", parsePolicyConfig(JSON.parse(fs.readFileSync(copy, "utf8"))));
+                assert.equal(config.get("announced")!.enforcementLevel, "advisory");
+                assert.deepEqual(config.get("announced")!.properties.freezeWindows, own.announced.freezeWindows);
+                assert.deepEqual(policiesLeftOut(fixturePolicyConfig("prod"), "prod", FIXTURE_DIR), []);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 

@@ -75,7 +75,7 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         const { ConfigError } = await import("../../config/errors");
         const { compare, configFingerprints } = await import("./compare");
         const { loadCrdValidators } = await import("./crds");
-        const { planStack, renderTree, writePlan } = await import("./plan");
+        const { planStack, policiesLeftOut, renderTree, writePlan } = await import("./plan");
         const { PolicyConfigError, formatViolations } = await import("./policies");
         const { plainStackTraces } = await import("./recorder");
         const { useCrdValidators } = await import("./schemas");
@@ -95,6 +95,12 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         console.log(`\nschemas: ${plan.schema.validated} Kubernetes objects validated, ${plan.schema.problems.length} invalid`);
         if (plan.schema.unchecked.length > 0) console.log(`  no schema here for: ${plan.schema.unchecked.join(", ")}`);
         for (const p of plan.schema.problems) console.log(`  ✗ ${p.object}: ${p.message}`);
+        const leftOut = a.policyConfig ? policiesLeftOut(a.policyConfig, a.stack, a.projectDir) : [];
+        if (leftOut.length > 0)
+            console.log(
+                `\nnote: ${path.relative(process.cwd(), a.policyConfig!)} replaces policies/config/${a.stack}.json (as pulumi --policy-pack-config does) ` +
+                    `and leaves out ${leftOut.join(", ")}: they run with the pack's defaults. To relax one policy, copy the stack's file and change that one.`,
+            );
         if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
         console.log(`\nwrote ${written.length} files to ${shown}`);
         if (a.compare) {

@@ -48,6 +48,28 @@ export function defaultPolicyConfig(stack: string, dir = PROJECT_DIR): string {
 }
 
 /**
+ * The policies the stack's own pack config sets and `file` does not. A pack config replaces the stack's
+ * whole (as `pulumi --policy-pack-config` does): those run with the pack's defaults, which an override
+ * meant for one policy loosens silently (a freeze window, an exemption, a lead time). [] when either file
+ * is missing or not JSON (reading `file` reports that).
+ */
+export function policiesLeftOut(file: string, stack: string, dir = PROJECT_DIR): string[] {
+    const own = defaultPolicyConfig(stack, dir);
+    const keys = (f: string) => {
+        try {
+            const v: unknown = JSON.parse(fs.readFileSync(f, "utf8"));
+            return v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : undefined;
+        } catch {
+            return undefined;
+        }
+    };
+    if (path.resolve(file) === path.resolve(own)) return [];
+    const theirs = keys(file);
+    const ours = keys(own);
+    return theirs && ours ? ours.filter((k) => !theirs.includes(k)) : [];
+}
+
+/**
  * Runs `<projectDir>/index.ts`, the real Pulumi entry point, as stack `stack`. The module is evaluated
  * afresh on every call so that one process can plan several stacks.
  */
