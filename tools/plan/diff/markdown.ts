@@ -75,7 +75,8 @@ function cell(v: unknown, other?: unknown): string {
     return `\`${shown.replace(/`/g, "ˋ").replace(/\|/g, "\\|")}\``;
 }
 
-function summaryLine(d: PlanDiff): string {
+/** The counts line of a diff (the PR comment's summary table reads it back: tools/pipeline/planAll.ts). */
+export function summaryLine(d: Pick<PlanDiff, "counts">): string {
     const c = d.counts;
     const kept = c.retain > 0 ? `, ${c.retain} removed from the stack but kept (retainOnDelete)` : "";
     return `**${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete${kept}** (${c.same} unchanged)`;
