@@ -13,6 +13,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '%s' "$LAUNCHPAD_INVENTORY" >"$work/inventory.json"
 printf '%s' "$LAUNCHPAD_EXTRA_VARS" >"$work/vars.json"
+# The app's secret environment (vm.secretEnv), when it has one: only in this private folder, never in the inventory.
+secret=""
+if [ -n "${LAUNCHPAD_SECRET_VARS:-}" ]; then
+    (umask 077 && printf '%s' "$LAUNCHPAD_SECRET_VARS" >"$work/secret.json")
+    secret="$work/secret.json"
+fi
 playbook=$1
 shift
-ansible-playbook -i "$work/inventory.json" -e "@$work/vars.json" "$playbook" "$@"
+if [ -n "$secret" ]; then
+    ansible-playbook -i "$work/inventory.json" -e "@$work/vars.json" -e "@$secret" "$playbook" "$@"
+else
+    ansible-playbook -i "$work/inventory.json" -e "@$work/vars.json" "$playbook" "$@"
+fi

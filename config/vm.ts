@@ -2,7 +2,7 @@
 // existing inventory), the release archive pinned by sha256, and how Ansible rolls it out. The
 // Kubernetes keys of an app (strategy, replicas, probes, ...) do not apply and are refused.
 import { z } from "zod";
-import { awsId, dnsLabel, intRange, versionLabel } from "./primitives";
+import { awsId, dnsLabel, intRange, VALUE_NOT_SHOWN, versionLabel } from "./primitives";
 
 /**
  * Text that reaches Ansible as a variable: it templates what it uses, so `{{ ... }}` would be evaluated on
@@ -17,6 +17,22 @@ const ansibleText = <T extends z.ZodString>(schema: T) =>
 
 /** What the host role sets in every app's environment: the app must not set them (PORT and HOST are what the checks use). */
 export const VM_RESERVED_ENV = ["PORT", "HOST", "APP_VERSION"] as const;
+
+const vmEnvName = z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" })
+    .refine((n) => !(VM_RESERVED_ENV as readonly string[]).includes(n), {
+        error: `expected a name of the app's own: ${VM_RESERVED_ENV.join(", ")} are set by Launchpad (the port and address the health checks, the scrape and the load balancer use, and the release)`,
+    });
+
+/** A secret value as `ansibleText` checks it, without echoing it. */
+const secretText = z
+    .string({ error: `expected a Pulumi secret (pulumi config set --secret --path ...) ${VALUE_NOT_SHOWN}` })
+    .min(1, { error: `expected a Pulumi secret (pulumi config set --secret --path ...) ${VALUE_NOT_SHOWN}` })
+    .refine((v) => !/\{[{%#]/.test(v), {
+        error: `expected no '{{', '{%' or '{#': Ansible would evaluate it as a template ${VALUE_NOT_SHOWN}`,
+    })
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: `expected one line without control characters ${VALUE_NOT_SHOWN}` });
 
 /** The release archive: what CI tested, by checksum. */
 export const vmArtifactSchema = z.strictObject({
@@ -108,17 +124,12 @@ export const vmSchema = z.strictObject({
         .refine((c) => c[0].startsWith("/"), { error: "expected the executable as an absolute path first, such as /usr/bin/node" })
         .default(["/usr/bin/node", "server.js"]),
     /** The app's environment (NODE_ENV may be set; PORT, HOST and APP_VERSION are the host role's). */
-    env: z
-        .record(
-            z
-                .string()
-                .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "expected an environment variable name" })
-                .refine((n) => !(VM_RESERVED_ENV as readonly string[]).includes(n), {
-                    error: `expected a name of the app's own: ${VM_RESERVED_ENV.join(", ")} are set by Launchpad (the port and address the health checks, the scrape and the load balancer use, and the release)`,
-                }),
-            ansibleText(z.string()),
-        )
-        .default({}),
+    env: z.record(vmEnvName, ansibleText(z.string())).default({}),
+    /**
+     * Credentials in the app's environment, each set with `pulumi config set --secret --path`: they reach
+     * the hosts' environment file as a Pulumi secret (never in the inventory, the state or the logs).
+     */
+    secretEnv: z.record(vmEnvName, secretText).default({}),
     /** SSH user Ansible logs in as (Debian cloud images: admin). */
     sshUser: z
         .string()
@@ -152,6 +163,13 @@ export function refineVm(vm: VmConfig, ctx: z.RefinementCtx): void {
             path: ["artifact"],
             input: vm.artifact,
             message: "required: the release archive (url, sha256, version)",
+        });
+    for (const name of Object.keys(vm.env).filter((n) => n in vm.secretEnv))
+        ctx.addIssue({
+            code: "custom",
+            path: ["env", name],
+            input: name,
+            message: "expected it in env or in secretEnv, not both (remove it from env)",
         });
     if (blueGreen && !vm.hosts.create)
         ctx.addIssue({

@@ -5,7 +5,9 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import { LABEL, SMOKE_FOR_LABEL } from "./shared/labels";
 import {
     TYPE,
+    COMMAND_TYPE,
     containersOf,
+    known,
     describe,
     podLabels,
     podSpec,
@@ -49,9 +51,10 @@ const appOf = (r: PolicyResource | { props: Props; name: string }): string => r.
 export const noPlaintextSecrets: ResourceValidationPolicy = {
     name: "no-plaintext-secrets",
     description:
-        "No container carries a credential in plaintext (an environment variable named or valued like a password, token or key): secrets reach pods from a Kubernetes Secret through valueFrom.secretKeyRef.",
+        "No container and no VM app carries a credential in plaintext (an environment variable named or valued like a password, token or key): secrets reach pods from a Kubernetes Secret through valueFrom.secretKeyRef, and VM hosts from vm.secretEnv.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
+        if (args.type === COMMAND_TYPE) return vmPlaintext(args.props, args.name, report);
         if (!POD_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
         const app = appOf(args);
         for (const { kind, container: c } of containersOf(podSpec(args.type, args.props))) {
@@ -68,6 +71,35 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
         }
     },
 };
+
+/**
+ * A VM app's plain `vm.env`, as its Ansible Command carries it (LAUNCHPAD_INVENTORY's group vars); its
+ * credentials belong in `vm.secretEnv`, which reaches the hosts as a Pulumi secret. The inventory holds
+ * the created instances' addresses, so it is known at `up` (checked then) but not always in a preview.
+ */
+function vmPlaintext(props: Props, name: string, report: (message: string) => void): void {
+    const raw = known(() => props.environment?.LAUNCHPAD_INVENTORY);
+    if (typeof raw !== "string") return;
+    let inventory: Props;
+    try {
+        inventory = JSON.parse(raw);
+    } catch {
+        return;
+    }
+    for (const [group, g] of Object.entries((inventory?.all?.children ?? {}) as Record<string, Props>)) {
+        const vars = (g?.vars ?? {}) as Props;
+        const app = typeof vars.launchpad_app === "string" ? vars.launchpad_app : group;
+        for (const [env, value] of Object.entries((vars.launchpad_env ?? {}) as Record<string, unknown>)) {
+            const why = credentialReason(env, value);
+            if (!why) continue;
+            const key = `launchpad:apps.${app}.vm.secretEnv.${env}`;
+            report(
+                `VM app '${app}' (Command ${name}) has ${env} in plaintext in its environment (${why}): the inventory, the state and the update log show it. ` +
+                    `Move it to ${key}: 'pulumi config set --secret --path ${key} <value>', and remove it from apps.${app}.vm.env.`,
+            );
+        }
+    }
+}
 
 export interface AvailabilityConfig {
     minReplicas: number;

@@ -23,6 +23,8 @@ export function inventory(app: string, config: VmAppConfig, hosts: readonly stri
                         launchpad_port: config.port,
                         launchpad_command: vm.command,
                         launchpad_env: vm.env,
+                        // Only the names: the values travel as a Pulumi secret (secretVars).
+                        ...(Object.keys(vm.secretEnv).length > 0 ? { launchpad_secret_env_names: Object.keys(vm.secretEnv).sort() } : {}),
                         launchpad_health_path: vm.healthPath,
                         launchpad_version_path: vm.versionPath ?? "",
                         launchpad_deploy_keep_releases: vm.keepReleases,
@@ -45,6 +47,16 @@ export function releaseVars(app: string, config: VmAppConfig, artifact: Artifact
         launchpad_release_artifact: artifact.url,
         launchpad_deploy_keep_releases: vm.keepReleases,
     };
+}
+
+/**
+ * The app's secret environment as extra vars (`launchpad_secret_env`), or undefined without one. Kept out
+ * of the inventory (which policies read and the update log may show): the Command gets it as a Pulumi
+ * secret, run-playbook.sh writes it to its private folder, and the role writes it with no_log.
+ */
+export function secretVars(config: VmAppConfig): Record<string, unknown> | undefined {
+    const secretEnv = config.vm.secretEnv;
+    return Object.keys(secretEnv).length > 0 ? { launchpad_secret_env: secretEnv } : undefined;
 }
 
 /** How many hosts one deploy of the app updates (per group for blue-green); known from config even before the instances exist. */

@@ -6,7 +6,7 @@ import type { VmAppConfig, VmGroup } from "../../config/vm";
 import { vmReleases } from "../../config/vm";
 import { LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
-import { fleetSize, inventory, releaseVars } from "./inventory";
+import { fleetSize, inventory, releaseVars, secretVars } from "./inventory";
 import { vmRuleGroups } from "./rules";
 import { prometheusRule, ruleName } from "../monitoring/ruleObject";
 
@@ -88,6 +88,9 @@ export class VmApp extends pulumi.ComponentResource {
                   })
                 : [];
 
+        // Marked secret whatever the config said, so the state and any preview only ever show [secret].
+        const secrets = secretVars(args.config);
+        const secretJson = secrets ? pulumi.secret(JSON.stringify(secrets)) : undefined;
         const deploys = vmReleases(vm).map(({ group, artifact }) => {
             const instances = instancesOf(group);
             const hosts = create ? pulumi.all(instances.map((i) => i.privateIp)) : pulumi.output([...(vm.hosts.inventory ?? [])]);
@@ -103,9 +106,10 @@ export class VmApp extends pulumi.ComponentResource {
                         // Known before the instances exist, for the rollback-ready gate.
                         LAUNCHPAD_HOST_COUNT: String(fleetSize(args.config)),
                         ANSIBLE_NOCOLOR: "1",
+                        ...(secretJson ? { LAUNCHPAD_SECRET_VARS: secretJson } : {}),
                     },
-                    // A new release, another archive or another set of hosts runs the playbook again.
-                    triggers: [artifact.version, artifact.sha256, inv],
+                    // A new release, another archive, another set of hosts or another secret runs the playbook again.
+                    triggers: [artifact.version, artifact.sha256, inv, ...(secretJson ? [secretJson] : [])],
                     // The play recap and every failed host in the update log.
                     logging: "stdoutAndStderr",
                     addPreviousOutputInEnv: false,

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { inventory as vmInventory, releaseVars } from "../../components/vm";
+import { inventory as vmInventory, releaseVars, secretVars } from "../../components/vm";
 import { VmAppConfig, vmAppSchema } from "../../config/vm";
 import { Archive, buildArchive } from "../../tools/vm/archive";
 import { which } from "../support/tools";
@@ -281,6 +281,33 @@ describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1 @e2e"
         assert.equal(await version(), "3");
         assert.equal(current(), "releases/3");
         assert.deepEqual(releases(), ["1", "3"]);
+    });
+
+    it("vm.secretEnv through run-playbook.sh: in the environment file, never in the output; a run without the values fails, naming them", async () => {
+        const secret = "s3cr3t-Value-7f2e";
+        const config = vmAppSchema.parse({ ...appConfig("3"), vm: { ...appConfig("3").vm, secretEnv: { DB_PASSWORD: secret } } });
+        // The inventory as components/vm generates it with a secretEnv: the names only, with this run's local settings.
+        const local = JSON.parse(readFileSync(inventory(), "utf8"));
+        const names = (vmInventory("hello", config, ["127.0.0.1"]) as any).all.children.hello.vars.launchpad_secret_env_names;
+        assert.deepEqual(names, ["DB_PASSWORD"]);
+        local.all.children.hello.vars.launchpad_secret_env_names = names;
+        const env = { LAUNCHPAD_INVENTORY: JSON.stringify(local), LAUNCHPAD_EXTRA_VARS: JSON.stringify(release("3")) };
+        const envFile = path.join(prefix, "etc", "hello.env");
+
+        const r = await run("./run-playbook.sh", ["configure.yml", "--diff"], {
+            ...env,
+            LAUNCHPAD_SECRET_VARS: JSON.stringify(secretVars(config)),
+        });
+        assert.equal(r.code, 0, r.output);
+        assert.match(readFileSync(envFile, "utf8"), new RegExp(`^DB_PASSWORD="${secret}"$`, "m"));
+        assert.ok(!r.output.includes(secret), "the value is not in Ansible's output, even with --diff");
+        assert.equal(await version(), "3");
+
+        // A manual run without LAUNCHPAD_SECRET_VARS would drop the credentials: refused before the file changes.
+        const without = await run("./run-playbook.sh", ["configure.yml"], env);
+        assert.notEqual(without.code, 0, without.output);
+        assert.match(without.output, /launchpad_secret_env: expected a value for each of \[\\?"DB_PASSWORD\\?"\].*got values for \[\]/);
+        assert.match(readFileSync(envFile, "utf8"), new RegExp(`^DB_PASSWORD="${secret}"$`, "m"));
     });
 
     it("refuses an archive whose sha256 does not match, before anything changes", async () => {

@@ -235,6 +235,20 @@ describe("stack config: the CLI's own checks", () => {
         );
         assert.doesNotMatch(e.message, /hunter2/);
         assert.ok(readStackConfig(dir, "staging").secretKeys.includes("launchpad:apps"));
+        // A VM app's vm.secretEnv likewise (there is no Secret to refer to on a VM).
+        const vm = make((_proj, stacks) => {
+            stacks.prod.config["launchpad:apps"].legacy = { target: "vm", vm: { secretEnv: { DB_PASSWORD: "hunter2", OK: SECURE } } };
+        });
+        const v = refusal(vm, "prod");
+        assert.deepEqual(
+            v.problems.map((p) => `${p.path}: ${p.message}`),
+            ["launchpad:apps.legacy.vm.secretEnv.DB_PASSWORD: must be encrypted: vm.secretEnv holds credentials"],
+        );
+        assert.match(
+            v.message,
+            /launchpad:apps\.legacy\.vm\.secretEnv\.DB_PASSWORD is in plain text: set it with pulumi config set --stack prod --secret --path/,
+        );
+        assert.doesNotMatch(v.message, /hunter2/);
     });
 });
 

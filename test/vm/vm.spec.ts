@@ -11,7 +11,7 @@ import { parseConfig } from "../../config/load";
 import { firstBatch, vmSerial } from "../../config/vm";
 import { vmRuleGroups } from "../../components/vm";
 import { PROJECT_DIR } from "../../tools/plan/plan";
-import { ProgramRun } from "../../tools/plan/recorder";
+import { ProgramRun, SECRET } from "../../tools/plan/recorder";
 import { FIXTURE_DIR, configProblems, diffRuns, fixtureRaw, one, runConfig } from "../harness";
 import { check, cleanTmp, copyRun, fixtureJson, record, reported, tmpFile, violationsOf } from "../policies/support";
 import { requireTool } from "../support/tools";
@@ -39,6 +39,7 @@ describe("vm: config", () => {
             versionPath: "/version",
             command: ["/usr/bin/node", "server.js"],
             env: {},
+            secretEnv: {},
             sshUser: "admin",
         });
     });
@@ -101,6 +102,24 @@ describe("vm: config", () => {
             (r) => (r.apps.legacy.vm.env = { PORT: "9000", NODE_ENV: "staging" }),
             [
                 'launchpad:apps.legacy.vm.env.PORT: invalid key: expected a name of the app\'s own: PORT, HOST, APP_VERSION are set by Launchpad (the port and address the health checks, the scrape and the load balancer use, and the release), got "PORT"',
+            ],
+        ],
+        [
+            "a credential in env and secretEnv both",
+            (r) => {
+                r.apps.legacy.vm.env = { DB_PASSWORD: "x" };
+                r.apps.legacy.vm.secretEnv = { DB_PASSWORD: "s3cret" };
+            },
+            [
+                'launchpad:apps.legacy.vm.env.DB_PASSWORD: expected it in env or in secretEnv, not both (remove it from env), got "DB_PASSWORD"',
+            ],
+        ],
+        [
+            "a secret value with Jinja (the value not shown), a reserved name in secretEnv",
+            (r) => (r.apps.legacy.vm.secretEnv = { API_TOKEN: "a{{b", HOST: "h" }),
+            [
+                "launchpad:apps.legacy.vm.secretEnv.API_TOKEN: expected no '{{', '{%' or '{#': Ansible would evaluate it as a template (value not shown: it may be a secret)",
+                'launchpad:apps.legacy.vm.secretEnv.HOST: invalid key: expected a name of the app\'s own: PORT, HOST, APP_VERSION are set by Launchpad (the port and address the health checks, the scrape and the load balancer use, and the release), got "HOST"',
             ],
         ],
         [
@@ -213,6 +232,23 @@ describe("vm: VmApp resources", () => {
         ]);
     });
 
+    it("secretEnv: the values reach the Command only as a Pulumi secret (its own variable and trigger), the inventory names them", async () => {
+        const raw = vmFixture("preproduction");
+        raw.apps.legacy.vm.secretEnv = { DB_PASSWORD: "s3cret", API_TOKEN: "t0ken" };
+        const run = await runConfig(raw, "staging");
+        const cmd = one(run, COMMAND, "legacy-deploy").inputs as any;
+        const inventory = JSON.parse(cmd.environment.LAUNCHPAD_INVENTORY);
+        assert.deepEqual(inventory.all.children.legacy.vars.launchpad_secret_env_names, ["API_TOKEN", "DB_PASSWORD"]);
+        assert.equal(cmd.environment.LAUNCHPAD_SECRET_VARS, SECRET);
+        assert.deepEqual(cmd.triggers, ["1.4.2", SHA, cmd.environment.LAUNCHPAD_INVENTORY, SECRET]);
+        assert.doesNotMatch(JSON.stringify(run.resources), /s3cret|t0ken/);
+        // Without secretEnv nothing of it appears (the inventory and the triggers of existing apps are unchanged).
+        const plain = one(staging, COMMAND, "legacy-deploy").inputs as any;
+        assert.equal(plain.environment.LAUNCHPAD_SECRET_VARS, undefined);
+        assert.equal(plain.triggers.length, 3);
+        assert.doesNotMatch(plain.environment.LAUNCHPAD_INVENTORY, /secret/);
+    });
+
     it("created hosts: encrypted, IMDSv2-only, private instances spread over the subnets; the deploy waits for them and the release backups", () => {
         const instances = prod.resources.filter((r) => r.type === INSTANCE);
         assert.deepEqual(
@@ -300,6 +336,25 @@ describe("vm: release gates", () => {
 
     it("pass a VM app with tested archive, backups first, a canary batch, two releases kept and host alerts", async () => {
         assert.deepEqual(await vmViolations(prod), []);
+    });
+
+    it("no-plaintext-secrets: a credential in a VM app's plain env, not in its secretEnv", async () => {
+        const raw = vmFixture("preproduction");
+        raw.apps.legacy.vm.env = { DB_PASSWORD: "hunter2", GREETING: "hello" };
+        const plain = violationsOf(await check(await runConfig(raw, "staging"), "staging"), "no-plaintext-secrets");
+        assert.deepEqual(
+            plain.map((v) => [v.level, reported(v)]),
+            [
+                [
+                    "mandatory",
+                    "VM app 'legacy' (Command legacy-deploy) has DB_PASSWORD in plaintext in its environment (its name names a credential): the inventory, the state and the update log show it. " +
+                        "Move it to launchpad:apps.legacy.vm.secretEnv.DB_PASSWORD: 'pulumi config set --secret --path launchpad:apps.legacy.vm.secretEnv.DB_PASSWORD <value>', and remove it from apps.legacy.vm.env.",
+                ],
+            ],
+        );
+        raw.apps.legacy.vm.env = { GREETING: "hello" };
+        raw.apps.legacy.vm.secretEnv = { DB_PASSWORD: "hunter2" };
+        assert.deepEqual(violationsOf(await check(await runConfig(raw, "staging"), "staging"), "no-plaintext-secrets"), []);
     });
 
     it("tested-artifact: an archive without evidence, or whose tests failed", async () => {

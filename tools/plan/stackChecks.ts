@@ -144,16 +144,18 @@ export function checkStackConfig(
     // hands it every value decrypted, and marks secret only whole top-level keys), so the stack file is checked.
     const apps = stackConfig[full("apps")];
     for (const [app, a] of Object.entries(isMapping(apps) ? apps : {})) {
-        const secretEnv = isMapping(a) ? a.secretEnv : undefined;
-        for (const [name, v] of Object.entries(isMapping(secretEnv) ? secretEnv : {})) {
-            if (typeof v !== "string" || v === SECRET) continue;
-            const at = `${full("apps")}.${app}.secretEnv.${name}`;
-            problems.push({
-                path: at,
-                message:
-                    "must be encrypted: secretEnv holds credentials (a Secret key reference is written { secretKeyRef: { name, key } })",
-            });
-            messages.push(`${at} is in plain text: set it with pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
+        // A Kubernetes app's secretEnv, and a VM app's vm.secretEnv (no Secret to refer to on a VM).
+        const places: [string, unknown, string][] = [
+            ["secretEnv", isMapping(a) ? a.secretEnv : undefined, " (a Secret key reference is written { secretKeyRef: { name, key } })"],
+            ["vm.secretEnv", isMapping(a) && isMapping(a.vm) ? a.vm.secretEnv : undefined, ""],
+        ];
+        for (const [key, secretEnv, hint] of places) {
+            for (const [name, v] of Object.entries(isMapping(secretEnv) ? secretEnv : {})) {
+                if (typeof v !== "string" || v === SECRET) continue;
+                const at = `${full("apps")}.${app}.${key}.${name}`;
+                problems.push({ path: at, message: `must be encrypted: ${key} holds credentials${hint}` });
+                messages.push(`${at} is in plain text: set it with pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
+            }
         }
     }
     if (missing.length > 0) {
