@@ -250,6 +250,25 @@ describe("stack config: the CLI's own checks", () => {
         );
         assert.doesNotMatch(v.message, /hunter2/);
     });
+
+    it("a secure value where the program writes the key in plain text is refused: only secretEnv, vm.secretEnv and channel URLs stay secret", () => {
+        const dir = make((_proj, stacks) => {
+            const apps = stacks.prod.config["launchpad:apps"];
+            apps.api.env = { ...apps.api.env, API_KEY: SECURE };
+            apps.api.smoke.checks[0].headers = { Authorization: SECURE };
+            apps.api.secretEnv = { DB_PASSWORD: SECURE };
+            apps.legacy = { target: "vm", vm: { secretEnv: { TOKEN: SECURE } } };
+        });
+        const e = refusal(dir, "prod");
+        assert.deepEqual(e.problems.map((p) => p.path).sort(), [
+            "launchpad:apps.api.env.API_KEY",
+            "launchpad:apps.api.smoke.checks[0].headers.Authorization",
+        ]);
+        assert.match(
+            e.message,
+            /launchpad:apps\.api\.smoke\.checks\[0\]\.headers\.Authorization is encrypted in the stack file, but the program writes it in plain text \(into Kubernetes objects, the state and the plan\): secure values stay secret only at apps\.<app>\.secretEnv\.<NAME>/,
+        );
+    });
 });
 
 describe("stack config: unknown keys", () => {

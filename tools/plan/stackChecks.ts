@@ -124,6 +124,32 @@ export function checkStackConfig(
             messages.push(`${at}: '${SECRET}' is not a value: pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
         }
     }
+    // A secure value stays secret only where the program marks it so (pulumi.secret); anywhere else in the
+    // project's config the program writes it in plain text (a Deployment's env, a smoke test's ConfigMap, a
+    // MetricGate's URL, the stack outputs), which the stack file's encryption made look safe.
+    const secretPlaces = [
+        new RegExp(`^${regexLiteral(full("apps"))}\\.[^.]+\\.(vm\\.)?secretEnv\\.[^.]+$`),
+        new RegExp(`^${regexLiteral(full("monitoring"))}\\.channels\\.[^.]+\\.url$`),
+    ];
+    const secureAt = (v: unknown, at: string): string[] =>
+        isSecure(v)
+            ? [at]
+            : v && typeof v === "object"
+              ? Object.entries(v).flatMap(([k, x]) => secureAt(x, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`))
+              : [];
+    for (const [k, v] of Object.entries(stackConfig)) {
+        if (!k.startsWith(`${projectName}:`) || isSecure(v)) continue; // a whole key: secret: true, or one the program reads as a secret
+        for (const at of secureAt(v, k).filter((p) => !secretPlaces.some((re) => re.test(p)))) {
+            problems.push({
+                path: at,
+                message:
+                    "is encrypted, but the program writes it in plain text: only secretEnv, vm.secretEnv and monitoring channel URLs stay secret",
+            });
+            messages.push(
+                `${at} is encrypted in the stack file, but the program writes it in plain text (into Kubernetes objects, the state and the plan): secure values stay secret only at apps.<app>.secretEnv.<NAME>, apps.<app>.vm.secretEnv.<NAME> and monitoring.channels.<name>.url`,
+            );
+        }
+    }
     // A region @pulumi/aws does not list is most likely a typo, which only the provider's first call to AWS would
     // reveal (it skips region validation by default, so `eu-wset-1` fails on the endpoint's address). A region
     // newer than the list is let through by setting aws:skipRegionValidation: true explicitly (the provider's
@@ -172,3 +198,6 @@ export function checkStackConfig(
     messages.push(...unknown.map((p) => `${p.path}: ${p.message}`));
     if (problems.length > 0) throw new StackConfigError(problems, messages.join("\n"));
 }
+
+/** `s` as a literal inside a RegExp. */
+const regexLiteral = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
