@@ -98,7 +98,13 @@ export const semver = z.string().refine(
  * (`ftp:`, `javascript:`, `file:`), which only fails, or misleads, once something follows the link.
  */
 export const httpUrl = (example: string) =>
-    z.url({ protocol: /^https?$/, error: `expected an http:// or https:// URL such as ${example}` });
+    z
+        .url({ protocol: /^https?$/, error: `expected an http:// or https:// URL such as ${example}` })
+        // These URLs are written in plain text (a MetricGate's and an AnalysisTemplate's inputs, alert
+        // annotations, stack outputs): a password in one would be readable wherever they are.
+        .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u), {
+            error: `expected no user or password in the URL: it is written in plain text into resources and outputs ${VALUE_NOT_SHOWN}`,
+        });
 
 /**
  * A regular expression as Prometheus reads a `=~` matcher: RE2 syntax, checked by RE2 itself (Google's

@@ -354,6 +354,13 @@ describe("validation config errors", () => {
             problems((c) => (c.apps.api.gate = { maxErrorRatio: 2 })),
             ["launchpad:apps.api.gate.maxErrorRatio: expected an error ratio 0-0.5, got 2"],
         );
+        // A password in the Prometheus URL would be in the MetricGates' inputs and the stack outputs: refused, not echoed.
+        assert.deepEqual(
+            problems((c) => (c.validation.prometheusUrl = "https://gate:hunter2@prometheus.example.com")),
+            [
+                "launchpad:validation.prometheusUrl: expected no user or password in the URL: it is written in plain text into resources and outputs (value not shown: it may be a secret)",
+            ],
+        );
     });
 });
 
