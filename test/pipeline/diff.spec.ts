@@ -451,7 +451,15 @@ describe("plan diff never shows a secret", () => {
         const d = diffPlans(a, b);
         assert.deepEqual(d.config, [{ path: "launchpad:token", old: "[secret]", new: "[secret]" }]);
         assert.ok(isEmpty(d), "config alone changes no resource");
-        assert.ok(!renderMarkdown("x", d).includes("aaaaaaaaaaaa"));
+        const md = renderMarkdown("x", d);
+        assert.ok(!md.includes("aaaaaaaaaaaa"));
+        // "no changes" alone would tell the reviewer that up changes nothing; what is built from a secret is [secret] on both sides.
+        assert.match(
+            md,
+            /\*\*no changes\*\* \(0 resources unchanged\)\n\nA secret changed \(`launchpad:token`\): what is built from it shows `\[secret\]` on both sides, so this diff cannot list it; `pulumi up` updates it\./,
+        );
+        const plain = diffPlans(a, { ...b, config: { ...a.config, "aws:region": '"eu-west-2"' } });
+        assert.doesNotMatch(renderMarkdown("x", plain), /A secret changed/);
     });
 });
 

@@ -1,6 +1,6 @@
 // The plan diff as the Markdown report a reviewer reads (pull-request comment, diff.md).
 import { UNKNOWN } from "../recorder";
-import { isEmpty, isObject } from "./diff";
+import { isEmpty, isObject, MASK } from "./diff";
 import type { Op, PlanDiff, PropertyChange } from "./diff";
 
 /** One policy result, in the shapes the policy report may use. */
@@ -103,6 +103,17 @@ export function renderMarkdown(stack: string, d: PlanDiff, policy?: unknown): st
         out.push(`**no changes** (${d.counts.same} resources unchanged)`, "");
     } else {
         out.push(summaryLine(d), "");
+    }
+    // The plan never decrypts: what the program builds from a secret is [secret] on both sides.
+    const secrets = d.config.filter((r) => r.old === MASK || r.new === MASK).map((r) => `\`${r.path}\``);
+    if (secrets.length > 0)
+        out.push(
+            `A secret changed (${secrets.join(", ")}): what is built from it shows \`${MASK}\` on both sides, so this diff cannot list it; ` +
+                "`pulumi up` updates it. A `secretEnv` value updates the Secret `<app>-env`, which running pods read only when they start: " +
+                "restart them (`kubectl rollout restart`) or let the next release do it.",
+            "",
+        );
+    if (!isEmpty(d)) {
         for (const g of d.groups) {
             out.push(`#### ${g.title}`, "");
             for (const r of g.resources) {
