@@ -78,7 +78,7 @@ export const announced: StackValidationPolicy = {
             const lead = (launch - Date.parse(f.announcedAt)) / HOUR;
             if (lead < cfg.minLeadTimeHours)
                 report(
-                    `release ${f.version} was announced ${f.announcedAt}, ${lead.toFixed(1)} hours before its launch at ${f.launchAt}; stakeholders need at least ${cfg.minLeadTimeHours} hours: move ${key("launchAt")} to ${new Date(Date.parse(f.announcedAt) + cfg.minLeadTimeHours * HOUR).toISOString()} or later.`,
+                    `release ${f.version} was announced ${f.announcedAt}, ${lead >= 0 ? `${lead.toFixed(1)} hours before` : `${(-lead).toFixed(1)} hours after`} its launch at ${f.launchAt}; stakeholders need at least ${cfg.minLeadTimeHours} hours: move ${key("launchAt")} to ${new Date(Date.parse(f.announcedAt) + cfg.minLeadTimeHours * HOUR).toISOString()} or later.`,
                     at,
                 );
         }

@@ -48,10 +48,16 @@ describe("evidence: JUnit converter", () => {
     });
 
     // Finding 9 of issue 14: the regular expressions counted these 0/0/0 and exited 0.
-    it("refuses a truncated or malformed report with its line and column", () => {
+    it("refuses a truncated report naming what was never closed, a malformed one with its line and column, an empty one", () => {
         assert.throws(
             () => countJUnit(`<testsuite><testcase name="a">`, "junit.xml"),
-            (e: Error) => e instanceof InputError && /^junit\.xml:1:\d+: not well-formed XML: /.test(e.message),
+            (e: Error) =>
+                e instanceof InputError &&
+                e.message === "junit.xml: not well-formed XML: <testsuite>, <testcase> never closed (a truncated report?)",
+        );
+        assert.throws(
+            () => countJUnit("", "empty.xml"),
+            (e: Error) => e.message === "empty.xml: empty: not a JUnit report (did the test run write it?)",
         );
         assert.throws(
             () => countJUnit(`<testsuite tests="2"><testcase name="a"></testsuite>`, "r.xml"),
@@ -159,7 +165,7 @@ describe("evidence: JUnit converter", () => {
                 ],
                 [
                     ["--report", path.join(dir, "truncated.xml"), "--commit", "9c1f4e7", ...common],
-                    /^error: .*truncated\.xml:1:\d+: not well-formed XML/m,
+                    /^error: .*truncated\.xml: not well-formed XML: <testsuite>, <testcase> never closed \(a truncated report\?\)$/m,
                 ],
             ];
             fs.writeFileSync(path.join(dir, "truncated.xml"), `<testsuite><testcase name="a">`);

@@ -32,6 +32,12 @@ describe("policies: release", () => {
             );
             // Staging asks for 24 hours, advisory.
             assert.deepEqual(violationsOf(await check(run, "staging"), "announced"), []);
+            // Announced after the launch: said so, not as a negative lead time.
+            const late = await runStackWith("prod", (raw) => (raw.release.announcedAt = "2026-11-28T09:00:00Z"));
+            assert.match(
+                reported(violationsOf(await check(late, "prod"), "announced")[0]),
+                /^release 2\.4\.0 was announced 2026-11-28T09:00:00Z, 24\.0 hours after its launch at 2026-11-27T09:00:00Z;/,
+            );
         });
 
         it("fails a launch inside a freeze window", async () => {

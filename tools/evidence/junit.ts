@@ -32,8 +32,24 @@ const children = (node: XmlNode, name: string): XmlNode[] =>
  * (and no nested suites) counts by its totals (tests, failures, errors, skipped or disabled).
  */
 export function countJUnit(xml: string, file = "the report"): TestCounts {
+    if (xml.trim() === "") throw new InputError(`${file}: empty: not a JUnit report (did the test run write it?)`);
     const valid = XMLValidator.validate(xml);
-    if (valid !== true) throw new InputError(`${file}:${valid.err.line}:${valid.err.col}: not well-formed XML: ${valid.err.msg}`);
+    if (valid !== true) {
+        const { line, col, msg } = valid.err;
+        // fast-xml-parser reports elements left open at the end as a JSON list of their names, placed at 1:1.
+        const open = /^Invalid '(\[.*\])' found\.$/s.exec(msg);
+        let names: unknown;
+        try {
+            names = open ? JSON.parse(open[1]) : undefined;
+        } catch {
+            names = undefined;
+        }
+        if (Array.isArray(names) && names.length > 0)
+            throw new InputError(
+                `${file}: not well-formed XML: ${names.map((n) => `<${String(n)}>`).join(", ")} never closed (a truncated report?)`,
+            );
+        throw new InputError(`${file}:${line}${col !== undefined ? `:${col}` : ""}: not well-formed XML: ${msg}`);
+    }
     const doc = new XMLParser({
         ignoreAttributes: false,
         attributeNamePrefix: "@",
