@@ -84,6 +84,11 @@ const snapshotId = z
         error: "expected an RDS snapshot identifier (letters, digits, single hyphens, starting with a letter; awsbackup:job-... or a snapshot ARN)",
     });
 
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 export const postgresSchema = z.strictObject({
     /** Engine version; its major version picks the parameter group family. */
     engineVersion: z
@@ -100,6 +105,15 @@ export const postgresSchema = z.strictObject({
     maxAllocatedStorage: intRange(21, 65536).optional(),
     /** Days of automated backups (point-in-time recovery window); RDS allows 1-35. */
     backupRetentionDays: intRange(1, 35).default(7),
+    /**
+     * Days CloudWatch Logs keeps the database's PostgreSQL and upgrade logs (slow queries carry their
+     * literal values): one of the periods CloudWatch Logs accepts. RDS's own log groups never expire.
+     */
+    logRetentionDays: z
+        .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>], {
+            error: `expected one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(90),
     /** UTC window of the automated backup. */
     backupWindow: z
         .string()

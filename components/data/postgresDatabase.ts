@@ -94,6 +94,17 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             child,
         );
 
+        // RDS writes the exported logs to these groups, creating them without expiry unless they exist: made
+        // first, with a retention (CloudWatch Logs encrypts them at rest). Kept with a retained instance.
+        const logGroups = (["postgresql", "upgrade"] as const).map(
+            (kind) =>
+                new aws.cloudwatch.LogGroup(
+                    `${name}-db-${kind}`,
+                    { name: `/aws/rds/instance/${identifier}/${kind}`, retentionInDays: c.logRetentionDays, tags },
+                    { parent: this, ...(args.production ? { retainOnDelete: true } : {}) },
+                ),
+        );
+
         this.instance = new aws.rds.Instance(
             `${name}-db`,
             {
@@ -130,7 +141,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 ...(c.restoreFromSnapshot ? { snapshotIdentifier: c.restoreFromSnapshot } : {}),
                 tags: { ...tags, ...args.backupTags },
             },
-            { parent: this, ...(args.production ? { retainOnDelete: true } : {}) },
+            { parent: this, dependsOn: logGroups, ...(args.production ? { retainOnDelete: true } : {}) },
         );
 
         const secretName = `${args.app}-db`;

@@ -24,6 +24,8 @@ describe("PostgresDatabase component", () => {
                     .map((r) => `${r.type} ${r.name}`)
                     .sort(),
                 [
+                    "aws:cloudwatch/logGroup:LogGroup api-db-postgresql",
+                    "aws:cloudwatch/logGroup:LogGroup api-db-upgrade",
                     "aws:rds/instance:Instance api-db",
                     "aws:rds/parameterGroup:ParameterGroup api-db",
                     ...(env === "prod" ? ["aws:rds/subnetGroup:SubnetGroup api-db"] : []),
@@ -60,8 +62,24 @@ describe("PostgresDatabase component", () => {
         assert.deepEqual(group.subnetIds, ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]);
         assert.equal(prod.dbSubnetGroupName, group.name);
         assert.deepEqual(prod.vpcSecurityGroupIds, ["sg-0a1b2c3d4e5f60001"]);
-        for (const env of ["staging", "prod"])
-            assert.deepEqual((one(runs[env], RDS, "api-db").inputs as any).enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+        for (const env of ["staging", "prod"]) {
+            const db = one(runs[env], RDS, "api-db");
+            assert.deepEqual((db.inputs as any).enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+            // The groups RDS writes to exist first, with a retention (RDS's own would never expire); kept in prod.
+            for (const kind of ["postgresql", "upgrade"]) {
+                const group = one(runs[env], "aws:cloudwatch/logGroup:LogGroup", `api-db-${kind}`);
+                assert.equal((group.inputs as any).name, `/aws/rds/instance/${env}-api/${kind}`);
+                assert.equal((group.inputs as any).retentionInDays, 90);
+                assert.ok(db.dependsOn.includes(group.urn));
+                assert.equal(group.retainOnDelete, env === "prod" ? true : undefined);
+            }
+        }
+        const bad = fixtureRaw("prod");
+        bad.apps.api.data.postgres.logRetentionDays = 45;
+        await assert.rejects(
+            runConfig(bad, "prod"),
+            /launchpad:apps\.api\.data\.postgres\.logRetentionDays: expected one of the retention periods CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90/,
+        );
         // The production tier requires both: without them RDS would use the account's default VPC.
         const raw = fixtureRaw("prod");
         delete raw.apps.api.data.postgres.subnetIds;
