@@ -15,7 +15,7 @@ usage() {
 action=$1
 conf=$2
 [ -r "$conf" ] || { echo "launchpad-supervise: cannot read $conf" >&2; exit 2; }
-# Sets PIDFILE LOGFILE WORKDIR ENV_FILES STOP_TIMEOUT and the command as "$@".
+# Sets PIDFILE LOGFILE WORKDIR ENV_FILES STOP_TIMEOUT RUN_AS RUN_GROUP and the command as "$@".
 # shellcheck source=/dev/null
 . "$conf"
 
@@ -45,7 +45,11 @@ start() {
             . "$f"
         done
         set +a
-        # A session of its own: it outlives the shell (and the Ansible task) that started it.
+        # A session of its own: it outlives the shell (and the Ansible task) that started it. Started as
+        # root (become), it drops to the service account first; the log is opened before, as by systemd.
+        if [ "$(id -u)" = 0 ] && [ -n "${RUN_AS:-}" ] && [ "$RUN_AS" != root ]; then
+            exec setsid setpriv --reuid="$RUN_AS" --regid="${RUN_GROUP:-$RUN_AS}" --init-groups "$@" </dev/null >>"$LOGFILE" 2>&1
+        fi
         exec setsid "$@" </dev/null >>"$LOGFILE" 2>&1
     ) &
     echo "$!" >"$PIDFILE"
