@@ -107,13 +107,15 @@ export const postgresSchema = z.strictObject({
     backupRetentionDays: intRange(1, 35).default(7),
     /**
      * Days CloudWatch Logs keeps the database's PostgreSQL and upgrade logs (slow queries carry their
-     * literal values): one of the periods CloudWatch Logs accepts. RDS's own log groups never expire.
+     * literal values), one of the periods CloudWatch Logs accepts: the stack then creates the two log
+     * groups itself, before the instance. Unset, RDS creates them on its first export, never expiring.
+     * Opt-in because a live database already has its groups: import them first (docs/backup.md).
      */
     logRetentionDays: z
         .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>], {
             error: `expected one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
         })
-        .default(90),
+        .optional(),
     /** UTC window of the automated backup. */
     backupWindow: z
         .string()

@@ -94,16 +94,21 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             child,
         );
 
-        // RDS writes the exported logs to these groups, creating them without expiry unless they exist: made
-        // first, with a retention (CloudWatch Logs encrypts them at rest). Kept with a retained instance.
-        const logGroups = (["postgresql", "upgrade"] as const).map(
-            (kind) =>
-                new aws.cloudwatch.LogGroup(
-                    `${name}-db-${kind}`,
-                    { name: `/aws/rds/instance/${identifier}/${kind}`, retentionInDays: c.logRetentionDays, tags },
-                    { parent: this, ...(args.production ? { retainOnDelete: true } : {}) },
-                ),
-        );
+        // RDS writes the exported logs to these groups, creating them without expiry unless they exist: with
+        // logRetentionDays they are made first, with a retention (CloudWatch Logs encrypts them at rest).
+        // Kept with a retained instance.
+        const retention = c.logRetentionDays;
+        const logGroups =
+            retention === undefined
+                ? []
+                : (["postgresql", "upgrade"] as const).map(
+                      (kind) =>
+                          new aws.cloudwatch.LogGroup(
+                              `${name}-db-${kind}`,
+                              { name: `/aws/rds/instance/${identifier}/${kind}`, retentionInDays: retention, tags },
+                              { parent: this, ...(args.production ? { retainOnDelete: true } : {}) },
+                          ),
+                  );
 
         this.instance = new aws.rds.Instance(
             `${name}-db`,
@@ -141,7 +146,11 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 ...(c.restoreFromSnapshot ? { snapshotIdentifier: c.restoreFromSnapshot } : {}),
                 tags: { ...tags, ...args.backupTags },
             },
-            { parent: this, dependsOn: logGroups, ...(args.production ? { retainOnDelete: true } : {}) },
+            {
+                parent: this,
+                ...(logGroups.length > 0 ? { dependsOn: logGroups } : {}),
+                ...(args.production ? { retainOnDelete: true } : {}),
+            },
         );
 
         const secretName = `${args.app}-db`;

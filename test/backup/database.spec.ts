@@ -24,8 +24,6 @@ describe("PostgresDatabase component", () => {
                     .map((r) => `${r.type} ${r.name}`)
                     .sort(),
                 [
-                    "aws:cloudwatch/logGroup:LogGroup api-db-postgresql",
-                    "aws:cloudwatch/logGroup:LogGroup api-db-upgrade",
                     "aws:rds/instance:Instance api-db",
                     "aws:rds/parameterGroup:ParameterGroup api-db",
                     ...(env === "prod" ? ["aws:rds/subnetGroup:SubnetGroup api-db"] : []),
@@ -62,17 +60,23 @@ describe("PostgresDatabase component", () => {
         assert.deepEqual(group.subnetIds, ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]);
         assert.equal(prod.dbSubnetGroupName, group.name);
         assert.deepEqual(prod.vpcSecurityGroupIds, ["sg-0a1b2c3d4e5f60001"]);
+        for (const env of ["staging", "prod"])
+            assert.deepEqual((one(runs[env], RDS, "api-db").inputs as any).enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+        // With logRetentionDays the groups RDS writes to exist first, with that retention (RDS's own never
+        // expire); kept in prod. Opt-in: a live database already has its groups (imported first, docs/backup.md).
         for (const env of ["staging", "prod"]) {
-            const db = one(runs[env], RDS, "api-db");
-            assert.deepEqual((db.inputs as any).enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
-            // The groups RDS writes to exist first, with a retention (RDS's own would never expire); kept in prod.
+            const raw = fixtureRaw(env);
+            raw.apps.api.data.postgres.logRetentionDays = 365;
+            const run = await runConfig(raw, env);
+            const db = one(run, RDS, "api-db");
             for (const kind of ["postgresql", "upgrade"]) {
-                const group = one(runs[env], "aws:cloudwatch/logGroup:LogGroup", `api-db-${kind}`);
+                const group = one(run, "aws:cloudwatch/logGroup:LogGroup", `api-db-${kind}`);
                 assert.equal((group.inputs as any).name, `/aws/rds/instance/${env}-api/${kind}`);
-                assert.equal((group.inputs as any).retentionInDays, 90);
+                assert.equal((group.inputs as any).retentionInDays, 365);
                 assert.ok(db.dependsOn.includes(group.urn));
                 assert.equal(group.retainOnDelete, env === "prod" ? true : undefined);
             }
+            assert.equal(ofType(runs[env], "aws:cloudwatch/logGroup:LogGroup").length, 0, "not without logRetentionDays");
         }
         const bad = fixtureRaw("prod");
         bad.apps.api.data.postgres.logRetentionDays = 45;
