@@ -19,6 +19,8 @@ if [ -n "${LAUNCHPAD_SECRET_VARS:-}" ]; then
     (umask 077 && printf '%s' "$LAUNCHPAD_SECRET_VARS" >"$work/secret.json")
     secret="$work/secret.json"
 fi
+# Not in the environment of ansible-playbook and the modules it runs.
+unset LAUNCHPAD_SECRET_VARS
 playbook=$1
 shift
 if [ -n "$secret" ]; then

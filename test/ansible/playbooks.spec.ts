@@ -308,6 +308,10 @@ describe("ansible: deploy, broken release, automatic rollback on 127.0.0.1 @e2e"
         assert.notEqual(without.code, 0, without.output);
         assert.match(without.output, /launchpad_secret_env: expected a value for each of \[\\?"DB_PASSWORD\\?"\].*got values for \[\]/);
         assert.match(readFileSync(envFile, "utf8"), new RegExp(`^DB_PASSWORD="${secret}"$`, "m"));
+        // A deploy (or a rollback) does not write the file, so it does not need them.
+        const deploy = await run("./run-playbook.sh", ["deploy.yml"], env);
+        assert.equal(deploy.code, 0, deploy.output);
+        assert.equal(await version(), "3");
     });
 
     it("refuses an archive whose sha256 does not match, before anything changes", async () => {

@@ -45,10 +45,15 @@ start() {
             . "$f"
         done
         set +a
+        # As the unit's UMask=0027.
+        umask 027
         # A session of its own: it outlives the shell (and the Ansible task) that started it. Started as
-        # root (become), it drops to the service account first; the log is opened before, as by systemd.
+        # root (become), it runs as the service account with its HOME, USER and LOGNAME, as systemd's User=
+        # does; the log is opened before, as by systemd.
         if [ "$(id -u)" = 0 ] && [ -n "${RUN_AS:-}" ] && [ "$RUN_AS" != root ]; then
-            exec setsid setpriv --reuid="$RUN_AS" --regid="${RUN_GROUP:-$RUN_AS}" --init-groups "$@" </dev/null >>"$LOGFILE" 2>&1
+            home=$(getent passwd "$RUN_AS" | cut -d: -f6)
+            exec setsid setpriv --reuid="$RUN_AS" --regid="${RUN_GROUP:-$RUN_AS}" --init-groups \
+                env HOME="${home:-/}" USER="$RUN_AS" LOGNAME="$RUN_AS" "$@" </dev/null >>"$LOGFILE" 2>&1
         fi
         exec setsid "$@" </dev/null >>"$LOGFILE" 2>&1
     ) &
