@@ -2,6 +2,7 @@
 // existing inventory), the release archive pinned by sha256, and how Ansible rolls it out. The
 // Kubernetes keys of an app (strategy, replicas, probes, ...) do not apply and are refused.
 import { z } from "zod";
+import { credentialReason } from "../policies/shared/credentials";
 import { awsId, dnsLabel, intRange, VALUE_NOT_SHOWN, versionLabel } from "./primitives";
 
 /**
@@ -164,6 +165,18 @@ export function refineVm(vm: VmConfig, ctx: z.RefinementCtx): void {
             input: vm.artifact,
             message: "required: the release archive (url, sha256, version)",
         });
+    // The no-plaintext-secrets gate's rule, here: the inventory that carries env is known only once created
+    // hosts exist, so the gate could not see it in a preview, and a refusal at `up` came after the instances.
+    for (const [name, value] of Object.entries(vm.env)) {
+        const why = credentialReason(name, value);
+        if (why)
+            ctx.addIssue({
+                code: "custom",
+                path: ["env", name],
+                input: name,
+                message: `looks like a credential (${why}): set it in secretEnv with pulumi config set --secret --path, and remove it from env ${VALUE_NOT_SHOWN}`,
+            });
+    }
     for (const name of Object.keys(vm.env).filter((n) => n in vm.secretEnv))
         ctx.addIssue({
             code: "custom",

@@ -2,12 +2,11 @@
 // a node drain, no users moved without a smoke test and a metric gate, a release notice, TLS on public hosts.
 // Mandatory in prod; their staging levels are in policies/config/staging.json (docs/release-checklist.md).
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { credentialReason } from "./shared/credentials";
 import { LABEL, SMOKE_FOR_LABEL } from "./shared/labels";
 import {
     TYPE,
-    COMMAND_TYPE,
     containersOf,
-    known,
     describe,
     podLabels,
     podSpec,
@@ -24,37 +23,14 @@ const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const METRIC_GATE = "pulumi-nodejs:dynamic/validation:MetricGate";
 const RELEASE_NOTICE = "pulumi-nodejs:dynamic/validation:ReleaseNotice";
 
-// Name parts that make a variable a credential whatever its value (DB_PASSWORD, GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY).
-const SECRET_WORDS = new Set(["PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "SECRETS", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS"]);
-const SECRET_PAIRS = ["API_KEY", "ACCESS_KEY", "PRIVATE_KEY", "SIGNING_KEY", "ENCRYPTION_KEY", "AUTH_KEY", "CLIENT_SECRET"];
-// Values that are credentials whatever their name.
-const SECRET_VALUES: [RegExp, string][] = [
-    [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, "a URL with a password"],
-    [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id"],
-    [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
-    [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, "a GitHub token"],
-    [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, "a Slack token"],
-    [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./, "a JSON Web Token"],
-];
-
-/** Why an environment variable looks like a credential, or undefined. */
-export function credentialReason(name: string, value: unknown): string | undefined {
-    const upper = name.toUpperCase();
-    if (upper.split("_").some((w) => SECRET_WORDS.has(w)) || SECRET_PAIRS.some((p) => upper.includes(p)))
-        return "its name names a credential";
-    if (typeof value === "string") for (const [re, what] of SECRET_VALUES) if (re.test(value)) return `its value looks like ${what}`;
-    return undefined;
-}
-
 const appOf = (r: PolicyResource | { props: Props; name: string }): string => r.props.metadata?.labels?.[LABEL.name] ?? r.name;
 
 export const noPlaintextSecrets: ResourceValidationPolicy = {
     name: "no-plaintext-secrets",
     description:
-        "No container and no VM app carries a credential in plaintext (an environment variable named or valued like a password, token or key): secrets reach pods from a Kubernetes Secret through valueFrom.secretKeyRef, and VM hosts from vm.secretEnv.",
+        "No container carries a credential in plaintext (an environment variable named or valued like a password, token or key): secrets reach pods from a Kubernetes Secret through valueFrom.secretKeyRef.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        if (args.type === COMMAND_TYPE) return vmPlaintext(args.props, args.name, report);
         if (!POD_WORKLOADS.includes(args.type)) args.notApplicable("not a workload");
         const app = appOf(args);
         for (const { kind, container: c } of containersOf(podSpec(args.type, args.props))) {
@@ -71,35 +47,6 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
         }
     },
 };
-
-/**
- * A VM app's plain `vm.env`, as its Ansible Command carries it (LAUNCHPAD_INVENTORY's group vars); its
- * credentials belong in `vm.secretEnv`, which reaches the hosts as a Pulumi secret. The inventory holds
- * the created instances' addresses, so it is known at `up` (checked then) but not always in a preview.
- */
-function vmPlaintext(props: Props, name: string, report: (message: string) => void): void {
-    const raw = known(() => props.environment?.LAUNCHPAD_INVENTORY);
-    if (typeof raw !== "string") return;
-    let inventory: Props;
-    try {
-        inventory = JSON.parse(raw);
-    } catch {
-        return;
-    }
-    for (const [group, g] of Object.entries((inventory?.all?.children ?? {}) as Record<string, Props>)) {
-        const vars = (g?.vars ?? {}) as Props;
-        const app = typeof vars.launchpad_app === "string" ? vars.launchpad_app : group;
-        for (const [env, value] of Object.entries((vars.launchpad_env ?? {}) as Record<string, unknown>)) {
-            const why = credentialReason(env, value);
-            if (!why) continue;
-            const key = `launchpad:apps.${app}.vm.secretEnv.${env}`;
-            report(
-                `VM app '${app}' (Command ${name}) has ${env} in plaintext in its environment (${why}): the inventory, the state and the update log show it. ` +
-                    `Move it to ${key}: 'pulumi config set --secret --path ${key} <value>', and remove it from apps.${app}.vm.env.`,
-            );
-        }
-    }
-}
 
 export interface AvailabilityConfig {
     minReplicas: number;

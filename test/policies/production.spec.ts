@@ -1,7 +1,8 @@
 // The pure rules behind the production gates (policies/production.ts), table-driven. The gates themselves
 // are tested on whole fixture plans in unsafeReleases.spec.ts.
 import * as assert from "node:assert/strict";
-import { credentialReason, podsKept, tlsCovers } from "../../policies/production";
+import { podsKept, tlsCovers } from "../../policies/production";
+import { credentialReason } from "../../policies/shared/credentials";
 
 describe("policies: production rules", () => {
     describe("credentialReason: what looks like a credential", () => {
