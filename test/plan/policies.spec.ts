@@ -125,10 +125,14 @@ describe("offline plan: policies adapter", () => {
                 const alone = write("alone.json", { announced: "advisory" });
                 assert.deepEqual(
                     policiesLeftOut(alone, "prod", FIXTURE_DIR),
-                    Object.keys(own).filter((k) => k !== "announced"),
+                    Object.keys(own).map((k) => (k === "announced" ? `announced (${Object.keys(own.announced).join(", ")})` : k)),
                 );
                 assert.ok(policiesLeftOut(alone, "prod", FIXTURE_DIR).includes("tested-artifact"));
                 // The documented override (docs/release-checklist.md): the stack's file with one level changed.
+                // A copy with the level as a bare string drops the policy's own settings: named too.
+                const bare = write("bare.json", { ...own, announced: "advisory" });
+                assert.deepEqual(policiesLeftOut(bare, "prod", FIXTURE_DIR), [`announced (${Object.keys(own.announced).join(", ")})`]);
+                assert.ok(Object.keys(own.announced).includes("freezeWindows"));
                 const copy = write("copy.json", { ...own, announced: { ...own.announced, enforcementLevel: "advisory" } });
                 assert.deepEqual(policiesLeftOut(copy, "prod", FIXTURE_DIR), []);
                 const config = reconcileConfig(policies, "mandatory", parsePolicyConfig(JSON.parse(fs.readFileSync(copy, "utf8"))));

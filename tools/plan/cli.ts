@@ -99,7 +99,7 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         if (leftOut.length > 0)
             console.log(
                 `\nnote: ${path.relative(process.cwd(), a.policyConfig!)} replaces policies/config/${a.stack}.json (as pulumi --policy-pack-config does) ` +
-                    `and leaves out ${leftOut.join(", ")}: they run with the pack's defaults. To relax one policy, copy the stack's file and change that one.`,
+                    `and leaves out ${leftOut.join(", ")}: these run with the pack's defaults. To relax one policy, copy the stack's file and change that policy's level.`,
             );
         if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
         console.log(`\nwrote ${written.length} files to ${shown}`);

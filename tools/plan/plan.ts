@@ -48,25 +48,33 @@ export function defaultPolicyConfig(stack: string, dir = PROJECT_DIR): string {
 }
 
 /**
- * The policies the stack's own pack config sets and `file` does not. A pack config replaces the stack's
- * whole (as `pulumi --policy-pack-config` does): those run with the pack's defaults, which an override
- * meant for one policy loosens silently (a freeze window, an exemption, a lead time). [] when either file
- * is missing or not JSON (reading `file` reports that).
+ * What the stack's own pack config sets and `file` does not: a policy left out (`tested-artifact`), or
+ * settings of a policy `file` gives only a level or fewer settings for (`announced (freezeWindows,
+ * minLeadTimeHours)`). A pack config replaces the stack's whole (as `pulumi --policy-pack-config` does):
+ * those run with the pack's defaults, which an override meant for one policy's level loosens silently.
+ * [] when either file is missing or not a JSON object (reading `file` reports that).
  */
 export function policiesLeftOut(file: string, stack: string, dir = PROJECT_DIR): string[] {
     const own = defaultPolicyConfig(stack, dir);
-    const keys = (f: string) => {
+    const read = (f: string): Record<string, unknown> | undefined => {
         try {
             const v: unknown = JSON.parse(fs.readFileSync(f, "utf8"));
-            return v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : undefined;
+            return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
         } catch {
             return undefined;
         }
     };
     if (path.resolve(file) === path.resolve(own)) return [];
-    const theirs = keys(file);
-    const ours = keys(own);
-    return theirs && ours ? ours.filter((k) => !theirs.includes(k)) : [];
+    const theirs = read(file);
+    const ours = read(own);
+    if (!theirs || !ours) return [];
+    const settings = (v: unknown) =>
+        v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v).filter((k) => k !== "enforcementLevel") : [];
+    return Object.keys(ours).flatMap((policy) => {
+        if (!(policy in theirs)) return [policy];
+        const missing = settings(ours[policy]).filter((k) => !settings(theirs[policy]).includes(k));
+        return missing.length > 0 ? [`${policy} (${missing.join(", ")})`] : [];
+    });
 }
 
 /**
