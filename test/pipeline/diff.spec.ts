@@ -14,6 +14,7 @@ import {
     replacementReason,
 } from "../../tools/plan/diff";
 import { ProgramRun } from "../../tools/plan/recorder";
+import { renderComment } from "../../tools/pipeline/planAll";
 import { runConfig, fixtureRaw } from "../harness";
 
 const GOLDEN = path.join(__dirname, "golden");
@@ -458,8 +459,27 @@ describe("plan diff never shows a secret", () => {
             md,
             /\*\*no changes\*\* \(0 resources unchanged\)\n\nA secret changed \(`launchpad:token`\): what is built from it shows `\[secret\]` on both sides, so this diff cannot list it; `pulumi up` updates it\./,
         );
+        assert.doesNotMatch(md, /restart/, "no advice for a key that needs none");
         const plain = diffPlans(a, { ...b, config: { ...a.config, "aws:region": '"eu-west-2"' } });
         assert.doesNotMatch(renderMarkdown("x", plain), /A secret changed/);
+        // What applying it does beyond its own resources, by where the secret is.
+        const apps = (app: object) => ({ "launchpad:apps": JSON.stringify(app) });
+        const hints = (at: (c: string) => object) =>
+            renderMarkdown("x", diffPlans({ ...a, config: apps(at("aaaaaaaaaaaa")) }, { ...b, config: apps(at("bbbbbbbbbbbb")) }));
+        const k8s = hints((c) => ({ api: { secretEnv: { DB_PASSWORD: `[secret]:${c}` } } }));
+        assert.match(k8s, /A secret changed \(`launchpad:apps\.api\.secretEnv\.DB_PASSWORD`\)/);
+        assert.match(
+            k8s,
+            /running pods read only when they start: restart them \(`kubectl rollout restart deployment\/<name> -n <namespace>`, or `kubectl argo rollouts restart <app> -n <namespace>`/,
+        );
+        const vm = hints((c) => ({ legacy: { vm: { secretEnv: { TOKEN: `[secret]:${c}` } } } }));
+        assert.match(vm, /A VM app's `vm\.secretEnv`: the playbook runs again on its hosts and restarts the app\./);
+        assert.doesNotMatch(vm, /kubectl/);
+        // The PR comment's summary table says it too.
+        assert.match(
+            renderComment([{ stack: "prod", exitCode: 0, diff: md, tail: "" }]),
+            /\| `prod` \| ✅ clean \| no changes; a secret changed \|/,
+        );
     });
 });
 

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, UsageError, existingDir, main, optional, outputDir } from "../cli/run";
 import { checkTarget } from "../plan/compareTarget";
+import { SECRET_CHANGED } from "../plan/masks";
 import { PROJECT_DIR, listStacks } from "../plan/stackConfig";
 
 /** First line of the PR comment: how CI finds the comment to update. */
@@ -29,8 +30,12 @@ export interface StackReport {
 /** The one PR comment: a marker, a summary table, then each stack's diff in a collapsible section. */
 export function renderComment(reports: StackReport[], context: { compare?: string; commit?: string } = {}): string {
     const status = (r: StackReport) => (r.exitCode === 0 ? "✅ clean" : r.exitCode === 1 ? "❌ problems" : "❌ error");
-    const changes = (r: StackReport) =>
-        /\*\*(no changes|\d+ to create, \d+ to update, \d+ to replace, \d+ to delete[^*]*)\*\*/.exec(r.diff ?? "")?.[1] ?? "—";
+    const changes = (r: StackReport) => {
+        const counts = /\*\*(no changes|\d+ to create, \d+ to update, \d+ to replace, \d+ to delete[^*]*)\*\*/.exec(r.diff ?? "")?.[1];
+        if (!counts) return "—";
+        // What is built from a secret is [secret] on both sides: "no changes" alone would read as nothing to apply.
+        return r.diff?.includes(SECRET_CHANGED) ? `${counts}; a secret changed` : counts;
+    };
     const lines = [
         COMMENT_MARKER,
         "## Launchpad plan",

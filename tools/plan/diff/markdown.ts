@@ -1,5 +1,5 @@
 // The plan diff as the Markdown report a reviewer reads (pull-request comment, diff.md).
-import { UNKNOWN } from "../recorder";
+import { SECRET_CHANGED, UNKNOWN } from "../masks";
 import { isEmpty, isObject, MASK } from "./diff";
 import type { Op, PlanDiff, PropertyChange } from "./diff";
 
@@ -75,6 +75,18 @@ function cell(v: unknown, other?: unknown): string {
     return `\`${shown.replace(/`/g, "ˋ").replace(/\|/g, "\\|")}\``;
 }
 
+/** What applying a changed secret at `path` (a config key path) does beyond its own resources, or "". */
+function secretHint(path: string): string {
+    if (/:apps\.[^.]+\.vm\.secretEnv\./.test(path))
+        return "A VM app's `vm.secretEnv`: the playbook runs again on its hosts and restarts the app.";
+    if (/:apps\.[^.]+\.secretEnv\./.test(path))
+        return (
+            "A `secretEnv` value updates the Secret `<app>-env`, which running pods read only when they start: restart them " +
+            "(`kubectl rollout restart deployment/<name> -n <namespace>`, or `kubectl argo rollouts restart <app> -n <namespace>` for an app Argo Rollouts releases), or let the next release do it."
+        );
+    return "";
+}
+
 /** The counts line of a diff (the PR comment's summary table reads it back: tools/pipeline/planAll.ts). */
 export function summaryLine(d: Pick<PlanDiff, "counts">): string {
     const c = d.counts;
@@ -105,12 +117,11 @@ export function renderMarkdown(stack: string, d: PlanDiff, policy?: unknown): st
         out.push(summaryLine(d), "");
     }
     // The plan never decrypts: what the program builds from a secret is [secret] on both sides.
-    const secrets = d.config.filter((r) => r.old === MASK || r.new === MASK).map((r) => `\`${r.path}\``);
+    const secrets = d.config.filter((r) => r.old === MASK || r.new === MASK).map((r) => r.path);
     if (secrets.length > 0)
         out.push(
-            `A secret changed (${secrets.join(", ")}): what is built from it shows \`${MASK}\` on both sides, so this diff cannot list it; ` +
-                "`pulumi up` updates it. A `secretEnv` value updates the Secret `<app>-env`, which running pods read only when they start: " +
-                "restart them (`kubectl rollout restart`) or let the next release do it.",
+            `${SECRET_CHANGED} (${secrets.map((p) => `\`${p}\``).join(", ")}): what is built from it shows \`${MASK}\` on both sides, so this diff cannot list it; ` +
+                `\`pulumi up\` updates it.${[...new Set(secrets.map(secretHint).filter((h) => h !== ""))].map((h) => ` ${h}`).join("")}`,
             "",
         );
     if (!isEmpty(d)) {
