@@ -12,6 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InputError, UsageError, existingDir, existingFile, main, optional, outputFile, required } from "../cli/run";
+import { UNKNOWN } from "../plan/masks";
 import { PROJECT_DIR, listStacks, readStackConfig } from "../plan/stackConfig";
 import { DIGEST_REF, Verification, fieldPath, verificationSchema } from "../../policies/evidence";
 
@@ -38,7 +39,7 @@ export function imagesOf(outputs: unknown, file: string): string[] {
         if (typeof v !== "string" || !DIGEST_REF.test(v))
             throw new InputError(
                 `${file}: ${at}: expected <repository>@sha256:<64 hex digits>, got ${JSON.stringify(v) ?? "nothing"}` +
-                    (v === "(known after up)" ? " (a plan's outputs: use `pulumi stack output --json` after up)" : ""),
+                    (v === UNKNOWN ? " (a plan's outputs: use `pulumi stack output --json` after up)" : ""),
             );
     }
     if (found.length === 0) throw new InputError(`${file}: 'images' is empty: the stack runs no image to record`);
@@ -69,7 +70,7 @@ async function stackEnvironment(dir: string, stack: string): Promise<{ name?: un
 
 /** Where `outputs` holds a value only a plan shows (`(known after up)`), as a path; undefined in a deployed stack's. */
 export function planValueAt(outputs: unknown, at = ""): string | undefined {
-    if (outputs === "(known after up)") return at || "(the whole file)";
+    if (outputs === UNKNOWN) return at || "(the whole file)";
     if (outputs === null || typeof outputs !== "object") return undefined;
     for (const [k, v] of Object.entries(outputs)) {
         const found = planValueAt(v, Array.isArray(outputs) ? `${at}[${k}]` : at ? `${at}.${k}` : k);
@@ -91,7 +92,7 @@ export function checkOutputsOf(outputs: unknown, file: string, stack: string, en
     const planned = planValueAt(outputs);
     if (planned)
         throw new InputError(
-            `${file}: ${planned} is "(known after up)": a plan's outputs, not a deployed stack's; record \`pulumi stack output --stack ${stack} --json\` after up`,
+            `${file}: ${planned} is "${UNKNOWN}": a plan's outputs, not a deployed stack's; record \`pulumi stack output --stack ${stack} --json\` after up`,
         );
 }
 

@@ -128,9 +128,10 @@ export class ArgoRollout extends pulumi.ComponentResource {
                 spec: {
                     replicas: args.config.replicas,
                     revisionHistoryLimit: args.config.revisionHistoryLimit,
-                    // A return to a release the Rollout still keeps a ReplicaSet of (a rollback: `undo`, or the
-                    // stack set back to an earlier release) skips the steps and the analysis: that release
-                    // passed them when it went out. Without it the controller walks every step again.
+                    // A return to a ReplicaSet the Rollout still keeps (a rollback: `undo`, or the stack set back
+                    // to an earlier release) skips the steps and the analysis, as a Deployment's rollback is
+                    // immediate. The controller goes by ReplicaSet age, not by what passed: a candidate aborted
+                    // before the current release counts too (its analysis then does not run again).
                     rollbackWindow: { revisions: args.config.revisionHistoryLimit },
                     selector: { matchLabels: rolloutSelector(name) },
                     template: rolloutPodTemplate({
