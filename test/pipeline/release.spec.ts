@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Document, parseDocument, stringify } from "yaml";
 import { PROJECT_DIR } from "../../tools/plan/plan";
-import { OPERATION_NAMES } from "../../tools/pipeline/release";
+import { OPERATION_NAMES, shortSubject } from "../../tools/pipeline/release";
 import { OPERATIONS, OperationError, appsOf, applyOperation, keepLayout } from "../../tools/pipeline/releaseOps";
 import { FIXTURE_DIR, fixtureRaw } from "../harness";
 import { checksFor, runChecks, verificationRecord } from "../../tools/pipeline/verify";
@@ -254,6 +254,20 @@ describe("release operations (committed config changes)", () => {
     for (const [what, run, message] of refusals) {
         it(`refuses ${what}`, () => assert.throws(run, (e: Error) => e instanceof OperationError && message.test(e.message)));
     }
+
+    it("a rollback's summary quotes an earlier rollback's commit subject without nesting it", () => {
+        assert.equal(
+            shortSubject("prod: switch: web live on green (6.7.1), was blue"),
+            "prod: switch: web live on green (6.7.1), was blue",
+        );
+        assert.equal(
+            shortSubject(
+                'prod: rollback: web strategy as at "prod: switch: web live on green (6.7.1), was blue" (3f2a9c1) (blueGreen: blue live (6.7.0))',
+            ),
+            "prod: rollback: web strategy …",
+        );
+        assert.equal(shortSubject("x".repeat(100)), `${"x".repeat(71)}…`);
+    });
 
     it("keepLayout keeps hand-written flow padding", () => {
         assert.equal(keepLayout("a: [x]\nb: { c: 1 }\n", "a: [x]\nb: {c: 1}\n"), "a: [x]\nb: { c: 1 }\n");

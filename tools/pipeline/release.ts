@@ -60,6 +60,16 @@ function fileAt(projectDir: string, prefix: string, sha: string, stack: string):
 const gitPrefix = (projectDir: string) =>
     spawnSync("git", ["rev-parse", "--show-prefix"], { cwd: projectDir, encoding: "utf8" }).stdout.trim();
 
+/**
+ * A commit subject as a rollback's summary quotes it: up to its own "as at" when it is a rollback's
+ * (otherwise each rollback would quote the one before it), and at most 72 characters.
+ */
+export function shortSubject(subject: string): string {
+    const own = subject.split(" as at ")[0];
+    const cut = own !== subject ? `${own} …` : own;
+    return cut.length > 72 ? `${cut.slice(0, 71)}…` : cut;
+}
+
 /** How many commits of the stack file a rollback without --to looks back through. */
 const ROLLBACK_DEPTH = 200;
 
@@ -79,7 +89,7 @@ function previousStrategy(projectDir: string, stack: string, app: string, now: u
         const [sha, subject] = line.split("\t");
         const then = strategyIn(fileAt(projectDir, prefix, sha, stack) ?? "", app);
         if (then !== undefined && then !== null && JSON.stringify(then) !== JSON.stringify(now))
-            return { revision: `"${subject}" (${sha.slice(0, 7)})`, strategy: then };
+            return { revision: `"${shortSubject(subject)}" (${sha.slice(0, 7)})`, strategy: then };
     }
     throw new InputError(
         `rollback: no earlier commit of Pulumi.${stack}.yaml (of the last ${ROLLBACK_DEPTH}) has another strategy for ${app}: name the revision with --to`,
