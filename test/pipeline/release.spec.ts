@@ -62,32 +62,22 @@ describe("release operations (committed config changes)", () => {
         });
     });
 
+    /** A rollback of `app` in `text` to the strategy it had at an earlier revision (`previous`). */
+    const rollback = (text: string, app: string, previous: unknown) =>
+        applyOperation(text, "prod", { op: "rollback", app, previous, revision: "HEAD~1 (3f2a9c1)" }, FIXTURE_DIR);
+
     it("rollback restores the app's strategy from an earlier revision, with no traffic on a canary", () => {
         const web = appsOf(prodText()).web.strategy;
         const switched = applyOperation(prodText(), "prod", { op: "switch", app: "web" }, FIXTURE_DIR).text;
-        const back = applyOperation(
-            switched,
-            "prod",
-            { op: "rollback", app: "web", previous: web, revision: "HEAD~1 (3f2a9c1)" },
-            FIXTURE_DIR,
-        );
+        const back = rollback(switched, "web", web);
         assert.deepEqual(appsOf(back.text).web.strategy, web);
         assert.equal(back.summary, "prod: rollback: web strategy as at HEAD~1 (3f2a9c1) (blueGreen: blue live (6.7.0))");
-        assert.equal(
-            applyOperation(prodText(), "prod", { op: "rollback", app: "web", previous: web, revision: "HEAD~1 (3f2a9c1)" }, FIXTURE_DIR)
-                .unchanged,
-            "the strategy is already the one at HEAD~1 (3f2a9c1)",
-        );
+        assert.equal(rollback(prodText(), "web", web).unchanged, "the strategy is already the one at HEAD~1 (3f2a9c1)");
         // The canary had 10% at that revision (up to 100% before a promotion): restored at 0%, all users on stable.
         const api = appsOf(prodText()).api.strategy!;
         assert.equal(api.weight, 10);
         const promoted = applyOperation(prodText(), "prod", { op: "promote", app: "api" }, FIXTURE_DIR).text;
-        const r = applyOperation(
-            promoted,
-            "prod",
-            { op: "rollback", app: "api", previous: api, revision: "HEAD~1 (3f2a9c1)" },
-            FIXTURE_DIR,
-        );
+        const r = rollback(promoted, "api", api);
         assert.deepEqual(appsOf(r.text).api.strategy, { ...api, weight: 0 });
         assert.equal(
             r.summary,
@@ -111,12 +101,7 @@ describe("release operations (committed config changes)", () => {
         const before = appsOf(prodWith(argo)).api.strategy!;
         const promoted = applyOperation(prodWith(argo), "prod", { op: "promote", app: "api" }, FIXTURE_DIR).text;
         assert.equal(appsOf(promoted).api.strategy!.stable!.version, "6.7.1");
-        const r = applyOperation(
-            promoted,
-            "prod",
-            { op: "rollback", app: "api", previous: before, revision: "HEAD~1 (3f2a9c1)" },
-            FIXTURE_DIR,
-        );
+        const r = rollback(promoted, "api", before);
         const { canary, ...stableOnly } = before;
         assert.equal(canary!.version, "6.7.1");
         assert.deepEqual(appsOf(r.text).api.strategy, stableOnly);
@@ -125,11 +110,10 @@ describe("release operations (committed config changes)", () => {
             "prod: rollback: api strategy as at HEAD~1 (3f2a9c1) (canary: stable 6.7.0); its canary 6.7.1 is not restored: Argo Rollouts would roll it out again, so the Rollout returns to the stable release",
         );
         // The same for a Launchpad canary restores the canary, whose weight Launchpad walks itself.
-        const own = applyOperation(
+        const own = rollback(
             applyOperation(prodText(), "prod", { op: "promote", app: "api" }, FIXTURE_DIR).text,
-            "prod",
-            { op: "rollback", app: "api", previous: appsOf(prodText()).api.strategy, revision: "HEAD~1 (3f2a9c1)" },
-            FIXTURE_DIR,
+            "api",
+            appsOf(prodText()).api.strategy,
         );
         assert.equal(appsOf(own.text).api.strategy!.canary!.version, "6.7.1");
     });
