@@ -89,6 +89,9 @@ export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** The range AWS gives an account's default VPC, where RDS puts a database without a subnet group. */
+export const DEFAULT_VPC_CIDR = "172.31.0.0/16";
+
 export const postgresSchema = z.strictObject({
     /** Engine version; its major version picks the parameter group family. */
     engineVersion: z
@@ -139,8 +142,12 @@ export const postgresSchema = z.strictObject({
     subnetIds: z.array(awsId("subnet", "a subnet id", "subnet-0123abcd")).optional(),
     /** VPC security groups of the instance (`vpcSecurityGroupIds`). Required in production. */
     securityGroupIds: z.array(awsId("sg", "a security group id", "sg-0123abcd")).optional(),
-    /** Where the database lives: the app's pods may reach this range on the database port. */
-    networkCidr: ipv4Cidr.default("10.0.0.0/8"),
+    /**
+     * Where the database lives: the app's pods may reach this range on the database port. Required with
+     * `subnetIds` (the range of their VPC, or of the subnets); without them the database is in the
+     * account's default VPC, whose range AWS makes 172.31.0.0/16 (DEFAULT_VPC_CIDR).
+     */
+    networkCidr: ipv4Cidr.optional(),
     /**
      * Restore: create the database from this snapshot (a release snapshot such as
      * `prod-api-release-2-4-0`, or any manual/automated one). Creates a new instance; see docs/backup.md.
@@ -238,6 +245,13 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
                     message: `the RDS instance identifier <environment>-<app>${pg.restoreFromSnapshot ? "-restored-<hash>" : ""} must have at most 63 characters and no '--' (RDS refuses it): shorten the environment or app name`,
                 });
         }
+        if (pg?.subnetIds && pg.subnetIds.length > 0 && pg.networkCidr === undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "postgres", "networkCidr"],
+                input: pg.networkCidr,
+                message: `required with subnetIds: the address range of their VPC (or of the subnets themselves), which ${name}'s pods may reach on the database port`,
+            });
         if (pg && cfg.environment.tier === "production") {
             for (const key of ["subnetIds", "securityGroupIds"] as const) {
                 if (!pg[key] || pg[key].length === 0)

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { DEFAULT_VPC_CIDR } from "../../config/backup";
 import type { PostgresConfig } from "../../config/backup";
 import { LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
@@ -179,7 +180,9 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 spec: {
                     podSelector: { matchLabels: { [LABEL.name]: args.app } },
                     policyTypes: ["Egress"],
-                    egress: [{ to: [{ ipBlock: { cidr: c.networkCidr } }], ports: [{ protocol: "TCP", port: c.port }] }],
+                    egress: [
+                        { to: [{ ipBlock: { cidr: c.networkCidr ?? DEFAULT_VPC_CIDR } }], ports: [{ protocol: "TCP", port: c.port }] },
+                    ],
                 },
             },
             child,

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { instanceIdentifier } from "../../components/data/naming";
 import { PASSWORD_SPECIALS } from "../../components/data/postgresDatabase";
 import { ProgramRun } from "../../tools/plan/recorder";
-import { T, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
+import { T, configProblems, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
 
 const K8S_SECRET = "kubernetes:core/v1:Secret";
 const RDS = "aws:rds/instance:Instance";
@@ -140,6 +140,19 @@ describe("PostgresDatabase component", () => {
             policyTypes: ["Egress"],
             egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ protocol: "TCP", port: 5432 }] }],
         });
+        // Staging's database has no subnet group: it is in the account's default VPC, which AWS numbers
+        // 172.31.0.0/16 (10.0.0.0/8, the old default for every stack, shut the app out of its database there).
+        assert.deepEqual((one(runs.staging, T.NetworkPolicy, "api-db-egress").inputs as any).spec.egress[0].to, [
+            { ipBlock: { cidr: "172.31.0.0/16" } },
+        ]);
+    });
+
+    it("with subnetIds, networkCidr is required: no range fits every VPC", () => {
+        const raw = fixtureRaw("prod");
+        delete raw.apps.api.data.postgres.networkCidr;
+        assert.deepEqual(configProblems(raw), [
+            "launchpad:apps.api.data.postgres.networkCidr: required with subnetIds: the address range of their VPC (or of the subnets themselves), which api's pods may reach on the database port, got nothing",
+        ]);
     });
 
     it("restore: a named snapshot creates a new instance and rolls the app's pods onto it", async () => {
