@@ -80,7 +80,9 @@ export class AppBackup extends pulumi.ComponentResource {
         const spec = {
             includedNamespaces: [args.namespace],
             labelSelector: { matchLabels: { [LABEL.name]: app } },
-            includeClusterResources: false,
+            // includeClusterResources unset ("auto"): with a namespace filter Velero then takes only the
+            // cluster-scoped objects the selected ones use, the PersistentVolumes behind the app's claims,
+            // whose snapshots are the data. `false` left them out: the backup completed without the volumes.
             snapshotVolumes: true,
             ttl: veleroTtl(args.config.retention.dailyDays),
             ...(v.storageLocation ? { storageLocation: v.storageLocation } : {}),

@@ -82,7 +82,11 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
                     // AWS Backup's only difference between the modes: a grace period makes it compliance mode.
                     ...(c.lock.mode === "compliance" ? { changeableForDays: c.lock.changeableForDays } : {}),
                 },
-                child,
+                // Every argument is ForceNew in the provider, and deleting the resource deletes the vault's lock
+                // configuration: replaced create-first (Pulumi's default), the new lock would be put and then
+                // deleted, leaving the vault unlocked. Delete-first ends with the new lock; a compliance lock past
+                // its grace period refuses the delete, so the up fails before anything changes.
+                { ...child, deleteBeforeReplace: true },
             );
         };
         lock(name, vault.name);

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { replacementReason } from "../../tools/plan/diff/rules";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { one, runConfig, runFixture, fixtureRaw } from "../harness";
 
@@ -103,7 +104,7 @@ describe("EnvironmentBackup component", () => {
         assert.equal(runs.staging.resources.filter((r) => r.type === A.Lock).length, 0);
     });
 
-    it("compliance mode sets the grace period after which the lock is immutable", async () => {
+    it("compliance mode sets the grace period after which the lock is immutable; a lock change is a delete-first replacement", async () => {
         const raw = fixtureRaw("prod");
         raw.backup.lock = { mode: "compliance", minRetentionDays: 30, maxRetentionDays: 365, changeableForDays: 7 };
         const run = await runConfig(raw, "prod");
@@ -113,6 +114,11 @@ describe("EnvironmentBackup component", () => {
             maxRetentionDays: 365,
             changeableForDays: 7,
         });
+        // The provider's delete removes the vault's lock: a create-first replacement would end unlocked.
+        for (const lock of ["prod", "prod-copy"]) assert.equal(one(run, A.Lock, lock).deleteBeforeReplace, true);
+        // And the offline diff shows it as the replacement the provider makes (every argument ForceNew).
+        for (const path of ["minRetentionDays", "maxRetentionDays", "changeableForDays"])
+            assert.match(replacementReason(A.Lock, path) ?? "", /forces a new one/, path);
     });
 
     it("backs up daily and weekly with each stack's retention; prod copies every recovery point to eu-central-1", () => {

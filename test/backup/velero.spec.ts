@@ -64,10 +64,11 @@ describe("Velero objects against Velero's real CRD schemas", () => {
         assert.deepEqual(b.spec, {
             includedNamespaces: ["prod"],
             labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
-            includeClusterResources: false,
             snapshotVolumes: true,
             ttl: "840h0m0s",
         });
+        // Not includeClusterResources: false, which leaves out the PersistentVolumes (and so the volume data).
+        assert.ok(!("includeClusterResources" in b.spec));
     });
 
     it("the Schedule backs up the same objects periodically", () => {

@@ -32,6 +32,8 @@ export interface ResourceRecord {
     inputs: Record<string, unknown>;
     /** `retainOnDelete`: removing it from the stack leaves it in the cloud (present only when set). */
     retainOnDelete?: true;
+    /** `deleteBeforeReplace`: a replacement deletes the old resource first (present only when set). */
+    deleteBeforeReplace?: true;
     /** `ignoreChanges`: input paths `up` leaves as they are (present only when set), e.g. what a controller owns. */
     ignoreChanges?: string[];
     /**
@@ -209,6 +211,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                     parent: req.getParent() || undefined,
                     inputs: cleanValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
                     ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+                    ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true as const } : {}),
                     ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
                     ...aliasesOf(req, resp.getUrn(), registered),
                 });
@@ -329,6 +332,7 @@ interface RegisterRequest {
     getParent(): string;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getRetainondelete(): boolean;
+    getDeletebeforereplace(): boolean;
     getIgnorechangesList(): string[];
     getAliasesList(): {
         getUrn(): string;

@@ -34,6 +34,11 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
         why: "only replicas, template, updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds of a StatefulSet may change",
     },
     {
+        types: ["aws:backup/vaultLockConfiguration:VaultLockConfiguration"],
+        paths: ["backupVaultName", "changeableForDays", "maxRetentionDays", "minRetentionDays"],
+        why: "every argument of a vault lock configuration forces a new one (replaced delete-first, so the vault ends locked)",
+    },
+    {
         types: ["kubernetes:batch/v1:Job"],
         paths: ["spec.template", "spec.selector", "spec.completions", "spec.completionMode"],
         why: "a Job's pod template and selector are immutable",
