@@ -156,9 +156,14 @@ export class AppFlags extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.pod = { env };
-            // Rolling on change is the operator's job here (FeatureFlagSource rolloutOnChange): a checksum
-            // annotation as well would restart the pods twice.
-            this.podAnnotations = { [OPERATOR_ANNOTATION.enabled]: "true", [OPERATOR_ANNOTATION.source]: name };
+            // The operator's rolloutOnChange restarts the pods when the FeatureFlagSource changes, not when the
+            // FeatureFlag (the definitions) does (open-feature-operator's featureflagsource controller): the
+            // checksum of the definitions on the pod template rolls the app on a flag change, as in sidecar mode.
+            this.podAnnotations = {
+                [OPERATOR_ANNOTATION.enabled]: "true",
+                [OPERATOR_ANNOTATION.source]: name,
+                ...(delivery.rollOnChange.includes(app) ? { [ANNOTATION.configChecksum]: this.checksum } : {}),
+            };
         }
         this.registerOutputs({ pod: this.pod, podAnnotations: this.podAnnotations, checksum: this.checksum, flags: this.flags });
     }

@@ -229,6 +229,16 @@ describe("flags: components", () => {
             });
         }
 
+        it("an app that asks to roll on change carries the definitions checksum too: rolloutOnChange only follows the FeatureFlagSource", async () => {
+            const raw = fixtureRaw("staging");
+            raw.flags.delivery.staging.rollOnChange = ["worker"];
+            const rolled = await runConfig(raw, "staging");
+            const worker = pod(one(rolled, T.Deployment, "worker"));
+            assert.equal(worker.metadata.annotations[ANNOTATION.configChecksum], checksumOf(docs.get("worker")!));
+            assert.equal((one(rolled, FFS, "worker-flags").inputs.spec as Obj).rolloutOnChange, true);
+            assert.equal(pod(one(rolled, T.Deployment, "web-blue")).metadata.annotations[ANNOTATION.configChecksum], undefined);
+        });
+
         it("FeatureFlag and FeatureFlagSource are valid under the OpenFeature CRDs, and a broken one is not", function () {
             const validators = loadCrdValidators(requireCrds(this));
             const check = (r: ResourceRecord) => validators.get(`${r.inputs.apiVersion}/${r.inputs.kind}`)!(r.inputs);
