@@ -293,7 +293,10 @@ describe("npm run release: no-ops, bad refs and bad values (a fixture project of
             activeSlot: "blue",
             slots: { blue: { image: IMG("a"), version: "1.0.0" }, green: { image: IMG("b"), version: "1.1.0" } },
         };
-        const config = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`launchpad:${k}`, v]));
+        // Flags come from the copied Pulumi.yaml (a stack's own copy is refused).
+        const { flags: _flags, ...own } = raw;
+        void _flags;
+        const config = Object.fromEntries(Object.entries(own).map(([k, v]) => [`launchpad:${k}`, v]));
         fs.writeFileSync(file, `# fixture\n${stringify({ config })}`);
         git("init", "--quiet");
         git("add", "-A");

@@ -216,6 +216,22 @@ describe("stack config: the CLI's own checks", () => {
         assert.equal(readStackConfig(dir, "staging").config["aws:region"], "mars-1");
     });
 
+    it("flags are declared once in Pulumi.yaml: a stack's own launchpad:flags is refused, even a complete copy", () => {
+        const dir = make((proj, stacks) => {
+            stacks.prod.config["launchpad:flags"] = (proj.config as any)["launchpad:flags"].value;
+        });
+        const e = refusal(dir, "prod");
+        assert.deepEqual(
+            e.problems.map((p) => `${p.path}: ${p.message}`),
+            ["launchpad:flags: is declared for every environment in Pulumi.yaml: change it there"],
+        );
+        assert.match(
+            e.message,
+            /launchpad:flags is set in Pulumi\.prod\.yaml, but flags are declared once for every environment in Pulumi\.yaml/,
+        );
+        readStackConfig(dir, "staging");
+    });
+
     it("secretEnv values must be secure (or a Secret key reference), never plain text in the stack file", () => {
         const dir = make((_proj, stacks) => {
             stacks.prod.config["launchpad:apps"].api.secretEnv = {

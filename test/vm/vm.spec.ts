@@ -544,7 +544,8 @@ describe("vm: offline plan of a production fixture stack @e2e", function () {
         // The fixture project's Pulumi.yaml and prod stack, with `legacy` added, as a stack of its own.
         fs.copyFileSync(path.join(FIXTURE_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         const config: Record<string, unknown> = { "aws:region": "eu-west-1", "kubernetes:context": "prod" };
-        for (const [k, v] of Object.entries(vmFixture("production"))) config[`launchpad:${k}`] = v;
+        // Flags come from the copied Pulumi.yaml (a stack's own copy is refused).
+        for (const [k, v] of Object.entries(vmFixture("production"))) if (k !== "flags") config[`launchpad:${k}`] = v;
         fs.writeFileSync(path.join(dir, "Pulumi.vmprod.yaml"), stringify({ config }));
         const real = (p: string) => JSON.stringify(path.join(PROJECT_DIR, p));
         fs.writeFileSync(

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { PROJECT } from "../../config/load";
 import { PROJECT_DIR } from "../plan/plan";
 import { readStackConfig, schemaValues } from "../plan/stackConfig";
@@ -53,8 +53,13 @@ export function writeSyntheticProject(
     const stack = `bench-${size}`;
     const raw = syntheticConfig(size);
     const config: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw)) config[`${PROJECT}:${k}`] = v;
-    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    // Flags are declared once in Pulumi.yaml (a stack's own copy is refused): the synthetic project's
+    // Pulumi.yaml carries the synthetic apps' flags.
+    const { flags, ...stackValues } = raw;
+    for (const [k, v] of Object.entries(stackValues)) config[`${PROJECT}:${k}`] = v;
+    const project = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));
+    if (flags !== undefined) project.config[`${PROJECT}:flags`].value = flags;
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project, { lineWidth: 0 }));
     fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }, { lineWidth: 0 }));
     const real = (p: string) => JSON.stringify(path.join(PROJECT_DIR, p));
     fs.writeFileSync(

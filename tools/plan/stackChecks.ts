@@ -124,6 +124,16 @@ export function checkStackConfig(
             messages.push(`${at}: '${SECRET}' is not a value: pulumi config set --stack ${stack} --secret --path '${at}' <value>`);
         }
     }
+    // Flags are declared once, in Pulumi.yaml, for every environment: that is what keeps an environment from
+    // running ahead of the one before it in promotion order. A stack's own copy would replace the whole
+    // definition for that stack (prod could hold a flag staging never had).
+    const flagsDecl = Object.entries(declared).find(([k]) => full(k) === full("flags"))?.[1];
+    if (full("flags") in stackConfig && flagsDecl && typeof flagsDecl === "object" && "value" in flagsDecl) {
+        problems.push({ path: full("flags"), message: "is declared for every environment in Pulumi.yaml: change it there" });
+        messages.push(
+            `${full("flags")} is set in Pulumi.${stack}.yaml, but flags are declared once for every environment in Pulumi.yaml (value), so that no environment runs ahead of the one before it: remove it from the stack file and change Pulumi.yaml (per-environment settings: flags.<key>.environments.${stack})`,
+        );
+    }
     // A secure value stays secret only where the program marks it so (pulumi.secret); anywhere else in the
     // project's config the program writes it in plain text (a Deployment's env, a smoke test's ConfigMap, a
     // MetricGate's URL, the stack outputs), which the stack file's encryption made look safe.
