@@ -131,7 +131,7 @@ export function checkStackConfig(
     if (full("flags") in stackConfig && flagsDecl && typeof flagsDecl === "object" && "value" in flagsDecl) {
         problems.push({ path: full("flags"), message: "is declared for every environment in Pulumi.yaml: change it there" });
         messages.push(
-            `${full("flags")} is set in Pulumi.${stack}.yaml, but flags are declared once for every environment in Pulumi.yaml (value), so that no environment runs ahead of the one before it: remove it from the stack file and change Pulumi.yaml (per-environment settings: flags.<key>.environments.${stack})`,
+            `${full("flags")} is set in Pulumi.${stack}.yaml, but flags are declared once for every environment in Pulumi.yaml (value), so that no environment runs ahead of the one before it: remove it from the stack file and change Pulumi.yaml (what differs per environment: flags.<key>.environments.<launchpad:environment.name>)`,
         );
     }
     // A secure value stays secret only where the program marks it so (pulumi.secret); anywhere else in the
