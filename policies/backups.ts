@@ -4,7 +4,7 @@
 // Deployments carry ANNOTATION.data and dependsOn the release backup (Velero Backup and/or RDS snapshot);
 // AWS stores are tagged `launchpad:backup=<plan>` and selected by that plan.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { ANNOTATION } from "./shared/labels";
+import { ANNOTATION, LABEL, recordedVersions } from "./shared/labels";
 import { TAG } from "./shared/tags";
 import {
     DAY,
@@ -13,6 +13,7 @@ import {
     containersOf,
     describe,
     durationHours,
+    known,
     podSpec,
     releaseRecord,
     transitiveDependencies,
@@ -54,16 +55,40 @@ export function dataSigns(w: PolicyResource): string[] {
     return [...new Set(signs)];
 }
 
-/** Does a backup resource belong to this release: its name or release annotation/label carries the version? */
+/**
+ * Does a backup resource belong to this release: its release annotation/label/tag, or else its name,
+ * carries the version? The marks come first: a release backup's name ends in a suffix drawn at `up`, so
+ * during a preview that creates it the name is unknown (read through `known`, never thrown).
+ */
 export function isForRelease(b: PolicyResource, version: string): boolean {
     const v = version.replace(/^v/, "");
     const forms = [v, v.replace(/\./g, "-")];
     const meta = b.props.metadata ?? {};
-    const names = [b.name, meta.name, b.props.dbSnapshotIdentifier, b.props.dbClusterSnapshotIdentifier].filter(
-        (n) => typeof n === "string",
-    );
-    const marks = [meta.annotations?.[ANNOTATION.release], meta.labels?.[ANNOTATION.release], b.props.tags?.["launchpad:release"]];
-    return names.some((n) => forms.some((f) => n.includes(f))) || marks.some((m) => typeof m === "string" && m.replace(/^v/, "") === v);
+    const marks = [meta.annotations?.[ANNOTATION.release], meta.labels?.[ANNOTATION.release], b.props.tags?.[TAG.release]];
+    if (marks.some((m) => typeof m === "string" && m.replace(/^v/, "") === v)) return true;
+    const names = [
+        b.name,
+        known(() => meta.name),
+        known(() => b.props.dbSnapshotIdentifier),
+        known(() => b.props.dbClusterSnapshotIdentifier),
+    ];
+    return names.some((n) => typeof n === "string" && forms.some((f) => n.includes(f)));
+}
+
+/** `describe`, for a backup whose physical name may be unknown during preview: its logical name then. */
+function describeBackup(b: PolicyResource): string {
+    const name = known(() => b.props.metadata?.name);
+    return typeof name === "string" ? describe(b) : `${b.type.split(":").pop()} ${b.name}`;
+}
+
+/**
+ * The versions a release backup says it was taken before (annotation `launchpad.dev/versions` of a
+ * Velero Backup, tag `launchpad:versions` of a snapshot); undefined when it records none.
+ */
+export function versionsBefore(b: PolicyResource): string[] | undefined {
+    const meta = b.props.metadata ?? {};
+    const record = meta.annotations?.[ANNOTATION.versions] ?? b.props.tags?.[TAG.versions];
+    return typeof record === "string" ? recordedVersions(record) : undefined;
 }
 
 export interface BackupBeforeDeployConfig {
@@ -73,7 +98,7 @@ export interface BackupBeforeDeployConfig {
 export const backupBeforeDeploy: StackValidationPolicy = {
     name: "backup-before-deploy",
     description:
-        "Every workload that owns data declares it (annotation launchpad.dev/data) and its rollout depends on a backup of that data taken for this release (Velero Backup or RDS snapshot); VM app deploys wait for every backup taken for the release.",
+        "Every workload that owns data declares it (annotation launchpad.dev/data) and its rollout depends on a backup of that data taken for this release and before the version it runs (Velero Backup or RDS snapshot recording it); VM app deploys wait for every backup taken for the release.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -112,7 +137,7 @@ export const backupBeforeDeploy: StackValidationPolicy = {
             const missing = releaseBackups.filter((b) => !waits.has(b.urn));
             if (missing.length > 0)
                 report(
-                    `${describeVm(vm)} does not wait for ${missing.map((b) => describe(b)).join(", ")}, taken for release ${version}: the Ansible run must depend on the release's backups (VmApp's after), so that no host changes before they exist.`,
+                    `${describeVm(vm)} does not wait for ${missing.map((b) => describeBackup(b)).join(", ")}, taken for release ${version}: the Ansible run must depend on the release's backups (VmApp's after), so that no host changes before they exist.`,
                     vm.resource.urn,
                 );
         }
@@ -120,6 +145,8 @@ export const backupBeforeDeploy: StackValidationPolicy = {
             const backups = transitiveDependencies(w, args.resources).filter((d) => BACKUP_TYPES.includes(d.type));
             const forRelease = backups.filter((b) => isForRelease(b, version));
             const data = declaredData(w).join(", ");
+            // The code the workload runs: a new version of a data owner needs a backup taken before it too.
+            const runs = w.props.metadata?.labels?.[LABEL.version] ?? w.props.spec?.template?.metadata?.labels?.[LABEL.version];
             if (backups.length === 0) {
                 report(
                     `${describe(w)} owns data (${data}) but does not depend on any backup: its rollout must wait for the release backup (a Velero Backup or RDS snapshot named after release ${version}) through the deployment's beforeRollout dependencies.`,
@@ -127,7 +154,15 @@ export const backupBeforeDeploy: StackValidationPolicy = {
                 );
             } else if (forRelease.length === 0) {
                 report(
-                    `${describe(w)} owns data (${data}) and depends on ${backups.map((b) => describe(b)).join(", ")}, none of which is for release ${version}: name the pre-deploy backup after the release (e.g. ${w.props.metadata?.name ?? w.name}-pre-${version.replace(/\./g, "-")}).`,
+                    `${describe(w)} owns data (${data}) and depends on ${backups.map((b) => describeBackup(b)).join(", ")}, none of which is for release ${version}: record the release in the pre-deploy backup (annotation ${ANNOTATION.release} of a Velero Backup, tag ${TAG.release} of a snapshot), as AppBackup does.`,
+                    w.urn,
+                );
+            } else if (typeof runs === "string" && !forRelease.some((b) => versionsBefore(b)?.includes(runs))) {
+                const recorded = forRelease
+                    .map((b) => `${describeBackup(b)} (${versionsBefore(b)?.join(", ") || "no versions recorded"})`)
+                    .join(", ");
+                report(
+                    `${describe(w)} owns data (${data}) and runs version ${runs}, but its release backups were taken before other versions: ${recorded}. A new version of a data-owning app needs a backup of its own before it rolls out: record the versions the app runs in the backup (annotation ${ANNOTATION.versions} of a Velero Backup, tag ${TAG.versions} of a snapshot) and name it after them, as AppBackup does.`,
                     w.urn,
                 );
             }

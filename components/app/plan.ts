@@ -4,6 +4,7 @@
 // deployment, validation, monitoring, notices, the config's cross-field rules and the release tools
 // read the same answer instead of restating it; two copies drift, and a drifted copy is a bug no test
 // of either copy sees.
+import { isArgo } from "../../config/delivery";
 import type { ReleaseSpec, Slot, Strategy } from "../../config/schema";
 
 /** The value of a workload's `launchpad.dev/slot` label, and so of its series' `slot` label. */
@@ -64,6 +65,12 @@ export interface AppPlan {
     readonly rollback: RollbackInputs;
     /** Version by track, in release order: the stack output `apps.<app>.versions`. */
     readonly versions: Readonly<Record<string, string>>;
+    /**
+     * The versions the app's pod templates run, which its release backups record and are named after:
+     * `versions`, except on Argo Rollouts, whose one Rollout runs the canary (or the active slot) as
+     * `rollout`: the controller, not the stack, moves the other release's pods.
+     */
+    readonly podVersions: Readonly<Record<string, string>>;
 }
 
 const slots: readonly Slot[] = ["blue", "green"];
@@ -90,13 +97,22 @@ function planned(app: string, track: Track, path: string[], release: ReleaseSpec
 /** The release model of app `app` with strategy `app.strategy`. */
 export function appPlan(app: string, config: { readonly strategy: Strategy }): AppPlan {
     const s = config.strategy;
-    const base = (releases: PlannedRelease[], rest: Omit<AppPlan, "app" | "strategy" | "releases" | "built" | "versions">): AppPlan => ({
+    const base = (
+        releases: PlannedRelease[],
+        rest: Omit<AppPlan, "app" | "strategy" | "releases" | "built" | "versions" | "podVersions">,
+    ): AppPlan => ({
         app,
         strategy: s.type,
         releases,
         ...rest,
         built: releases.find((r) => r.release.image === undefined),
         versions: Object.fromEntries(releases.map((r) => [r.track, r.release.version])),
+        podVersions: isArgo(s)
+            ? {
+                  rollout: (s.type === "canary" ? (s.canary ?? s.stable) : s.type === "blueGreen" ? s.slots[s.activeSlot] : s.release)
+                      .version,
+              }
+            : Object.fromEntries(releases.map((r) => [r.track, r.release.version])),
     });
     switch (s.type) {
         case "direct": {

@@ -1,15 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { BackupConfig } from "../../config/backup";
 import { ANNOTATION, LABEL } from "../common/labels";
-import { awsTags } from "../common/tags";
-import { releaseBackupName, releaseSlug, veleroTtl } from "./naming";
+import { TAG, awsTags } from "../common/tags";
+import { releaseBackupKey, releaseBackupName, releaseSnapshotName, veleroTtl, versionsRecord } from "./naming";
 
 export interface AppBackupArgs {
     readonly environment: string;
     /** The release being launched: names the pre-deploy backups. */
     readonly release: string;
+    /** The version each of the app's tracks runs (`stable`, `canary`, `blue`, ..., `main`): names them too. */
+    readonly versions: Record<string, string>;
     /** Namespace the app runs in (what Velero backs up). */
     readonly namespace: pulumi.Input<string>;
     /** Labels of the app's objects; Velero selects on `app.kubernetes.io/name` alone. */
@@ -17,18 +20,17 @@ export interface AppBackupArgs {
     readonly config: BackupConfig;
     /** The app's RDS instance: snapshotted before the release. @default no database snapshot */
     readonly database?: {
+        /** The instance's identifier: what the snapshot is taken of, and its name's prefix (`releaseSnapshotName`). */
         readonly instanceIdentifier: pulumi.Input<string>;
-        /** Identifier of the release snapshot (`releaseSnapshotName`). */
-        readonly snapshotIdentifier: string;
     };
 }
 
-/** The recovery points of one app for the current release. */
+/** The recovery points of one app for the current release and versions (names known once `up` drew their suffix). */
 export interface RecoveryPoints {
     /** RDS snapshot identifier; undefined for apps without a database. */
-    rdsSnapshot: string | undefined;
+    rdsSnapshot: pulumi.Output<string> | undefined;
     /** Velero Backup name (namespace `velero`). */
-    veleroBackup: string;
+    veleroBackup: pulumi.Output<string>;
 }
 
 /** What `up` waits for on a Velero Backup: only `Completed` passes (Failed, PartiallyFailed never do). */
@@ -36,15 +38,19 @@ export const VELERO_WAIT_FOR = "jsonpath={.status.phase}=Completed";
 
 /**
  * An app's backups:
- * - per release, before the rollout: RDS snapshot `<name>-release-<slug>` (identifier
- *   `<instance identifier>-release-<slug>`, normally `<env>-<app>-release-<slug>`) of the app's
- *   database, and Velero Backup `<name>-release-<slug>` of the app's objects (namespace +
- *   `app.kubernetes.io/name` selector). The Backup carries `pulumi.com/waitFor` on `status.phase` =
- *   `Completed`, so `up` continues only after Velero finished it; a Backup that ends `Failed` or
- *   `PartiallyFailed` never matches and fails the update at `pulumi.com/timeoutSeconds`.
- *   Both are named after the release alone, so a new version adds exactly one of each; both are
- *   `retainOnDelete`: the previous release's backups leave the stack but stay in AWS and the cluster
- *   (Velero's `ttl` expires them; the snapshot stays until deleted by hand).
+ * - before the rollout of a release, and again whenever the versions the app runs change: RDS snapshot
+ *   `<name>-release-<key>` (identifier `<instance identifier>-release-<slug>-<suffix>`, normally
+ *   `<env>-<app>-release-<slug>-<suffix>`) of the app's database, and Velero Backup
+ *   `<name>-release-<key>` (`<env>-<app>-release-<slug>-<suffix>`) of the app's objects (namespace +
+ *   `app.kubernetes.io/name` selector). `key` is `releaseBackupKey` (release and versions), `suffix` a
+ *   `random.RandomId` of the same logical name, drawn when the key first appears. The Backup carries
+ *   `pulumi.com/waitFor` on `status.phase` = `Completed`, so `up` continues only after Velero finished
+ *   it; a Backup that ends `Failed` or `PartiallyFailed` never matches and fails the update at
+ *   `pulumi.com/timeoutSeconds`. Both record the release and the versions (tags `launchpad:release`,
+ *   `launchpad:versions`; annotations `launchpad.dev/release`, `launchpad.dev/versions`), which
+ *   `backup-before-deploy` reads. Both are `retainOnDelete`: a previous key's backups leave the stack but
+ *   stay in AWS and the cluster (Velero's `ttl` expires them; the snapshot stays until deleted by hand).
+ *   The suffix keeps a return to an earlier key (a rollback) from colliding with the backup retained then.
  * - Velero Schedule `<name>` for periodic backups of the same objects.
  * `releaseBackups` is what the app's rollout `dependsOn`.
  */
@@ -58,25 +64,31 @@ export class AppBackup extends pulumi.ComponentResource {
         const env = args.environment;
         const app = args.labels[LABEL.name] ?? name;
         const v = args.config.velero;
-        const recoveryName = releaseBackupName(env, app, args.release);
-        const releaseName = `${name}-release-${releaseSlug(args.release)}`;
+        const releaseName = `${name}-release-${releaseBackupKey(args.release, args.versions)}`;
+        const record = versionsRecord(args.versions);
+        // Drawn once per key; a key that comes back later is a new resource, so a new suffix.
+        const suffix = new random.RandomId(releaseName, { byteLength: 4 }, { parent: this }).hex;
+        const recoveryName = suffix.apply((x) => releaseBackupName(env, app, args.release, x));
         const keepOnRelease: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: true };
         const backups: pulumi.Resource[] = [];
 
+        let rdsSnapshot: pulumi.Output<string> | undefined;
         if (args.database) {
+            rdsSnapshot = pulumi
+                .all([args.database.instanceIdentifier, suffix])
+                .apply(([instance, x]) => releaseSnapshotName(instance, args.release, x));
             backups.push(
                 new aws.rds.Snapshot(
                     releaseName,
                     {
                         dbInstanceIdentifier: args.database.instanceIdentifier,
-                        dbSnapshotIdentifier: args.database.snapshotIdentifier,
-                        tags: awsTags(env, { "launchpad:app": app, "launchpad:release": args.release }),
+                        dbSnapshotIdentifier: rdsSnapshot,
+                        tags: awsTags(env, { [TAG.app]: app, [TAG.release]: args.release, [TAG.versions]: record }),
                     },
                     keepOnRelease,
                 ),
             );
         }
-
         const spec = {
             includedNamespaces: [args.namespace],
             labelSelector: { matchLabels: { [LABEL.name]: app } },
@@ -87,7 +99,7 @@ export class AppBackup extends pulumi.ComponentResource {
             ttl: veleroTtl(args.config.retention.dailyDays),
             ...(v.storageLocation ? { storageLocation: v.storageLocation } : {}),
         };
-        const meta = (objectName: string, annotations?: Record<string, string>) => ({
+        const meta = (objectName: pulumi.Input<string>, annotations?: Record<string, string>) => ({
             name: objectName,
             namespace: v.namespace,
             labels: args.labels,
@@ -101,6 +113,7 @@ export class AppBackup extends pulumi.ComponentResource {
                     kind: "Backup",
                     metadata: meta(recoveryName, {
                         [ANNOTATION.release]: args.release,
+                        [ANNOTATION.versions]: record,
                         "pulumi.com/waitFor": VELERO_WAIT_FOR,
                         "pulumi.com/timeoutSeconds": String(v.timeoutMinutes * 60),
                     }),
@@ -121,7 +134,7 @@ export class AppBackup extends pulumi.ComponentResource {
         );
 
         this.releaseBackups = backups;
-        this.recoveryPoints = { rdsSnapshot: args.database?.snapshotIdentifier, veleroBackup: recoveryName };
+        this.recoveryPoints = { rdsSnapshot, veleroBackup: recoveryName };
         this.registerOutputs({ recoveryPoints: this.recoveryPoints });
     }
 }

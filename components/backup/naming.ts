@@ -1,8 +1,10 @@
 // Pure naming rules of the backup domain, shared by the components, the tests and the policies. Names
-// are a contract: a release backup's name derives from the release version alone, so a new version
-// creates exactly one new backup.
+// are a contract: a release backup's logical name derives from the release version and the versions the
+// app runs (`releaseBackupKey`), so a new release version or new code of a data-owning app creates
+// exactly one new backup of that app.
 import { createHash } from "node:crypto";
 import { TAG } from "../common/tags";
+export { recordedVersions, versionsRecord } from "../common/labels";
 
 /** `2.4.0` -> `2-4-0`, `v3.0.0-rc.1+build.7` -> `v3-0-0-rc-1-build-7`: a DNS-label-safe version. */
 export function releaseSlug(version: string): string {
@@ -13,30 +15,48 @@ export function releaseSlug(version: string): string {
 }
 
 /**
- * Name of an app's pre-deploy backup for a release, used for the Velero Backup and (through
- * `releaseSnapshotName`) the RDS snapshot identifier: `<env>-<app>-release-<slug>`, at most 63
- * characters (Velero puts it in a label; longer names keep a prefix and end with a hash of the full
- * name), never ending with a hyphen and never containing `--` (RDS refuses both).
+ * What names an app's release backups: the release version and every version the app runs (its
+ * tracks' `version`s, distinct, sorted), as slugs: `2.4.0` with stable 6.7.0 and canary 6.7.1 ->
+ * `2-4-0-6-7-0_6-7-1`. Any change of either (a new release version, a canary started, promoted, removed
+ * or rolled back, a new idle slot or direct release) is a new key, so a new backup taken before the
+ * rollout; a canary step or a blue-green switch changes no version and takes none.
  */
-export function releaseBackupName(environment: string, app: string, version: string): string {
-    return releaseName(`${environment}-${app}`, version);
+export function releaseBackupKey(release: string, versions: Record<string, string>): string {
+    const runs = [...new Set(Object.values(versions))].sort().map(releaseSlug);
+    return `${releaseSlug(release)}-${runs.join("_")}`;
+}
+
+/** Characters of the random suffix (`-` and 8 hex digits) that makes every release backup's name unique. */
+const SUFFIX = 9;
+
+/**
+ * Name of an app's pre-deploy backup, used for the Velero Backup and (through `releaseSnapshotName`)
+ * the RDS snapshot identifier: `<env>-<app>-release-<slug>-<suffix>`, where `suffix` is 8 hex digits
+ * drawn when the backup is created (a `random.RandomId`). The suffix is what lets an app return to
+ * versions it ran before (a rollback) under the same release: the earlier backup, retained in AWS and
+ * the cluster, keeps its name, and the new one gets its own. At most 63 characters (Velero puts it in a
+ * label; longer names keep a prefix and a hash of the full name), never ending with a hyphen and never
+ * containing `--` (RDS refuses both).
+ */
+export function releaseBackupName(environment: string, app: string, version: string, suffix: string): string {
+    return releaseName(`${environment}-${app}`, version, suffix);
 }
 
 /**
- * RDS snapshot identifier of a release: `<instance identifier>-release-<slug>`. For the usual instance
- * (`<env>-<app>`) this equals `releaseBackupName`; a restored instance (`<env>-<app>-restored-<hash>`)
- * gets its own, so its first release snapshot never collides with the original instance's.
+ * RDS snapshot identifier of a release backup: `<instance identifier>-release-<slug>-<suffix>`. For the
+ * usual instance (`<env>-<app>`) this equals `releaseBackupName`; a restored instance
+ * (`<env>-<app>-restored-<hash>`) gets its own prefix.
  */
-export function releaseSnapshotName(instanceIdentifier: string, version: string): string {
-    return releaseName(instanceIdentifier, version);
+export function releaseSnapshotName(instanceIdentifier: string, version: string, suffix: string): string {
+    return releaseName(instanceIdentifier, version, suffix);
 }
 
-function releaseName(prefix: string, version: string): string {
+function releaseName(prefix: string, version: string, suffix: string): string {
     const name = `${prefix}-release-${releaseSlug(version)}`.replace(/-{2,}/g, "-");
-    if (name.length <= 63) return name;
+    if (name.length <= 63 - SUFFIX) return `${name}-${suffix}`;
     // Too long: keep a readable prefix and make it unique with a hash of the full name (and version).
     const hash = createHash("sha256").update(`${prefix}/${version}`).digest("hex").slice(0, 8);
-    return `${name.slice(0, 54).replace(/-+$/, "")}-${hash}`;
+    return `${name.slice(0, 54 - SUFFIX).replace(/-+$/, "")}-${hash}-${suffix}`;
 }
 
 /** The AWS Backup plan (and vault) name of an environment; also the value of the `launchpad:backup` tag. */

@@ -11,7 +11,6 @@ import { AppVolume } from "../data/appVolume";
 import { PostgresDatabase } from "../data/postgresDatabase";
 import { AppBackup, RecoveryPoints } from "./appBackup";
 import { EnvironmentBackup } from "./environmentBackup";
-import { releaseSnapshotName } from "./naming";
 
 export interface AppDataContext {
     readonly environment: string;
@@ -34,11 +33,15 @@ export interface AppData {
     readonly recoveryPoints: RecoveryPoints;
 }
 
-/** Builds the app's database and backups; undefined for apps that declare no data. */
+/**
+ * Builds the app's database and backups; undefined for apps that declare no data. `versions`: the
+ * version each of its tracks runs (`appPlan(...).versions`), which with the release names its backups.
+ */
 export function appData(
     name: string,
     app: AppConfig,
     labels: Record<string, string>,
+    versions: Record<string, string>,
     ctx: AppDataContext,
     parent: pulumi.Resource,
 ): AppData | undefined {
@@ -69,17 +72,11 @@ export function appData(
         {
             environment: ctx.environment,
             release: ctx.release,
+            versions,
             namespace: ctx.namespace,
             labels,
             config: ctx.config,
-            ...(database
-                ? {
-                      database: {
-                          instanceIdentifier: database.instance.identifier,
-                          snapshotIdentifier: releaseSnapshotName(database.identifier, ctx.release),
-                      },
-                  }
-                : {}),
+            ...(database ? { database: { instanceIdentifier: database.instance.identifier } } : {}),
         },
         { parent: ctx.backup },
     );

@@ -20,11 +20,33 @@ export const ANNOTATION = {
     data: "launchpad.dev/data",
     /** On a Deployment or Job: the release version it belongs to. */
     release: "launchpad.dev/release",
+    /** On a release backup (Velero Backup): the versions the app ran after it (`versionsRecord`). */
+    versions: "launchpad.dev/versions",
     /** On pods: a checksum of mounted configuration (flag definitions) that rolls them when it changes. */
     configChecksum: "launchpad.dev/config-checksum",
 } as const;
 
 export const PART_OF = "launchpad";
+
+/**
+ * `{ stable: "6.7.0", canary: "6.7.1" }` -> `canary=6.7.1 stable=6.7.0`: the versions an app's release
+ * backup was taken before, as its annotation `launchpad.dev/versions` and tag `launchpad:versions` carry
+ * them (space-separated: AWS tag values allow no comma).
+ */
+export function versionsRecord(versions: Record<string, string>): string {
+    return Object.keys(versions)
+        .sort()
+        .map((track) => `${track}=${versions[track]}`)
+        .join(" ");
+}
+
+/** The versions a `versionsRecord` names. */
+export function recordedVersions(record: string): string[] {
+    return record
+        .split(" ")
+        .map((entry) => entry.slice(entry.indexOf("=") + 1))
+        .filter((v) => v !== "");
+}
 
 /** Labels every Launchpad object carries. */
 export function commonLabels(environment: string): Record<string, string> {

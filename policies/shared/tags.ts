@@ -8,6 +8,9 @@ export const TAG = {
     /** Resources tagged `launchpad:backup=<plan>` are selected by that environment's AWS Backup plan. */
     backup: "launchpad:backup",
     managedBy: "launchpad:managed-by",
+    /** On a release snapshot: the release it was taken for, and the versions the app ran after it (`versionsRecord`). */
+    release: "launchpad:release",
+    versions: "launchpad:versions",
 } as const;
 
 /** Tags of an environment's AWS resources, plus an app's and any extra tags. */

@@ -20,6 +20,7 @@ describe("app plan", () => {
             rollback: { strategy: "direct" },
             built: undefined,
             versions: { main: "1.0.0" },
+            podVersions: { main: "1.0.0" },
         });
     });
 
@@ -48,6 +49,7 @@ describe("app plan", () => {
             rollback: { strategy: "blueGreen", toSlot: "blue" },
             built: green,
             versions: { blue: "1.0.0", green: "1.1.0" },
+            podVersions: { blue: "1.0.0", green: "1.1.0" },
         });
     });
 
@@ -87,6 +89,7 @@ describe("app plan", () => {
             rollback: { strategy: "canary" },
             built: undefined,
             versions: { stable: "1.0.0", canary: "1.1.0" },
+            podVersions: { stable: "1.0.0", canary: "1.1.0" },
         });
         const promoted = appPlan("api", { strategy: { type: "canary", stable: r("1.1.0", img("b")), weight: 0, router: "nginx" } });
         assert.deepEqual(
@@ -119,6 +122,28 @@ describe("app plan", () => {
         }));
     const direct = release.map((x): Strategy => ({ type: "direct", release: x, rollout: "rolling" }));
     const strategy = fc.oneof(direct, blueGreen, canary);
+
+    it("on Argo Rollouts the pods' version is the Rollout template's: the canary (or the stable release), the active slot", () => {
+        const canary = (c?: ReleaseSpec): Strategy => ({
+            type: "canary",
+            engine: "argoRollouts",
+            stable: r("1.0.0", img("a")),
+            ...(c ? { canary: c } : {}),
+            weight: 0,
+            router: "nginx",
+        });
+        assert.deepEqual(appPlan("api", { strategy: canary(r("1.1.0", img("b"))) }).podVersions, { rollout: "1.1.0" });
+        assert.deepEqual(appPlan("api", { strategy: canary() }).podVersions, { rollout: "1.0.0" });
+        // Both tracks still show in versions (the notice and the outputs); the controller runs the other one.
+        assert.deepEqual(appPlan("api", { strategy: canary(r("1.1.0", img("b"))) }).versions, { stable: "1.0.0", canary: "1.1.0" });
+        const bg: Strategy = {
+            type: "blueGreen",
+            engine: "argoRollouts",
+            activeSlot: "green",
+            slots: { blue: r("1.0.0", img("a")), green: r("1.1.0", img("b")) },
+        } as Strategy;
+        assert.deepEqual(appPlan("web", { strategy: bg }).podVersions, { rollout: "1.1.0" });
+    });
 
     it("blue-green: live and idle differ, the live slot gets all traffic, and the rollback makes the idle slot live", () => {
         fc.assert(

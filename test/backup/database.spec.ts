@@ -3,6 +3,7 @@ import { instanceIdentifier } from "../../components/data/naming";
 import { PASSWORD_SPECIALS } from "../../components/data/postgresDatabase";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { T, configProblems, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
+import { DRAWN, runWithOptions } from "./support";
 
 const K8S_SECRET = "kubernetes:core/v1:Secret";
 const RDS = "aws:rds/instance:Instance";
@@ -158,7 +159,7 @@ describe("PostgresDatabase component", () => {
     it("restore: a named snapshot creates a new instance and rolls the app's pods onto it", async () => {
         const raw = fixtureRaw("prod");
         raw.apps.api.data.postgres.restoreFromSnapshot = "prod-api-release-2-4-0";
-        const run = await runConfig(raw, "prod");
+        const { run } = await runWithOptions(raw, "prod");
         const db = one(run, RDS, "api-db").inputs as any;
         assert.equal(db.snapshotIdentifier, "prod-api-release-2-4-0");
         assert.equal(db.identifier, instanceIdentifier("prod", "api", "prod-api-release-2-4-0"));
@@ -166,10 +167,10 @@ describe("PostgresDatabase component", () => {
         assert.equal(db.finalSnapshotIdentifier, `${db.identifier}-final`);
         // The restored instance's release snapshot gets its own identifier: no clash with the original's.
         assert.equal(
-            one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0").inputs.dbSnapshotIdentifier,
-            `${db.identifier}-release-2-4-0`,
+            one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0-6-7-0_6-7-1").inputs.dbSnapshotIdentifier,
+            `${db.identifier}-release-2-4-0-${DRAWN}`,
         );
-        assert.equal((run.outputs.backup as any).recoveryPoints.api.rdsSnapshot, `${db.identifier}-release-2-4-0`);
+        assert.equal((run.outputs.backup as any).recoveryPoints.api.rdsSnapshot, `${db.identifier}-release-2-4-0-${DRAWN}`);
         for (const name of ["api-stable", "api-canary"])
             assert.equal(
                 (one(run, T.Deployment, name).inputs as any).spec.template.metadata.annotations["launchpad.dev/database-instance"],

@@ -1,6 +1,15 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { backupPlanName, backupTag, releaseBackupName, releaseSlug, veleroTtl } from "../../components/backup/naming";
+import {
+    backupPlanName,
+    backupTag,
+    recordedVersions,
+    releaseBackupKey,
+    releaseBackupName,
+    releaseSlug,
+    veleroTtl,
+    versionsRecord,
+} from "../../components/backup/naming";
 
 describe("backup naming", () => {
     it("turns release versions into DNS-label-safe slugs", () => {
@@ -13,9 +22,32 @@ describe("backup naming", () => {
         for (const [version, slug] of cases) assert.equal(releaseSlug(version), slug, version);
     });
 
-    it("names a release backup after environment, app and release", () => {
-        assert.equal(releaseBackupName("prod", "api", "2.4.0"), "prod-api-release-2-4-0");
-        assert.equal(releaseBackupName("staging", "api", "v2.5.0-rc.1"), "staging-api-release-v2-5-0-rc-1");
+    it("names a release backup after environment, app, release and the suffix drawn at up", () => {
+        assert.equal(releaseBackupName("prod", "api", "2.4.0", "0a1b2c3d"), "prod-api-release-2-4-0-0a1b2c3d");
+        assert.equal(releaseBackupName("staging", "api", "v2.5.0-rc.1", "ffffffff"), "staging-api-release-v2-5-0-rc-1-ffffffff");
+    });
+
+    it("keys a release backup on the release and the versions the app runs, not on which track runs them", () => {
+        assert.equal(releaseBackupKey("2.4.0", { stable: "6.7.0", canary: "6.7.1" }), "2-4-0-6-7-0_6-7-1");
+        assert.equal(releaseBackupKey("2.4.0", { canary: "6.7.1", stable: "6.7.0" }), "2-4-0-6-7-0_6-7-1");
+        assert.equal(releaseBackupKey("2.4.0", { blue: "6.7.1", green: "6.7.1" }), "2-4-0-6-7-1");
+        assert.equal(releaseBackupKey("2.4.0", { main: "6.7.1" }), "2-4-0-6-7-1");
+        // A promotion (the canary's version alone), a new canary, a new release: each a new key.
+        const keys = [
+            releaseBackupKey("2.4.0", { stable: "6.7.0" }),
+            releaseBackupKey("2.4.0", { stable: "6.7.0", canary: "6.7.1" }),
+            releaseBackupKey("2.4.0", { stable: "6.7.1" }),
+            releaseBackupKey("2.5.0", { stable: "6.7.1" }),
+        ];
+        assert.equal(new Set(keys).size, keys.length);
+    });
+
+    it("records the versions by track, and reads them back", () => {
+        const record = versionsRecord({ stable: "6.7.0", canary: "v6.8.0-rc.1+build.7" });
+        assert.equal(record, "canary=v6.8.0-rc.1+build.7 stable=6.7.0");
+        // AWS tag values allow letters, digits, spaces and _.:/=+-@ only.
+        assert.match(record, /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u);
+        assert.deepEqual(recordedVersions(record), ["v6.8.0-rc.1+build.7", "6.7.0"]);
     });
 
     it("always gives a name valid for Velero (DNS label) and RDS (no --, no trailing -)", () => {
@@ -25,11 +57,13 @@ describe("backup naming", () => {
                 fc.stringMatching(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/),
                 fc.stringMatching(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/),
                 fc.stringMatching(/^v?\d{1,4}\.\d{1,4}\.\d{1,4}([-+][0-9A-Za-z.-]{1,40})?$/),
-                (env, app, version) => {
-                    const name = releaseBackupName(env, app, version);
+                fc.stringMatching(/^[0-9a-f]{8}$/),
+                (env, app, version, suffix) => {
+                    const name = releaseBackupName(env, app, version, suffix);
                     assert.match(name, label);
                     assert.ok(!name.includes("--"), name);
                     assert.match(name, /^[a-z]/);
+                    assert.ok(name.endsWith(`-${suffix}`), name);
                 },
             ),
         );
@@ -37,7 +71,7 @@ describe("backup naming", () => {
 
     it("different versions give different names, also when long names are shortened", () => {
         const long = "a".repeat(42);
-        assert.equal(releaseBackupName(long, long, "2.4.0").length, 63);
+        assert.equal(releaseBackupName(long, long, "2.4.0", "0a1b2c3d").length, 63);
         fc.assert(
             fc.property(
                 fc.constantFrom("prod", long),
@@ -45,7 +79,10 @@ describe("backup naming", () => {
                 fc.tuple(fc.nat(999), fc.nat(999), fc.nat(999)),
                 (env, a, b) => {
                     fc.pre(a.join(".") !== b.join("."));
-                    assert.notEqual(releaseBackupName(env, env, a.join(".")), releaseBackupName(env, env, b.join(".")));
+                    assert.notEqual(
+                        releaseBackupName(env, env, a.join("."), "0a1b2c3d"),
+                        releaseBackupName(env, env, b.join("."), "0a1b2c3d"),
+                    );
                 },
             ),
         );

@@ -2,10 +2,13 @@ import * as assert from "node:assert/strict";
 import { backupCoverage, rolloutsWithoutBackup } from "../../components/backup/rules";
 import { ProgramRun } from "../../tools/plan/recorder";
 import { T, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
-import { asRuleInput } from "./support";
+import { DRAWN, asRuleInput, runWithOptions } from "./support";
 
 const VELERO_BACKUP = "kubernetes:velero.io/v1:Backup";
 const SNAPSHOT = "aws:rds/snapshot:Snapshot";
+/** api's release backups in prod's fixture: release 2.4.0, stable 6.7.0 and canary 6.7.1 (staging: stable 6.7.1). */
+const API_BACKUP = "api-release-2-4-0-6-7-0_6-7-1";
+const API_BACKUP_STAGING = "api-release-2-4-0-6-7-1";
 
 describe("backups before rollout", () => {
     const runs: Record<string, ProgramRun> = {};
@@ -16,7 +19,7 @@ describe("backups before rollout", () => {
 
     it("prod: every rollout resource of a data-owning app depends on its release snapshot and Velero Backup", () => {
         const run = runs.prod;
-        const backups = [one(run, SNAPSHOT, "api-release-2-4-0").urn, one(run, VELERO_BACKUP, "api-release-2-4-0").urn];
+        const backups = [one(run, SNAPSHOT, API_BACKUP).urn, one(run, VELERO_BACKUP, API_BACKUP).urn];
         const api = ofType(run, T.Deployment).filter((d) => d.name.startsWith("api"));
         assert.deepEqual(api.map((d) => d.name).sort(), ["api-canary", "api-stable"]);
         for (const d of api) for (const b of backups) assert.ok(d.dependsOn.includes(b), `${d.name} waits for ${b}`);
@@ -81,13 +84,21 @@ describe("backups before rollout", () => {
         );
     });
 
-    it("exports the recovery points created for the current release", () => {
+    it("exports the recovery points created for the current release and versions, named once up drew their suffix", async () => {
+        // The plan cannot know the suffix: a preview shows the names as unknown too.
         assert.deepEqual((runs.prod.outputs.backup as any).recoveryPoints, {
-            api: { rdsSnapshot: "prod-api-release-2-4-0", veleroBackup: "prod-api-release-2-4-0" },
+            api: { rdsSnapshot: "(known after up)", veleroBackup: "(known after up)" },
         });
-        assert.deepEqual((runs.staging.outputs.backup as any).recoveryPoints, {
-            api: { rdsSnapshot: "staging-api-release-2-4-0", veleroBackup: "staging-api-release-2-4-0" },
-        });
+        for (const stack of ["staging", "prod"]) {
+            const { run } = await runWithOptions(fixtureRaw(stack), stack);
+            const name = `${stack}-api-release-2-4-0-${DRAWN}`;
+            assert.deepEqual((run.outputs.backup as any).recoveryPoints, { api: { rdsSnapshot: name, veleroBackup: name } });
+            const key = stack === "prod" ? API_BACKUP : API_BACKUP_STAGING;
+            assert.equal(one(run, SNAPSHOT, key).inputs.dbSnapshotIdentifier, name);
+            assert.equal((one(run, VELERO_BACKUP, key).inputs as any).metadata.name, name);
+            // One suffix per key, drawn by a RandomId of the same name, kept in state from then on.
+            assert.deepEqual(one(run, "random:index/randomId:RandomId", key).inputs, { byteLength: 4 });
+        }
     });
 
     it("a stack without data creates no backup resources and its rollouts wait for nothing", async () => {

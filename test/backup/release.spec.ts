@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { diffRuns, fixtureRaw } from "../harness";
+import { diffRuns, fixtureRaw, one } from "../harness";
 import { noticeUpdate } from "../validation/noticeDiff";
-import { RunWithOptions, runWithOptions } from "./support";
+import { DRAWN, RunWithOptions, runWithOptions } from "./support";
 
 /** `urn:pulumi:prod::launchpad::a$b$aws:rds/snapshot:Snapshot::api-release-2-4-0` -> `aws:rds/snapshot:Snapshot api-release-2-4-0` */
 const short = (urn: string) => {
@@ -9,9 +9,14 @@ const short = (urn: string) => {
     return `${parts[2].split("$").pop()} ${parts[3]}`;
 };
 
+/** api's versions in the fixtures (the key's second half): prod runs stable 6.7.0 and canary 6.7.1, staging 6.7.1. */
+const API_RUNS: Record<string, string> = { prod: "6-7-0_6-7-1", staging: "6-7-1" };
+
 describe("a new release version", () => {
     for (const stack of ["staging", "prod"]) {
         describe(stack, () => {
+            const old = `api-release-2-4-0-${API_RUNS[stack]}`;
+            const next = `api-release-2-5-0-${API_RUNS[stack]}`;
             let before240: RunWithOptions;
             let after250: RunWithOptions;
             before(async () => {
@@ -28,20 +33,22 @@ describe("a new release version", () => {
                     .map(([urn, paths]) => `${short(urn)} ${paths.join(",")}`)
                     .sort();
                 assert.deepEqual(backupChanges, [
-                    "aws:rds/snapshot:Snapshot api-release-2-4-0 (removed)",
-                    "aws:rds/snapshot:Snapshot api-release-2-5-0 (added)",
-                    "kubernetes:velero.io/v1:Backup api-release-2-4-0 (removed)",
-                    "kubernetes:velero.io/v1:Backup api-release-2-5-0 (added)",
+                    `aws:rds/snapshot:Snapshot ${old} (removed)`,
+                    `aws:rds/snapshot:Snapshot ${next} (added)`,
+                    `kubernetes:velero.io/v1:Backup ${old} (removed)`,
+                    `kubernetes:velero.io/v1:Backup ${next} (added)`,
+                    `random:index/randomId:RandomId ${old} (removed)`,
+                    `random:index/randomId:RandomId ${next} (added)`,
                 ]);
                 const added = Object.keys(diff).filter((u) => diff[u][0] === "(added)");
                 const byType = (t: string) => after250.run.resources.filter((r) => added.includes(r.urn) && r.type === t);
                 assert.deepEqual(
                     byType("aws:rds/snapshot:Snapshot").map((r) => r.inputs.dbSnapshotIdentifier),
-                    [`${stack}-api-release-2-5-0`],
+                    [`${stack}-api-release-2-5-0-${DRAWN}`],
                 );
                 assert.deepEqual(
                     byType("kubernetes:velero.io/v1:Backup").map((r) => (r.inputs.metadata as any).name),
-                    [`${stack}-api-release-2-5-0`],
+                    [`${stack}-api-release-2-5-0-${DRAWN}`],
                 );
             });
 
@@ -71,7 +78,7 @@ describe("a new release version", () => {
             });
 
             it("keeps the previous release's backups when they leave the stack (retainOnDelete)", () => {
-                const releaseBackups = before240.run.resources.filter((r) => r.name === "api-release-2-4-0");
+                const releaseBackups = before240.run.resources.filter((r) => r.name === old && !r.type.startsWith("random:"));
                 assert.equal(releaseBackups.length, 2);
                 for (const r of releaseBackups)
                     assert.deepEqual(before240.options.get(r.urn), { retainOnDelete: true, protect: undefined }, r.type);
@@ -80,4 +87,77 @@ describe("a new release version", () => {
             });
         });
     }
+});
+
+/** The backup domain's changes between two runs, as `type name change`, and the rollouts that wait for each new backup. */
+function backupChanges(a: RunWithOptions, b: RunWithOptions): string[] {
+    const diff = diffRuns(a.run, b.run);
+    return Object.entries(diff)
+        .filter(([urn]) => urn.includes("launchpad:backup:AppBackup"))
+        .map(([urn, paths]) => `${short(urn)} ${paths.join(",")}`)
+        .sort();
+}
+
+describe("new code of a data-owning app under the same release version (prod's api, a canary)", () => {
+    // The fixture: release 2.4.0, api stable 6.7.0 and canary 6.7.1 at 10%.
+    const variants: Record<string, (raw: Record<string, any>) => void> = {
+        now: () => undefined,
+        "canary at 25%": (raw) => (raw.apps.api.strategy.weight = 25),
+        "canary 6.8.0": (raw) => (raw.apps.api.strategy.canary.version = "6.8.0"),
+        promoted: (raw) => {
+            raw.apps.api.strategy.stable = raw.apps.api.strategy.canary;
+            delete raw.apps.api.strategy.canary;
+            raw.apps.api.strategy.weight = 0;
+        },
+        "canary removed": (raw) => {
+            delete raw.apps.api.strategy.canary;
+            raw.apps.api.strategy.weight = 0;
+        },
+    };
+    const runs: Record<string, RunWithOptions> = {};
+    before(async () => {
+        for (const [name, change] of Object.entries(variants)) {
+            const raw = fixtureRaw("prod");
+            change(raw);
+            runs[name] = await runWithOptions(raw, "prod");
+        }
+    });
+    const swap = (from: string, to: string) =>
+        ["aws:rds/snapshot:Snapshot", "kubernetes:velero.io/v1:Backup", "random:index/randomId:RandomId"].flatMap((t) => [
+            `${t} api-release-2-4-0-${from} (removed)`,
+            `${t} api-release-2-4-0-${to} (added)`,
+        ]);
+
+    it("a canary step changes no version and takes no backup", () => {
+        assert.deepEqual(backupChanges(runs.now, runs["canary at 25%"]), []);
+    });
+
+    it("a new canary version, a promotion and a canary removed each take a new backup, recording the versions it precedes", () => {
+        assert.deepEqual(backupChanges(runs.now, runs["canary 6.8.0"]), swap("6-7-0_6-7-1", "6-7-0_6-8-0").sort());
+        assert.deepEqual(backupChanges(runs.now, runs.promoted), swap("6-7-0_6-7-1", "6-7-1").sort());
+        assert.deepEqual(backupChanges(runs.now, runs["canary removed"]), swap("6-7-0_6-7-1", "6-7-0").sort());
+        const velero = one(runs["canary 6.8.0"].run, "kubernetes:velero.io/v1:Backup", "api-release-2-4-0-6-7-0_6-8-0").inputs as any;
+        assert.equal(velero.metadata.annotations["launchpad.dev/versions"], "canary=6.8.0 stable=6.7.0");
+        const snapshot = one(runs.promoted.run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0-6-7-1").inputs as any;
+        assert.equal(snapshot.tags["launchpad:versions"], "stable=6.7.1");
+        assert.equal(snapshot.tags["launchpad:release"], "2.4.0");
+    });
+
+    it("every rollout of the new version waits for the new backups", () => {
+        const run = runs["canary 6.8.0"].run;
+        const backups = run.resources.filter((r) => r.name === "api-release-2-4-0-6-7-0_6-8-0" && !r.type.startsWith("random:"));
+        assert.equal(backups.length, 2);
+        for (const d of ["api-stable", "api-canary"])
+            for (const b of backups)
+                assert.ok(one(run, "kubernetes:apps/v1:Deployment", d).dependsOn.includes(b.urn), `${d} waits for ${b.type}`);
+    });
+
+    it("a return to earlier versions (a rollback) is a new backup of its own: the retained one keeps its name", () => {
+        // The key of the rollback target existed before (the retained backups of `now`), and comes back as
+        // new resources, with a RandomId drawn anew: the same name twice would fail in RDS and Velero.
+        assert.deepEqual(backupChanges(runs["canary 6.8.0"], runs.now), swap("6-7-0_6-8-0", "6-7-0_6-7-1").sort());
+        const key = "api-release-2-4-0-6-7-0_6-8-0";
+        for (const r of runs["canary 6.8.0"].run.resources.filter((x) => x.name === key && !x.type.startsWith("random:")))
+            assert.deepEqual(runs["canary 6.8.0"].options.get(r.urn), { retainOnDelete: true, protect: undefined }, r.type);
+    });
 });

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, parseConfig } from "../../config/load";
 import { main } from "../../program";
-import { ProgramRun, ResourceRecord, runProgram } from "../../tools/plan/recorder";
+import { ProgramRun, ResourceRecord, echoMocks, runProgram } from "../../tools/plan/recorder";
 import type { OrderedResource, ResourceLike } from "../../components/backup/rules";
 
 export interface RunWithOptions {
@@ -12,6 +12,22 @@ export interface RunWithOptions {
     options: Map<string, { retainOnDelete?: boolean; protect?: boolean }>;
 }
 
+/** The suffix `up` draws for every release backup (`random.RandomId`'s `hex`) in `runWithOptions`' runs. */
+export const DRAWN = "0a1b2c3d";
+
+/** Echo mocks, except that a RandomId has its `hex`, as after `up`: release backups then have their full names. */
+const drawnMocks: pulumi.runtime.Mocks = {
+    ...echoMocks,
+    newResource: (args) => ({
+        id: `${args.name}-id`,
+        state: args.type === "random:index/randomId:RandomId" ? { ...args.inputs, hex: DRAWN } : args.inputs,
+    }),
+};
+
+/**
+ * Runs the program as `runConfig` does, with the RandomIds of the release backups drawn (`DRAWN`), and
+ * records the resource options (retainOnDelete, protect) that only the engine acts on.
+ */
 export async function runWithOptions(raw: Record<string, unknown>, stack: string): Promise<RunWithOptions> {
     const config = parseConfig(raw);
     const seen: { resource: pulumi.Resource; retainOnDelete?: boolean; protect?: boolean }[] = [];
@@ -19,6 +35,7 @@ export async function runWithOptions(raw: Record<string, unknown>, stack: string
         project: PROJECT,
         stack,
         config: {},
+        mocks: drawnMocks,
         program: () => {
             pulumi.runtime.registerStackTransformation((t) => {
                 if (t.opts.retainOnDelete || t.opts.protect)

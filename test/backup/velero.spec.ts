@@ -8,6 +8,8 @@ import { requireCrds } from "../support/crds";
 
 const BACKUP = "kubernetes:velero.io/v1:Backup";
 const SCHEDULE = "kubernetes:velero.io/v1:Schedule";
+/** api's release Backup in the fixtures: release 2.4.0; in prod stable 6.7.0 and canary 6.7.1, in staging stable 6.7.1. */
+const API_BACKUP: Record<string, string> = { prod: "api-release-2-4-0-6-7-0_6-7-1", staging: "api-release-2-4-0-6-7-1" };
 
 describe("Velero objects against Velero's real CRD schemas", () => {
     let validators: Map<string, CrdValidator>;
@@ -29,7 +31,7 @@ describe("Velero objects against Velero's real CRD schemas", () => {
         for (const env of ["staging", "prod"]) {
             const run = runs[env];
             for (const [type, name, kind] of [
-                [BACKUP, "api-release-2-4-0", "Backup"],
+                [BACKUP, API_BACKUP[env], "Backup"],
                 [SCHEDULE, "api", "Schedule"],
             ]) {
                 const obj = one(run, type, name).inputs;
@@ -42,7 +44,7 @@ describe("Velero objects against Velero's real CRD schemas", () => {
     });
 
     it("the validator refuses what Velero would refuse (so the check above can fail)", () => {
-        const good = one(runs.prod, BACKUP, "api-release-2-4-0").inputs as any;
+        const good = one(runs.prod, BACKUP, API_BACKUP.prod).inputs as any;
         const bad = structuredClone(good);
         bad.spec.ttl = 30;
         bad.spec.includedNamespace = ["prod"];
@@ -52,12 +54,14 @@ describe("Velero objects against Velero's real CRD schemas", () => {
     });
 
     it("the release Backup: in Velero's namespace, the app's namespace and selector, awaited until Completed", () => {
-        const b = one(runs.prod, BACKUP, "api-release-2-4-0").inputs as any;
-        assert.equal(b.metadata.name, "prod-api-release-2-4-0");
+        const b = one(runs.prod, BACKUP, API_BACKUP.prod).inputs as any;
+        // prod-api-release-2-4-0-<suffix drawn at up> (backups before rollout: recovery points)
+        assert.equal(b.metadata.name, "(known after up)");
         assert.equal(b.metadata.namespace, "velero");
         assert.equal(VELERO_WAIT_FOR, "jsonpath={.status.phase}=Completed");
         assert.deepEqual(b.metadata.annotations, {
             "launchpad.dev/release": "2.4.0",
+            "launchpad.dev/versions": "canary=6.7.1 stable=6.7.0",
             "pulumi.com/waitFor": "jsonpath={.status.phase}=Completed",
             "pulumi.com/timeoutSeconds": "1800",
         });
@@ -73,7 +77,7 @@ describe("Velero objects against Velero's real CRD schemas", () => {
 
     it("the Schedule backs up the same objects periodically", () => {
         const s = one(runs.staging, SCHEDULE, "api").inputs as any;
-        const b = one(runs.staging, BACKUP, "api-release-2-4-0").inputs as any;
+        const b = one(runs.staging, BACKUP, API_BACKUP.staging).inputs as any;
         assert.equal(s.metadata.name, "staging-api");
         assert.equal(s.metadata.namespace, "velero");
         assert.equal(s.spec.schedule, "0 3 * * *");

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from "../../config";
 import { rolloutsWithoutBackup } from "../../components/backup/rules";
 import { validateObjects } from "../../tools/plan/schemas";
 import { T, ofType, one, fixtureRaw } from "../harness";
-import { RunWithOptions, asRuleInput, runWithOptions } from "./support";
+import { DRAWN, RunWithOptions, asRuleInput, runWithOptions } from "./support";
 
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 
@@ -43,17 +43,17 @@ describe("app volume (data inside the cluster)", () => {
             ofType(run, "kubernetes:velero.io/v1:Backup")
                 .map((r) => r.name)
                 .sort(),
-            ["api-release-2-4-0", "worker-release-2-4-0"],
+            ["api-release-2-4-0-6-7-0_6-7-1", "worker-release-2-4-0-6-7-1"],
         );
         assert.deepEqual(
             ofType(run, "aws:rds/snapshot:Snapshot").map((r) => r.name),
-            ["api-release-2-4-0"],
+            ["api-release-2-4-0-6-7-0_6-7-1"],
         );
-        assert.deepEqual((run.outputs.backup as any).recoveryPoints.worker, { veleroBackup: "prod-worker-release-2-4-0" });
+        assert.deepEqual((run.outputs.backup as any).recoveryPoints.worker, { veleroBackup: `prod-worker-release-2-4-0-${DRAWN}` });
         const worker = one(run, T.Deployment, "worker");
         assert.deepEqual((worker.inputs as any).metadata.annotations, { "launchpad.dev/data": "volume" });
         // Not on the claim: a WaitForFirstConsumer claim binds only once a pod uses it.
-        assert.deepEqual(worker.dependsOn, [one(run, "kubernetes:velero.io/v1:Backup", "worker-release-2-4-0").urn]);
+        assert.deepEqual(worker.dependsOn, [one(run, "kubernetes:velero.io/v1:Backup", "worker-release-2-4-0-6-7-1").urn]);
         assert.deepEqual(rolloutsWithoutBackup(run.resources.map(asRuleInput)), []);
     });
 

@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseConfig } from "../../config/load";
 import type { LaunchpadConfig } from "../../config/schema";
-import { releaseSlug } from "../../components/backup/naming";
+import { appPlan } from "../../components/app/plan";
+import { releaseBackupKey } from "../../components/backup/naming";
 import { canarySplit } from "../../components/deploy/traffic";
 import { snapshotOf } from "../../tools/plan/compare";
 import { ResourceChange, diffPlans } from "../../tools/plan/diff";
@@ -18,6 +19,14 @@ import { planScratch, scratchProject } from "../../tools/pipeline/scratch";
 import { stackValues } from "../harness";
 
 const configOf = (p: Project): LaunchpadConfig => parseConfig(stackValues(p.stack, p.dir));
+
+/** The release backup key of every data-owning app of a stack (what names its backups). */
+const backupKeys = (c: LaunchpadConfig): Record<string, string> =>
+    Object.fromEntries(
+        Object.entries(c.apps)
+            .filter(([, app]) => app.data !== undefined)
+            .map(([name, app]) => [name, releaseBackupKey(c.release.version, appPlan(name, app).podVersions)]),
+    );
 
 /** One step: the operation's id in changeSets.ts, what to do, and the context its rows expand with. */
 interface Step {
@@ -177,7 +186,6 @@ function sequence(p: Project): Step[] {
         .readdirSync(path.join(p.dir, "release", "notes"))
         .filter((f) => f.endsWith(".md"))
         .map((f) => fs.readFileSync(path.join(p.dir, "release", "notes", f), "utf8"))[0];
-    const versionContext = (): Partial<OperationContext> => ({ oldSlug: releaseSlug(version), newSlug: releaseSlug(next.version) });
     steps.push({
         label: `new version ${next.version} (tests passed, no notes yet)`,
         spec: "new-version",
@@ -185,13 +193,13 @@ function sequence(p: Project): Step[] {
             edits.testsPassed(p, new Date(Date.parse(next.announcedAt) - 3600e3).toISOString().replace(".000Z", "Z"));
             edits.newVersion(p, next);
         },
-        context: versionContext,
+        context: () => ({}),
     });
     steps.push({
         label: `new version ${next.version} with notes`,
         spec: "notes-only",
         apply: () => edits.newVersion(p, next, notes.split(version).join(next.version)),
-        context: versionContext,
+        context: () => ({}),
     });
     return steps;
 }
@@ -255,7 +263,11 @@ export function matrix(from: string, stack: string): void {
                     refusal.filter((v) => v.level === "mandatory").map((v) => v.policy),
                     "no other mandatory violation",
                 );
-                const ctx: OperationContext = { apps: Object.keys(after.apps).sort(), ...step.context(before, after) };
+                const ctx: OperationContext = {
+                    apps: Object.keys(after.apps).sort(),
+                    backupKeys: { before: backupKeys(before), after: backupKeys(after) },
+                    ...step.context(before, after),
+                };
                 const mismatches = checkChangeSet(spec, ctx, changes, (type, name, when) =>
                     (when === "after" ? plan : base).run.resources.some((r) => r.type === type && r.name === name),
                 );

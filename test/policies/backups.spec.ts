@@ -18,6 +18,8 @@ const BackupSelection = "aws:backup/selection:Selection";
 const AppBackup = "launchpad:backup:AppBackup";
 const API = ["api-canary", "api-stable"];
 const BACKUP_TYPES = [VeleroBackup, RdsSnapshot];
+/** api's release backups in the fixture: release 2.4.0 while api runs stable 6.7.0 and canary 6.7.1. */
+const API_BACKUP = "api-release-2-4-0-6-7-0_6-7-1";
 
 const apiDeployments = (run: ProgramRun) => API.map((n) => record(run, T.Deployment, n));
 const inputs = (r: ResourceRecord): any => r.inputs;
@@ -34,8 +36,8 @@ describe("policies: backups", () => {
                 assert.equal(inputs(d).metadata.annotations[ANNOTATION.data], "postgres");
                 const waits = d.dependsOn.map((u) => prod.resources.find((r) => r.urn === u)!).filter((r) => BACKUP_TYPES.includes(r.type));
                 assert.deepEqual(waits.map((r) => [r.type, r.name]).sort(), [
-                    [RdsSnapshot, "api-release-2-4-0"],
-                    [VeleroBackup, "api-release-2-4-0"],
+                    [RdsSnapshot, API_BACKUP],
+                    [VeleroBackup, API_BACKUP],
                 ]);
             }
             assert.deepEqual(violationsOf(await check(prod, "prod"), "backup-before-deploy"), []);
@@ -85,8 +87,33 @@ describe("policies: backups", () => {
             );
             assert.equal(
                 reported(v[1]),
-                "Deployment prod/api-stable owns data (postgres) and depends on Snapshot api-release-2-4-0, Backup velero/prod-api-release-2-4-0, none of which is for release 2.5.0: name the pre-deploy backup after the release (e.g. api-stable-pre-2-5-0).",
+                `Deployment prod/api-stable owns data (postgres) and depends on Snapshot ${API_BACKUP}, Backup ${API_BACKUP}, none of which is for release 2.5.0: record the release in the pre-deploy backup (annotation launchpad.dev/release of a Velero Backup, tag launchpad:release of a snapshot), as AppBackup does.`,
             );
+        });
+
+        it("fails a new version rolled out after backups taken before other versions (canary 6.8.0, backups recording 6.7.1)", async () => {
+            // What a component that named its backups after the release alone would produce: the backups of
+            // stable 6.7.0 and canary 6.7.1 still awaited when the canary moves on to 6.8.0.
+            const run = copyRun(prod);
+            for (const label of [
+                inputs(record(run, T.Deployment, "api-canary")).metadata.labels,
+                inputs(record(run, T.Deployment, "api-canary")).spec.template.metadata.labels,
+            ])
+                label["app.kubernetes.io/version"] = "6.8.0";
+            const v = violationsOf(await check(run, "prod"), "backup-before-deploy");
+            assert.deepEqual(
+                v.map((x) => [x.name, x.level]),
+                [["api-canary", "mandatory"]],
+            );
+            assert.equal(
+                reported(v[0]),
+                `Deployment prod/api-canary owns data (postgres) and runs version 6.8.0, but its release backups were taken before other versions: Snapshot ${API_BACKUP} (6.7.1, 6.7.0), Backup ${API_BACKUP} (6.7.1, 6.7.0). A new version of a data-owning app needs a backup of its own before it rolls out: record the versions the app runs in the backup (annotation launchpad.dev/versions of a Velero Backup, tag launchpad:versions of a snapshot) and name it after them, as AppBackup does.`,
+            );
+        });
+
+        it("passes the same version once the backups record it (what AppBackup does for canary 6.8.0)", async () => {
+            const run = await runStackWith("prod", (raw) => (raw.apps.api.strategy.canary.version = "6.8.0"));
+            assert.deepEqual(violationsOf(await check(run, "prod"), "backup-before-deploy"), []);
         });
 
         it("fails a Deployment that takes the database Secret but does not declare its data (annotation removed)", async () => {

@@ -288,8 +288,8 @@ describe("vm: VmApp resources", () => {
         assert.deepEqual(
             [...cmd.dependsOn].sort(),
             [
-                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$aws:rds/snapshot:Snapshot::api-release-2-4-0",
-                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$kubernetes:velero.io/v1:Backup::api-release-2-4-0",
+                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0_6-7-1",
+                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0_6-7-1",
                 ...instances.map((i) => i.urn),
             ].sort(),
         );
@@ -376,7 +376,7 @@ describe("vm: release gates", () => {
         );
         assert.match(
             reported(v[0]),
-            /^VM app 'legacy' \(Command legacy-deploy\) does not wait for Snapshot api-release-2-4-0, Backup velero\/prod-api-release-2-4-0, taken for release 2\.4\.0/,
+            /^VM app 'legacy' \(Command legacy-deploy\) does not wait for Snapshot api-release-2-4-0-6-7-0_6-7-1, Backup api-release-2-4-0-6-7-0_6-7-1, taken for release 2\.4\.0/,
         );
     });
 
@@ -572,7 +572,7 @@ describe("vm: offline plan of a production fixture stack @e2e", function () {
         assert.match(r.stdout, /├─ legacy {2}launchpad:vm:VmApp\n(.*\n){0,2}.*legacy-0 {2}aws:ec2\/instance:Instance/);
         assert.match(
             r.stdout,
-            /legacy-deploy {2}command:local:Command {2}\[after api-release-2-4-0, api-release-2-4-0, legacy-0, legacy-1, legacy-2\]/,
+            /legacy-deploy {2}command:local:Command {2}\[after api-release-2-4-0-6-7-0_6-7-1, api-release-2-4-0-6-7-0_6-7-1, legacy-0, legacy-1, legacy-2\]/,
         );
         const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
         const list: any[] = Array.isArray(resources) ? resources : resources.resources;

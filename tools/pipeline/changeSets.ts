@@ -16,6 +16,7 @@ const T = {
     Rule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
     FeatureFlag: "kubernetes:core.openfeature.dev/v1beta1:FeatureFlag",
     Snapshot: "aws:rds/snapshot:Snapshot",
+    RandomId: "random:index/randomId:RandomId",
     VeleroBackup: "kubernetes:velero.io/v1:Backup",
     SmokeTest: "launchpad:validation:SmokeTest",
     Rollout: "kubernetes:argoproj.io/v1alpha1:Rollout",
@@ -33,9 +34,11 @@ export interface OperationContext {
     flagApps?: string[];
     /** Every app of the stack (`{each}`). */
     apps: string[];
-    /** Release backup names before and after a new version (`{old}`, `{new}`): `<app>-release-<slug>`. */
-    oldSlug?: string;
-    newSlug?: string;
+    /**
+     * The release backup key (`releaseBackupKey`: release and versions) of every data-owning app before and
+     * after the operation: `{old}` and `{new}` in a row's name, for the app the row's `{app}` or `{each}` names.
+     */
+    backupKeys?: { before: Record<string, string>; after: Record<string, string> };
     /** The canary router of `{app}`, for router-specific rows. */
     router?: "nginx" | "gateway" | "replicas";
     /** The canary's share of pods before and after (traffic.ts canarySplit), for the replica rows. */
@@ -212,6 +215,39 @@ function argoTemplateChange(why: string): ExpectedChange[] {
     ];
 }
 
+/**
+ * A data-owning app whose versions change (production waits for it before the rollout): new release
+ * backups under the new key, the previous key's kept. Rows of apps without data do not apply.
+ */
+const newBackups = (app: "{app}" | "{each}", what: string): ExpectedChange[] => [
+    {
+        type: T.Snapshot,
+        name: `${app}-release-{new}`,
+        op: "create",
+        why: `the database snapshot taken before ${what} rolls out (apps with a database)`,
+    },
+    {
+        type: T.VeleroBackup,
+        name: `${app}-release-{new}`,
+        op: "create",
+        why: `the Velero Backup of the app's objects and volumes taken before ${what}`,
+    },
+    { type: T.RandomId, name: `${app}-release-{new}`, op: "create", why: "the suffix of the new backups' names, drawn once" },
+    {
+        type: T.Snapshot,
+        name: `${app}-release-{old}`,
+        op: "retain",
+        why: "the previous snapshot leaves the stack and stays in AWS (retainOnDelete)",
+    },
+    {
+        type: T.VeleroBackup,
+        name: `${app}-release-{old}`,
+        op: "retain",
+        why: "the previous Velero Backup stays in the cluster until its ttl (retainOnDelete)",
+    },
+    { type: T.RandomId, name: `${app}-release-{old}`, op: "delete", why: "the previous backups' suffix (a value in the state only)" },
+];
+
 export const OPERATIONS: readonly OperationSpec[] = [
     {
         id: "switch",
@@ -294,6 +330,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
                 why: "the stable track rolls to the promoted release (maxUnavailable 0)",
             },
             ...canaryObjects("delete", "the canary track is gone"),
+            ...newBackups("{app}", "the stable track"),
             {
                 type: T.Notice,
                 name: "release-notice",
@@ -309,6 +346,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
         how: "edit: set `apps.<app>.strategy.canary` to the candidate `{image, version}` and `weight: 0`",
         rows: [
             ...canaryObjects("create", "the canary track, without traffic"),
+            ...newBackups("{app}", "the canary"),
             {
                 type: T.Notice,
                 name: "release-notice",
@@ -322,7 +360,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
         id: "argo-new-version",
         title: "New version of an Argo Rollouts app (and recording an abort)",
         how: "edit: set `apps.<app>.strategy.canary` to the candidate `{image, version}` (engine `argoRollouts`); the controller walks the steps. After `kubectl argo rollouts abort`, record it by removing `strategy.canary` (`pulumi config rm --path 'apps.<app>.strategy.canary'`): the same rows, back to the stable release",
-        rows: argoTemplateChange("the Rollout's pod template runs the candidate; the controller starts the steps"),
+        rows: [
+            ...argoTemplateChange("the Rollout's pod template runs the candidate; the controller starts the steps"),
+            ...newBackups("{app}", "the Rollout's new pod template"),
+        ],
         note: "Nothing else: the controller, not `up`, creates the canary ReplicaSet, moves the weights (its own canary Ingress or the HTTPRoute's weights) and runs the analysis. See docs/argo-rollouts.md.",
     },
     {
@@ -360,6 +401,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
                 mayChange: [IMAGE],
                 why: "a rolling update to the release (maxUnavailable 0)",
             },
+            ...newBackups("{app}", "the new release"),
             {
                 type: T.Notice,
                 name: "release-notice",
@@ -397,25 +439,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
         how: "edit `launchpad:release` (version, announcedAt, launchAt) and add `release/notes/<version>.md`; CI writes the evidence",
         refusedBy: "documented",
         rows: [
-            {
-                type: T.Snapshot,
-                name: "{each}-release-{new}",
-                op: "create",
-                why: "the backup taken before this release rolls out (production; apps with data)",
-            },
-            { type: T.VeleroBackup, name: "{each}-release-{new}", op: "create", why: "the namespace backup of this release" },
-            {
-                type: T.Snapshot,
-                name: "{each}-release-{old}",
-                op: "retain",
-                why: "the previous release's snapshot leaves the stack and stays in AWS (retainOnDelete)",
-            },
-            {
-                type: T.VeleroBackup,
-                name: "{each}-release-{old}",
-                op: "retain",
-                why: "the previous release's Velero Backup stays in the cluster (retainOnDelete)",
-            },
+            ...newBackups("{each}", "this release"),
             {
                 type: T.ConfigMap,
                 name: "launchpad-release",
@@ -444,18 +468,34 @@ export const operation = (id: string): OperationSpec => {
 };
 
 function expand(template: string, c: OperationContext): string[] {
-    let names = [template];
-    const sub = (key: string, values: string[] | undefined) => {
-        if (!names.some((n) => n.includes(key))) return;
-        if (values === undefined) throw new Error(`${template}: the context has no ${key}`);
-        names = names.flatMap((n) => values.map((v) => n.split(key).join(v)));
+    const need = <T>(key: string, value: T | undefined): T => {
+        if (value === undefined) throw new Error(`${template}: the context has no ${key}`);
+        return value;
     };
-    sub("{app}", c.app === undefined ? undefined : [c.app]);
-    sub("{each}", c.apps);
-    sub("{flagApp}", c.flagApps);
-    sub("{old}", c.oldSlug === undefined ? undefined : [c.oldSlug]);
-    sub("{new}", c.newSlug === undefined ? undefined : [c.newSlug]);
-    return names;
+    // The app each name is about (`{app}`, or every app for `{each}`), which `{old}` and `{new}` follow.
+    const apps: (string | undefined)[] = template.includes("{app}")
+        ? [need("{app}", c.app)]
+        : template.includes("{each}")
+          ? c.apps
+          : [undefined];
+    let names = apps.map((app) => ({
+        app,
+        name: app === undefined ? template : template.split("{app}").join(app).split("{each}").join(app),
+    }));
+    if (template.includes("{flagApp}"))
+        names = names.flatMap((n) => need("{flagApp}", c.flagApps).map((f) => ({ ...n, name: n.name.split("{flagApp}").join(f) })));
+    for (const [key, when] of [
+        ["{old}", "before"],
+        ["{new}", "after"],
+    ] as const) {
+        if (!template.includes(key)) continue;
+        const keys = need(key, c.backupKeys)[when];
+        // An app without data has no key, and so no such resource: the row does not apply to it.
+        names = names
+            .filter((n) => n.app !== undefined && keys[n.app] !== undefined)
+            .map((n) => ({ ...n, name: n.name.split(key).join(keys[n.app!]) }));
+    }
+    return names.map((n) => n.name);
 }
 
 /** `*` matches one list index or key, a final `.**` any property below; everything else literally. */
