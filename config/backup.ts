@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ENVIRONMENT_NAME_LIMIT } from "../components/backup/naming";
 import { RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
 import { awsId, intRange, ipv4Cidr } from "./primitives";
+import { backupBlackout, cronStartSpans, dailySpans, describeSpan, maintenanceSpan, overlaps } from "./windows";
 import type { RefineHook } from "./primitives";
 
 /** AWS Backup schedule expression: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
@@ -13,6 +14,13 @@ const awsCron = z.string().regex(/^cron\((\S+ ){5}\S+\)$/, { error: "expected an
 const cron5 = z.string().regex(/^(\S+ ){4}\S+$/, { error: "expected a five-field cron expression such as 0 3 * * *" });
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "expected an AWS region such as eu-central-1" });
 const k8sName = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "expected a lowercase DNS label" });
+
+/** RDS's windows (UTC): the daily backup window `hh:mm-hh:mm`, the weekly maintenance window `ddd:hh:mm-ddd:hh:mm`. */
+const DAILY_WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
+const WEEKLY_WINDOW = /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/;
+
+/** Minutes AWS Backup has to start a job after its scheduled time (each rule's `startWindow`). */
+export const BACKUP_START_WINDOW_MINUTES = 60;
 
 export const vaultLockModes = ["governance", "compliance"] as const;
 export type VaultLockMode = (typeof vaultLockModes)[number];
@@ -119,11 +127,21 @@ export const postgresSchema = z.strictObject({
             error: `expected one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
         })
         .optional(),
-    /** UTC window of the automated backup. */
+    /** UTC window of the automated backup; RDS refuses one that overlaps the maintenance window. */
     backupWindow: z
         .string()
-        .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, { error: "expected hh:mm-hh:mm (UTC)" })
+        .regex(DAILY_WINDOW, { error: "expected hh:mm-hh:mm (UTC)" })
+        .refine((w) => !DAILY_WINDOW.test(w) || dailySpans(w)[0].length >= 30, { error: "expected at least 30 minutes (RDS)" })
         .default("02:00-02:30"),
+    /**
+     * UTC window of RDS's weekly maintenance (minor version upgrades, patches). Outside the backup window
+     * and clear of the AWS Backup rules: AWS Backup starts no RDS job within an hour before or during it.
+     */
+    maintenanceWindow: z
+        .string()
+        .regex(WEEKLY_WINDOW, { error: "expected ddd:hh:mm-ddd:hh:mm (UTC), such as sun:06:00-sun:07:00" })
+        .refine((w) => !WEEKLY_WINDOW.test(w) || maintenanceSpan(w).length >= 30, { error: "expected at least 30 minutes (RDS)" })
+        .default("sun:06:00-sun:07:00"),
     multiAz: z.boolean().default(false),
     port: intRange(1150, 65535).default(5432),
     /** Database name; defaults to the app name with '-' replaced by '_'. */
@@ -196,6 +214,42 @@ interface Shape {
     backup?: BackupConfig;
 }
 
+/**
+ * The database's maintenance window against its backup window (RDS refuses an overlap) and against the
+ * start windows of the environment's AWS Backup rules (AWS Backup starts no RDS job within an hour
+ * before or during it, so such a rule would skip that day's backup without an error).
+ */
+function windowProblems(
+    pg: { maintenanceWindow: string; backupWindow: string },
+    schedule: { daily: string; weekly: string } | undefined,
+    path: (string | number)[],
+    ctx: Parameters<RefineHook<Shape>>[1],
+): void {
+    // Malformed windows are reported where they are written.
+    if (!WEEKLY_WINDOW.test(pg.maintenanceWindow) || !DAILY_WINDOW.test(pg.backupWindow)) return;
+    const maintenance = maintenanceSpan(pg.maintenanceWindow);
+    const clash = dailySpans(pg.backupWindow).find((s) => overlaps(s, maintenance));
+    if (clash)
+        ctx.addIssue({
+            code: "custom",
+            path: [...path, "maintenanceWindow"],
+            input: pg.maintenanceWindow,
+            message: `overlaps backupWindow (${pg.backupWindow} daily, ${describeSpan(clash)} that week): RDS refuses a maintenance window that overlaps the automated backup window`,
+        });
+    const blackout = backupBlackout(maintenance);
+    for (const rule of ["daily", "weekly"] as const) {
+        const cron = schedule?.[rule];
+        const hit = cron ? cronStartSpans(cron, BACKUP_START_WINDOW_MINUTES)?.find((s) => overlaps(s, blackout)) : undefined;
+        if (hit)
+            ctx.addIssue({
+                code: "custom",
+                path: [...path, "maintenanceWindow"],
+                input: pg.maintenanceWindow,
+                message: `AWS Backup starts no RDS backup within an hour before or during the maintenance window (${describeSpan(blackout)}), and the ${rule} rule (launchpad:backup.schedule.${rule}, ${cron}) starts ${describeSpan(hit)}: that backup would not run. Move the maintenance window or the rule`,
+            });
+    }
+}
+
 /** Rules that span keys: called once from launchpadSchema's superRefine. */
 export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
     const b = cfg.backup;
@@ -263,6 +317,7 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
                     });
             }
         }
+        if (pg) windowProblems(pg, b?.schedule, ["apps", name, "data", "postgres"], ctx);
         if (pg?.maxAllocatedStorage !== undefined && pg.maxAllocatedStorage <= pg.allocatedStorage)
             ctx.addIssue({
                 code: "custom",

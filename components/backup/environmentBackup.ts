@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../../config/backup";
+import { BACKUP_START_WINDOW_MINUTES } from "../../config/backup";
 import { TAG, awsTags } from "../common/tags";
 import { backupNames } from "./naming";
 
@@ -118,7 +119,7 @@ export class EnvironmentBackup extends pulumi.ComponentResource {
             ruleName,
             targetVaultName: vault.name,
             schedule,
-            startWindow: 60,
+            startWindow: BACKUP_START_WINDOW_MINUTES,
             completionWindow: 360,
             lifecycle: { deleteAfter: days },
             recoveryPointTags: { ...tags, "launchpad:backup-rule": ruleName },

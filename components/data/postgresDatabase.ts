@@ -136,7 +136,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
                 backupRetentionPeriod: c.backupRetentionDays,
                 backupWindow: c.backupWindow,
-                maintenanceWindow: "sun:04:00-sun:05:00",
+                maintenanceWindow: c.maintenanceWindow,
                 copyTagsToSnapshot: true,
                 deleteAutomatedBackups: !args.production,
                 autoMinorVersionUpgrade: true,

@@ -72,6 +72,51 @@ describe("backup configuration", () => {
         assert.deepEqual(configProblems(empty), ["launchpad:apps.api.data: expected at least one data store (postgres, volume), got {}"]);
     });
 
+    it("the maintenance window: by default clear of the backup window and of both AWS Backup rules", () => {
+        const pg = parseConfig(fixtureRaw("prod")).apps.api.data!.postgres!;
+        assert.equal(pg.maintenanceWindow, "sun:06:00-sun:07:00");
+        assert.equal(pg.backupWindow, "02:00-02:30");
+    });
+
+    it("a maintenance window RDS refuses (over the backup window) or that AWS Backup would skip a rule in, with the key path", () => {
+        const problems = (pg: Record<string, unknown>, schedule?: Record<string, string>) => {
+            const raw = fixtureRaw("prod");
+            Object.assign(raw.apps.api.data.postgres, pg);
+            if (schedule) raw.backup.schedule = schedule;
+            return configProblems(raw);
+        };
+        const at = "launchpad:apps.api.data.postgres.maintenanceWindow";
+        // What the stack had before the key existed: Sunday 04:00-05:00, the weekly rule's start, and the
+        // hour after the daily rule's 03:00 start: neither would have run on Sundays.
+        assert.deepEqual(problems({ maintenanceWindow: "sun:04:00-sun:05:00" }), [
+            `${at}: AWS Backup starts no RDS backup within an hour before or during the maintenance window (Sunday 03:00-05:00), and the daily rule (launchpad:backup.schedule.daily, cron(0 3 * * ? *)) starts Sunday 03:00-04:00: that backup would not run. Move the maintenance window or the rule, got "sun:04:00-sun:05:00"`,
+            `${at}: AWS Backup starts no RDS backup within an hour before or during the maintenance window (Sunday 03:00-05:00), and the weekly rule (launchpad:backup.schedule.weekly, cron(0 4 ? * SUN *)) starts Sunday 04:00-05:00: that backup would not run. Move the maintenance window or the rule, got "sun:04:00-sun:05:00"`,
+        ]);
+        assert.deepEqual(problems({ maintenanceWindow: "tue:02:15-tue:03:30" }).length, 2, "over the backup window and the daily rule");
+        assert.match(
+            problems({ maintenanceWindow: "tue:02:15-tue:03:30" }).join("\n"),
+            /^launchpad:apps\.api\.data\.postgres\.maintenanceWindow: overlaps backupWindow \(02:00-02:30 daily, Tuesday 02:00-02:30 that week\): RDS refuses/m,
+        );
+        // Across the end of the week, and a weekly rule on named days.
+        assert.equal(
+            problems({ maintenanceWindow: "sat:23:30-sun:00:30" }, { daily: "cron(30 23 ? * MON-FRI *)", weekly: "cron(0 0 ? * SUN *)" })
+                .length,
+            1,
+        );
+        // A rule the check cannot place (a step) is left to AWS; a window clear of everything passes.
+        assert.deepEqual(
+            problems({ maintenanceWindow: "sun:04:00-sun:05:00" }, { daily: "cron(0 0/6 * * ? *)", weekly: "cron(0 8 ? * SAT *)" }),
+            [],
+        );
+        assert.deepEqual(problems({ maintenanceWindow: "wed:10:00-wed:10:30" }), []);
+        assert.deepEqual(problems({ maintenanceWindow: "wed:10:00-wed:10:15" }), [
+            `${at}: expected at least 30 minutes (RDS), got "wed:10:00-wed:10:15"`,
+        ]);
+        assert.deepEqual(problems({ maintenanceWindow: "sunday 4am" }), [
+            `${at}: expected ddd:hh:mm-ddd:hh:mm (UTC), such as sun:06:00-sun:07:00, got "sunday 4am"`,
+        ]);
+    });
+
     it("storage autoscaling ceiling above the allocated storage; export tiers in order", () => {
         const raw = fixtureRaw("prod");
         raw.apps.api.data.postgres.maxAllocatedStorage = 100;

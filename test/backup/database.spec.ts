@@ -50,6 +50,8 @@ describe("PostgresDatabase component", () => {
             assert.equal(db.parameterGroupName, `${env}-api-pg16`);
             assert.equal(db.password, "(known after up)", "generated at up, stored as a secret");
             assert.equal(db.snapshotIdentifier, undefined);
+            // Clear of the automated backup (02:00-02:30) and of AWS Backup's 03:00 daily and Sunday 04:00 weekly starts.
+            assert.deepEqual([db.backupWindow, db.maintenanceWindow], ["02:00-02:30", "sun:06:00-sun:07:00"]);
         }
         const pg = one(runs.prod, "aws:rds/parameterGroup:ParameterGroup", "api-db").inputs as any;
         assert.deepEqual(pg.parameters[0], { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
