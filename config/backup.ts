@@ -101,11 +101,16 @@ export const LOG_RETENTION_DAYS = [
 export const DEFAULT_VPC_CIDR = "172.31.0.0/16";
 
 export const postgresSchema = z.strictObject({
-    /** Engine version; its major version picks the parameter group family. */
+    /**
+     * Engine version; its major version picks the parameter group family. A major version alone (`16`)
+     * takes RDS's minor upgrades in the maintenance window; a minor version (`16.4`) pins it and turns
+     * them off, since a pinned version the database has moved past would read as a downgrade, which RDS
+     * refuses.
+     */
     engineVersion: z
         .string()
-        .regex(/^\d+(\.\d+)?$/, { error: "expected a PostgreSQL version such as 16.4" })
-        .default("16.4"),
+        .regex(/^\d+(\.\d+)?$/, { error: "expected a PostgreSQL major version such as 16, or a pinned minor version such as 16.4" })
+        .default("16"),
     instanceClass: z
         .string()
         .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.t4g.micro" })

@@ -139,7 +139,9 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 maintenanceWindow: c.maintenanceWindow,
                 copyTagsToSnapshot: true,
                 deleteAutomatedBackups: !args.production,
-                autoMinorVersionUpgrade: true,
+                // With a major version alone the provider reads the upgraded minor version as matching it
+                // (engineVersionActual); a pinned minor version would read as a downgrade after an upgrade.
+                autoMinorVersionUpgrade: !c.engineVersion.includes("."),
                 deletionProtection: args.production,
                 skipFinalSnapshot: !args.production,
                 ...(args.production ? { finalSnapshotIdentifier: `${identifier}-final` } : {}),

@@ -12,7 +12,7 @@ describe("backup configuration", () => {
         assert.deepEqual(b.schedule, { daily: "cron(0 3 * * ? *)", weekly: "cron(0 4 ? * SUN *)" });
         assert.deepEqual(b.velero, { namespace: "velero", schedule: "0 3 * * *", timeoutMinutes: 30 });
         const pg = parseConfig(fixtureRaw("prod")).apps.api.data!.postgres!;
-        assert.equal(pg.engineVersion, "16.4");
+        assert.equal(pg.engineVersion, "16");
         assert.equal(pg.backupRetentionDays, 14);
         assert.equal(pg.port, 5432);
     });

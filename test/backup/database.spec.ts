@@ -52,6 +52,8 @@ describe("PostgresDatabase component", () => {
             assert.equal(db.snapshotIdentifier, undefined);
             // Clear of the automated backup (02:00-02:30) and of AWS Backup's 03:00 daily and Sunday 04:00 weekly starts.
             assert.deepEqual([db.backupWindow, db.maintenanceWindow], ["02:00-02:30", "sun:06:00-sun:07:00"]);
+            // A major version: RDS's minor upgrades apply, and the provider reads them as this version.
+            assert.deepEqual([db.engineVersion, db.autoMinorVersionUpgrade], ["16", true]);
         }
         const pg = one(runs.prod, "aws:rds/parameterGroup:ParameterGroup", "api-db").inputs as any;
         assert.deepEqual(pg.parameters[0], { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
@@ -148,6 +150,14 @@ describe("PostgresDatabase component", () => {
         assert.deepEqual((one(runs.staging, T.NetworkPolicy, "api-db-egress").inputs as any).spec.egress[0].to, [
             { ipBlock: { cidr: "172.31.0.0/16" } },
         ]);
+    });
+
+    it("a pinned minor version turns automatic minor upgrades off (after one, the pin would read as a downgrade)", async () => {
+        const raw = fixtureRaw("prod");
+        raw.apps.api.data.postgres.engineVersion = "16.4";
+        const db = one(await runConfig(raw, "prod"), RDS, "api-db").inputs as any;
+        assert.deepEqual([db.engineVersion, db.autoMinorVersionUpgrade], ["16.4", false]);
+        assert.equal(one(await runConfig(raw, "prod"), "aws:rds/parameterGroup:ParameterGroup", "api-db").inputs.family, "postgres16");
     });
 
     it("with subnetIds, networkCidr is required: no range fits every VPC", () => {
