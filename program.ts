@@ -9,7 +9,7 @@ import { Environment } from "./components/environment";
 import { Monitoring } from "./components/monitoring";
 import { appFlags, flagStatus } from "./components/flags";
 import type { FlagStatus } from "./components/flags";
-import { EnvironmentBackup } from "./components/backup";
+import { EnvironmentBackup, vmPodReleases } from "./components/backup";
 import type { AppDataContext, RecoveryPoints } from "./components/backup";
 import { ReleaseRecord, deployedImages } from "./components/release";
 import { releaseNotice } from "./components/validation";
@@ -81,6 +81,7 @@ export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): L
                   environment: env.name,
                   production: env.tier === "production",
                   release: config.release.version,
+                  vmReleases: vmPodReleases(config.vmApps),
                   namespace: environment.namespace,
                   backup,
                   config: config.backup,

@@ -56,16 +56,20 @@ export function dataSigns(w: PolicyResource): string[] {
 }
 
 /**
- * Does a backup resource belong to this release: its release annotation/label/tag, or else its name,
- * carries the version? The marks come first: a release backup's name ends in a suffix drawn at `up`, so
+ * Does a backup resource belong to this release: its release annotation/label/tag says so, or, without
+ * one, its name carries the version? The marks come first: a release backup's name ends in a suffix drawn at `up`, so
  * during a preview that creates it the name is unknown (read through `known`, never thrown).
  */
 export function isForRelease(b: PolicyResource, version: string): boolean {
     const v = version.replace(/^v/, "");
     const forms = [v, v.replace(/\./g, "-")];
     const meta = b.props.metadata ?? {};
-    const marks = [meta.annotations?.[ANNOTATION.release], meta.labels?.[ANNOTATION.release], b.props.tags?.[TAG.release]];
-    if (marks.some((m) => typeof m === "string" && m.replace(/^v/, "") === v)) return true;
+    const marks = [meta.annotations?.[ANNOTATION.release], meta.labels?.[ANNOTATION.release], b.props.tags?.[TAG.release]].filter(
+        (m): m is string => typeof m === "string",
+    );
+    // A backup that says which release it is for is taken at its word: its name may carry app versions
+    // that look like another release's.
+    if (marks.length > 0) return marks.some((m) => m.replace(/^v/, "") === v);
     const names = [
         b.name,
         known(() => meta.name),
@@ -138,6 +142,16 @@ export const backupBeforeDeploy: StackValidationPolicy = {
             if (missing.length > 0)
                 report(
                     `${describeVm(vm)} does not wait for ${missing.map((b) => describeBackup(b)).join(", ")}, taken for release ${version}: the Ansible run must depend on the release's backups (VmApp's after), so that no host changes before they exist.`,
+                    vm.resource.urn,
+                );
+            // A new archive under the same release needs backups taken before it, as a new version of a workload does.
+            const installs = vm.vars.launchpad_release_version;
+            const stale = releaseBackups.filter(
+                (b) => waits.has(b.urn) && typeof installs === "string" && !(versionsBefore(b) ?? [installs]).includes(installs),
+            );
+            if (stale.length > 0)
+                report(
+                    `${describeVm(vm)} installs version ${installs}, but ${stale.map((b) => `${describeBackup(b)} (${versionsBefore(b)!.join(", ")})`).join(", ")} ${stale.length === 1 ? "was" : "were"} taken before other versions: a VM release may touch any of the stack's data, so the release backups must record it (as AppBackup does through vmPodReleases) and be taken anew for it.`,
                     vm.resource.urn,
                 );
         }

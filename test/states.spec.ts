@@ -137,8 +137,8 @@ describe("release states (fixture stacks)", () => {
             const run = await state("prod");
             assert.ok(one(run, "aws:rds/instance:Instance", "api-db"));
             assert.ok(one(run, "kubernetes:core/v1:Secret", "api-db"));
-            assert.ok(one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0-6-7-0_6-7-1"));
-            assert.ok(one(run, "kubernetes:velero.io/v1:Backup", "api-release-2-4-0-6-7-0_6-7-1"));
+            assert.ok(one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92"));
+            assert.ok(one(run, "kubernetes:velero.io/v1:Backup", "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92"));
             const env = (one(run, T.Deployment, "api-stable").inputs.spec as any).template.spec.containers[0].envFrom;
             assert.deepEqual(env, [{ secretRef: { name: "api-db" } }]);
             assert.equal(run.resources.filter((r) => r.type === "aws:rds/instance:Instance").length, 1, "only api owns data");
@@ -174,7 +174,11 @@ describe("release states (fixture stacks)", () => {
                     .dependsOn.map((u) => u.split("::").pop())
                     .sort();
             // Both wait for the database's connection Secret; production also for the snapshot and Velero Backup.
-            assert.deepEqual(after(prod, "api-stable"), ["api-db", "api-release-2-4-0-6-7-0_6-7-1", "api-release-2-4-0-6-7-0_6-7-1"]);
+            assert.deepEqual(after(prod, "api-stable"), [
+                "api-db",
+                "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92",
+                "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92",
+            ]);
             assert.deepEqual(after(staging, "api-stable"), ["api-db"]);
         });
     });

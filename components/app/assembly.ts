@@ -90,7 +90,7 @@ export function assembleApp(name: string, app: AppConfig, ctx: EnvironmentContex
     const plan = appPlan(name, app);
     const labels = appLabels(env.name, name, app.team);
     // Data-owning apps: database, release backups, and what their Deployments get (see components/backup/wiring.ts).
-    const data = ctx.data ? appData(name, app, labels, plan.podVersions, ctx.data, environment) : undefined;
+    const data = ctx.data ? appData(name, app, labels, plan.podReleases, ctx.data, environment) : undefined;
     const image = app.build
         ? new AppImage(
               name,

@@ -66,11 +66,11 @@ export interface AppPlan {
     /** Version by track, in release order: the stack output `apps.<app>.versions`. */
     readonly versions: Readonly<Record<string, string>>;
     /**
-     * The versions the app's pod templates run, which its release backups record and are named after:
-     * `versions`, except on Argo Rollouts, whose one Rollout runs the canary (or the active slot) as
-     * `rollout`: the controller, not the stack, moves the other release's pods.
+     * The releases the app's pod templates run, which its release backups record and are named after:
+     * every release by track, except on Argo Rollouts, whose one Rollout runs the canary (or the active
+     * slot) as `rollout`: the controller, not the stack, moves the other release's pods.
      */
-    readonly podVersions: Readonly<Record<string, string>>;
+    readonly podReleases: Readonly<Record<string, ReleaseSpec>>;
 }
 
 const slots: readonly Slot[] = ["blue", "green"];
@@ -99,7 +99,7 @@ export function appPlan(app: string, config: { readonly strategy: Strategy }): A
     const s = config.strategy;
     const base = (
         releases: PlannedRelease[],
-        rest: Omit<AppPlan, "app" | "strategy" | "releases" | "built" | "versions" | "podVersions">,
+        rest: Omit<AppPlan, "app" | "strategy" | "releases" | "built" | "versions" | "podReleases">,
     ): AppPlan => ({
         app,
         strategy: s.type,
@@ -107,12 +107,9 @@ export function appPlan(app: string, config: { readonly strategy: Strategy }): A
         ...rest,
         built: releases.find((r) => r.release.image === undefined),
         versions: Object.fromEntries(releases.map((r) => [r.track, r.release.version])),
-        podVersions: isArgo(s)
-            ? {
-                  rollout: (s.type === "canary" ? (s.canary ?? s.stable) : s.type === "blueGreen" ? s.slots[s.activeSlot] : s.release)
-                      .version,
-              }
-            : Object.fromEntries(releases.map((r) => [r.track, r.release.version])),
+        podReleases: isArgo(s)
+            ? { rollout: s.type === "canary" ? (s.canary ?? s.stable) : s.type === "blueGreen" ? s.slots[s.activeSlot] : s.release }
+            : Object.fromEntries(releases.map((r) => [r.track, r.release])),
     });
     switch (s.type) {
         case "direct": {

@@ -5,14 +5,14 @@ import * as random from "@pulumi/random";
 import type { BackupConfig } from "../../config/backup";
 import { ANNOTATION, LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
-import { releaseBackupKey, releaseBackupName, releaseSnapshotName, veleroTtl, versionsRecord } from "./naming";
+import { PodRelease, releaseBackupKey, releaseBackupName, releaseSnapshotName, veleroTtl, versionsOf, versionsRecord } from "./naming";
 
 export interface AppBackupArgs {
     readonly environment: string;
     /** The release being launched: names the pre-deploy backups. */
     readonly release: string;
-    /** The version each of the app's tracks runs (`stable`, `canary`, `blue`, ..., `main`): names them too. */
-    readonly versions: Record<string, string>;
+    /** What each of the app's pod templates runs (`stable`, `canary`, `blue`, ..., `main`, `rollout`): names them too. */
+    readonly releases: Record<string, PodRelease>;
     /** Namespace the app runs in (what Velero backs up). */
     readonly namespace: pulumi.Input<string>;
     /** Labels of the app's objects; Velero selects on `app.kubernetes.io/name` alone. */
@@ -42,7 +42,7 @@ export const VELERO_WAIT_FOR = "jsonpath={.status.phase}=Completed";
  *   `<name>-release-<key>` (identifier `<instance identifier>-release-<slug>-<suffix>`, normally
  *   `<env>-<app>-release-<slug>-<suffix>`) of the app's database, and Velero Backup
  *   `<name>-release-<key>` (`<env>-<app>-release-<slug>-<suffix>`) of the app's objects (namespace +
- *   `app.kubernetes.io/name` selector). `key` is `releaseBackupKey` (release and versions), `suffix` a
+ *   `app.kubernetes.io/name` selector). `key` is `releaseBackupKey` (release and what the pods run), `suffix` a
  *   `random.RandomId` of the same logical name, drawn when the key first appears. The Backup carries
  *   `pulumi.com/waitFor` on `status.phase` = `Completed`, so `up` continues only after Velero finished
  *   it; a Backup that ends `Failed` or `PartiallyFailed` never matches and fails the update at
@@ -64,8 +64,8 @@ export class AppBackup extends pulumi.ComponentResource {
         const env = args.environment;
         const app = args.labels[LABEL.name] ?? name;
         const v = args.config.velero;
-        const releaseName = `${name}-release-${releaseBackupKey(args.release, args.versions)}`;
-        const record = versionsRecord(args.versions);
+        const releaseName = `${name}-release-${releaseBackupKey(args.release, args.releases)}`;
+        const record = versionsRecord(versionsOf(args.releases));
         // Drawn once per key; a key that comes back later is a new resource, so a new suffix.
         const suffix = new random.RandomId(releaseName, { byteLength: 4 }, { parent: this }).hex;
         const recoveryName = suffix.apply((x) => releaseBackupName(env, app, args.release, x));

@@ -14,16 +14,35 @@ export function releaseSlug(version: string): string {
         .replace(/^-+|-+$/g, "");
 }
 
+/** A release an app's pods run: its version and, unless the stack builds it, its pinned image. */
+export interface PodRelease {
+    readonly version: string;
+    readonly image?: string;
+}
+
 /**
- * What names an app's release backups: the release version and every version the app runs (its
- * tracks' `version`s, distinct, sorted), as slugs: `2.4.0` with stable 6.7.0 and canary 6.7.1 ->
- * `2-4-0-6-7-0_6-7-1`. Any change of either (a new release version, a canary started, promoted, removed
- * or rolled back, a new idle slot or direct release) is a new key, so a new backup taken before the
- * rollout; a canary step or a blue-green switch changes no version and takes none.
+ * What names an app's release backups: the release version, every version the app's pods run (distinct,
+ * sorted, as slugs) and a hash of exactly what they run (each track's version and image):
+ * `2.4.0` with stable 6.7.0 and canary 6.7.1 -> `2-4-0-6-7-0_6-7-1-<hash>`. Any change (a new release
+ * version; a canary started, promoted, removed or rolled back; a new idle slot or direct release; a new
+ * image under the same version; versions whose slugs coincide) is a new key, so a new backup taken
+ * before the rollout; a canary step or a blue-green switch changes nothing here and takes none.
  */
-export function releaseBackupKey(release: string, versions: Record<string, string>): string {
-    const runs = [...new Set(Object.values(versions))].sort().map(releaseSlug);
-    return `${releaseSlug(release)}-${runs.join("_")}`;
+export function releaseBackupKey(release: string, releases: Record<string, PodRelease>): string {
+    const runs = [...new Set(Object.values(releases).map((r) => r.version))].sort().map(releaseSlug);
+    const exact = Object.keys(releases)
+        .sort()
+        .map((track) => [track, releases[track].version, releases[track].image ?? null]);
+    const hash = createHash("sha256")
+        .update(JSON.stringify([release, exact]))
+        .digest("hex")
+        .slice(0, 8);
+    return `${releaseSlug(release)}-${runs.join("_")}-${hash}`;
+}
+
+/** `{ stable: { version: "6.7.0", ... } }` -> `{ stable: "6.7.0" }`: what a release backup records. */
+export function versionsOf(releases: Record<string, PodRelease>): Record<string, string> {
+    return Object.fromEntries(Object.entries(releases).map(([track, r]) => [track, r.version]));
 }
 
 /** Characters of the random suffix (`-` and 8 hex digits) that makes every release backup's name unique. */

@@ -5,11 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../../config/backup";
 import { dataKinds } from "../../config/backup";
 import type { AppConfig } from "../../config/schema";
+import { vmReleases } from "../../config/vm";
+import type { VmAppConfig } from "../../config/vm";
 import { ANNOTATION } from "../common/labels";
 import type { AppDeploymentArgs } from "../deploy/workload";
 import { AppVolume } from "../data/appVolume";
 import { PostgresDatabase } from "../data/postgresDatabase";
 import { AppBackup, RecoveryPoints } from "./appBackup";
+import type { PodRelease } from "./naming";
 import { EnvironmentBackup } from "./environmentBackup";
 
 export interface AppDataContext {
@@ -17,6 +20,11 @@ export interface AppDataContext {
     /** Production environments await the release backups before any rollout. */
     readonly production: boolean;
     readonly release: string;
+    /**
+     * What the stack's VM apps install (`vmPodReleases`): a VM release may touch any of the stack's data,
+     * so every data owner's release backups follow them too.
+     */
+    readonly vmReleases: Record<string, PodRelease>;
     readonly namespace: pulumi.Input<string>;
     readonly backup: EnvironmentBackup;
     readonly config: BackupConfig;
@@ -34,14 +42,31 @@ export interface AppData {
 }
 
 /**
- * Builds the app's database and backups; undefined for apps that declare no data. `versions`: the
- * version each of its tracks runs (`appPlan(...).versions`), which with the release names its backups.
+ * What the stack's VM apps install, as release-backup tracks: `vm:<app>` (`vm:<app>-<group>` per blue-green
+ * group), the archive's version and sha256.
+ */
+export function vmPodReleases(vmApps: Record<string, VmAppConfig>): Record<string, PodRelease> {
+    return Object.fromEntries(
+        Object.keys(vmApps)
+            .sort()
+            .flatMap((app) =>
+                vmReleases(vmApps[app].vm).map(({ group, artifact }) => [
+                    `vm:${app}${group ? `-${group}` : ""}`,
+                    { version: artifact.version, image: artifact.sha256 },
+                ]),
+            ),
+    );
+}
+
+/**
+ * Builds the app's database and backups; undefined for apps that declare no data. `releases`: what
+ * each of its pod templates runs (`appPlan(...).podReleases`), which with the release names its backups.
  */
 export function appData(
     name: string,
     app: AppConfig,
     labels: Record<string, string>,
-    versions: Record<string, string>,
+    releases: Record<string, PodRelease>,
     ctx: AppDataContext,
     parent: pulumi.Resource,
 ): AppData | undefined {
@@ -72,7 +97,7 @@ export function appData(
         {
             environment: ctx.environment,
             release: ctx.release,
-            versions,
+            releases: { ...releases, ...ctx.vmReleases },
             namespace: ctx.namespace,
             labels,
             config: ctx.config,

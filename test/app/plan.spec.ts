@@ -20,7 +20,7 @@ describe("app plan", () => {
             rollback: { strategy: "direct" },
             built: undefined,
             versions: { main: "1.0.0" },
-            podVersions: { main: "1.0.0" },
+            podReleases: { main: r("1.0.0", img("a")) },
         });
     });
 
@@ -49,7 +49,7 @@ describe("app plan", () => {
             rollback: { strategy: "blueGreen", toSlot: "blue" },
             built: green,
             versions: { blue: "1.0.0", green: "1.1.0" },
-            podVersions: { blue: "1.0.0", green: "1.1.0" },
+            podReleases: { blue: r("1.0.0", img("a")), green: r("1.1.0") },
         });
     });
 
@@ -89,7 +89,7 @@ describe("app plan", () => {
             rollback: { strategy: "canary" },
             built: undefined,
             versions: { stable: "1.0.0", canary: "1.1.0" },
-            podVersions: { stable: "1.0.0", canary: "1.1.0" },
+            podReleases: { stable: r("1.0.0", img("a")), canary: r("1.1.0", img("b")) },
         });
         const promoted = appPlan("api", { strategy: { type: "canary", stable: r("1.1.0", img("b")), weight: 0, router: "nginx" } });
         assert.deepEqual(
@@ -132,8 +132,8 @@ describe("app plan", () => {
             weight: 0,
             router: "nginx",
         });
-        assert.deepEqual(appPlan("api", { strategy: canary(r("1.1.0", img("b"))) }).podVersions, { rollout: "1.1.0" });
-        assert.deepEqual(appPlan("api", { strategy: canary() }).podVersions, { rollout: "1.0.0" });
+        assert.deepEqual(appPlan("api", { strategy: canary(r("1.1.0", img("b"))) }).podReleases, { rollout: r("1.1.0", img("b")) });
+        assert.deepEqual(appPlan("api", { strategy: canary() }).podReleases, { rollout: r("1.0.0", img("a")) });
         // Both tracks still show in versions (the notice and the outputs); the controller runs the other one.
         assert.deepEqual(appPlan("api", { strategy: canary(r("1.1.0", img("b"))) }).versions, { stable: "1.0.0", canary: "1.1.0" });
         const bg: Strategy = {
@@ -142,7 +142,7 @@ describe("app plan", () => {
             activeSlot: "green",
             slots: { blue: r("1.0.0", img("a")), green: r("1.1.0", img("b")) },
         } as Strategy;
-        assert.deepEqual(appPlan("web", { strategy: bg }).podVersions, { rollout: "1.1.0" });
+        assert.deepEqual(appPlan("web", { strategy: bg }).podReleases, { rollout: r("1.1.0", img("b")) });
     });
 
     it("blue-green: live and idle differ, the live slot gets all traffic, and the rollback makes the idle slot live", () => {

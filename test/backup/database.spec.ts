@@ -179,7 +179,7 @@ describe("PostgresDatabase component", () => {
         assert.equal(db.finalSnapshotIdentifier, `${db.identifier}-final`);
         // The restored instance's release snapshot gets its own identifier: no clash with the original's.
         assert.equal(
-            one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0-6-7-0_6-7-1").inputs.dbSnapshotIdentifier,
+            one(run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92").inputs.dbSnapshotIdentifier,
             `${db.identifier}-release-2-4-0-${DRAWN}`,
         );
         assert.equal((run.outputs.backup as any).recoveryPoints.api.rdsSnapshot, `${db.identifier}-release-2-4-0-${DRAWN}`);

@@ -27,17 +27,28 @@ describe("backup naming", () => {
         assert.equal(releaseBackupName("staging", "api", "v2.5.0-rc.1", "ffffffff"), "staging-api-release-v2-5-0-rc-1-ffffffff");
     });
 
-    it("keys a release backup on the release and the versions the app runs, not on which track runs them", () => {
-        assert.equal(releaseBackupKey("2.4.0", { stable: "6.7.0", canary: "6.7.1" }), "2-4-0-6-7-0_6-7-1");
-        assert.equal(releaseBackupKey("2.4.0", { canary: "6.7.1", stable: "6.7.0" }), "2-4-0-6-7-0_6-7-1");
-        assert.equal(releaseBackupKey("2.4.0", { blue: "6.7.1", green: "6.7.1" }), "2-4-0-6-7-1");
-        assert.equal(releaseBackupKey("2.4.0", { main: "6.7.1" }), "2-4-0-6-7-1");
-        // A promotion (the canary's version alone), a new canary, a new release: each a new key.
+    it("keys a release backup on the release, the versions the app runs and exactly what runs them", () => {
+        const img = (c: string) => `ghcr.io/x/app@sha256:${c.repeat(64)}`;
+        const v670 = { version: "6.7.0", image: img("a") };
+        const v671 = { version: "6.7.1", image: img("b") };
+        const key = releaseBackupKey("2.4.0", { stable: v670, canary: v671 });
+        assert.match(key, /^2-4-0-6-7-0_6-7-1-[0-9a-f]{8}$/);
+        assert.equal(releaseBackupKey("2.4.0", { canary: v671, stable: v670 }), key, "the order of the tracks does not matter");
+        assert.match(
+            releaseBackupKey("2.4.0", { main: { version: "6.7.1" } }),
+            /^2-4-0-6-7-1-[0-9a-f]{8}$/,
+            "a built release: its version",
+        );
+        // A promotion, a new canary, a new release, a new image under the same version, versions whose slugs
+        // coincide: each a new key.
         const keys = [
-            releaseBackupKey("2.4.0", { stable: "6.7.0" }),
-            releaseBackupKey("2.4.0", { stable: "6.7.0", canary: "6.7.1" }),
-            releaseBackupKey("2.4.0", { stable: "6.7.1" }),
-            releaseBackupKey("2.5.0", { stable: "6.7.1" }),
+            key,
+            releaseBackupKey("2.4.0", { stable: v670 }),
+            releaseBackupKey("2.4.0", { stable: v671 }),
+            releaseBackupKey("2.5.0", { stable: v671 }),
+            releaseBackupKey("2.4.0", { stable: v670, canary: { ...v671, image: img("c") } }),
+            releaseBackupKey("2.4.0", { stable: { version: "6.7.1-rc1" } }),
+            releaseBackupKey("2.4.0", { stable: { version: "6.7.1-RC1" } }),
         ];
         assert.equal(new Set(keys).size, keys.length);
     });

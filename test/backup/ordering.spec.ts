@@ -7,8 +7,8 @@ import { DRAWN, asRuleInput, runWithOptions } from "./support";
 const VELERO_BACKUP = "kubernetes:velero.io/v1:Backup";
 const SNAPSHOT = "aws:rds/snapshot:Snapshot";
 /** api's release backups in prod's fixture: release 2.4.0, stable 6.7.0 and canary 6.7.1 (staging: stable 6.7.1). */
-const API_BACKUP = "api-release-2-4-0-6-7-0_6-7-1";
-const API_BACKUP_STAGING = "api-release-2-4-0-6-7-1";
+const API_BACKUP = "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92";
+const API_BACKUP_STAGING = "api-release-2-4-0-6-7-1-d0a86cc3";
 
 describe("backups before rollout", () => {
     const runs: Record<string, ProgramRun> = {};

@@ -1,4 +1,8 @@
 import * as assert from "node:assert/strict";
+import { appPlan } from "../../components/app/plan";
+import { releaseBackupKey } from "../../components/backup/naming";
+import { withEngines } from "../../config/delivery";
+import { parseConfig } from "../../config/load";
 import { diffRuns, fixtureRaw, one } from "../harness";
 import { noticeUpdate } from "../validation/noticeDiff";
 import { DRAWN, RunWithOptions, runWithOptions } from "./support";
@@ -9,14 +13,17 @@ const short = (urn: string) => {
     return `${parts[2].split("$").pop()} ${parts[3]}`;
 };
 
-/** api's versions in the fixtures (the key's second half): prod runs stable 6.7.0 and canary 6.7.1, staging 6.7.1. */
-const API_RUNS: Record<string, string> = { prod: "6-7-0_6-7-1", staging: "6-7-1" };
+/** The logical name of api's release backups for a config, as the program derives it (naming.spec tests the key). */
+function apiBackup(raw: Record<string, any>): string {
+    const config = withEngines(parseConfig(raw));
+    return `api-release-${releaseBackupKey(config.release.version, appPlan("api", config.apps.api).podReleases)}`;
+}
 
 describe("a new release version", () => {
     for (const stack of ["staging", "prod"]) {
         describe(stack, () => {
-            const old = `api-release-2-4-0-${API_RUNS[stack]}`;
-            const next = `api-release-2-5-0-${API_RUNS[stack]}`;
+            const old = apiBackup(fixtureRaw(stack));
+            const next = apiBackup({ ...fixtureRaw(stack), release: { ...fixtureRaw(stack).release, version: "2.5.0" } });
             let before240: RunWithOptions;
             let after250: RunWithOptions;
             before(async () => {
@@ -78,6 +85,8 @@ describe("a new release version", () => {
             });
 
             it("keeps the previous release's backups when they leave the stack (retainOnDelete)", () => {
+                assert.match(old, new RegExp(`^api-release-2-4-0-${stack === "prod" ? "6-7-0_6-7-1" : "6-7-1"}-[0-9a-f]{8}$`));
+                assert.match(next, new RegExp(`^api-release-2-5-0-${stack === "prod" ? "6-7-0_6-7-1" : "6-7-1"}-[0-9a-f]{8}$`));
                 const releaseBackups = before240.run.resources.filter((r) => r.name === old && !r.type.startsWith("random:"));
                 assert.equal(releaseBackups.length, 2);
                 for (const r of releaseBackups)
@@ -115,37 +124,48 @@ describe("new code of a data-owning app under the same release version (prod's a
         },
     };
     const runs: Record<string, RunWithOptions> = {};
+    /** api's backups' logical name in each variant. */
+    const key: Record<string, string> = {};
     before(async () => {
         for (const [name, change] of Object.entries(variants)) {
             const raw = fixtureRaw("prod");
             change(raw);
             runs[name] = await runWithOptions(raw, "prod");
+            key[name] = apiBackup(raw);
         }
     });
     const swap = (from: string, to: string) =>
         ["aws:rds/snapshot:Snapshot", "kubernetes:velero.io/v1:Backup", "random:index/randomId:RandomId"].flatMap((t) => [
-            `${t} api-release-2-4-0-${from} (removed)`,
-            `${t} api-release-2-4-0-${to} (added)`,
+            `${t} ${key[from]} (removed)`,
+            `${t} ${key[to]} (added)`,
         ]);
+
+    it("names the backups after the release and the versions each variant runs", () => {
+        const runs = (v: string) => key[v].replace(/^api-release-2-4-0-/, "").replace(/-[0-9a-f]{8}$/, "");
+        assert.deepEqual(
+            Object.keys(variants).map((v) => `${v}: ${runs(v)}`),
+            ["now: 6-7-0_6-7-1", "canary at 25%: 6-7-0_6-7-1", "canary 6.8.0: 6-7-0_6-8-0", "promoted: 6-7-1", "canary removed: 6-7-0"],
+        );
+    });
 
     it("a canary step changes no version and takes no backup", () => {
         assert.deepEqual(backupChanges(runs.now, runs["canary at 25%"]), []);
     });
 
     it("a new canary version, a promotion and a canary removed each take a new backup, recording the versions it precedes", () => {
-        assert.deepEqual(backupChanges(runs.now, runs["canary 6.8.0"]), swap("6-7-0_6-7-1", "6-7-0_6-8-0").sort());
-        assert.deepEqual(backupChanges(runs.now, runs.promoted), swap("6-7-0_6-7-1", "6-7-1").sort());
-        assert.deepEqual(backupChanges(runs.now, runs["canary removed"]), swap("6-7-0_6-7-1", "6-7-0").sort());
-        const velero = one(runs["canary 6.8.0"].run, "kubernetes:velero.io/v1:Backup", "api-release-2-4-0-6-7-0_6-8-0").inputs as any;
+        assert.deepEqual(backupChanges(runs.now, runs["canary 6.8.0"]), swap("now", "canary 6.8.0").sort());
+        assert.deepEqual(backupChanges(runs.now, runs.promoted), swap("now", "promoted").sort());
+        assert.deepEqual(backupChanges(runs.now, runs["canary removed"]), swap("now", "canary removed").sort());
+        const velero = one(runs["canary 6.8.0"].run, "kubernetes:velero.io/v1:Backup", key["canary 6.8.0"]).inputs as any;
         assert.equal(velero.metadata.annotations["launchpad.dev/versions"], "canary=6.8.0 stable=6.7.0");
-        const snapshot = one(runs.promoted.run, "aws:rds/snapshot:Snapshot", "api-release-2-4-0-6-7-1").inputs as any;
+        const snapshot = one(runs.promoted.run, "aws:rds/snapshot:Snapshot", key.promoted).inputs as any;
         assert.equal(snapshot.tags["launchpad:versions"], "stable=6.7.1");
         assert.equal(snapshot.tags["launchpad:release"], "2.4.0");
     });
 
     it("every rollout of the new version waits for the new backups", () => {
         const run = runs["canary 6.8.0"].run;
-        const backups = run.resources.filter((r) => r.name === "api-release-2-4-0-6-7-0_6-8-0" && !r.type.startsWith("random:"));
+        const backups = run.resources.filter((r) => r.name === key["canary 6.8.0"] && !r.type.startsWith("random:"));
         assert.equal(backups.length, 2);
         for (const d of ["api-stable", "api-canary"])
             for (const b of backups)
@@ -155,9 +175,8 @@ describe("new code of a data-owning app under the same release version (prod's a
     it("a return to earlier versions (a rollback) is a new backup of its own: the retained one keeps its name", () => {
         // The key of the rollback target existed before (the retained backups of `now`), and comes back as
         // new resources, with a RandomId drawn anew: the same name twice would fail in RDS and Velero.
-        assert.deepEqual(backupChanges(runs["canary 6.8.0"], runs.now), swap("6-7-0_6-8-0", "6-7-0_6-7-1").sort());
-        const key = "api-release-2-4-0-6-7-0_6-8-0";
-        for (const r of runs["canary 6.8.0"].run.resources.filter((x) => x.name === key && !x.type.startsWith("random:")))
+        assert.deepEqual(backupChanges(runs["canary 6.8.0"], runs.now), swap("canary 6.8.0", "now").sort());
+        for (const r of runs["canary 6.8.0"].run.resources.filter((x) => x.name === key["canary 6.8.0"] && !x.type.startsWith("random:")))
             assert.deepEqual(runs["canary 6.8.0"].options.get(r.urn), { retainOnDelete: true, protect: undefined }, r.type);
     });
 });

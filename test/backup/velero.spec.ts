@@ -9,7 +9,7 @@ import { requireCrds } from "../support/crds";
 const BACKUP = "kubernetes:velero.io/v1:Backup";
 const SCHEDULE = "kubernetes:velero.io/v1:Schedule";
 /** api's release Backup in the fixtures: release 2.4.0; in prod stable 6.7.0 and canary 6.7.1, in staging stable 6.7.1. */
-const API_BACKUP: Record<string, string> = { prod: "api-release-2-4-0-6-7-0_6-7-1", staging: "api-release-2-4-0-6-7-1" };
+const API_BACKUP: Record<string, string> = { prod: "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92", staging: "api-release-2-4-0-6-7-1-d0a86cc3" };
 
 describe("Velero objects against Velero's real CRD schemas", () => {
     let validators: Map<string, CrdValidator>;

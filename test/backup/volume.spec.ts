@@ -43,17 +43,17 @@ describe("app volume (data inside the cluster)", () => {
             ofType(run, "kubernetes:velero.io/v1:Backup")
                 .map((r) => r.name)
                 .sort(),
-            ["api-release-2-4-0-6-7-0_6-7-1", "worker-release-2-4-0-6-7-1"],
+            ["api-release-2-4-0-6-7-0_6-7-1-c5c7fd92", "worker-release-2-4-0-6-7-1-dcfc5bd5"],
         );
         assert.deepEqual(
             ofType(run, "aws:rds/snapshot:Snapshot").map((r) => r.name),
-            ["api-release-2-4-0-6-7-0_6-7-1"],
+            ["api-release-2-4-0-6-7-0_6-7-1-c5c7fd92"],
         );
         assert.deepEqual((run.outputs.backup as any).recoveryPoints.worker, { veleroBackup: `prod-worker-release-2-4-0-${DRAWN}` });
         const worker = one(run, T.Deployment, "worker");
         assert.deepEqual((worker.inputs as any).metadata.annotations, { "launchpad.dev/data": "volume" });
         // Not on the claim: a WaitForFirstConsumer claim binds only once a pod uses it.
-        assert.deepEqual(worker.dependsOn, [one(run, "kubernetes:velero.io/v1:Backup", "worker-release-2-4-0-6-7-1").urn]);
+        assert.deepEqual(worker.dependsOn, [one(run, "kubernetes:velero.io/v1:Backup", "worker-release-2-4-0-6-7-1-dcfc5bd5").urn]);
         assert.deepEqual(rolloutsWithoutBackup(run.resources.map(asRuleInput)), []);
     });
 

@@ -87,12 +87,12 @@ describe("deploy: Argo Rollouts engine", function () {
                 .dependsOn.map((u) => `${u.split("::")[2].split("$").pop()} ${u.split("::").pop()}`)
                 .sort(),
             [
-                "aws:rds/snapshot:Snapshot api-release-2-4-0-6-7-0",
+                "aws:rds/snapshot:Snapshot api-release-2-4-0-6-7-0-a69b6d86",
                 "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate api-gate",
                 "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate api-smoke",
                 "kubernetes:core/v1:ConfigMap api-smoke",
                 "kubernetes:core/v1:Secret api-db",
-                "kubernetes:velero.io/v1:Backup api-release-2-4-0-6-7-0",
+                "kubernetes:velero.io/v1:Backup api-release-2-4-0-6-7-0-a69b6d86",
             ],
         );
         // A return to a kept release skips the steps and the analysis.
@@ -187,8 +187,8 @@ describe("deploy: Argo Rollouts engine", function () {
         assert.deepEqual(Object.keys(diff).sort(), [
             // api owns data: the backups of 2.4.0 with stable 6.7.0 leave the stack (retained), new ones are taken
             // before the Rollout changes (it dependsOn them), as with the launchpad engine.
-            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0",
-            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-2",
+            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0-a69b6d86",
+            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-2-8ad7bdac",
             // The smoke test's input names the version under test: a new immutable ConfigMap, and the template pointing at it.
             "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate::api-smoke",
             "kubernetes:argoproj.io/v1alpha1:Rollout::api",
@@ -196,11 +196,11 @@ describe("deploy: Argo Rollouts engine", function () {
             // While a candidate runs, the alerts compare the canary's series with the stable ones (as with the launchpad engine).
             "kubernetes:monitoring.coreos.com/v1:PrometheusRule::api-alerts",
             // The release notice restates every app's versions.
-            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0",
-            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-2",
+            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0-a69b6d86",
+            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-2-8ad7bdac",
             "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
-            "random:index/randomId:RandomId::api-release-2-4-0-6-7-0",
-            "random:index/randomId:RandomId::api-release-2-4-0-6-7-2",
+            "random:index/randomId:RandomId::api-release-2-4-0-6-7-0-a69b6d86",
+            "random:index/randomId:RandomId::api-release-2-4-0-6-7-2-8ad7bdac",
         ]);
         assert.deepEqual(diff["kubernetes:argoproj.io/v1alpha1:Rollout::api"], [
             "metadata.labels.app.kubernetes.io/version",

@@ -188,8 +188,8 @@ describe("deployment strategies (whole program)", () => {
                 // api owns data: the stable track's new version waits for new backups (the earlier ones retained).
                 ...Object.fromEntries(
                     ["aws:rds/snapshot:Snapshot", "kubernetes:velero.io/v1:Backup", "random:index/randomId:RandomId"].flatMap((t) => [
-                        [`${t}::api-release-2-4-0-6-7-0_6-7-1`, ["(removed)"]],
-                        [`${t}::api-release-2-4-0-6-7-1`, ["(added)"]],
+                        [`${t}::api-release-2-4-0-6-7-0_6-7-1-c5c7fd92`, ["(removed)"]],
+                        [`${t}::api-release-2-4-0-6-7-1-d0a86cc3`, ["(added)"]],
                     ]),
                 ),
                 "kubernetes:apps/v1:Deployment::api-canary": ["(removed)"],

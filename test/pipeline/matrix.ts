@@ -5,10 +5,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { withEngines } from "../../config/delivery";
 import { parseConfig } from "../../config/load";
 import type { LaunchpadConfig } from "../../config/schema";
 import { appPlan } from "../../components/app/plan";
-import { releaseBackupKey } from "../../components/backup/naming";
+import { releaseBackupKey, vmPodReleases } from "../../components/backup";
 import { canarySplit } from "../../components/deploy/traffic";
 import { snapshotOf } from "../../tools/plan/compare";
 import { ResourceChange, diffPlans } from "../../tools/plan/diff";
@@ -18,14 +19,18 @@ import { Project, edits, firstApp, release, releasesOf, stackApps } from "../../
 import { planScratch, scratchProject } from "../../tools/pipeline/scratch";
 import { stackValues } from "../harness";
 
-const configOf = (p: Project): LaunchpadConfig => parseConfig(stackValues(p.stack, p.dir));
+// With each app's delivery engine resolved, as the program sees it (an Argo app's backups follow its Rollout).
+const configOf = (p: Project): LaunchpadConfig => withEngines(parseConfig(stackValues(p.stack, p.dir)));
 
 /** The release backup key of every data-owning app of a stack (what names its backups). */
 const backupKeys = (c: LaunchpadConfig): Record<string, string> =>
     Object.fromEntries(
         Object.entries(c.apps)
             .filter(([, app]) => app.data !== undefined)
-            .map(([name, app]) => [name, releaseBackupKey(c.release.version, appPlan(name, app).podVersions)]),
+            .map(([name, app]) => [
+                name,
+                releaseBackupKey(c.release.version, { ...appPlan(name, app).podReleases, ...vmPodReleases(c.vmApps) }),
+            ]),
     );
 
 /** One step: the operation's id in changeSets.ts, what to do, and the context its rows expand with. */

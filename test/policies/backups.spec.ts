@@ -19,7 +19,7 @@ const AppBackup = "launchpad:backup:AppBackup";
 const API = ["api-canary", "api-stable"];
 const BACKUP_TYPES = [VeleroBackup, RdsSnapshot];
 /** api's release backups in the fixture: release 2.4.0 while api runs stable 6.7.0 and canary 6.7.1. */
-const API_BACKUP = "api-release-2-4-0-6-7-0_6-7-1";
+const API_BACKUP = "api-release-2-4-0-6-7-0_6-7-1-c5c7fd92";
 
 const apiDeployments = (run: ProgramRun) => API.map((n) => record(run, T.Deployment, n));
 const inputs = (r: ResourceRecord): any => r.inputs;
@@ -88,6 +88,16 @@ describe("policies: backups", () => {
             assert.equal(
                 reported(v[1]),
                 `Deployment prod/api-stable owns data (postgres) and depends on Snapshot ${API_BACKUP}, Backup ${API_BACKUP}, none of which is for release 2.5.0: record the release in the pre-deploy backup (annotation launchpad.dev/release of a Velero Backup, tag launchpad:release of a snapshot), as AppBackup does.`,
+            );
+        });
+
+        it("takes a backup's release mark at its word: a name that happens to carry the release (app version 6.7.0, release 6.7.0) does not count", async () => {
+            const run = copyRun(prod);
+            inputs(record(run, "kubernetes:core/v1:ConfigMap", "launchpad-release")).data.version = "6.7.0";
+            assert.match(API_BACKUP, /-6-7-0_/);
+            assert.deepEqual(
+                violationsOf(await check(run, "prod"), "backup-before-deploy").map((x) => x.name),
+                API,
             );
         });
 

@@ -92,9 +92,9 @@ describe("validation in the program", () => {
         assert.deepEqual(deps(one(prod, T.Ingress, "api-canary")), ["kubernetes:batch/v1:Job::api-smoke", `${V.Gate}::api-gate`]);
         // The canary waits only for the release backups and the database Secret (the api owns a database), never for its test.
         assert.deepEqual(deps(one(prod, T.Deployment, "api-canary")), [
-            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0_6-7-1",
+            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0_6-7-1-c5c7fd92",
             "kubernetes:core/v1:Secret::api-db",
-            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0_6-7-1",
+            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0_6-7-1-c5c7fd92",
         ]);
         assert.equal(inputJson(prod, "api-smoke").target, "http://api-canary.prod.svc.cluster.local");
         const gate = one(prod, V.Gate, "api-gate").inputs as any;
@@ -213,9 +213,9 @@ describe("validation in the program", () => {
         const run = await runConfig(c, "prod");
         // The gate (and, as always for the api, its release backups and database Secret).
         assert.deepEqual(deps(one(run, T.Deployment, "api-canary")), [
-            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0_6-7-1",
+            "aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0_6-7-1-c5c7fd92",
             "kubernetes:core/v1:Secret::api-db",
-            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0_6-7-1",
+            "kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0_6-7-1-c5c7fd92",
             `${V.Gate}::api-gate`,
         ]);
         assert.deepEqual(deps(one(run, V.Gate, "api-gate")), []);

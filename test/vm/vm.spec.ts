@@ -288,8 +288,8 @@ describe("vm: VmApp resources", () => {
         assert.deepEqual(
             [...cmd.dependsOn].sort(),
             [
-                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$aws:rds/snapshot:Snapshot::api-release-2-4-0-6-7-0_6-7-1",
-                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$kubernetes:velero.io/v1:Backup::api-release-2-4-0-6-7-0_6-7-1",
+                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$aws:rds/snapshot:Snapshot::api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb",
+                "urn:pulumi:prod::launchpad::launchpad:backup:AppBackup$kubernetes:velero.io/v1:Backup::api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb",
                 ...instances.map((i) => i.urn),
             ].sort(),
         );
@@ -376,7 +376,23 @@ describe("vm: release gates", () => {
         );
         assert.match(
             reported(v[0]),
-            /^VM app 'legacy' \(Command legacy-deploy\) does not wait for Snapshot api-release-2-4-0-6-7-0_6-7-1, Backup api-release-2-4-0-6-7-0_6-7-1, taken for release 2\.4\.0/,
+            /^VM app 'legacy' \(Command legacy-deploy\) does not wait for Snapshot api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb, Backup api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb, taken for release 2\.4\.0/,
+        );
+    });
+
+    it("backup-before-deploy: a deploy of an archive the release backups it waits for were not taken before", async () => {
+        // What backups named after the release alone would give: the Command now installs 1.4.9, the backups record 1.4.2.
+        const run = copyRun(prod);
+        const env = (record(run, COMMAND, "legacy-deploy").inputs as any).environment;
+        env.LAUNCHPAD_EXTRA_VARS = JSON.stringify({ ...JSON.parse(env.LAUNCHPAD_EXTRA_VARS), launchpad_release_version: "1.4.9" });
+        const v = await vmViolations(run);
+        assert.deepEqual(
+            v.map((x) => x.policy),
+            ["backup-before-deploy"],
+        );
+        assert.equal(
+            reported(v[0]),
+            "VM app 'legacy' (Command legacy-deploy) installs version 1.4.9, but Snapshot api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb (6.7.1, 6.7.0, 1.4.2), Backup api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb (6.7.1, 6.7.0, 1.4.2) were taken before other versions: a VM release may touch any of the stack's data, so the release backups must record it (as AppBackup does through vmPodReleases) and be taken anew for it.",
         );
     });
 
@@ -508,9 +524,31 @@ describe("vm: blue-green behind an internal ALB", () => {
             version: "1.4.3",
         };
         const next = await runConfig(raw, "prod");
-        assert.deepEqual(diffRuns(blue, next), {
+        const diff = diffRuns(blue, next);
+        const inputs = Object.fromEntries(
+            Object.entries(diff)
+                .map(([urn, paths]) => [urn, paths.filter((p) => p !== "(dependsOn)")] as const)
+                .filter(([urn, paths]) => paths.length > 0 && !urn.includes("launchpad:backup:AppBackup")),
+        );
+        assert.deepEqual(inputs, {
             [one(blue, COMMAND, "legacy-green-deploy").urn]: ["environment.LAUNCHPAD_EXTRA_VARS", "triggers[0]", "triggers[1]"],
         });
+        // A VM release may touch any of the stack's data: api's release backups are taken anew (and recorded
+        // with 1.4.3) before it, which only moves what waits for them (dependsOn, no input changes).
+        const backups = Object.entries(diff)
+            .filter(([urn]) => urn.includes("launchpad:backup:AppBackup"))
+            .map(([urn, paths]) => `${urn.split("::").pop()} ${paths.join(",")}`)
+            .sort();
+        assert.equal(backups.length, 6);
+        assert.deepEqual(
+            new Set(backups.map((b) => b.replace(/-[0-9a-f]{8} /, " "))),
+            new Set(["api-release-2-4-0-1-4-1_1-4-2_6-7-0_6-7-1 (removed)", "api-release-2-4-0-1-4-1_1-4-3_6-7-0_6-7-1 (added)"]),
+        );
+        const velero = next.resources.find((r) => r.type === "kubernetes:velero.io/v1:Backup")!.inputs as any;
+        assert.equal(
+            velero.metadata.annotations["launchpad.dev/versions"],
+            "canary=6.7.1 stable=6.7.0 vm:legacy-blue=1.4.1 vm:legacy-green=1.4.3",
+        );
     });
 
     it("passes the VM gates when both groups' archives were tested", async () => {
@@ -572,7 +610,7 @@ describe("vm: offline plan of a production fixture stack @e2e", function () {
         assert.match(r.stdout, /├─ legacy {2}launchpad:vm:VmApp\n(.*\n){0,2}.*legacy-0 {2}aws:ec2\/instance:Instance/);
         assert.match(
             r.stdout,
-            /legacy-deploy {2}command:local:Command {2}\[after api-release-2-4-0-6-7-0_6-7-1, api-release-2-4-0-6-7-0_6-7-1, legacy-0, legacy-1, legacy-2\]/,
+            /legacy-deploy {2}command:local:Command {2}\[after api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb, api-release-2-4-0-1-4-2_6-7-0_6-7-1-6c4e5efb, legacy-0, legacy-1, legacy-2\]/,
         );
         const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
         const list: any[] = Array.isArray(resources) ? resources : resources.resources;

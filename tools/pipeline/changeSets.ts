@@ -308,7 +308,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
         title: "Rollback (blue-green)",
         how: "`npm run release -- rollback --stack <s> --app <app> [--to <ref>]` (or `switch` back)",
         rows: [],
-        note: "Exactly the switch's change set: the previous slot becomes live again.",
+        note: "Exactly the switch's change set: the previous slot becomes live again. With `--to` a revision whose slots held other versions, the slots change too: the rows of a new idle-slot release, and new backups of an app with data.",
     },
     {
         id: "canary-step",
