@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { withEngines } from "../../config/delivery";
+import { isArgo, withEngines } from "../../config/delivery";
 import { parseConfig } from "../../config/load";
 import type { LaunchpadConfig } from "../../config/schema";
 import { appPlan } from "../../components/app/plan";
@@ -161,6 +161,17 @@ function sequence(p: Project): Step[] {
             return r?.percentage !== undefined && r.percentage < 100 && !(flag.environments[env]?.killed ?? flag.killed);
         });
         const flagApps = (f: string) => flags.flags[f].apps.filter((a) => a in configOf(p).apps);
+        // The workloads of the flag's apps that restart on a change of their definitions (delivery.<env>.rollOnChange).
+        const restarted = (f: string): OperationContext["restarted"] => {
+            const c = configOf(p);
+            const rolling = flagApps(f).filter((a) => c.flags?.delivery[env]?.rollOnChange.includes(a));
+            const argo = rolling.filter((a) => isArgo(c.apps[a].strategy));
+            return {
+                deployments: rolling.filter((a) => !argo.includes(a)).flatMap((a) => appPlan(a, c.apps[a]).releases.map((r) => r.workload)),
+                rollouts: argo,
+            };
+        };
+        const flagContext = (f: string) => () => ({ flag: f, flagApps: flagApps(f), restarted: restarted(f) });
         if (raise) {
             const flag = flags.flags[raise];
             const to = Math.min(100, ((flag.environments[env]?.rollout ?? flag.rollout)!.percentage ?? 0) + 20);
@@ -168,7 +179,7 @@ function sequence(p: Project): Step[] {
                 label: `raise ${raise} to ${to}%`,
                 spec: "flag-rollout",
                 apply: () => edits.flagRollout(p, raise, to),
-                context: () => ({ flag: raise, flagApps: flagApps(raise) }),
+                context: flagContext(raise),
             });
         }
         const kill = names.find((f) => flags.flags[f].killSwitch && !(flags.flags[f].environments[env]?.killed ?? flags.flags[f].killed));
@@ -177,7 +188,22 @@ function sequence(p: Project): Step[] {
                 label: `kill ${kill}`,
                 spec: "flag-rollout",
                 apply: () => edits.flagKill(p, kill),
-                context: () => ({ flag: kill, flagApps: flagApps(kill) }),
+                context: flagContext(kill),
+            });
+        // A flag delivered to an app that restarts on a change (rollOnChange), turned off in this environment.
+        const restarting = names.find(
+            (f) =>
+                restarted(f)!.deployments.length + restarted(f)!.rollouts.length > 0 &&
+                (flags.flags[f].environments[env]?.state ?? flags.flags[f].state) !== "DISABLED",
+        );
+        if (restarting)
+            steps.push({
+                label: `turn ${restarting} off (its apps include ${flagApps(restarting)
+                    .filter((a) => flags.delivery[env]?.rollOnChange.includes(a))
+                    .join(", ")}, which restart)`,
+                spec: "flag-rollout",
+                apply: () => edits.flagState(p, restarting, "DISABLED"),
+                context: flagContext(restarting),
             });
     }
     const current = configOf(p).release;

@@ -32,6 +32,11 @@ export interface OperationContext {
     /** The flag changed (`{flag}`) and the apps it is delivered to (`{flagApp}`). */
     flag?: string;
     flagApps?: string[];
+    /**
+     * The workloads of those apps listed in `delivery.<env>.rollOnChange`, which restart on a change of
+     * their definitions: Deployments (`{restartedDeployment}`) and Argo Rollouts (`{restartedRollout}`).
+     */
+    restarted?: { deployments: string[]; rollouts: string[] };
     /** Every app of the stack (`{each}`). */
     apps: string[];
     /**
@@ -47,7 +52,7 @@ export interface OperationContext {
 
 export interface ExpectedChange {
     type: string;
-    /** Logical name; `{app}`, `{each}`, `{flagApp}`, `{old}`, `{new}` expand from the context. */
+    /** Logical name; `{app}`, `{each}`, `{flagApp}`, `{restartedDeployment}`, `{restartedRollout}`, `{old}`, `{new}` expand from the context. */
     name: string;
     op: Op;
     /** Property paths that change, every one of them; `*` stands for one list index or key. */
@@ -79,6 +84,7 @@ const podsChange = {
     test: (c: OperationContext) => c.router !== "replicas" && c.canaryPods !== undefined && c.canaryPods.before !== c.canaryPods.after,
 };
 
+const CONFIG_CHECKSUM = 'spec.template.metadata.annotations["launchpad.dev/config-checksum"]';
 const VERSION_LABELS = ['metadata.labels["app.kubernetes.io/version"]', 'spec.template.metadata.labels["app.kubernetes.io/version"]'];
 const IMAGE = "spec.template.spec.containers[0].image";
 
@@ -430,8 +436,22 @@ export const OPERATIONS: readonly OperationSpec[] = [
                 paths: ["spec.flagSpec.flags.{flag}.**"],
                 why: "the OpenFeature Operator serves the new flag definition",
             },
+            {
+                type: T.Deployment,
+                name: "{restartedDeployment}",
+                op: "update",
+                paths: [CONFIG_CHECKSUM],
+                why: "an app in `delivery.<env>.rollOnChange`: the definitions' checksum on the pod template restarts its pods (a rolling update)",
+            },
+            {
+                type: T.Rollout,
+                name: "{restartedRollout}",
+                op: "update",
+                paths: [CONFIG_CHECKSUM],
+                why: "the same on Argo Rollouts: a new pod template, which the controller walks through the steps and analysis again",
+            },
         ],
-        note: "Per app that receives the flag (`flags.<flag>.apps`), by its environment's delivery: a ConfigMap (sidecar) or a FeatureFlag (operator).",
+        note: "Per app that receives the flag (`flags.<flag>.apps`), by its environment's delivery: a ConfigMap (sidecar) or a FeatureFlag (operator); the apps in `rollOnChange` restart, the others reload the definitions live. The same rows for a flag's `state` (`DISABLED`) and its other per-environment settings.",
     },
     {
         id: "new-version",
@@ -484,6 +504,11 @@ function expand(template: string, c: OperationContext): string[] {
     }));
     if (template.includes("{flagApp}"))
         names = names.flatMap((n) => need("{flagApp}", c.flagApps).map((f) => ({ ...n, name: n.name.split("{flagApp}").join(f) })));
+    for (const [key, list] of [
+        ["{restartedDeployment}", c.restarted?.deployments],
+        ["{restartedRollout}", c.restarted?.rollouts],
+    ] as const)
+        if (template.includes(key)) names = names.flatMap((n) => need(key, list).map((w) => ({ ...n, name: n.name.split(key).join(w) })));
     for (const [key, when] of [
         ["{old}", "before"],
         ["{new}", "after"],

@@ -122,6 +122,12 @@ export const edits = {
             doc.setIn(["config", "launchpad:flags", "value", "flags", flag, "environments", p.stack, "rollout", "percentage"], percentage),
         );
     },
+    /** A flag turned off (or on): `launchpad:flags.flags.<flag>.environments.<stack>.state` in Pulumi.yaml. */
+    flagState(p: Project, flag: string, state: "ENABLED" | "DISABLED"): void {
+        editYaml(path.join(p.dir, "Pulumi.yaml"), (doc) =>
+            doc.setIn(["config", "launchpad:flags", "value", "flags", flag, "environments", p.stack, "state"], state),
+        );
+    },
     /** A kill switch: `launchpad:flags.flags.<flag>.environments.<stack>.killed` in Pulumi.yaml. */
     flagKill(p: Project, flag: string, killed = true): void {
         editYaml(path.join(p.dir, "Pulumi.yaml"), (doc) =>
