@@ -1,7 +1,7 @@
 // Pure naming rules of the backup domain, shared by the components, the tests and the policies. Names
-// are a contract: a release backup's logical name derives from the release version and the versions the
+// are a contract: a release backup's logical name derives from the release version and exactly what the
 // app runs (`releaseBackupKey`), so a new release version or new code of a data-owning app creates
-// exactly one new backup of that app.
+// exactly one new backup of that app; its physical name ends in a suffix drawn at `up`.
 import { createHash } from "node:crypto";
 import { TAG } from "../common/tags";
 export { recordedVersions, versionsRecord } from "../common/labels";
