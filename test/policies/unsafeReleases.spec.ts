@@ -260,6 +260,20 @@ const CASES: Case[] = [
         staging: { accepted: "staging requires 1 day" },
     },
     {
+        name: "a flag ahead in prod of where staging has it",
+        mutate: (raw) => {
+            const envs = raw.flags.flags["new-checkout"].environments;
+            envs.staging = { rollout: { percentage: 10 } };
+            envs.prod = { rollout: { percentage: 50 } };
+        },
+        prod: {
+            policy: "flags-rollout-within-previous",
+            level: "mandatory",
+            message: /^flag 'new-checkout' reaches 50% of users in prod but 10% in staging: raise it in staging first/,
+        },
+        staging: { accepted: "staging is the first environment" },
+    },
+    {
         name: "critical alerts published to a topic nobody subscribes to",
         mutate: (raw) => (raw.monitoring.subscriptions.alerts = []),
         prod: { key: "launchpad:monitoring.subscriptions.alerts", message: /^expected at least one channel in production/ },
