@@ -113,6 +113,8 @@ describe("new code of a data-owning app under the same release version (prod's a
         now: () => undefined,
         "canary at 25%": (raw) => (raw.apps.api.strategy.weight = 25),
         "canary 6.8.0": (raw) => (raw.apps.api.strategy.canary.version = "6.8.0"),
+        // A rebuilt image pinned under the same version: different code, so a new backup too.
+        "canary 6.7.1 rebuilt": (raw) => (raw.apps.api.strategy.canary.image = `ghcr.io/stefanprodan/podinfo@sha256:${"e".repeat(64)}`),
         promoted: (raw) => {
             raw.apps.api.strategy.stable = raw.apps.api.strategy.canary;
             delete raw.apps.api.strategy.canary;
@@ -144,7 +146,14 @@ describe("new code of a data-owning app under the same release version (prod's a
         const runs = (v: string) => key[v].replace(/^api-release-2-4-0-/, "").replace(/-[0-9a-f]{8}$/, "");
         assert.deepEqual(
             Object.keys(variants).map((v) => `${v}: ${runs(v)}`),
-            ["now: 6-7-0_6-7-1", "canary at 25%: 6-7-0_6-7-1", "canary 6.8.0: 6-7-0_6-8-0", "promoted: 6-7-1", "canary removed: 6-7-0"],
+            [
+                "now: 6-7-0_6-7-1",
+                "canary at 25%: 6-7-0_6-7-1",
+                "canary 6.8.0: 6-7-0_6-8-0",
+                "canary 6.7.1 rebuilt: 6-7-0_6-7-1",
+                "promoted: 6-7-1",
+                "canary removed: 6-7-0",
+            ],
         );
     });
 
@@ -152,10 +161,12 @@ describe("new code of a data-owning app under the same release version (prod's a
         assert.deepEqual(backupChanges(runs.now, runs["canary at 25%"]), []);
     });
 
-    it("a new canary version, a promotion and a canary removed each take a new backup, recording the versions it precedes", () => {
+    it("a new canary version, a rebuilt image, a promotion and a canary removed each take a new backup, recording the versions it precedes", () => {
         assert.deepEqual(backupChanges(runs.now, runs["canary 6.8.0"]), swap("now", "canary 6.8.0").sort());
         assert.deepEqual(backupChanges(runs.now, runs.promoted), swap("now", "promoted").sort());
         assert.deepEqual(backupChanges(runs.now, runs["canary removed"]), swap("now", "canary removed").sort());
+        assert.notEqual(key["canary 6.7.1 rebuilt"], key.now);
+        assert.deepEqual(backupChanges(runs.now, runs["canary 6.7.1 rebuilt"]), swap("now", "canary 6.7.1 rebuilt").sort());
         const velero = one(runs["canary 6.8.0"].run, "kubernetes:velero.io/v1:Backup", key["canary 6.8.0"]).inputs as any;
         assert.equal(velero.metadata.annotations["launchpad.dev/versions"], "canary=6.8.0 stable=6.7.0");
         const snapshot = one(runs.promoted.run, "aws:rds/snapshot:Snapshot", key.promoted).inputs as any;
