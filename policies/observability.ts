@@ -1,6 +1,6 @@
 // Release gate on seeing trouble: every app has error-rate and latency alerts that reach people
 // (observed). Written against the monitoring contract: per app a PrometheusRule `<app>-alerts`
-// labelled app.kubernetes.io/name=<app>, alerts labelled severity and team, routed by an
+// labelled app.kubernetes.io/name=<app>, alerts labelled severity, team and environment, routed by an
 // AlertmanagerConfig to a receiver.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LABEL } from "./shared/labels";
@@ -35,34 +35,62 @@ function notifyingReceivers(c: PolicyResource): Set<string> {
     );
 }
 
-/** Does a route's severity matcher (if any) let alerts of `severity` through? */
-function acceptsSeverity(route: Props, severity: string): boolean {
-    const matchers = ((route.matchers ?? []) as Props[]).filter((m) => m.name === "severity");
-    return matchers.every((m) => {
+/**
+ * Does a route's matchers accept an alert? A matcher on a label the rule does not set itself is not held
+ * against it: such a label comes from the series the expression returns, which a plan cannot know.
+ */
+function routeMatches(route: Props, labels: Record<string, string>): boolean {
+    return ((route.matchers ?? []) as Props[]).every((m) => {
+        const name = String(m.name);
+        if (!(name in labels)) return true;
+        const value = labels[name];
         const type = m.matchType ?? "=";
-        if (type === "=") return m.value === severity;
-        if (type === "!=") return m.value !== severity;
+        if (type === "=") return value === m.value;
+        if (type === "!=") return value !== m.value;
         const re = new RegExp(`^(?:${String(m.value)})$`);
-        return type === "=~" ? re.test(severity) : !re.test(severity);
+        return type === "=~" ? re.test(value) : !re.test(value);
     });
 }
 
-/** Severities an AlertmanagerConfig's route tree delivers to a notifying receiver (a route and all its sub-routes). */
-function routesSeverity(c: PolicyResource, severity: string): boolean {
+/**
+ * The receivers Alertmanager hands an alert to below a route it matched, as its routing tree does: the
+ * first child that matches (and the next ones while a matched child has `continue`), each with its own
+ * subtree, or the route's own receiver (inherited when unset) when no child matches.
+ */
+function receiversBelow(route: Props, labels: Record<string, string>, inherited: string | undefined): string[] {
+    const receiver = route.receiver === undefined ? inherited : String(route.receiver);
+    const out: string[] = [];
+    let matched = false;
+    for (const child of (route.routes ?? []) as Props[]) {
+        if (!routeMatches(child, labels)) continue;
+        matched = true;
+        out.push(...receiversBelow(child, labels, receiver));
+        if (!child.continue) break;
+    }
+    return matched ? out : receiver === undefined ? [] : [receiver];
+}
+
+/**
+ * Does an AlertmanagerConfig deliver an alert to a receiver that notifies someone? The Prometheus
+ * Operator adds a `namespace` matcher (the config's own namespace) to the config's top route.
+ */
+function routesAlert(c: PolicyResource, labels: Record<string, string>): boolean {
+    const top = c.props.spec?.route as Props | undefined;
+    if (!top) return false;
+    const namespace = c.props.metadata?.namespace;
+    const scoped =
+        typeof namespace === "string"
+            ? { ...top, matchers: [...((top.matchers ?? []) as Props[]), { name: "namespace", value: namespace }] }
+            : top;
+    if (!routeMatches(scoped, labels)) return false;
     const notify = notifyingReceivers(c);
-    const walk = (route: Props | undefined, inherited: string | undefined): boolean => {
-        if (!route || !acceptsSeverity(route, severity)) return false;
-        const receiver = route.receiver ?? inherited;
-        if (((route.routes ?? []) as Props[]).some((r) => walk(r, receiver))) return true;
-        return receiver !== undefined && notify.has(String(receiver));
-    };
-    return walk(c.props.spec?.route, undefined);
+    return receiversBelow(scoped, labels, undefined).some((r) => notify.has(r));
 }
 
 export const observed: StackValidationPolicy = {
     name: "observed",
     description:
-        "Every app has alert rules (PrometheusRule <app>-alerts), error-rate and latency ones for apps that serve traffic, host and availability ones for VM apps, with severity and team labels, routed by an AlertmanagerConfig to a notification channel.",
+        "Every app has alert rules (PrometheusRule <app>-alerts), error-rate and latency ones for apps that serve traffic, host and availability ones for VM apps, with severity, team and environment labels, each alert routed by an AlertmanagerConfig (as Alertmanager walks its route tree) to a notification channel.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -75,7 +103,7 @@ export const observed: StackValidationPolicy = {
             requiredLabels: {
                 type: "array",
                 items: { type: "string" },
-                default: ["severity", "team"],
+                default: ["severity", "team", "environment"],
                 description: "Labels every alert must carry (routing keys).",
             },
         },
@@ -172,17 +200,25 @@ export const observed: StackValidationPolicy = {
         }
         if (rules.length > 0) {
             const routes = args.resources.filter((r) => r.type === TYPE.AlertmanagerConfig);
-            const severities = [...new Set(rules.flatMap(alertsOf).map((a) => String(a.labels?.severity ?? "")))].sort();
+            const alerts = rules.flatMap(alertsOf);
             if (routes.length === 0)
                 report(
                     "alerts are defined but no AlertmanagerConfig routes them: add one whose route sends to a receiver with a notification channel (SNS topic <env>-alerts, Slack, e-mail).",
                 );
-            else
-                for (const sev of severities)
-                    if (!routes.some((c) => routesSeverity(c, sev)))
-                        report(
-                            `no AlertmanagerConfig routes alerts of severity '${sev}' to a receiver that notifies anyone (${routes.map((r) => describe(r)).join(", ")}): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.`,
-                        );
+            else {
+                // Every alert, with the labels its rule gives it, must reach a receiver that notifies someone.
+                const lost = new Map<string, string[]>();
+                for (const a of alerts) {
+                    const labels = Object.fromEntries(Object.entries(a.labels ?? {}).map(([k, v]) => [k, String(v)]));
+                    if (routes.some((c) => routesAlert(c, labels))) continue;
+                    const severity = labels.severity ?? "(none)";
+                    lost.set(severity, [...(lost.get(severity) ?? []), a.alert]);
+                }
+                for (const [severity, names] of [...lost].sort())
+                    report(
+                        `no AlertmanagerConfig routes alerts of severity '${severity}' (${names.slice(0, 5).join(", ")}${names.length > 5 ? `, and ${names.length - 5} more` : ""}) to a receiver that notifies anyone (${routes.map((r) => describe(r)).join(", ")}): give them the labels the routes match on (environment, severity), or add a route for them whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.`,
+                    );
+            }
         }
     },
 };

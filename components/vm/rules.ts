@@ -8,6 +8,8 @@ export interface VmRuleArgs {
     readonly kind: "service" | "worker";
     /** Namespace label of the alerts (the series carry it from the ScrapeConfigs; routes match on it). */
     readonly namespace: string;
+    /** Environment label of the alerts: the environment's AlertmanagerConfig routes on it. */
+    readonly environment: string;
     readonly runbookUrl?: string;
 }
 
@@ -37,7 +39,7 @@ export function vmRuleGroups(args: VmRuleArgs): { name: string; rules: AlertRule
         alert: `${p}${name}`,
         expr,
         for: f,
-        labels: { severity, team: args.team, app: args.app, namespace: args.namespace },
+        labels: { severity, team: args.team, app: args.app, namespace: args.namespace, environment: args.environment },
         annotations: annotations(summary),
     });
     const rules = [

@@ -228,6 +228,7 @@ export class VmApp extends pulumi.ComponentResource {
                 team: args.config.team,
                 kind: args.config.kind,
                 namespace: args.seriesNamespace,
+                environment: args.environment,
                 runbookUrl: args.runbookUrl,
             }),
         );

@@ -10,7 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { ProgramRun, ResourceRecord } from "../../tools/plan/recorder";
-import { ofType, one, runFixture } from "../harness";
+import { ofType, one, runConfig, runFixture } from "../harness";
+import { vmFixture } from "../vm/fixture";
 import { requireTool } from "../support/tools";
 
 /** The operator's global config: a root route and receiver of its own, not the environment's. */
@@ -84,14 +85,16 @@ describe("Alertmanager routing of every alert (amtool)", function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "amtool-"));
         runs.prod = await runFixture("prod");
         runs.staging = await runFixture("staging");
+        // A VM app's alerts (components/vm/rules.ts) go through the same routes.
+        runs["prod with a VM app"] = await runConfig(vmFixture("production"), "prod");
     });
     after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
-    const write = (env: string) => {
+    const write = (env: string, run = runs[env]) => {
         const file = path.join(dir, `${env}.yml`);
         fs.writeFileSync(
             file,
-            stringify(operatorConfig(one(runs[env], "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig", `${env}-routing`))),
+            stringify(operatorConfig(one(run, "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig", `${env}-routing`))),
         );
         return file;
     };
@@ -107,18 +110,22 @@ describe("Alertmanager routing of every alert (amtool)", function () {
         return r.stdout.trim();
     };
 
-    for (const env of ["prod", "staging"]) {
-        it(`${env}: the rendered configuration passes amtool check-config`, () => {
-            const r = spawnSync(amtool, ["check-config", write(env)], { encoding: "utf8" });
+    for (const [name, env] of [
+        ["prod", "prod"],
+        ["staging", "staging"],
+        ["prod with a VM app", "prod"],
+    ]) {
+        it(`${name}: the rendered configuration passes amtool check-config`, () => {
+            const r = spawnSync(amtool, ["check-config", write(env, runs[name])], { encoding: "utf8" });
             assert.equal(r.status, 0, r.stdout + r.stderr);
             assert.match(r.stdout, /SUCCESS/);
         });
 
-        it(`${env}: each alert of each rule reaches the receiver of its severity`, () => {
-            const file = write(env);
-            const list = alerts(runs[env]);
+        it(`${name}: each alert of each rule reaches the receiver of its severity`, () => {
+            const file = write(env, runs[name]);
+            const list = alerts(runs[name]);
             assert.ok(list.length >= 20, `${list.length} alerts`);
-            const spec = one(runs[env], "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig", `${env}-routing`).inputs
+            const spec = one(runs[name], "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig", `${env}-routing`).inputs
                 .spec as any;
             const routed = new Set((spec.route.routes as any[]).map((r) => r.matchers[0].value));
             const wrong: string[] = [];

@@ -81,7 +81,35 @@ describe("policies: observability", () => {
             route.routes.find((r: any) => r.matchers.some((m: any) => m.name === "severity" && m.value === "critical")).receiver =
                 "discard";
             assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
-                "no AlertmanagerConfig routes alerts of severity 'critical' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+                "no AlertmanagerConfig routes alerts of severity 'critical' (HighErrorRatio, TrafficStopped, ErrorBudgetFastBurn, CandidateErrorRatioAboveStable, PodCrashLooping, and 6 more) to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): give them the labels the routes match on (environment, severity), or add a route for them whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+            ]);
+        });
+
+        it("routes as Alertmanager does: the first matching child decides, the parent's receiver only catches what no child matches", async () => {
+            // A notifying root with a silent critical child: Alertmanager sends critical alerts to the child's
+            // receiver and never to the root's, so they reach nobody.
+            const run = copyRun(prod);
+            const spec = inputs(record(run, AlertmanagerConfig, "prod-routing")).spec;
+            spec.route.receiver = "prod-critical";
+            spec.receivers.push({ name: "silent" });
+            spec.route.routes.find((r: any) => r.matchers.some((m: any) => m.value === "critical")).receiver = "silent";
+            assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
+                "no AlertmanagerConfig routes alerts of severity 'critical' (HighErrorRatio, TrafficStopped, ErrorBudgetFastBurn, CandidateErrorRatioAboveStable, PodCrashLooping, and 6 more) to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): give them the labels the routes match on (environment, severity), or add a route for them whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+            ]);
+            // With `continue` on the silent child, the next matching sibling gets them too: routed.
+            const silent = spec.route.routes.find((r: any) => r.receiver === "silent");
+            silent.continue = true;
+            spec.route.routes.push({ receiver: "prod-critical", matchers: [{ name: "severity", value: "critical", matchType: "=" }] });
+            assert.deepEqual(violationsOf(await check(run, "prod"), "observed"), []);
+        });
+
+        it("fails alerts of another environment: the route matches on the environment label", async () => {
+            const run = copyRun(prod);
+            for (const g of inputs(record(run, PrometheusRule, "worker-alerts")).spec.groups)
+                for (const r of g.rules) if (r.labels) r.labels.environment = "staging";
+            assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
+                "no AlertmanagerConfig routes alerts of severity 'critical' (PodCrashLooping) to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): give them the labels the routes match on (environment, severity), or add a route for them whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+                "no AlertmanagerConfig routes alerts of severity 'warning' (CPUThrottling, MemoryNearLimit) to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): give them the labels the routes match on (environment, severity), or add a route for them whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
             ]);
         });
 
@@ -93,7 +121,7 @@ describe("policies: observability", () => {
             delete warning.webhookConfigs;
             assert.deepEqual(Object.keys(warning), ["name"]);
             assert.deepEqual(violationsOf(await check(run, "prod"), "observed").map(reported), [
-                "no AlertmanagerConfig routes alerts of severity 'warning' to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): add a route for it whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
+                "no AlertmanagerConfig routes alerts of severity 'warning' (HighLatency, ErrorBudgetSlowBurn, CandidateLatencyAboveStable, CPUThrottling, MemoryNearLimit, and 7 more) to a receiver that notifies anyone (AlertmanagerConfig prod/prod-routing): give them the labels the routes match on (environment, severity), or add a route for them whose receiver has an snsConfigs/slackConfigs/emailConfigs/webhookConfigs entry.",
             ]);
         });
 

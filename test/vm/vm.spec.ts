@@ -300,7 +300,9 @@ describe("vm: VmApp resources", () => {
         const promtool = requireTool(this, "promtool");
         const file = tmpFile(
             "legacy.rules.yaml",
-            stringify({ groups: vmRuleGroups({ app: "legacy", team: "backend", kind: "service", namespace: "prod" }) }),
+            stringify({
+                groups: vmRuleGroups({ app: "legacy", team: "backend", kind: "service", namespace: "prod", environment: "prod" }),
+            }),
         );
         const r = spawnSync(promtool, ["check", "rules", file], { encoding: "utf8" });
         assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -431,6 +433,22 @@ describe("vm: release gates", () => {
                 `PrometheusRule prod/legacy-alerts has no alert on VM app 'legacy''s hosts: add one on node exporter's series (up{launchpad_scrape="node"} == 0, disk space).`,
                 `PrometheusRule prod/legacy-alerts has no alert on VM app 'legacy' being down: add one on up{launchpad_app="legacy",launchpad_scrape="app"} == 0.`,
             ],
+        );
+    });
+
+    it("observed: VM alerts without the environment label, which the environment's route matches on, reach nobody", async () => {
+        const rule = record(prod, RULE, "legacy-alerts").inputs as any;
+        for (const r of rule.spec.groups[0].rules) assert.equal(r.labels.environment, "prod", r.alert);
+        const run = copyRun(prod);
+        for (const r of (record(run, RULE, "legacy-alerts").inputs as any).spec.groups[0].rules) delete r.labels.environment;
+        const v = await vmViolations(run);
+        assert.deepEqual(
+            v.map((x) => x.policy),
+            ["observed", "observed", "observed", "observed", "observed"],
+        );
+        assert.match(
+            reported(v[0]),
+            /^alert 'LegacyHostDown' in PrometheusRule prod\/legacy-alerts has no environment label: Alertmanager routes on them, so without them nobody is paged\.$/,
         );
     });
 });
