@@ -12,8 +12,19 @@ export type Severity = (typeof severities)[number];
 export const topicKinds = ["alerts", "releases"] as const;
 export type TopicKind = (typeof topicKinds)[number];
 
-/** A Prometheus duration such as 30s, 5m, 1h, 3d. */
-export const promDuration = z.string().regex(/^[0-9]+(ms|s|m|h|d|w)$/, { error: "expected a Prometheus duration such as 30s, 5m, 4h" });
+/** A Prometheus duration such as 30s, 5m, 1h, 3d; never zero (Alertmanager refuses a zero repeat_interval, Prometheus a zero interval). */
+const PROM_DURATION = /^[1-9][0-9]*(ms|s|m|h|d|w)$/;
+export const promDuration = z.string().regex(PROM_DURATION, { error: "expected a Prometheus duration above zero such as 30s, 5m, 4h" });
+
+/** Seconds in a `promDuration`. */
+export function durationSeconds(d: string): number {
+    const [, n, unit] = /^(\d+)(ms|s|m|h|d|w)$/.exec(d) ?? [];
+    const factor = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[unit as "s"];
+    return Number(n) * factor;
+}
+
+/** How long Alertmanager waits before it sends new alerts of a group that already notified (each route's group_interval). */
+export const ALERT_GROUP_INTERVAL = "5m";
 
 const channelName = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, { error: "expected a lowercase channel name (a-z, 0-9, '-')" });
 
@@ -41,8 +52,12 @@ export const routeSchema = z.strictObject({
     channels: z.array(channelName).default([]),
     /** Also publish to the environment's `alerts` SNS topic (its subscriptions page on-call). */
     alertsTopic: z.boolean().default(false),
-    /** How often a still-firing alert is sent again. */
-    repeatInterval: promDuration.default("4h"),
+    /** How often a still-firing alert is sent again; at least the group interval (5m), as Alertmanager sends no sooner. */
+    repeatInterval: promDuration
+        .refine((d) => !PROM_DURATION.test(d) || durationSeconds(d) >= durationSeconds(ALERT_GROUP_INTERVAL), {
+            error: `expected at least ${ALERT_GROUP_INTERVAL}, the routes' group interval: Alertmanager sends a still-firing alert again no sooner`,
+        })
+        .default("4h"),
 });
 export type RouteConfig = z.infer<typeof routeSchema>;
 
@@ -85,10 +100,15 @@ export const monitoringDefaults: MonitoringConfig = monitoringSchema.parse({});
 /** Service-level objectives of one app; the alert thresholds derive from them. */
 export const sloSchema = z.strictObject({
     /** Availability objective in percent of non-5xx responses over 30 days. */
+    // At least 93.1: the fastest burn-rate page fires at 14.4 times the error budget (2% of 30 days' budget
+    // in an hour, the SRE workbook's table); with a budget above 1/14.4 (availability below 93.06%) that
+    // threshold is an error ratio above 1, which no app can reach, and the page could never fire.
     availability: z
-        .number({ error: "expected a percentage between 90 and 99.999" })
-        .min(90, { error: "expected a percentage between 90 and 99.999" })
-        .max(99.999, { error: "expected a percentage between 90 and 99.999" })
+        .number({ error: "expected a percentage between 93.1 and 99.999" })
+        .min(93.1, {
+            error: "expected a percentage between 93.1 and 99.999: below 93.06 the fast burn-rate page (14.4 times the error budget) would need more than 100% errors and could never fire",
+        })
+        .max(99.999, { error: "expected a percentage between 93.1 and 99.999" })
         .default(99.9),
     latency: z
         .strictObject({

@@ -2,7 +2,7 @@
 // alerts of this environment only, one route per severity, each to the channels config names and,
 // where asked, to the environment's `alerts` SNS topic (whose subscriptions page on-call).
 import type { Channel, MonitoringConfig, Severity } from "../../config/monitoring";
-import { severities } from "../../config/monitoring";
+import { ALERT_GROUP_INTERVAL, severities } from "../../config/monitoring";
 
 /** Receiver that drops what no severity route claims (Alertmanager needs a default receiver). */
 export const DISCARD = "discard";
@@ -70,7 +70,7 @@ export function alertmanagerSpec<Arn>(a: RoutingArgs<Arn>) {
             receiver: DISCARD,
             groupBy: ["alertname", "app", "slot"],
             groupWait: "30s",
-            groupInterval: "5m",
+            groupInterval: ALERT_GROUP_INTERVAL,
             matchers: [{ name: ENVIRONMENT_LABEL, value: a.environment, matchType: "=" as const }],
             routes: routed.map((s) => ({
                 receiver: receiverName(a.environment, s),

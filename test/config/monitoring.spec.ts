@@ -70,12 +70,36 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
         [
             "an invalid repeat interval",
             (c) => (c.monitoring.routing.critical.repeatInterval = "1 hour"),
-            ['launchpad:monitoring.routing.critical.repeatInterval: expected a Prometheus duration such as 30s, 5m, 4h, got "1 hour"'],
+            [
+                'launchpad:monitoring.routing.critical.repeatInterval: expected a Prometheus duration above zero such as 30s, 5m, 4h, got "1 hour"',
+            ],
+        ],
+        [
+            // amtool check-config: "repeat_interval cannot be zero"; the whole environment's routing would not load.
+            "a repeat interval of zero",
+            (c) => (c.monitoring.routing.critical.repeatInterval = "0s"),
+            [
+                'launchpad:monitoring.routing.critical.repeatInterval: expected a Prometheus duration above zero such as 30s, 5m, 4h, got "0s"',
+            ],
+        ],
+        [
+            "a repeat interval below the group interval",
+            (c) => (c.monitoring.routing.warning.repeatInterval = "1m"),
+            [
+                'launchpad:monitoring.routing.warning.repeatInterval: expected at least 5m, the routes\' group interval: Alertmanager sends a still-firing alert again no sooner, got "1m"',
+            ],
         ],
         [
             "an availability of 100%",
             (c) => (c.apps.api.slo.availability = 100),
-            ["launchpad:apps.api.slo.availability: expected a percentage between 90 and 99.999, got 100"],
+            ["launchpad:apps.api.slo.availability: expected a percentage between 93.1 and 99.999, got 100"],
+        ],
+        [
+            "an availability of 90% (its fast burn-rate page would need an error ratio of 1.44)",
+            (c) => (c.apps.api.slo.availability = 90),
+            [
+                "launchpad:apps.api.slo.availability: expected a percentage between 93.1 and 99.999: below 93.06 the fast burn-rate page (14.4 times the error budget) would need more than 100% errors and could never fire, got 90",
+            ],
         ],
         [
             "a percentile of 100",
