@@ -106,6 +106,22 @@ describe("plan --compare in a fresh clone @e2e", function () {
         }
     });
 
+    it("--compare <the folder it writes to> diffs against the plan that was there (read before it is replaced)", () => {
+        const file = path.join(repo, "Pulumi.prod.yaml");
+        const committed = fs.readFileSync(file, "utf8");
+        try {
+            assert.equal(plan(repo, ["--stack", "prod", "--out", ".plan/again"]).status, 0);
+            fs.writeFileSync(file, committed.replace("weight: 10", "weight: 50"));
+            const r = plan(repo, ["--stack", "prod", "--compare", ".plan/again", "--out", ".plan/again"]);
+            assert.equal(r.status, 0, r.stderr);
+            const md = fs.readFileSync(path.join(repo, ".plan/again/diff.md"), "utf8");
+            assert.match(md, /\| `metadata\.annotations\["nginx\.ingress\.kubernetes\.io\/canary-weight"\]` \| `10` \| `50` \|/);
+            assert.doesNotMatch(md, /\*\*no changes\*\*/);
+        } finally {
+            fs.writeFileSync(file, committed);
+        }
+    });
+
     it("exits 2 naming the problem for a target that is neither a revision nor a plan", () => {
         const r = plan(repo, ["--stack", "prod", "--compare", "no-such-ref", "--out", ".plan/bad"]);
         assert.equal(r.status, 2);

@@ -73,7 +73,7 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
     async run(a) {
         // The program, the SDK and the validators load only now, after the arguments passed.
         const { ConfigError } = await import("../../config/errors");
-        const { compare, configFingerprints } = await import("./compare");
+        const { compare, configFingerprints, loadBase } = await import("./compare");
         const { loadCrdValidators } = await import("./crds");
         const { planStack, policiesLeftOut, renderTree, writePlan } = await import("./plan");
         const { PolicyConfigError, formatViolations } = await import("./policies");
@@ -89,6 +89,9 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
             throw e;
         }
         console.log(renderTree(plan));
+        // Read the base before writing: `--compare` may name the folder this plan is written to (the last
+        // `plan:ci` in .plan), which writePlan replaces.
+        const base = a.compare ? loadBase(a.projectDir, a.stack, a.compare) : undefined;
         // config.json: the stack's config with secure values fingerprinted, so a saved plan can be compared.
         const written = writePlan(plan, a.out, { "config.json": configFingerprints(a.projectDir, a.stack) ?? {} });
         const shown = path.relative(process.cwd(), a.out) || ".";
@@ -104,7 +107,7 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
         console.log(`\nwrote ${written.length} files to ${shown}`);
         if (a.compare) {
-            const { markdown } = compare({ projectDir: a.projectDir, stack: a.stack, target: a.compare, head: plan, out: a.out });
+            const { markdown } = compare({ projectDir: a.projectDir, stack: a.stack, target: a.compare, head: plan, out: a.out, base });
             console.log(`\n${markdown}\nwrote diff.md and diff.json to ${shown}`);
         } else {
             // A diff left from an earlier --compare would describe another plan than the one just written.

@@ -112,6 +112,16 @@ export function planAtRevision(projectDir: string, stack: string, ref: string): 
     }
 }
 
+/**
+ * The plan to compare with: a saved plan folder, read now (before a plan written to the same folder
+ * replaces it), or the plan of a git revision.
+ */
+export function loadBase(projectDir: string, stack: string, target: string): PlanSnapshot {
+    checkTarget(projectDir, target);
+    const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
+    return isDir ? readPlanDir(target) : planAtRevision(projectDir, stack, target);
+}
+
 export interface CompareResult {
     diff: PlanDiff;
     markdown: string;
@@ -121,10 +131,16 @@ export interface CompareResult {
  * Diffs the current plan of `stack` against `target` (a plan folder or a git revision) and writes
  * `<out>/diff.md` and `<out>/diff.json`. Reads `<out>/policy.json` when the plan wrote one.
  */
-export function compare(opts: { projectDir: string; stack: string; target: string; head: Plan; out: string }): CompareResult {
-    checkTarget(opts.projectDir, opts.target);
-    const isDir = fs.existsSync(opts.target) && fs.statSync(opts.target).isDirectory();
-    const base = isDir ? readPlanDir(opts.target) : planAtRevision(opts.projectDir, opts.stack, opts.target);
+export function compare(opts: {
+    projectDir: string;
+    stack: string;
+    target: string;
+    head: Plan;
+    out: string;
+    /** The base, read earlier (`loadBase`): a plan folder may be the one the head plan was written to. */
+    base?: PlanSnapshot;
+}): CompareResult {
+    const base = opts.base ?? loadBase(opts.projectDir, opts.stack, opts.target);
     const head = snapshotOf(opts.head.run, "working tree", configFingerprints(opts.projectDir, opts.stack));
     const diff = diffPlans(base, head);
     const policyFile = path.join(opts.out, "policy.json");
