@@ -137,14 +137,25 @@ const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: "expecte
 
 /** The metrics an app exposes. Defaults are podinfo's (RED method). */
 export const metricsSchema = z.strictObject({
-    /** Counter of HTTP requests, labelled with the response status. */
-    requests: metricName.default("http_requests_total"),
+    /**
+     * Counter of HTTP requests, labelled with the response status (and the route, so that probes and
+     * scrapes are left out): podinfo's histogram count, since its http_requests_total counts the
+     * kubelet's probes and Prometheus's scrapes as traffic.
+     */
+    requests: metricName.default("http_request_duration_seconds_count"),
     /** Histogram of request durations in seconds (base name; `_bucket` is appended). */
     duration: metricName.default("http_request_duration_seconds"),
     /** Label of `requests` holding the HTTP status code. */
     statusLabel: labelName.default("status"),
     /** Regular expression (RE2, as Prometheus matches labels: the whole value) of the status codes that count as errors. */
     errorStatus: re2Pattern.default("5.."),
+    /** Label of `requests` and `duration` holding the route. */
+    pathLabel: labelName.default("path"),
+    /**
+     * Regular expression (RE2, the whole value) of the routes that are not user traffic: probes and the
+     * scrape. Left out of every request rate, error ratio and latency (a series without the label stays in).
+     */
+    notTraffic: re2Pattern.default("healthz|readyz|metrics"),
     /** Path Prometheus scrapes. */
     path: z.string().startsWith("/", { error: "expected an HTTP path starting with /" }).default("/metrics"),
     /** Scrape interval. */

@@ -24,7 +24,10 @@ function alertsOf(rule: PolicyResource): Alert[] {
 
 const isErrorRate = (a: Alert) => /error/i.test(a.alert) || /status(_code)?=~?"5/.test(String(a.expr));
 // "Slow" names a latency alert (SlowRequests), but not an error budget's slow burn (ErrorBudgetSlowBurn: an error rate).
-const isLatency = (a: Alert) => /latency|slow(?!_?burn)/i.test(a.alert) || /histogram_quantile|_duration_seconds/.test(String(a.expr));
+// A request count can be a histogram's `_count` (podinfo's `http_request_duration_seconds_count`): only a
+// quantile or the buckets are latency.
+const isLatency = (a: Alert) =>
+    /latency|slow(?!_?burn)/i.test(a.alert) || /histogram_quantile|_duration_seconds_bucket/.test(String(a.expr));
 
 /** Receivers of an AlertmanagerConfig that notify someone (any non-empty *Configs list). */
 function notifyingReceivers(c: PolicyResource): Set<string> {

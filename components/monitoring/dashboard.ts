@@ -1,7 +1,7 @@
 // The environment's Grafana dashboard (JSON model, schemaVersion 39): a row per app with one panel per
 // golden signal (traffic, errors, latency, saturation), per slot so a canary stands out, and release
 // annotations. The Grafana sidecar loads it from a ConfigMap labelled `grafana_dashboard: "1"`.
-import { appSelector, formatNumber, quote, latencyQuantile, matchers, MetricNames, SERIES_LABEL } from "./queries";
+import { appSelector, formatNumber, quote, latencyQuantile, matchers, MetricNames, SERIES_LABEL, trafficOnly } from "./queries";
 
 export interface DashboardApp {
     readonly name: string;
@@ -78,7 +78,7 @@ interface Panel {
 /** Error ratio per slot (a slot without any error series shows no line rather than 0). */
 function errorRatioBySlot(sel: Record<string, string>, m: MetricNames): string {
     const by = `sum by (${SERIES_LABEL.slot})`;
-    return `${by} (rate(${m.requests}${matchers(sel, [`${m.statusLabel}=~${quote(m.errorStatus)}`])}[5m])) / ${by} (rate(${m.requests}${matchers(sel)}[5m]))`;
+    return `${by} (rate(${m.requests}${matchers(sel, [...trafficOnly(m), `${m.statusLabel}=~${quote(m.errorStatus)}`])}[5m])) / ${by} (rate(${m.requests}${matchers(sel, trafficOnly(m))}[5m]))`;
 }
 
 function appPanels(app: DashboardApp, ns: string, y: number, nextId: () => number): Panel[] {
@@ -120,7 +120,7 @@ function appPanels(app: DashboardApp, ns: string, y: number, nextId: () => numbe
         ts(
             "Traffic: requests per second",
             "reqps",
-            `sum by (${SERIES_LABEL.slot}) (rate(${app.metrics.requests}${matchers(sel)}[5m]))`,
+            `sum by (${SERIES_LABEL.slot}) (rate(${app.metrics.requests}${matchers(sel, trafficOnly(app.metrics))}[5m]))`,
             "{{slot}}",
             0,
         ),

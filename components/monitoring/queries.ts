@@ -4,7 +4,10 @@
 
 /** Metric names and labels of an app; defaults are the sample app's (podinfo). */
 export interface MetricNames {
-    /** Counter of HTTP requests with a status label. @default "http_requests_total" */
+    /**
+     * Counter of HTTP requests with a status label (and the path label, to leave probes out).
+     * @default "http_request_duration_seconds_count"
+     */
     readonly requests: string;
     /** Histogram base name (seconds). @default "http_request_duration_seconds" */
     readonly duration: string;
@@ -12,14 +15,33 @@ export interface MetricNames {
     readonly statusLabel: string;
     /** Regular expression of error status codes. @default "5.." */
     readonly errorStatus: string;
+    /** Label holding the route. @default "path" */
+    readonly pathLabel: string;
+    /**
+     * Regular expression of the routes that are not user traffic: the kubelet's probes and Prometheus's
+     * scrapes (podinfo counts them like any request). @default "healthz|readyz|metrics"
+     */
+    readonly notTraffic: string;
 }
 
+/**
+ * podinfo's: its `http_requests_total` has only a status label, so it counts the kubelet's probes and
+ * Prometheus's scrapes (about 14 a minute per pod with no user at all: a broken Ingress would never
+ * stop the traffic, and errors would be diluted); the histogram's `_count` has `path` and `status`.
+ */
 export const PODINFO_METRICS: MetricNames = {
-    requests: "http_requests_total",
+    requests: "http_request_duration_seconds_count",
     duration: "http_request_duration_seconds",
     statusLabel: "status",
     errorStatus: "5..",
+    pathLabel: "path",
+    notTraffic: "healthz|readyz|metrics",
 };
+
+/** The matcher that leaves probes and scrapes out (a series without the path label is kept). */
+export function trafficOnly(m: MetricNames): string[] {
+    return [`${m.pathLabel}!~${quote(m.notTraffic)}`];
+}
 
 /**
  * Labels every scraped series of an app carries (added by the PodMonitor's relabelling, see
@@ -66,12 +88,12 @@ function checkWindow(window: string): string {
 
 /** Requests per second over `window`, summed over every series of the selector. */
 export function requestRate(selector: Selector, window: string, m: MetricNames = PODINFO_METRICS): string {
-    return `sum(rate(${m.requests}${matchers(selector)}[${checkWindow(window)}]))`;
+    return `sum(rate(${m.requests}${matchers(selector, trafficOnly(m))}[${checkWindow(window)}]))`;
 }
 
 /** Error responses per second over `window`. */
 export function errorRate(selector: Selector, window: string, m: MetricNames = PODINFO_METRICS): string {
-    return `sum(rate(${m.requests}${matchers(selector, [`${m.statusLabel}=~${quote(m.errorStatus)}`])}[${checkWindow(window)}]))`;
+    return `sum(rate(${m.requests}${matchers(selector, [...trafficOnly(m), `${m.statusLabel}=~${quote(m.errorStatus)}`])}[${checkWindow(window)}]))`;
 }
 
 /**
@@ -87,7 +109,7 @@ export function errorRatio(selector: Selector, window: string, m: MetricNames = 
 /** The `quantile` (0-1) of request durations in seconds over `window`, from the histogram buckets. */
 export function latencyQuantile(selector: Selector, window: string, quantile: number, m: MetricNames = PODINFO_METRICS): string {
     if (!(quantile > 0 && quantile < 1)) throw new Error(`programming error: quantile must be in (0, 1), got ${quantile}`);
-    return `histogram_quantile(${formatNumber(quantile)}, sum by (le) (rate(${m.duration}_bucket${matchers(selector)}[${checkWindow(window)}])))`;
+    return `histogram_quantile(${formatNumber(quantile)}, sum by (le) (rate(${m.duration}_bucket${matchers(selector, trafficOnly(m))}[${checkWindow(window)}])))`;
 }
 
 /** A number as PromQL writes it: no exponent for the ranges used here, no trailing zeros. */

@@ -3,7 +3,17 @@
 // that `promtool check rules` / `promtool test rules` read (test/monitoring).
 import { stringify } from "yaml";
 import type { SloConfig } from "../../config/monitoring";
-import { appSelector, errorRatio, formatNumber, latencyQuantile, matchers, MetricNames, requestRate, Selector } from "./queries";
+import {
+    appSelector,
+    errorRatio,
+    formatNumber,
+    latencyQuantile,
+    matchers,
+    MetricNames,
+    requestRate,
+    Selector,
+    trafficOnly,
+} from "./queries";
 
 /** Alert names; each has a runbook section in docs/monitoring.md (anchor = lowercase name). */
 export const ALERT = {
@@ -145,7 +155,7 @@ export function appRuleGroups(a: AppRulesArgs): RuleGroup[] {
                     // An app that served requests an hour ago and serves none now (or whose series vanished).
                     expr:
                         `((${requestRate(sel, "5m", a.metrics)} or vector(0)) == 0)` +
-                        ` and on() (sum(rate(${a.metrics.requests}${matchers(sel)}[1h] offset 1h)) > 0)`,
+                        ` and on() (sum(rate(${a.metrics.requests}${matchers(sel, trafficOnly(a.metrics))}[1h] offset 1h)) > 0)`,
                     for: "10m",
                     labels: labels("critical"),
                     annotations: notes(

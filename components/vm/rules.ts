@@ -2,6 +2,8 @@
 // :9100 (`launchpad_scrape="node"`) and the app's own /metrics (`launchpad_scrape="app"`), both labelled
 // `launchpad_app`. Pure: rendered into the PrometheusRule and checked by promtool in the tests.
 
+import { PODINFO_METRICS, trafficOnly } from "../monitoring/queries";
+
 export interface VmRuleArgs {
     readonly app: string;
     readonly team: string;
@@ -59,18 +61,21 @@ export function vmRuleGroups(args: VmRuleArgs): { name: string; rules: AlertRule
             `less than 10% disk left on {{ $labels.instance }} (${args.app})`,
         ),
     ];
+    // podinfo's series, without the load balancer's health checks and the scrape (components/monitoring/queries.ts).
+    const M = PODINFO_METRICS;
+    const traffic = `,${trafficOnly(M).join(",")}`;
     if (args.kind === "service")
         rules.push(
             alert(
                 "HighErrorRate",
-                `sum(rate(http_requests_total${sel("app", ',status=~"5.."')}[5m])) / sum(rate(http_requests_total${sel("app")}[5m])) > 0.05`,
+                `sum(rate(${M.requests}${sel("app", `${traffic},status=~"5.."`)}[5m])) / sum(rate(${M.requests}${sel("app", traffic)}[5m])) > 0.05`,
                 "5m",
                 "critical",
                 `more than 5% of ${args.app}'s requests fail`,
             ),
             alert(
                 "HighLatency",
-                `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket${sel("app")}[5m]))) > 0.5`,
+                `histogram_quantile(0.95, sum by (le) (rate(${M.duration}_bucket${sel("app", traffic)}[5m]))) > 0.5`,
                 "10m",
                 "warning",
                 `${args.app}'s p95 latency is above 500ms`,

@@ -30,10 +30,12 @@ describe("config: launchpad:monitoring and apps.<app>.slo/metrics", () => {
         assert.equal(cfg.monitoring.routing.critical.alertsTopic, true);
         assert.equal(cfg.monitoring.routing.warning.alertsTopic, false);
         assert.deepEqual(cfg.apps.web.metrics, {
-            requests: "http_requests_total",
+            requests: "http_request_duration_seconds_count",
             duration: "http_request_duration_seconds",
             statusLabel: "status",
             errorStatus: "5..",
+            pathLabel: "path",
+            notTraffic: "healthz|readyz|metrics",
             path: "/metrics",
             interval: "30s",
         });

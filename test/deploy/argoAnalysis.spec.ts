@@ -37,8 +37,10 @@ function slot(name: string, rps: number, errorRps = 0) {
     const sel = (extra: string) => `{namespace="prod",app="api",slot="${name}"${extra}}`;
     const counter = (perSecond: number) => (perSecond === 0 ? "100x20" : `0+${perSecond * 60}x20`);
     return [
-        { series: `http_requests_total${sel(',status="200"')}`, values: counter(rps - errorRps) },
-        ...(errorRps > 0 ? [{ series: `http_requests_total${sel(',status="500"')}`, values: counter(errorRps) }] : []),
+        { series: `http_request_duration_seconds_count${sel(',path="api_info",status="200"')}`, values: counter(rps - errorRps) },
+        ...(errorRps > 0
+            ? [{ series: `http_request_duration_seconds_count${sel(',path="api_info",status="500"')}`, values: counter(errorRps) }]
+            : []),
         { series: `http_request_duration_seconds_bucket${sel(',le="0.1"')}`, values: counter(rps) },
         { series: `http_request_duration_seconds_bucket${sel(',le="+Inf"')}`, values: counter(rps) },
     ];

@@ -21,26 +21,36 @@ describe("monitoring PromQL builders (queries.ts)", () => {
         assert.equal(matchers({ slot: "canary", app: "api" }, ['status=~"5.."']), '{app="api",slot="canary",status=~"5.."}');
     });
 
-    it("build the error ratio on podinfo's counter, counting a missing error series as zero", () => {
+    it("build the error ratio on podinfo's histogram count without probes and scrapes, counting a missing error series as zero", () => {
         assert.equal(
             errorRatio(api, "5m"),
-            '((sum(rate(http_requests_total{app="api",namespace="prod",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{app="api",namespace="prod"}[5m])))',
+            '((sum(rate(http_request_duration_seconds_count{app="api",namespace="prod",path!~"healthz|readyz|metrics",status=~"5.."}[5m])) or vector(0)) / sum(rate(http_request_duration_seconds_count{app="api",namespace="prod",path!~"healthz|readyz|metrics"}[5m])))',
         );
-        assert.equal(requestRate(api, "1h"), 'sum(rate(http_requests_total{app="api",namespace="prod"}[1h]))');
+        assert.equal(
+            requestRate(api, "1h"),
+            'sum(rate(http_request_duration_seconds_count{app="api",namespace="prod",path!~"healthz|readyz|metrics"}[1h]))',
+        );
     });
 
     it("build the latency quantile on podinfo's histogram", () => {
         assert.equal(
             latencyQuantile(appSelector("prod", "web", "green"), "5m", 0.99),
-            'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{app="web",namespace="prod",slot="green"}[5m])))',
+            'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{app="web",namespace="prod",slot="green",path!~"healthz|readyz|metrics"}[5m])))',
         );
     });
 
     it("follow an app's own metric names and labels", () => {
-        const m = { requests: "requests_count", duration: "req_seconds", statusLabel: "code", errorStatus: "5..|429" };
+        const m = {
+            requests: "requests_count",
+            duration: "req_seconds",
+            statusLabel: "code",
+            errorStatus: "5..|429",
+            pathLabel: "route",
+            notTraffic: "health",
+        };
         assert.equal(
             errorRatio(api, "10m", m),
-            '((sum(rate(requests_count{app="api",namespace="prod",code=~"5..|429"}[10m])) or vector(0)) / sum(rate(requests_count{app="api",namespace="prod"}[10m])))',
+            '((sum(rate(requests_count{app="api",namespace="prod",route!~"health",code=~"5..|429"}[10m])) or vector(0)) / sum(rate(requests_count{app="api",namespace="prod",route!~"health"}[10m])))',
         );
         assert.match(latencyQuantile(api, "5m", 0.5, m), /^histogram_quantile\(0\.5, sum by \(le\) \(rate\(req_seconds_bucket\{/);
     });
@@ -76,6 +86,6 @@ describe("monitoring PromQL builders (queries.ts)", () => {
 
     it("the syntax check itself rejects broken PromQL", () => {
         assert.notEqual(promqlSyntaxError("sum(rate(x[5m]) >"), undefined);
-        assert.equal(PODINFO_METRICS.requests, "http_requests_total");
+        assert.equal(PODINFO_METRICS.requests, "http_request_duration_seconds_count");
     });
 });

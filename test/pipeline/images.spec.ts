@@ -236,7 +236,9 @@ describe("apps/hello: the example app", () => {
         const m = (await get("/metrics")).body;
         assert.match(m, /^# TYPE http_requests_total counter$/m);
         assert.match(m, /^http_requests_total\{status="404"\} [1-9]\d*$/m);
-        assert.match(m, /^http_request_duration_seconds_bucket\{path="_healthz",le="\+Inf"\} 1$/m);
+        // The histogram carries the route (probes apart from traffic) and the status, as podinfo's does.
+        assert.match(m, /^http_request_duration_seconds_bucket\{method="GET",path="healthz",status="200",le="\+Inf"\} 1$/m);
+        assert.match(m, /^http_request_duration_seconds_count\{method="GET",path="other",status="404"\} [1-9]\d*$/m);
     });
 
     it("drains on SIGTERM's path: stops accepting connections, then closes", async () => {

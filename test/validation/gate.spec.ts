@@ -118,16 +118,23 @@ describe("metric gate against a real Prometheus", function () {
 
     function metrics(): string {
         scrapes++;
-        const lines = ["# TYPE http_requests_total counter", "# TYPE http_request_duration_seconds histogram"];
+        // podinfo's histogram: route and status on every series; the probes' series next to the app's.
+        const lines = ["# TYPE http_request_duration_seconds histogram"];
         for (const [key, t] of Object.entries(traffic)) {
             const [app, slot] = key.split("/");
-            const l = `namespace="prod",app="${app}",slot="${slot}"`;
             const n = scrapes * t.total;
             const e = scrapes * t.errors;
-            lines.push(`http_requests_total{${l},status="200"} ${n - e}`, `http_requests_total{${l},status="500"} ${e}`);
-            for (const le of ["0.05", "0.1", "0.5", "1", "+Inf"]) {
-                const inBucket = t.bucket === "0.05" || le === "1" || le === "+Inf" ? n : 0;
-                lines.push(`http_request_duration_seconds_bucket{${l},le="${le}"} ${inBucket}`);
+            for (const [path, status, count] of [
+                ["api_info", "200", n - e],
+                ["api_info", "500", e],
+                ["readyz", "200", scrapes * 50],
+            ] as const) {
+                const l = `namespace="prod",app="${app}",slot="${slot}",path="${path}",status="${status}"`;
+                for (const le of ["0.05", "0.1", "0.5", "1", "+Inf"]) {
+                    const inBucket = path === "readyz" || t.bucket === "0.05" || le === "1" || le === "+Inf" ? count : 0;
+                    lines.push(`http_request_duration_seconds_bucket{${l},le="${le}"} ${inBucket}`);
+                }
+                lines.push(`http_request_duration_seconds_count{${l}} ${count}`);
             }
         }
         return `${lines.join("\n")}\n`;
@@ -232,7 +239,7 @@ describe("metric gate against a real Prometheus", function () {
 
     it("fails closed when Prometheus rejects a query", async () => {
         const i = inputs("good", url, 25, {
-            queries: { ...inputs("good", url).queries, candidateErrorRatio: "sum(rate(http_requests_total[10s]" },
+            queries: { ...inputs("good", url).queries, candidateErrorRatio: "sum(rate(http_request_duration_seconds_count[10s]" },
         });
         await assert.rejects(
             runGate(i, olds(i)),

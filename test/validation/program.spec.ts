@@ -436,11 +436,15 @@ describe("metric gate and alert rules read the app's own series", () => {
                 `${app}: the gate queries series that no alert rule reads`,
             );
             assert.ok(
-                gate.includes(`shop_requests_total{app="${app}",namespace="prod",slot="${candidate}",status=~"5.."}`),
+                gate.includes(
+                    `shop_requests_total{app="${app}",namespace="prod",slot="${candidate}",path!~"healthz|readyz|metrics",status=~"5.."}`,
+                ),
                 gate.join("\n"),
             );
             assert.ok(
-                gate.includes(`shop_request_duration_seconds_bucket{app="${app}",namespace="prod",slot="${candidate}"}`),
+                gate.includes(
+                    `shop_request_duration_seconds_bucket{app="${app}",namespace="prod",slot="${candidate}",path!~"healthz|readyz|metrics"}`,
+                ),
                 gate.join("\n"),
             );
             assert.ok(!gate.some((s) => s.startsWith("http_")), gate.join("\n"));
