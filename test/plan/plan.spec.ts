@@ -74,8 +74,16 @@ describe("offline plan", () => {
         delete promoted.apps.api.strategy.canary;
         promoted.apps.api.strategy.weight = 0;
         const run = await runConfig(promoted, "prod");
+        // Files the earlier plan did not write are the user's: kept, in manifests/ too.
+        const mine = [path.join(out, "manifests", "prod", "notes.md"), path.join(out, "manifests", "extra", "deployment.x.yaml")];
+        for (const f of mine) {
+            fs.mkdirSync(path.dirname(f), { recursive: true });
+            fs.writeFileSync(f, "kept\n");
+        }
         writePlan({ project: "launchpad", stack: "prod", run, schema: validateObjects(run.resources), timings: {} }, out);
         assert.ok(!fs.existsSync(canary));
+        for (const f of mine) assert.equal(fs.readFileSync(f, "utf8"), "kept\n", f);
+        for (const f of mine) fs.rmSync(f);
         const manifests = listFiles(out).filter((f) => f.startsWith("manifests"));
         assert.equal(manifests.length, run.resources.filter((r) => r.type.startsWith("kubernetes:")).length);
     });
@@ -101,6 +109,18 @@ describe("offline plan", () => {
             assert.match(r.stdout, /└─ staging {2}launchpad:environment:Environment/);
             assert.match(r.stdout, /schemas: \d+ Kubernetes objects validated, 0 invalid/);
             assert.ok(fs.existsSync(path.join(out, "resources.json")));
+        });
+
+        it("exits 2, before planning, when --out holds files but no plan; writes nothing there", () => {
+            const out = tmpDir();
+            fs.writeFileSync(path.join(out, "kustomization.yaml"), "resources: []\n");
+            const r = plan(["--stack", "staging", "--out", out]);
+            assert.equal(r.status, 2, r.stdout);
+            assert.match(
+                r.stderr,
+                /--out .*: holds kustomization\.yaml but no plan \(resources\.json\); plans are written to a new, empty or plan folder/,
+            );
+            assert.deepEqual(fs.readdirSync(out), ["kustomization.yaml"]);
         });
 
         it("exits 2 with the key path and no stack trace on bad configuration", () => {
@@ -175,6 +195,7 @@ describe("offline plan", () => {
 
         it("a plan without --compare removes a diff.md/diff.json left by an earlier --compare", () => {
             const out = tmpDir();
+            fs.writeFileSync(path.join(out, "resources.json"), '{"project":"launchpad","stack":"staging","resources":[]}');
             fs.writeFileSync(path.join(out, "diff.md"), "stale");
             fs.writeFileSync(path.join(out, "diff.json"), "{}");
             const r = plan(["--stack", "staging", "--out", out]);

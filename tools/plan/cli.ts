@@ -7,6 +7,18 @@ import { Command, InputError, UsageError, existingDir, existingFile, main, optio
 import { checkTarget } from "./compareTarget";
 import { PROJECT_DIR, listStacks } from "./stackConfig";
 
+/**
+ * Refuses an out folder that holds files but no plan (no resources.json): a plan prunes what an earlier
+ * plan wrote there, and overwrites its own files, so it is written to a new, empty or plan folder only.
+ */
+function assertPlanFolder(flag: string, out: string): void {
+    if (!fs.existsSync(out) || fs.existsSync(path.join(out, "resources.json"))) return;
+    const entries = fs.readdirSync(out);
+    if (entries.length === 0) return;
+    const shown = entries.slice(0, 3).join(", ") + (entries.length > 3 ? ", ..." : "");
+    throw new UsageError(`${flag} ${out}: holds ${shown} but no plan (resources.json); plans are written to a new, empty or plan folder`);
+}
+
 interface PlanArgs {
     stack: string;
     projectDir: string;
@@ -53,6 +65,7 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
                 `--stack ${stack}: no stack '${stack}' (no Pulumi.${stack}.yaml; stacks here: ${stacks.join(", ") || "none"})`,
             );
         const out = outputDir("--out", optional(args, "out") ?? path.join(projectDir, ".plan", stack));
+        assertPlanFolder("--out", out);
         const crdsArg = optional(args, "crds");
         const policyArg = optional(args, "policy-config");
         const compareArg = optional(args, "compare");

@@ -149,19 +149,28 @@ export function manifestPath(obj: Record<string, unknown>): string {
     return path.join("manifests", ns, `${String(obj.kind).toLowerCase()}.${meta.name}.yaml`);
 }
 
-/** Every file below `dir`, relative to it. */
-function filesBelow(dir: string): string[] {
-    if (!fs.existsSync(dir)) return [];
-    return fs
-        .readdirSync(dir, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+/**
+ * The manifests the plan in `out` wrote, from its resources.json (empty when there is none): the only
+ * files a new plan removes, so that anything else kept in the folder is never lost.
+ */
+function previousManifests(out: string): string[] {
+    let text: string;
+    try {
+        text = fs.readFileSync(path.join(out, "resources.json"), "utf8");
+    } catch {
+        return [];
+    }
+    const previous = JSON.parse(text) as { resources?: { type: string; inputs: Record<string, unknown> }[] };
+    return (previous.resources ?? []).flatMap((r) => {
+        const obj = kubernetesObject(r);
+        return obj ? [manifestPath(obj)] : [];
+    });
 }
 
 /**
  * Writes resources.json, outputs.json, schema.json, policy.json (when policies ran), any `extra` files and one YAML file per Kubernetes
- * object. Files whose content is unchanged are not rewritten and manifests of objects that no longer
- * exist are removed: creating a file costs about ten times as much as comparing it (measured), so a
+ * object. Files whose content is unchanged are not rewritten and manifests the previous plan in `out`
+ * wrote for objects that no longer exist are removed (nothing else is): creating a file costs about ten times as much as comparing it (measured), so a
  * re-plan stays cheap and its folder always matches the plan exactly.
  */
 export function writePlan(plan: Plan, out: string, extra: Record<string, unknown> = {}): string[] {
@@ -182,10 +191,7 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
         // manifests: 535 ms against 1,861 ms), and its output parses back to the same objects.
         files.set(rel, dump(manifestOrder(obj), { lineWidth: -1, noRefs: true }));
     }
-    const manifestsDir = path.join(out, "manifests");
-    for (const rel of filesBelow(manifestsDir)) {
-        if (!files.has(path.join("manifests", rel))) fs.rmSync(path.join(manifestsDir, rel));
-    }
+    for (const rel of previousManifests(out)) if (!files.has(rel)) fs.rmSync(path.join(out, rel), { force: true });
     const dirs = new Set<string>();
     for (const [rel, text] of files) {
         const file = path.join(out, rel);

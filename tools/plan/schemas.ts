@@ -46,8 +46,8 @@ export function modelFor(apiVersion: string, kind: string): ModelClass | null {
 }
 
 /** Kubernetes resources only (type tokens `kubernetes:<group/version>:<Kind>`), with their object. */
-export function kubernetesObject(r: ResourceRecord): Record<string, unknown> | undefined {
-    if (!r.custom || !r.type.startsWith("kubernetes:")) return undefined;
+export function kubernetesObject(r: Pick<ResourceRecord, "type" | "inputs"> & { custom?: boolean }): Record<string, unknown> | undefined {
+    if (r.custom === false || !r.type.startsWith("kubernetes:")) return undefined;
     if (r.type.startsWith("kubernetes:helm.sh") || r.type === "pulumi:providers:kubernetes") return undefined;
     const { apiVersion, kind } = r.inputs as { apiVersion?: unknown; kind?: unknown };
     if (typeof apiVersion !== "string" || typeof kind !== "string") return undefined;
