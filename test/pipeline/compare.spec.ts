@@ -60,11 +60,11 @@ describe("plan --compare in a fresh clone @e2e", function () {
         assert.equal(git(repo, "worktree", "list").split("\n").length, 1, "the temporary worktree was removed");
     });
 
-    it("--compare HEAD~1 shows the switch (Services, the idle slot's alerts, smoke test and gate, the notice) and the changed config key", () => {
+    it("--compare HEAD~1 shows the switch (Services, the idle slot's alerts, smoke test and gate; no notice) and the changed config key", () => {
         const r = plan(repo, ["--stack", "prod", "--compare", "HEAD~1", "--out", ".plan/switch"]);
         assert.equal(r.status, 0, r.stderr);
         const diff = JSON.parse(fs.readFileSync(path.join(repo, ".plan/switch/diff.json"), "utf8"));
-        assert.deepEqual([diff.counts.create, diff.counts.update, diff.counts.replace, diff.counts.delete], [0, 5, 2, 0]);
+        assert.deepEqual([diff.counts.create, diff.counts.update, diff.counts.replace, diff.counts.delete], [0, 4, 2, 0]);
         assert.deepEqual(diff.groups.flatMap((g: any) => g.resources.map((x: any) => `${x.op} ${x.type} ${x.name}`)).sort(), [
             "replace kubernetes:batch/v1:Job web-smoke",
             "replace kubernetes:core/v1:ConfigMap web-smoke",
@@ -72,7 +72,6 @@ describe("plan --compare in a fresh clone @e2e", function () {
             "update kubernetes:core/v1:Service web-preview",
             "update kubernetes:monitoring.coreos.com/v1:PrometheusRule web-alerts",
             "update pulumi-nodejs:dynamic/validation:MetricGate web-gate",
-            "update pulumi-nodejs:dynamic/validation:ReleaseNotice release-notice",
         ]);
         assert.deepEqual(diff.config, [{ path: "launchpad:apps.web.strategy.activeSlot", old: "blue", new: "green" }]);
         assert.match(r.stdout, /`HEAD~1 \([0-9a-f]{12}\)` → `working tree`/);

@@ -42,7 +42,7 @@ function res(type: string, name: string, inputs: Record<string, unknown>, parent
 const plan = (label: string, ...resources: PlanResource[]): PlanSnapshot => ({ label, resources });
 
 describe("plan diff of a moved resource", () => {
-    it("matches it by its alias: the old URN's record is compared, not deleted and created again", () => {
+    it("matches it by its alias: the old URN's record is compared, not deleted and created again", async () => {
         const old = res("launchpad:release:ReleaseRecord", "launchpad-release", {});
         const cm = res("kubernetes:core/v1:ConfigMap", "launchpad-release", { data: { version: "1" } });
         const moved = {
@@ -50,10 +50,10 @@ describe("plan diff of a moved resource", () => {
             urn: "urn:pulumi:prod::launchpad::launchpad:environment:Environment$launchpad:release:ReleaseRecord::launchpad-release",
             aliases: [old.urn],
         };
-        const same = diffPlans(plan("base", old, cm), plan("head", moved, cm));
+        const same = await diffPlans(plan("base", old, cm), plan("head", moved, cm));
         assert.ok(isEmpty(same));
         assert.equal(same.counts.same, 2);
-        const unaliased = diffPlans(plan("base", old, cm), plan("head", { ...moved, aliases: undefined }, cm));
+        const unaliased = await diffPlans(plan("base", old, cm), plan("head", { ...moved, aliases: undefined }, cm));
         assert.deepEqual([unaliased.counts.create, unaliased.counts.delete], [1, 1]);
     });
 });
@@ -72,7 +72,7 @@ describe("plan diff on real program runs (prod)", function () {
 
     it("an unchanged stack reads 'no changes'", async () => {
         const again = await runConfig(fixtureRaw("prod"), "prod");
-        const d = diffPlans(snap(base, "base"), snap(again, "head"));
+        const d = await diffPlans(snap(base, "base"), snap(again, "head"));
         assert.ok(isEmpty(d));
         assert.deepEqual(d.groups, []);
         assert.equal(d.counts.same, base.resources.length);
@@ -80,9 +80,9 @@ describe("plan diff on real program runs (prod)", function () {
         assert.match(renderMarkdown("prod", d), /\*\*no changes\*\*/);
     });
 
-    it("a blue-green switch: the two Service selectors, the idle slot's alerts, smoke test and gate, the release notice", async () => {
+    it("a blue-green switch: the two Service selectors, the idle slot's alerts, smoke test and gate; no new notice", async () => {
         const head = await variant((c) => (c.apps.web.strategy.activeSlot = "green"));
-        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        const d = await diffPlans(snap(base, "base"), snap(head, "head"));
         assert.deepEqual(ops(d), {
             // The smoke test runs against the new idle slot (blue, 6.7.0): a new Job and its immutable input.
             replace: ["kubernetes:batch/v1:Job::web-smoke", "kubernetes:core/v1:ConfigMap::web-smoke"],
@@ -91,7 +91,6 @@ describe("plan diff on real program runs (prod)", function () {
                 "kubernetes:core/v1:Service::web-preview",
                 "kubernetes:monitoring.coreos.com/v1:PrometheusRule::web-alerts",
                 "pulumi-nodejs:dynamic/validation:MetricGate::web-gate",
-                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
             ],
         });
         const changed = (type: string, name: string) =>
@@ -139,34 +138,31 @@ describe("plan diff on real program runs (prod)", function () {
                 "web (launchpad:monitoring:AppMonitoring)",
                 "web (launchpad:validation:AppValidation)",
                 "web (launchpad:validation:SmokeTest)",
-                "prod (launchpad:environment:Environment)",
             ],
         );
         assert.deepEqual(d.config, []);
         golden("blue-green-switch", renderMarkdown("prod", d));
     });
 
-    it("a canary step: the canary weight annotation, the gate's weight and the release notice", async () => {
+    it("a canary step: the canary weight annotation and the gate's weight; no new notice", async () => {
         const head = await variant((c) => (c.apps.api.strategy.weight = 25));
-        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        const d = await diffPlans(snap(base, "base"), snap(head, "head"));
         assert.deepEqual(ops(d), {
-            update: [
-                "kubernetes:networking.k8s.io/v1:Ingress::api-canary",
-                "pulumi-nodejs:dynamic/validation:MetricGate::api-gate",
-                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
-            ],
+            update: ["kubernetes:networking.k8s.io/v1:Ingress::api-canary", "pulumi-nodejs:dynamic/validation:MetricGate::api-gate"],
         });
         const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.name, r.changes]));
         assert.deepEqual(changes["api-canary"], [
             { path: 'metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"]', old: "10", new: "25" },
         ]);
         assert.deepEqual(changes["api-gate"], [{ path: "weight", old: 10, new: 25 }]);
-        assert.deepEqual(changes["release-notice"], [{ path: "apps[0].state", old: "canary weight 10%", new: "canary weight 25%" }]);
+        // The notice's inputs changed (the api's state), but its provider, which the engine asks, publishes a
+        // notice for a new release version only.
+        assert.equal(changes["release-notice"], undefined);
         assert.deepEqual(d.outputs, [{ path: "apps.api.canaryWeight", old: 10, new: 25 }]);
         golden("canary-step", renderMarkdown("prod", d));
     });
 
-    it("a new app is created (workload, network policies, alerts); the app it calls admits it, the dashboard and notice list it", async () => {
+    it("a new app is created (workload, network policies, alerts); the app it calls admits it, the dashboard lists it", async () => {
         const head = await variant((c) => {
             c.apps.jobs = {
                 team: "backend",
@@ -176,7 +172,7 @@ describe("plan diff on real program runs (prod)", function () {
                 strategy: structuredClone(c.apps.worker.strategy),
             };
         });
-        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        const d = await diffPlans(snap(base, "base"), snap(head, "head"));
         assert.deepEqual(ops(d), {
             create: [
                 "kubernetes:apps/v1:Deployment::jobs",
@@ -188,11 +184,7 @@ describe("plan diff on real program runs (prod)", function () {
                 "launchpad:deploy:DirectDeployment::jobs",
                 "launchpad:monitoring:AppMonitoring::jobs",
             ],
-            update: [
-                "kubernetes:core/v1:ConfigMap::prod-dashboard",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress",
-                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
-            ],
+            update: ["kubernetes:core/v1:ConfigMap::prod-dashboard", "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress"],
         });
         const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.name, r.changes]));
         // An inserted name is one change of the list, not a shift of every later element.
@@ -203,11 +195,9 @@ describe("plan diff on real program runs (prod)", function () {
                 new: ["jobs", "web", "worker"],
             },
         ]);
-        // The notice's apps are matched by name: only the new one shows.
-        assert.deepEqual(
-            changes["release-notice"].map((c) => [c.path, c.old]),
-            [['apps[name="jobs"]', undefined]],
-        );
+        // The notice lists the new app, but a notice is published for a new release version only: its
+        // provider's diff, which the engine asks, reports no change.
+        assert.equal(changes["release-notice"], undefined);
         golden("new-app", renderMarkdown("prod", d));
     });
 
@@ -218,7 +208,7 @@ describe("plan diff on real program runs (prod)", function () {
             c.flags.delivery.prod.rollOnChange = c.flags.delivery.prod.rollOnChange.filter((a: string) => a !== "worker");
             for (const f of Object.values<any>(c.flags.flags)) if (f.apps) f.apps = f.apps.filter((a: string) => a !== "worker");
         });
-        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        const d = await diffPlans(snap(base, "base"), snap(head, "head"));
         assert.deepEqual(ops(d), {
             delete: [
                 "kubernetes:apps/v1:Deployment::worker",
@@ -232,11 +222,7 @@ describe("plan diff on real program runs (prod)", function () {
                 "launchpad:flags:AppFlags::worker-flags",
                 "launchpad:monitoring:AppMonitoring::worker",
             ],
-            update: [
-                "kubernetes:core/v1:ConfigMap::prod-dashboard",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress",
-                "pulumi-nodejs:dynamic/validation:ReleaseNotice::release-notice",
-            ],
+            update: ["kubernetes:core/v1:ConfigMap::prod-dashboard", "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-api-ingress"],
         });
         golden("removed-app", renderMarkdown("prod", d));
     });
@@ -247,7 +233,7 @@ describe("plan diff on real program runs (prod)", function () {
         const c = fixtureRaw("staging");
         c.apps.hello.strategy.release.version = "1.1.0";
         const head = await runConfig(c, "staging");
-        const d = diffPlans(snap(staging, "base"), snap(head, "head"));
+        const d = await diffPlans(snap(staging, "base"), snap(head, "head"));
         assert.deepEqual(ops(d), { update: ["docker:index/image:Image::hello", "kubernetes:apps/v1:Deployment::hello"] });
         const changes = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.type, r.changes]));
         assert.deepEqual(changes["docker:index/image:Image"], [{ path: "build.args.VERSION", old: "1.0.0", new: "1.1.0" }]);
@@ -259,7 +245,7 @@ describe("plan diff on real program runs (prod)", function () {
 
     it("a changed namespace replaces every namespaced object (metadata.namespace)", async () => {
         const head = await variant((c) => (c.environment.namespace = "prod-eu"));
-        const d = diffPlans(snap(base, "base"), snap(head, "head"));
+        const d = await diffPlans(snap(base, "base"), snap(head, "head"));
         const ns = (r: { inputs: Record<string, any> }) => r.inputs.metadata?.namespace;
         const kube = base.resources.filter((r) => r.type.startsWith("kubernetes:") && ns(r) === "prod");
         assert.equal(d.counts.replace, kube.length + 1 /* the Namespace itself: metadata.name */);
@@ -283,15 +269,61 @@ describe("plan diff rules", () => {
             spec: { selector: { matchLabels: selector }, template: { spec: { containers: [{ name: "api", image }] } } },
         });
 
-    it("identical plans: no changes, exit-worthy empty diff", () => {
+    it("identical plans: no changes, exit-worthy empty diff", async () => {
         const a = plan("a", dep("api-stable", { app: "api" }));
-        const d = diffPlans(a, structuredClone({ ...a, label: "b" }));
+        const d = await diffPlans(a, structuredClone({ ...a, label: "b" }));
         assert.ok(isEmpty(d));
         assert.equal(renderMarkdown("prod", d), "### Plan diff: `prod`\n\n`a` → `b`\n\n**no changes** (1 resources unchanged)\n");
     });
 
-    it("a renamed Deployment (metadata.name) is a replacement with its reason", () => {
-        const d = diffPlans(plan("a", dep("api-stable", { app: "api" })), plan("b", dep("api-main", { app: "api" })));
+    describe("dynamic resources: the engine asks the provider in __provider", () => {
+        const T = "pulumi-nodejs:dynamic/test:Thing";
+        // A provider as the engine loads it: a CommonJS module whose handler() returns the provider.
+        const provider = (body: string) => `exports.handler = () => ({ async diff(id, olds, news) { ${body} } });\n`;
+        const decides = provider("return { changes: olds.x !== news.x, replaces: olds.k !== news.k ? ['k'] : [] };");
+        const thing = (inputs: Record<string, unknown>, code = decides) => res(T, "thing", { __provider: code, ...inputs });
+
+        it("inputs its diff ignores are no change", async () => {
+            const d = await diffPlans(plan("a", thing({ x: 1, note: "a" })), plan("b", thing({ x: 1, note: "b" })));
+            assert.ok(isEmpty(d));
+            assert.equal(d.counts.same, 1);
+        });
+
+        it("a change it reports is an update, listed with every input that changed; a replace key replaces", async () => {
+            const up = await diffPlans(plan("a", thing({ x: 1, note: "a" })), plan("b", thing({ x: 2, note: "b" })));
+            assert.deepEqual(ops(up), { update: [`${T}::thing`] });
+            assert.deepEqual(up.groups[0].resources[0].changes, [
+                { path: "note", old: "a", new: "b" },
+                { path: "x", old: 1, new: 2 },
+            ]);
+            const re = await diffPlans(plan("a", thing({ x: 1, k: "a" })), plan("b", thing({ x: 2, k: "b" })));
+            assert.deepEqual(ops(re), { replace: [`${T}::thing`] });
+            assert.equal(
+                re.groups[0].resources[0].changes[0].replaces,
+                "k: the dynamic provider's diff replaces the resource when it changes",
+            );
+        });
+
+        it("new provider code alone is no change unless its diff says so; its text is not shown", async () => {
+            const edited = `${decides}// a comment\n`;
+            assert.ok(isEmpty(await diffPlans(plan("a", thing({ x: 1 })), plan("b", thing({ x: 1 }, edited)))));
+            const always = provider("return { changes: true };");
+            const d = await diffPlans(plan("a", thing({ x: 1 })), plan("b", thing({ x: 1 }, always)));
+            assert.deepEqual(d.groups[0].resources[0].changes, [
+                { path: "__provider", old: "(dynamic provider code)", new: "(dynamic provider code, changed)" },
+            ]);
+        });
+
+        it("a provider without diff (or an undecided one) leaves the comparison to the engine: every input", async () => {
+            for (const code of ["exports.handler = () => ({});\n", provider("return {};")]) {
+                const d = await diffPlans(plan("a", thing({ x: 1 }, code)), plan("b", thing({ x: 2 }, code)));
+                assert.deepEqual(ops(d), { update: [`${T}::thing`] }, code);
+            }
+        });
+    });
+
+    it("a renamed Deployment (metadata.name) is a replacement with its reason", async () => {
+        const d = await diffPlans(plan("a", dep("api-stable", { app: "api" })), plan("b", dep("api-main", { app: "api" })));
         assert.deepEqual(ops(d), { replace: [`${D}::api-stable`] });
         assert.deepEqual(d.groups[0].resources[0].changes, [
             {
@@ -304,11 +336,11 @@ describe("plan diff rules", () => {
         golden("renamed-deployment", renderMarkdown("prod", d));
     });
 
-    it("an image change is an update; a selector change a replacement", () => {
-        const img = diffPlans(plan("a", dep("x", { app: "api" })), plan("b", dep("x", { app: "api" }, "app@sha256:2")));
+    it("an image change is an update; a selector change a replacement", async () => {
+        const img = await diffPlans(plan("a", dep("x", { app: "api" })), plan("b", dep("x", { app: "api" }, "app@sha256:2")));
         assert.deepEqual(ops(img), { update: [`${D}::api-stable`] });
         assert.equal(img.groups[0].resources[0].changes[0].path, "spec.template.spec.containers[0].image");
-        const sel = diffPlans(plan("a", dep("x", { app: "api" })), plan("b", dep("x", { app: "api", slot: "stable" })));
+        const sel = await diffPlans(plan("a", dep("x", { app: "api" })), plan("b", dep("x", { app: "api", slot: "stable" })));
         assert.deepEqual(ops(sel), { replace: [`${D}::api-stable`] });
     });
 
@@ -333,8 +365,8 @@ describe("plan diff rules", () => {
         it(`${what}: ${replaces ? "replace" : "update"}`, () => assert.equal(replacementReason(type, p, old) !== undefined, replaces));
     }
 
-    it("a deletion lists the resource without properties", () => {
-        const d = diffPlans(plan("a", dep("x", { app: "api" })), plan("b"));
+    it("a deletion lists the resource without properties", async () => {
+        const d = await diffPlans(plan("a", dep("x", { app: "api" })), plan("b"));
         assert.deepEqual(ops(d), { delete: [`${D}::api-stable`] });
         assert.deepEqual(d.groups[0].resources[0].changes, []);
         assert.match(renderMarkdown("prod", d), /- `-` \*\*delete\*\* `kubernetes:apps\/v1:Deployment` \*\*api-stable\*\*/);
@@ -371,10 +403,10 @@ describe("plan diff rules", () => {
         assert.deepEqual(propertyChanges({ v: ["a", "b"] }, { v: ["a", "c"] }), [{ path: "v[1]", old: "b", new: "c" }]);
     });
 
-    it("long or multi-line values show where they differ, on one table line", () => {
+    it("long or multi-line values show where they differ, on one table line", async () => {
         const doc = (title: string) =>
             JSON.stringify({ uid: "d", pad: "x".repeat(200), panels: [{ title }], tail: "y".repeat(200) }, null, 2);
-        const d = diffPlans(
+        const d = await diffPlans(
             plan("a", res("kubernetes:core/v1:ConfigMap", "dash", { data: { "d.json": doc("web (service)") } })),
             plan("b", res("kubernetes:core/v1:ConfigMap", "dash", { data: { "d.json": doc("jobs (worker)") } })),
         );
@@ -405,10 +437,10 @@ describe("plan diff never shows a secret", () => {
     const PLAIN_OLD = "hunter2-old-plaintext";
     const PLAIN_NEW = "hunter2-new-plaintext";
 
-    it("a changed Secret payload shows as changed, masked", () => {
+    it("a changed Secret payload shows as changed, masked", async () => {
         const a = plan("a", res(S, "api-db", { metadata: { name: "api-db" }, stringData: { password: PLAIN_OLD, user: "api" } }));
         const b = plan("b", res(S, "api-db", { metadata: { name: "api-db" }, stringData: { password: PLAIN_NEW, user: "api" } }));
-        const d = diffPlans(a, b);
+        const d = await diffPlans(a, b);
         assert.deepEqual(ops(d), { update: [`${S}::api-db`] });
         assert.deepEqual(d.groups[0].resources[0].changes, [{ path: "stringData.password", old: "[secret]", new: "[secret]" }]);
         const md = renderMarkdown("prod", d);
@@ -417,13 +449,13 @@ describe("plan diff never shows a secret", () => {
         golden("changed-secret", md);
     });
 
-    it("values the program marked secret stay masked even inside a changed object", () => {
+    it("values the program marked secret stay masked even inside a changed object", async () => {
         const a = plan("a", res("docker:index/image:Image", "hello", { registry: { server: "r1", password: "[secret]" } }));
         const b = plan(
             "b",
             res("docker:index/image:Image", "hello", { registry: { server: "r2", password: "[secret]" }, extra: { token: "abc" } }),
         );
-        const d = diffPlans(a, b);
+        const d = await diffPlans(a, b);
         assert.deepEqual(d.groups[0].resources[0].changes, [
             { path: "extra", new: { token: "[secret]" } },
             { path: "registry.server", old: "r1", new: "r2" },
@@ -438,7 +470,7 @@ describe("plan diff never shows a secret", () => {
         assert.ok(!isSecretPath("kubernetes:core/v1:ConfigMap", "data.flags"));
     });
 
-    it("a changed secure config value is reported as changed, masked", () => {
+    it("a changed secure config value is reported as changed, masked", async () => {
         const a: PlanSnapshot = {
             label: "a",
             resources: [],
@@ -449,7 +481,7 @@ describe("plan diff never shows a secret", () => {
             resources: [],
             config: { "launchpad:token": '"[secret]:bbbbbbbbbbbb"', "aws:region": '"eu-west-1"' },
         };
-        const d = diffPlans(a, b);
+        const d = await diffPlans(a, b);
         assert.deepEqual(d.config, [{ path: "launchpad:token", old: "[secret]", new: "[secret]" }]);
         assert.ok(isEmpty(d), "config alone changes no resource");
         const md = renderMarkdown("x", d);
@@ -460,19 +492,19 @@ describe("plan diff never shows a secret", () => {
             /\*\*no changes\*\* \(0 resources unchanged\)\n\nA secret changed \(`launchpad:token`\): what is built from it shows `\[secret\]` on both sides, so this diff cannot list it; `pulumi up` updates it\./,
         );
         assert.doesNotMatch(md, /restart/, "no advice for a key that needs none");
-        const plain = diffPlans(a, { ...b, config: { ...a.config, "aws:region": '"eu-west-2"' } });
+        const plain = await diffPlans(a, { ...b, config: { ...a.config, "aws:region": '"eu-west-2"' } });
         assert.doesNotMatch(renderMarkdown("x", plain), /A secret changed/);
         // What applying it does beyond its own resources, by where the secret is.
         const apps = (app: object) => ({ "launchpad:apps": JSON.stringify(app) });
-        const hints = (at: (c: string) => object) =>
-            renderMarkdown("x", diffPlans({ ...a, config: apps(at("aaaaaaaaaaaa")) }, { ...b, config: apps(at("bbbbbbbbbbbb")) }));
-        const k8s = hints((c) => ({ api: { secretEnv: { DB_PASSWORD: `[secret]:${c}` } } }));
+        const hints = async (at: (c: string) => object) =>
+            renderMarkdown("x", await diffPlans({ ...a, config: apps(at("aaaaaaaaaaaa")) }, { ...b, config: apps(at("bbbbbbbbbbbb")) }));
+        const k8s = await hints((c) => ({ api: { secretEnv: { DB_PASSWORD: `[secret]:${c}` } } }));
         assert.match(k8s, /A secret changed \(`launchpad:apps\.api\.secretEnv\.DB_PASSWORD`\)/);
         assert.match(
             k8s,
             /running pods read only when they start: restart them \(`kubectl rollout restart deployment\/<name> -n <namespace>`, or `kubectl argo rollouts restart <app> -n <namespace>`/,
         );
-        const vm = hints((c) => ({ legacy: { vm: { secretEnv: { TOKEN: `[secret]:${c}` } } } }));
+        const vm = await hints((c) => ({ legacy: { vm: { secretEnv: { TOKEN: `[secret]:${c}` } } } }));
         assert.match(vm, /A VM app's `vm\.secretEnv`: the playbook runs again on its hosts and restarts the app\./);
         assert.doesNotMatch(vm, /kubectl/);
         // The PR comment's summary table says it too.
@@ -484,8 +516,8 @@ describe("plan diff never shows a secret", () => {
 });
 
 describe("plan diff report: policies", () => {
-    it("renders policy violations from policy.json, and says when all pass", () => {
-        const d = diffPlans(plan("a"), plan("b"));
+    it("renders policy violations from policy.json, and says when all pass", async () => {
+        const d = await diffPlans(plan("a"), plan("b"));
         const md = renderMarkdown("prod", d, {
             violations: [
                 { policyName: "release-window", enforcementLevel: "mandatory", message: "launch is before launchAt", urn: "urn:x::web" },

@@ -277,7 +277,7 @@ export function matrix(from: string, stack: string): void {
                 const mandatory = plan.policy!.violations.filter((v) => v.level === "mandatory").map((v) => v.policy);
                 const base = previous;
                 previous = plan;
-                const diff = diffPlans(snapshotOf(base.run, "before"), snapshotOf(plan.run, "after"));
+                const diff = await diffPlans(snapshotOf(base.run, "before"), snapshotOf(plan.run, "after"));
                 const changes: ResourceChange[] = diff.groups.flatMap((g) => g.resources);
                 if (step.spec === "notes-only") {
                     // The notes file is not a resource: the release is the same, now documented.

@@ -154,13 +154,6 @@ const canaryTraffic: ExpectedChange[] = [
         paths: ["weight"],
         why: "the metric gate is evaluated again before the new weight (a provider diff on the weight)",
     },
-    {
-        type: T.Notice,
-        name: "release-notice",
-        op: "update",
-        paths: ["apps[*].state"],
-        why: "the notice's state text; nothing is published (the notice diffs on the release version only)",
-    },
 ];
 
 /** The canary's own objects: created by a new canary, deleted by a promotion. */
@@ -210,13 +203,6 @@ function argoTemplateChange(why: string): ExpectedChange[] {
             op: "update",
             paths: ['spec.groups[name="{app}.release-comparison"]'],
             why: "the alerts comparing the canary with the stable release (the same series the analysis reads)",
-        },
-        {
-            type: T.Notice,
-            name: "release-notice",
-            op: "update",
-            paths: ["apps[*].versions.canary"],
-            why: "the notice lists the candidate; nothing is published",
         },
     ];
 }
@@ -299,13 +285,6 @@ export const OPERATIONS: readonly OperationSpec[] = [
                 why: "the metric gate judges the slot about to go live before the selectors change",
             },
             ...smokeRerun("the new idle slot, through the preview Service"),
-            {
-                type: T.Notice,
-                name: "release-notice",
-                op: "update",
-                paths: ["apps[*].rollback", "apps[*].state"],
-                why: "the notice's state text and rollback command; nothing is published",
-            },
         ],
         note: "The Deployments do not change: both slots keep running, so switching back is instant.",
     },
@@ -337,30 +316,13 @@ export const OPERATIONS: readonly OperationSpec[] = [
             },
             ...canaryObjects("delete", "the canary track is gone"),
             ...newBackups("{app}", "the stable track"),
-            {
-                type: T.Notice,
-                name: "release-notice",
-                op: "update",
-                paths: ["apps[*].state", "apps[*].versions.canary", "apps[*].versions.stable"],
-                why: "the notice's state text and versions; nothing is published",
-            },
         ],
     },
     {
         id: "canary-start",
         title: "Start a canary",
         how: "edit: set `apps.<app>.strategy.canary` to the candidate `{image, version}` and `weight: 0`",
-        rows: [
-            ...canaryObjects("create", "the canary track, without traffic"),
-            ...newBackups("{app}", "the canary"),
-            {
-                type: T.Notice,
-                name: "release-notice",
-                op: "update",
-                paths: ["apps[*].versions.canary"],
-                why: "the notice lists the candidate; nothing is published",
-            },
-        ],
+        rows: [...canaryObjects("create", "the canary track, without traffic"), ...newBackups("{app}", "the canary")],
     },
     {
         id: "argo-new-version",
@@ -384,13 +346,6 @@ export const OPERATIONS: readonly OperationSpec[] = [
                 paths: ['spec.groups[name="{app}.release-comparison"]'],
                 why: "no candidate any more: the canary-versus-stable alerts go",
             },
-            {
-                type: T.Notice,
-                name: "release-notice",
-                op: "update",
-                paths: ["apps[*].versions.canary", "apps[*].versions.stable"],
-                why: "the notice's versions; nothing is published",
-            },
         ],
         note: "The Rollout does not change: its pod template already runs the promoted release, so `up` only records what the controller did.",
     },
@@ -408,13 +363,6 @@ export const OPERATIONS: readonly OperationSpec[] = [
                 why: "a rolling update to the release (maxUnavailable 0)",
             },
             ...newBackups("{app}", "the new release"),
-            {
-                type: T.Notice,
-                name: "release-notice",
-                op: "update",
-                paths: ["apps[*].versions.main"],
-                why: "the notice lists the version; nothing is published",
-            },
         ],
     },
     {

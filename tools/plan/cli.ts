@@ -120,7 +120,14 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         if (plan.policy) console.log(`\n${formatViolations(plan.policy)}`);
         console.log(`\nwrote ${written.length} files to ${shown}`);
         if (a.compare) {
-            const { markdown } = compare({ projectDir: a.projectDir, stack: a.stack, target: a.compare, head: plan, out: a.out, base });
+            const { markdown } = await compare({
+                projectDir: a.projectDir,
+                stack: a.stack,
+                target: a.compare,
+                head: plan,
+                out: a.out,
+                base,
+            });
             console.log(`\n${markdown}\nwrote diff.md and diff.json to ${shown}`);
         } else {
             // A diff left from an earlier --compare would describe another plan than the one just written.

@@ -131,7 +131,7 @@ export interface CompareResult {
  * Diffs the current plan of `stack` against `target` (a plan folder or a git revision) and writes
  * `<out>/diff.md` and `<out>/diff.json`. Reads `<out>/policy.json` when the plan wrote one.
  */
-export function compare(opts: {
+export async function compare(opts: {
     projectDir: string;
     stack: string;
     target: string;
@@ -139,10 +139,10 @@ export function compare(opts: {
     out: string;
     /** The base, read earlier (`loadBase`): a plan folder may be the one the head plan was written to. */
     base?: PlanSnapshot;
-}): CompareResult {
+}): Promise<CompareResult> {
     const base = opts.base ?? loadBase(opts.projectDir, opts.stack, opts.target);
     const head = snapshotOf(opts.head.run, "working tree", configFingerprints(opts.projectDir, opts.stack));
-    const diff = diffPlans(base, head);
+    const diff = await diffPlans(base, head);
     const policyFile = path.join(opts.out, "policy.json");
     const policy = fs.existsSync(policyFile) ? readJson(policyFile) : undefined;
     const markdown = renderMarkdown(opts.stack, diff, policy);

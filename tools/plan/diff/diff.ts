@@ -1,6 +1,8 @@
 // The plan diff: what `pulumi up` would change, from two offline plans (base = the other revision,
 // head = this one). Pure: plans in, a structured diff out (Markdown: ./markdown.ts). Resources are
 // matched by URN (or an alias), as the engine matches them; replacements follow ./rules.ts.
+import Module from "node:module";
+import * as path from "node:path";
 import { SECRET } from "../recorder";
 import { replacementReason, segments } from "./rules";
 
@@ -177,8 +179,77 @@ function mask(type: string, c: PropertyChange): PropertyChange {
     return out;
 }
 
+/** The type tokens of `pulumi.dynamic.Resource`s, whose provider is their `__provider` input. */
+const DYNAMIC = "pulumi-nodejs:dynamic/";
+const PROVIDER_KEY = "__provider";
+const providers = new Map<string, DynamicDiff | undefined>();
+type DynamicDiff = (
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+) => Promise<{ changes?: boolean; replaces?: string[] }>;
+
+/**
+ * The `diff` of a dynamic provider, loaded from its `__provider` text as the engine's dynamic-provider
+ * host loads it (a CommonJS module whose `handler()` returns the provider), its packages resolved from
+ * this project. Undefined when the provider has no `diff`.
+ */
+function dynamicDiff(text: string): DynamicDiff | undefined {
+    if (providers.has(text)) return providers.get(text);
+    const filename = path.join(__dirname, "..", "..", "..", "__provider.js");
+    const m = new Module(filename) as Module & { _compile(code: string, file: string): void };
+    m.filename = filename;
+    m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(filename));
+    m._compile(text, filename);
+    const provider = (m.exports as { handler(): { diff?: DynamicDiff } }).handler();
+    const diff = provider.diff?.bind(provider);
+    providers.set(text, diff);
+    return diff;
+}
+
+/**
+ * What the engine decides for a dynamic resource whose inputs differ: it asks the provider of the new
+ * inputs (`diff(id, olds, news)`, @pulumi/pulumi's cmd/dynamic-provider), and only when the provider has
+ * no `diff`, or answers neither true nor false, compares the inputs itself. A change of the provider's
+ * code alone is no change unless its `diff` says so.
+ */
+async function dynamicVerdict(a: PlanResource, b: PlanResource): Promise<{ changes?: boolean; replaces: string[] }> {
+    const text = b.inputs[PROVIDER_KEY];
+    const diff = typeof text === "string" ? dynamicDiff(text) : undefined;
+    if (!diff) return { replaces: [] };
+    const r = await diff(b.name, a.inputs, b.inputs);
+    return { ...(typeof r.changes === "boolean" ? { changes: r.changes } : {}), replaces: r.replaces ?? [] };
+}
+
+/** Shown for a dynamic provider's code: its text is the module, not something a reviewer reads here. */
+const PROVIDER_CODE = "(dynamic provider code)";
+
+/** The property changes of one matched resource and whether they replace it; none when the engine sees no change. */
+async function resourceChanges(a: PlanResource, b: PlanResource): Promise<PropertyChange[]> {
+    const all = propertyChanges(a.inputs, b.inputs);
+    if (all.length === 0) return [];
+    let providerReplaces: string[] = [];
+    let shown = all;
+    if (b.type.startsWith(DYNAMIC)) {
+        const verdict = await dynamicVerdict(a, b);
+        if (verdict.changes === false) return [];
+        providerReplaces = verdict.replaces;
+        shown = all.map((c) =>
+            c.path === PROVIDER_KEY ? { path: c.path, old: PROVIDER_CODE, new: "(dynamic provider code, changed)" } : c,
+        );
+        // The provider decided there are changes: its code alone may be what changed.
+    }
+    return shown.map((c) => {
+        const top = segments(c.path)[0];
+        const why = providerReplaces.includes(top)
+            ? `${top}: the dynamic provider's diff replaces the resource when it changes`
+            : replacementReason(b.type, c.path, a.inputs);
+        return mask(b.type, why ? { ...c, replaces: why } : c);
+    });
+}
+
 /** Compares two plans of one stack. */
-export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
+export async function diffPlans(base: PlanSnapshot, head: PlanSnapshot): Promise<PlanDiff> {
     const after = new Map(head.resources.map((r) => [r.urn, r]));
     // A resource that moved (new parent or name) with an alias is the same resource to the engine: the
     // base's record under the aliased URN is compared with it, not deleted and created.
@@ -198,10 +269,7 @@ export function diffPlans(base: PlanSnapshot, head: PlanSnapshot): PlanDiff {
             changes.push({ ...base, op, changes: [] });
             continue;
         }
-        const props = propertyChanges(a.inputs, b.inputs).map((c) => {
-            const why = replacementReason(r.type, c.path, a.inputs);
-            return mask(r.type, why ? { ...c, replaces: why } : c);
-        });
+        const props = await resourceChanges(a, b);
         if (props.length === 0) {
             counts.same++;
             continue;
