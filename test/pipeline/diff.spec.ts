@@ -353,7 +353,7 @@ describe("plan diff rules", () => {
         ["mutable ConfigMap data", "kubernetes:core/v1:ConfigMap", "data.flags", {}, false],
         ["StatefulSet volumeClaimTemplates", "kubernetes:apps/v1:StatefulSet", "spec.volumeClaimTemplates[0].spec", {}, true],
         ["StatefulSet replicas", "kubernetes:apps/v1:StatefulSet", "spec.replicas", {}, false],
-        ["RDS identifier", "aws:rds/instance:Instance", "identifier", {}, true],
+        ["RDS identifier (renamed in place)", "aws:rds/instance:Instance", "identifier", {}, false],
         ["RDS instance class", "aws:rds/instance:Instance", "instanceClass", {}, false],
         ["ECR repository name", "aws:ecr/repository:Repository", "name", {}, true],
         ["ECR scan on push", "aws:ecr/repository:Repository", "imageScanningConfiguration.scanOnPush", {}, false],

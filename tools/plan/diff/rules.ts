@@ -15,7 +15,7 @@ interface ReplaceRule {
  * Changes the providers perform as delete-and-recreate, from their documentation (Kubernetes API
  * field immutability as @pulumi/kubernetes applies it; `ForceNew` attributes of the AWS provider).
  * The real `pulumi preview` asks the provider; this table covers what the offline plan can know.
- * docs/pipeline.md lists it for reviewers.
+ * docs/pipeline.md shows it to reviewers, rendered by renderReplaceRules (npm run docs:changes).
  */
 export const REPLACE_RULES: readonly ReplaceRule[] = [
     {
@@ -32,11 +32,6 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
         types: ["kubernetes:apps/v1:StatefulSet"],
         paths: ["spec.selector", "spec.serviceName", "spec.volumeClaimTemplates", "spec.podManagementPolicy"],
         why: "only replicas, template, updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds of a StatefulSet may change",
-    },
-    {
-        types: ["aws:backup/vaultLockConfiguration:VaultLockConfiguration"],
-        paths: ["backupVaultName", "changeableForDays", "maxRetentionDays", "minRetentionDays"],
-        why: "every argument of a vault lock configuration forces a new one (replaced delete-first, so the vault ends locked)",
     },
     {
         types: ["kubernetes:batch/v1:Job"],
@@ -65,26 +60,43 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
         why: "roleRef is immutable",
     },
     {
+        types: ["aws:*"],
+        paths: ["region"],
+        why: "a resource's region (AWS provider v7) forces a new resource",
+    },
+    {
         types: ["aws:rds/instance:Instance"],
         paths: [
-            "identifier",
-            "identifierPrefix",
+            "availabilityZone",
+            "backupTarget",
+            "characterSetName",
+            "customIamInstanceProfile",
             "dbName",
             "engine",
-            "username",
-            "storageEncrypted",
             "kmsKeyId",
-            "availabilityZone",
-            "characterSetName",
+            "ncharCharacterSetName",
+            "restoreToPointInTime",
             "snapshotIdentifier",
+            "storageEncrypted",
             "timezone",
+            "username",
         ],
-        why: "ForceNew in the AWS provider (RDS instance identity, engine, encryption)",
+        why: "ForceNew in the AWS provider (engine, encryption, placement, restore source; `identifier` renames in place)",
+    },
+    {
+        types: ["aws:rds/parameterGroup:ParameterGroup"],
+        paths: ["name", "namePrefix", "family", "description"],
+        why: "ForceNew in the AWS provider (a new family is a new parameter group)",
+    },
+    {
+        types: ["aws:rds/subnetGroup:SubnetGroup"],
+        paths: ["name", "namePrefix"],
+        why: "ForceNew in the AWS provider",
     },
     {
         types: ["aws:rds/snapshot:Snapshot"],
         paths: ["dbInstanceIdentifier", "dbSnapshotIdentifier"],
-        why: "ForceNew in the AWS provider",
+        why: "ForceNew in the AWS provider: a snapshot is taken once",
     },
     {
         types: ["aws:ecr/repository:Repository"],
@@ -92,8 +104,23 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
         why: "ForceNew in the AWS provider (a new repository: images do not move)",
     },
     {
+        types: ["aws:ecr/lifecyclePolicy:LifecyclePolicy"],
+        paths: ["repository", "policy"],
+        why: "ForceNew in the AWS provider (a changed policy is put again as a new one)",
+    },
+    {
         types: ["aws:sns/topic:Topic"],
         paths: ["name", "namePrefix", "fifoTopic"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:sns/topicSubscription:TopicSubscription"],
+        paths: ["topic", "protocol", "endpoint"],
+        why: "ForceNew in the AWS provider: a new endpoint is a new subscription (an email endpoint must confirm again)",
+    },
+    {
+        types: ["aws:sns/topicPolicy:TopicPolicy"],
+        paths: ["arn"],
         why: "ForceNew in the AWS provider",
     },
     {
@@ -107,11 +134,165 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
         why: "every argument of a backup selection is ForceNew in the AWS provider",
     },
     {
-        types: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
-        paths: ["bucket", "bucketPrefix"],
+        types: ["aws:backup/vault:Vault"],
+        paths: ["name", "kmsKeyArn"],
+        why: "ForceNew in the AWS provider (a vault's encryption key is fixed at creation)",
+    },
+    {
+        types: ["aws:backup/vaultLockConfiguration:VaultLockConfiguration"],
+        paths: ["backupVaultName", "changeableForDays", "maxRetentionDays", "minRetentionDays"],
+        why: "every argument of a vault lock configuration forces a new one (replaced delete-first, so the vault ends locked)",
+    },
+    {
+        types: ["aws:s3/bucket:Bucket"],
+        paths: ["bucket", "bucketPrefix", "objectLockEnabled"],
+        why: "ForceNew in the AWS provider (a bucket's name and object lock are fixed at creation)",
+    },
+    {
+        types: [
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "aws:s3/bucketLogging:BucketLogging",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketVersioning:BucketVersioning",
+        ],
+        paths: ["bucket", "expectedBucketOwner"],
+        why: "ForceNew in the AWS provider: the configuration belongs to one bucket",
+    },
+    {
+        types: [
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        ],
+        paths: ["bucket"],
+        why: "ForceNew in the AWS provider: the configuration belongs to one bucket",
+    },
+    {
+        types: ["aws:kms/key:Key"],
+        paths: ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+        why: "ForceNew in the AWS provider (a key's spec and usage are fixed at creation: a new key, and data encrypted with the old one still needs it)",
+    },
+    {
+        types: ["aws:kms/alias:Alias"],
+        paths: ["name", "namePrefix"],
         why: "ForceNew in the AWS provider",
     },
+    {
+        types: ["aws:kms/keyPolicy:KeyPolicy"],
+        paths: ["keyId"],
+        why: "ForceNew in the AWS provider: the policy belongs to one key",
+    },
+    {
+        types: ["aws:iam/role:Role"],
+        paths: ["name", "namePrefix", "path"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"],
+        paths: ["role", "policyArn"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
+        paths: ["name"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:cloudwatch/eventRule:EventRule"],
+        paths: ["name", "namePrefix", "eventBusName"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:cloudwatch/eventTarget:EventTarget"],
+        paths: ["rule", "targetId", "eventBusName"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:cloudwatch/logGroup:LogGroup"],
+        paths: ["name", "namePrefix", "logGroupClass"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:ec2/instance:Instance"],
+        paths: [
+            "ami",
+            "associatePublicIpAddress",
+            "availabilityZone",
+            "ebsOptimized",
+            "ephemeralBlockDevices",
+            "hibernation",
+            "hostId",
+            "instanceMarketOptions",
+            "ipv6Addresses",
+            "keyName",
+            "launchTemplate",
+            "placementGroup",
+            "placementPartitionNumber",
+            "privateDnsNameOptions",
+            "privateIp",
+            "securityGroups",
+            "subnetId",
+            "tenancy",
+        ],
+        why: "ForceNew in the AWS provider (a new image, network placement or key is a new instance)",
+    },
+    {
+        types: ["aws:lb/loadBalancer:LoadBalancer"],
+        paths: ["name", "namePrefix", "internal", "loadBalancerType", "customerOwnedIpv4Pool"],
+        why: "ForceNew in the AWS provider (a new load balancer: a new DNS name)",
+    },
+    {
+        types: ["aws:lb/targetGroup:TargetGroup"],
+        paths: ["name", "namePrefix", "port", "protocol", "protocolVersion", "targetType", "vpcId", "ipAddressType"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:lb/listener:Listener"],
+        paths: ["loadBalancerArn"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["aws:lb/targetGroupAttachment:TargetGroupAttachment"],
+        paths: ["targetGroupArn", "targetId", "port", "availabilityZone"],
+        why: "ForceNew in the AWS provider",
+    },
+    {
+        types: ["random:index/randomId:RandomId"],
+        paths: ["byteLength", "keepers", "prefix"],
+        why: "every argument of a random resource forces a new value (`keepers` exist to do so)",
+    },
+    {
+        types: ["random:index/randomPassword:RandomPassword"],
+        paths: [
+            "keepers",
+            "length",
+            "lower",
+            "minLower",
+            "minNumeric",
+            "minSpecial",
+            "minUpper",
+            "number",
+            "numeric",
+            "overrideSpecial",
+            "special",
+            "upper",
+        ],
+        why: "every argument of a random resource forces a new value: a new password",
+    },
+    {
+        types: ["command:local:Command"],
+        paths: ["triggers"],
+        why: "a change of `triggers` replaces the command: it runs `create` again (and `delete` for the old one)",
+    },
 ];
+
+/** REPLACE_RULES as the Markdown table docs/pipeline.md shows (one row per rule, in order). */
+export function renderReplaceRules(): string {
+    const cell = (s: string) => s.replace(/\|/g, "\\|");
+    const code = (list: string[]) => list.map((x) => `\`${x}\``).join(", ");
+    const rows = REPLACE_RULES.map((r) => `| ${code(r.types)} | ${code(r.paths)} | ${cell(r.why)} |`);
+    return ["| Resource types | Paths | Why |", "|---|---|---|", ...rows, ""].join("\n");
+}
 
 function typeMatches(pattern: string, type: string): boolean {
     return pattern.endsWith("*") ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
