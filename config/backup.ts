@@ -3,6 +3,7 @@
 // called once from the schema's superRefine.
 import { z } from "zod";
 import { ENVIRONMENT_NAME_LIMIT } from "../components/backup/naming";
+import { KNOWN_FAMILIES, defaultMaxConnections } from "../components/data/connections";
 import { RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
 import { awsId, intRange, ipv4Cidr } from "./primitives";
 import { backupBlackout, cronStartSpans, dailySpans, describeSpan, maintenanceSpan, overlaps } from "./windows";
@@ -119,6 +120,13 @@ export const postgresSchema = z.strictObject({
     allocatedStorage: intRange(20, 65536).default(20),
     /** Storage autoscaling ceiling, GiB; off when absent. */
     maxAllocatedStorage: intRange(21, 65536).optional(),
+    /**
+     * PostgreSQL's max_connections (RDS allows 6-8388607), set in the parameter group; the connections
+     * alarm fires above 80% of it. Unset: RDS's default formula over the instance class's memory,
+     * LEAST(memory/9531392, 5000) (components/data/connections.ts); required for a class whose memory
+     * Launchpad does not know. A change applies at the instance's next reboot (a static parameter).
+     */
+    maxConnections: intRange(6, 8388607).optional(),
     /** Days of automated backups (point-in-time recovery window); RDS allows 1-35. */
     backupRetentionDays: intRange(1, 35).default(7),
     /**
@@ -323,6 +331,13 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
             }
         }
         if (pg) windowProblems(pg, b?.schedule, ["apps", name, "data", "postgres"], ctx);
+        if (pg && pg.maxConnections === undefined && defaultMaxConnections(pg.instanceClass) === undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "postgres", "maxConnections"],
+                input: pg.maxConnections,
+                message: `required with instanceClass ${pg.instanceClass}, whose memory Launchpad does not know (it knows the sizes of db.${KNOWN_FAMILIES.join(", db.")}): the connections alarm fires above 80% of it`,
+            });
         if (pg?.maxAllocatedStorage !== undefined && pg.maxAllocatedStorage <= pg.allocatedStorage)
             ctx.addIssue({
                 code: "custom",

@@ -8,6 +8,7 @@ import { gateFor } from "../../config/validation";
 import { appData } from "../backup";
 import type { AppDataContext, RecoveryPoints } from "../backup";
 import { appLabels } from "../common/labels";
+import { maxConnections } from "../data/connections";
 import { appSecretEnv, ArgoRollout, BlueGreenDeployment, CanaryDeployment, combineSeams, DirectDeployment } from "../deploy";
 import type { AppDeploymentArgs, ArgoAnalysisArgs } from "../deploy";
 import { isArgo } from "../../config/delivery";
@@ -205,6 +206,7 @@ export function assembleApp(name: string, app: AppConfig, ctx: EnvironmentContex
                       app: name,
                       instanceIdentifier: data.database.instance.identifier,
                       allocatedStorageGiB: app.data.postgres.allocatedStorage,
+                      maxConnections: maxConnections(app.data.postgres),
                   }
                 : undefined,
         notice: {

@@ -6,6 +6,7 @@ import { DEFAULT_VPC_CIDR } from "../../config/backup";
 import type { PostgresConfig } from "../../config/backup";
 import { LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
+import { maxConnections } from "./connections";
 import { instanceIdentifier } from "./naming";
 
 /** RDS refuses `/`, `@`, `"` and space in a master password; these marks are also URL-unreserved. */
@@ -80,6 +81,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 parameters: [
                     { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
                     { name: "log_min_duration_statement", value: "1000" },
+                    // Set, not left to RDS's formula, so the connections alarm knows the limit (./connections.ts).
+                    { name: "max_connections", value: String(maxConnections(c)), applyMethod: "pending-reboot" },
                 ],
                 tags,
             },

@@ -26,15 +26,15 @@ export interface AlarmSpec {
 export interface DatabaseAlarmArgs {
     /** Allocated storage in GiB; the free-storage alarm fires under 10% of it. @default 2 GiB absolute threshold */
     readonly allocatedStorageGiB?: number;
-    /** `max_connections` of the instance; the alarm fires above 80% of it. @default 100 */
-    readonly maxConnections?: number;
+    /** `max_connections` of the instance (components/data/connections.ts); the alarm fires above 80% of it. */
+    readonly maxConnections: number;
 }
 
 const GiB = 1024 ** 3;
 
 /** The alarms of one primary instance. */
 export function databaseAlarms(db: DatabaseAlarmArgs): AlarmSpec[] {
-    const maxConnections = db.maxConnections ?? 100;
+    const maxConnections = db.maxConnections;
     const freeStorage = db.allocatedStorageGiB !== undefined ? Math.round(db.allocatedStorageGiB * GiB * 0.1) : 2 * GiB;
     return [
         {

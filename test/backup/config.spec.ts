@@ -128,6 +128,22 @@ describe("backup configuration", () => {
         ]);
     });
 
+    it("maxConnections: required for an instance class whose memory is not known, in RDS's range", () => {
+        const raw = fixtureRaw("prod");
+        raw.apps.api.data.postgres.instanceClass = "db.m7g.metal";
+        const problems = configProblems(raw);
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(
+            problems[0],
+            /^launchpad:apps\.api\.data\.postgres\.maxConnections: required with instanceClass db\.m7g\.metal, whose memory Launchpad does not know \(it knows the sizes of db\.t3, db\.t4g, db\.m5, .*\): the connections alarm fires above 80% of it, got nothing$/,
+        );
+        raw.apps.api.data.postgres.maxConnections = 2000;
+        assert.deepEqual(configProblems(raw), []);
+        raw.apps.api.data.postgres.maxConnections = 5;
+        assert.equal(configProblems(raw).length, 1);
+        assert.match(configProblems(raw)[0], /^launchpad:apps\.api\.data\.postgres\.maxConnections: .*6.*, got 5$/);
+    });
+
     /** The prod fixture with its environment renamed (without flags, which name the environments they are declared for). */
     const renamed = (name: string) => {
         const raw = fixtureRaw("prod");

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { instanceClassMemoryGiB } from "../../components/data/connections";
 import { instanceIdentifier } from "../../components/data/naming";
 import { PASSWORD_SPECIALS } from "../../components/data/postgresDatabase";
 import { ProgramRun } from "../../tools/plan/recorder";
@@ -57,6 +58,51 @@ describe("PostgresDatabase component", () => {
         }
         const pg = one(runs.prod, "aws:rds/parameterGroup:ParameterGroup", "api-db").inputs as any;
         assert.deepEqual(pg.parameters[0], { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
+    });
+
+    it("knows the memory of the burstable classes by size and of the others by vCPU (large 2, xlarge 4, <n>xlarge 4n)", () => {
+        const table: [string, number | undefined][] = [
+            ["db.t3.micro", 1],
+            ["db.t4g.2xlarge", 32],
+            ["db.t4g.4xlarge", undefined],
+            ["db.m6i.xlarge", 16],
+            ["db.m7g.12xlarge", 192],
+            ["db.r8g.large", 16],
+            ["db.x2iedn.xlarge", 128],
+            ["db.m7g.metal", undefined],
+            ["db.t2.micro", undefined],
+            ["db.m7g", undefined],
+        ];
+        assert.deepEqual(
+            table.map(([c]) => [c, instanceClassMemoryGiB(c)]),
+            table,
+        );
+    });
+
+    it("sets max_connections in the parameter group: RDS's formula over the class's memory, or maxConnections", async () => {
+        const param = (run: ProgramRun) =>
+            ((one(run, "aws:rds/parameterGroup:ParameterGroup", "api-db").inputs as any).parameters as any[]).find(
+                (p) => p.name === "max_connections",
+            );
+        const cases: [string, number | undefined, string][] = [
+            // LEAST(memory/9531392, 5000), memory = GiB x 10^9 as in AWS's worked example.
+            ["db.t4g.micro", undefined, "104"],
+            ["db.m7g.large", undefined, "839"],
+            ["db.r6g.large", undefined, "1678"],
+            ["db.r7g.2xlarge", undefined, "5000"], // 64 GiB: capped
+            ["db.m7g.metal", 1200, "1200"],
+            ["db.m7g.large", 400, "400"],
+        ];
+        for (const [instanceClass, maxConnections, value] of cases) {
+            const raw = fixtureRaw("prod");
+            raw.apps.api.data.postgres.instanceClass = instanceClass;
+            if (maxConnections !== undefined) raw.apps.api.data.postgres.maxConnections = maxConnections;
+            const run = await runConfig(raw, "prod");
+            // A static parameter: it applies at the instance's next reboot.
+            assert.deepEqual(param(run), { name: "max_connections", value, applyMethod: "pending-reboot" }, instanceClass);
+            const alarm = one(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "prod-api-db-connections").inputs as any;
+            assert.equal(alarm.threshold, Math.floor(Number(value) * 0.8), instanceClass);
+        }
     });
 
     it("prod: in the declared subnets with the declared security groups; PostgreSQL logs to CloudWatch (both stacks)", async () => {

@@ -47,11 +47,11 @@ describe("monitoring AWS documents (awsPolicies.ts, alarms.ts)", () => {
         assert.deepEqual(JSON.parse(topicPolicy(TOPIC, RELEASE_PUBLISHERS)).Statement[1].Principal.Service, ["events.amazonaws.com"]);
     });
 
-    it("database alarms: thresholds from the instance's size, defaults without it", () => {
+    it("database alarms: thresholds from the instance's storage and max_connections", () => {
         const table: [Parameters<typeof databaseAlarms>[0], number, number][] = [
-            [{}, 2 * 1024 ** 3, 80],
+            [{ maxConnections: 104 }, 2 * 1024 ** 3, 83],
             [{ allocatedStorageGiB: 100, maxConnections: 500 }, 10 * 1024 ** 3, 400],
-            [{ allocatedStorageGiB: 20 }, 2 * 1024 ** 3, 80],
+            [{ allocatedStorageGiB: 20, maxConnections: 839 }, 2 * 1024 ** 3, 671],
         ];
         for (const [db, storage, connections] of table) {
             const alarms = databaseAlarms(db);
@@ -62,7 +62,7 @@ describe("monitoring AWS documents (awsPolicies.ts, alarms.ts)", () => {
             assert.equal(alarms[1].threshold, storage);
             assert.equal(alarms[2].threshold, connections);
         }
-        for (const a of [...databaseAlarms({}), replicaLagAlarm()]) {
+        for (const a of [...databaseAlarms({ maxConnections: 100 }), replicaLagAlarm()]) {
             assert.ok(a.datapointsToAlarm > 1 && a.datapointsToAlarm <= a.evaluationPeriods, `${a.suffix}: M of N`);
         }
     });
@@ -88,7 +88,8 @@ describe("monitoring AWS runbooks", () => {
                     .replace(/ /g, "-"),
             ),
         );
-        for (const a of [...databaseAlarms({}), replicaLagAlarm()]) assert.ok(anchors.has(`rds-${a.suffix}`), `rds-${a.suffix}`);
+        for (const a of [...databaseAlarms({ maxConnections: 100 }), replicaLagAlarm()])
+            assert.ok(anchors.has(`rds-${a.suffix}`), `rds-${a.suffix}`);
         assert.match(backupFailureMessage("prod").inputTemplate, /#backupjobfailed/);
         assert.ok(anchors.has("backupjobfailed"));
     });

@@ -267,10 +267,11 @@ describe("Monitoring components (whole-program runs)", () => {
                 "2/3x300s",
                 "breaching",
             ]);
+            // 80% of the max_connections of Pulumi.prod.yaml's db.m7g.large (839, components/data/connections.ts).
             assert.deepEqual(summary("prod-api-db-connections"), [
                 "DatabaseConnections",
                 "GreaterThanThreshold",
-                80,
+                671,
                 "3/5x60s",
                 "notBreaching",
             ]);
