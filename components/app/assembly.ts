@@ -206,6 +206,7 @@ export function assembleApp(name: string, app: AppConfig, ctx: EnvironmentContex
                       app: name,
                       instanceIdentifier: data.database.instance.identifier,
                       allocatedStorageGiB: app.data.postgres.allocatedStorage,
+                      storageAutoscaling: app.data.postgres.maxAllocatedStorage !== undefined,
                       maxConnections: maxConnections(app.data.postgres),
                   }
                 : undefined,

@@ -24,8 +24,14 @@ export interface AlarmSpec {
 
 /** What monitoring needs to know about one RDS instance (created by the backup/data component). */
 export interface DatabaseAlarmArgs {
-    /** Allocated storage in GiB; the free-storage alarm fires under 10% of it. @default 2 GiB absolute threshold */
+    /**
+     * Allocated storage in GiB; the free-storage alarm fires under 10% of it, or under 5% with storage
+     * autoscaling, which RDS starts at 10% free (so the alarm says autoscaling did not keep up: its
+     * six-hour cooldown, or the ceiling reached). @default 2 GiB absolute threshold
+     */
     readonly allocatedStorageGiB?: number;
+    /** Storage autoscaling is on (`maxAllocatedStorage` set). @default false */
+    readonly storageAutoscaling?: boolean;
     /** `max_connections` of the instance (components/data/connections.ts); the alarm fires above 80% of it. */
     readonly maxConnections: number;
 }
@@ -35,7 +41,8 @@ const GiB = 1024 ** 3;
 /** The alarms of one primary instance. */
 export function databaseAlarms(db: DatabaseAlarmArgs): AlarmSpec[] {
     const maxConnections = db.maxConnections;
-    const freeStorage = db.allocatedStorageGiB !== undefined ? Math.round(db.allocatedStorageGiB * GiB * 0.1) : 2 * GiB;
+    const share = db.storageAutoscaling ? 0.05 : 0.1;
+    const freeStorage = db.allocatedStorageGiB !== undefined ? Math.round(db.allocatedStorageGiB * GiB * share) : 2 * GiB;
     return [
         {
             suffix: "cpu",

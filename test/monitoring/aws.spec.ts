@@ -52,6 +52,8 @@ describe("monitoring AWS documents (awsPolicies.ts, alarms.ts)", () => {
             [{ maxConnections: 104 }, 2 * 1024 ** 3, 83],
             [{ allocatedStorageGiB: 100, maxConnections: 500 }, 10 * 1024 ** 3, 400],
             [{ allocatedStorageGiB: 20, maxConnections: 839 }, 2 * 1024 ** 3, 671],
+            // Storage autoscaling grows the storage at 10% free: the alarm is for when it did not.
+            [{ allocatedStorageGiB: 100, storageAutoscaling: true, maxConnections: 839 }, 5 * 1024 ** 3, 671],
         ];
         for (const [db, storage, connections] of table) {
             const alarms = databaseAlarms(db);

@@ -259,11 +259,11 @@ describe("Monitoring components (whole-program runs)", () => {
                 ];
             };
             assert.deepEqual(summary("prod-api-db-cpu"), ["CPUUtilization", "GreaterThanThreshold", 80, "3/5x60s", "ignore"]);
-            // 10% of the 100 GiB allocated in Pulumi.prod.yaml.
+            // 5% of the 100 GiB allocated in Pulumi.prod.yaml: its storage autoscaling (maxAllocatedStorage) acts at 10%.
             assert.deepEqual(summary("prod-api-db-free-storage"), [
                 "FreeStorageSpace",
                 "LessThanThreshold",
-                10737418240,
+                5368709120,
                 "2/3x300s",
                 "breaching",
             ]);
@@ -285,6 +285,14 @@ describe("Monitoring components (whole-program runs)", () => {
                 assert.match(a(n).alarmDescription, /Runbook: https:\/\/.*monitoring\.md#rds-/);
             }
         });
+    });
+
+    it("without storage autoscaling, the free-storage alarm fires under 10% of the allocated storage", async () => {
+        const raw = fixtureRaw("prod");
+        delete raw.apps.api.data.postgres.maxAllocatedStorage;
+        const run = await runConfig(raw, "prod");
+        const alarm = one(run, M.Alarm, "prod-api-db-free-storage").inputs as any;
+        assert.deepEqual([alarm.threshold, alarm.alarmDescription.split(".")[0]], [10737418240, "Free storage under 10"]);
     });
 
     it("exports both topic ARNs and the rule names for the validation and release components", () => {
