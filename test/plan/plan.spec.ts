@@ -88,6 +88,29 @@ describe("offline plan", () => {
         assert.equal(manifests.length, run.resources.filter((r) => r.type.startsWith("kubernetes:")).length);
     });
 
+    // Found by the benchmark: two apps' release Backups, named after a random suffix drawn at up, both went to
+    // manifests/velero/backup.(known after up).yaml and the plan stopped.
+    it("objects whose names are known only after up get a manifest each, named by their Pulumi name", async () => {
+        const out = tmpDir();
+        const run = await runConfig(fixtureRaw("prod"), "prod");
+        const backup = run.resources.find((r) => r.type === "kubernetes:velero.io/v1:Backup")!;
+        assert.equal((backup.inputs.metadata as any).name, "(known after up)");
+        const twin = { ...backup, urn: `${backup.urn}-twin`, name: `${backup.name}-twin` };
+        const both = { ...run, resources: [...run.resources, twin] };
+        writePlan({ project: "launchpad", stack: "prod", run: both, schema: validateObjects(both.resources), timings: {} }, out);
+        const velero = listFiles(out).filter((f) => f.startsWith(path.join("manifests", "velero", "backup.")));
+        assert.deepEqual(velero, [
+            path.join("manifests", "velero", `backup.(known after up).${backup.name}-twin.yaml`),
+            path.join("manifests", "velero", `backup.(known after up).${backup.name}.yaml`),
+        ]);
+        // A re-plan without the twin removes its manifest: the previous plan's resources.json names it.
+        writePlan({ project: "launchpad", stack: "prod", run, schema: validateObjects(run.resources), timings: {} }, out);
+        assert.deepEqual(
+            listFiles(out).filter((f) => f.startsWith(path.join("manifests", "velero", "backup."))),
+            [velero[1]],
+        );
+    });
+
     it("stops on bad configuration before registering any resource", async () => {
         const dir = tempProject(fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.prod.yaml"), "utf8").replace("weight: 10", "weight: 150"));
         tmp.push(dir);

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { dump } from "js-yaml";
 import type { PlanResource } from "./diff";
 import type { PolicyReport } from "./policies";
-import { ProgramRun, ResourceRecord, runProgram } from "./recorder";
+import { ProgramRun, ResourceRecord, SECRET, UNKNOWN, runProgram } from "./recorder";
 import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
 import { PROJECT_DIR, readStackConfig } from "./stackConfig";
 
@@ -142,11 +142,15 @@ function manifestOrder(obj: Record<string, unknown>): Record<string, unknown> {
     return out;
 }
 
-/** `manifests/<namespace|_cluster>/<kind>.<name>.yaml` */
-export function manifestPath(obj: Record<string, unknown>): string {
-    const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+/** `manifests/<namespace|_cluster>/<kind>.<name>.yaml`; `<kind>.(known after up).<Pulumi name>.yaml` for a name known only after up. */
+export function manifestPath(obj: Record<string, unknown>, logicalName: string): string {
+    const meta = (obj.metadata ?? {}) as { name?: unknown; namespace?: string };
     const ns = typeof meta.namespace === "string" ? meta.namespace : "_cluster";
-    return path.join("manifests", ns, `${String(obj.kind).toLowerCase()}.${meta.name}.yaml`);
+    // A name known only after up (drawn by a random suffix, say) is no file name: two such objects of a
+    // kind would share one. Their Pulumi names tell them apart.
+    const known = typeof meta.name === "string" && !meta.name.includes(UNKNOWN) && !meta.name.includes(SECRET);
+    const name = known ? meta.name : `(known after up).${logicalName}`;
+    return path.join("manifests", ns, `${String(obj.kind).toLowerCase()}.${name}.yaml`);
 }
 
 /**
@@ -160,10 +164,10 @@ function previousManifests(out: string): string[] {
     } catch {
         return [];
     }
-    const previous = JSON.parse(text) as { resources?: { type: string; inputs: Record<string, unknown> }[] };
+    const previous = JSON.parse(text) as { resources?: { type: string; name: string; inputs: Record<string, unknown> }[] };
     return (previous.resources ?? []).flatMap((r) => {
         const obj = kubernetesObject(r);
-        return obj ? [manifestPath(obj)] : [];
+        return obj ? [manifestPath(obj, r.name)] : [];
     });
 }
 
@@ -184,7 +188,7 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
     for (const r of plan.run.resources) {
         const obj = kubernetesObject(r);
         if (!obj) continue;
-        const rel = manifestPath(obj);
+        const rel = manifestPath(obj, r.name);
         if (owners.has(rel)) throw new Error(`two objects would be written to ${rel}: ${owners.get(rel)} and ${r.urn}`);
         owners.set(rel, r.urn);
         // js-yaml's emitter: 3.5x faster than yaml's stringify on these objects (measured on 1,480
