@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { snapshotOf } from "../../tools/plan/compare";
 import {
+    MASK,
     PlanDiff,
     PlanResource,
     PlanSnapshot,
@@ -239,8 +240,18 @@ describe("plan diff on real program runs (prod)", function () {
         assert.deepEqual(changes["docker:index/image:Image"], [{ path: "build.args.VERSION", old: "1.0.0", new: "1.1.0" }]);
         assert.deepEqual(
             changes["kubernetes:apps/v1:Deployment"].map((c: { path: string }) => c.path),
-            ['metadata.labels["app.kubernetes.io/version"]', 'spec.template.metadata.labels["app.kubernetes.io/version"]'],
+            [
+                'metadata.labels["app.kubernetes.io/version"]',
+                'spec.template.metadata.labels["app.kubernetes.io/version"]',
+                "spec.template.spec.containers[0].image",
+            ],
         );
+        // The image reference is the rebuilt Image's digest: unknown until up, as pulumi preview shows it.
+        assert.deepEqual(changes["kubernetes:apps/v1:Deployment"][2], {
+            path: "spec.template.spec.containers[0].image",
+            old: "(known after up)",
+            new: "(known after up): Image hello is rebuilt",
+        });
     });
 
     it("a changed namespace replaces every namespaced object (metadata.namespace)", async () => {
@@ -274,6 +285,65 @@ describe("plan diff rules", () => {
         const d = await diffPlans(a, structuredClone({ ...a, label: "b" }));
         assert.ok(isEmpty(d));
         assert.equal(renderMarkdown("prod", d), "### Plan diff: `prod`\n\n`a` → `b`\n\n**no changes** (1 resources unchanged)\n");
+    });
+
+    describe("inputs from resources that are created, replaced or rebuilt: known after up, as preview shows them", () => {
+        const U = "(known after up)";
+        const KEY = "aws:kms/key:Key";
+        const DB = "aws:rds/instance:Instance";
+        const SECRET_K8S = "kubernetes:core/v1:Secret";
+        const key = (spec: string) => res(KEY, "key", { customerMasterKeySpec: spec });
+        const urnOf = (type: string, name: string) => `urn:pulumi:prod::launchpad::${type}::${name}`;
+        const from = (r: PlanResource, unknownFrom: Record<string, string[]>): PlanResource => ({ ...r, unknownFrom });
+        const db = (extra: Record<string, unknown> = {}) =>
+            from(res(DB, "db", { kmsKeyId: U, instanceClass: "db.t4g.micro", ...extra }), { kmsKeyId: [urnOf(KEY, "key")] });
+        const cm = () =>
+            from(res("kubernetes:core/v1:ConfigMap", "cfg", { metadata: { name: "cfg" }, data: { host: U } }), {
+                "data.host": [urnOf(DB, "db")],
+            });
+
+        it("a replaced resource's outputs: its dependents change; a replacement rule on the path replaces them too, and so on", async () => {
+            const d = await diffPlans(plan("a", key("SYMMETRIC_DEFAULT"), db(), cm()), plan("b", key("RSA_2048"), db(), cm()));
+            assert.deepEqual(ops(d), { replace: [`${KEY}::key`, `${DB}::db`], update: ["kubernetes:core/v1:ConfigMap::cfg"] });
+            const byName = Object.fromEntries(d.groups.flatMap((g) => g.resources).map((r) => [r.name, r.changes]));
+            assert.deepEqual(byName.db, [
+                {
+                    path: "kmsKeyId",
+                    old: U,
+                    new: `${U}: Key key is replaced`,
+                    replaces: replacementReason(DB, "kmsKeyId"),
+                },
+            ]);
+            assert.deepEqual(byName.cfg, [{ path: "data.host", old: U, new: `${U}: Instance db is replaced` }]);
+            assert.equal(d.counts.same, 0);
+        });
+
+        it("an update leaves its outputs known (no propagation), but for a rebuilt image; a created resource's are unknown", async () => {
+            const updated = await diffPlans(plan("a", db(), cm()), plan("b", db({ instanceClass: "db.m7g.large" }), cm()));
+            assert.deepEqual(ops(updated), { update: [`${DB}::db`] });
+            assert.equal(updated.counts.same, 1);
+            const created = await diffPlans(plan("a", db()), plan("b", key("SYMMETRIC_DEFAULT"), db()));
+            assert.deepEqual(ops(created), { create: [`${KEY}::key`], replace: [`${DB}::db`] }, "an unknown ForceNew input replaces");
+        });
+
+        it("a change the comparison found at or below the path stays as it is; secrets stay masked", async () => {
+            const moved = from(res(DB, "db", { kmsKeyId: "arn:aws:kms:eu-west-1:1:key/new", instanceClass: "db.t4g.micro" }), {
+                kmsKeyId: [urnOf(KEY, "key")],
+            });
+            const d = await diffPlans(plan("a", key("SYMMETRIC_DEFAULT"), db()), plan("b", key("RSA_2048"), moved));
+            const dbChanges = d.groups.flatMap((g) => g.resources).find((r) => r.name === "db")!.changes;
+            assert.deepEqual(
+                dbChanges.map((c) => [c.path, c.new]),
+                [["kmsKeyId", "arn:aws:kms:eu-west-1:1:key/new"]],
+            );
+            const secret = (k: string) =>
+                from(res(SECRET_K8S, "s", { metadata: { name: "s" }, stringData: { PGHOST: U, k } }), {
+                    "stringData.PGHOST": [urnOf(KEY, "key")],
+                });
+            const s2 = await diffPlans(plan("a", key("SYMMETRIC_DEFAULT"), secret("a")), plan("b", key("RSA_2048"), secret("a")));
+            const sChanges = s2.groups.flatMap((g) => g.resources).find((r) => r.name === "s")!.changes;
+            assert.deepEqual(sChanges, [{ path: "stringData.PGHOST", old: MASK, new: MASK }]);
+        });
     });
 
     describe("dynamic resources: the engine asks the provider in __provider", () => {

@@ -226,6 +226,7 @@ export function planEntry(r: ResourceRecord): PlanResource {
         inputs: r.inputs,
         ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
         ...(r.aliases ? { aliases: r.aliases } : {}),
+        ...(r.unknownFrom ? { unknownFrom: r.unknownFrom } : {}),
     };
 }
 

@@ -2,6 +2,7 @@
 // it registers (type, name, URN, parent, explicit dependsOn, inputs with secrets masked and unknowns
 // marked). The offline plan writes these records; the tests assert on the very same records.
 import * as pulumi from "@pulumi/pulumi";
+import { joinPath } from "./diff/rules";
 import { SECRET, UNKNOWN } from "./masks";
 
 export { SECRET, UNKNOWN };
@@ -42,6 +43,12 @@ export interface ResourceRecord {
      * keeps its children's URNs too).
      */
     aliases?: string[];
+    /**
+     * Inputs the engine knows only after `up` (recorded `(known after up)`), by path, with the URNs of the
+     * resources whose outputs they are (present only when there are any): the plan diff shows them
+     * changing when one of those resources is created or replaced, as `pulumi preview` does.
+     */
+    unknownFrom?: Record<string, string[]>;
 }
 
 export interface ProgramRun {
@@ -221,6 +228,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
 
     const pending: Pending[] = [];
     const records: ResourceRecord[] = [];
+    const urns = new Map<pulumi.Resource, Promise<string>>();
     const traceLimit = Error.stackTraceLimit;
     const prepare = Error.prepareStackTrace;
     if (shortTraces) {
@@ -241,7 +249,12 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
             const reg = registered.get(urn);
             if (!reg) throw new Error(`recorder: ${urn} was constructed but never registered`);
             await keepKeys(reg.inputs, p.props);
-            records.push({ ...reg, dependsOn: (await Promise.all((await toResources(p.dependsOn)).map(urnOf))).sort() });
+            const from = await unknownFrom(p.props, reg.inputs, urns);
+            records.push({
+                ...reg,
+                dependsOn: (await Promise.all((await toResources(p.dependsOn)).map(urnOf))).sort(),
+                ...(from ? { unknownFrom: from } : {}),
+            });
         }
     } finally {
         Error.stackTraceLimit = traceLimit;
@@ -278,6 +291,54 @@ async function keepKeys(inputs: Record<string, unknown>, props: Record<string, u
         }
         inputs[key] = shown;
     }
+}
+
+function containsUnknown(v: unknown): boolean {
+    if (v === UNKNOWN) return true;
+    if (Array.isArray(v)) return v.some(containsUnknown);
+    return v !== null && typeof v === "object" && Object.values(v).some(containsUnknown);
+}
+
+/**
+ * Walks the program's input properties beside their recorded values: every Output whose recorded value
+ * holds `(known after up)`, by path (joinPath, as the diff renders paths), with the resources it comes
+ * from (the Output's resources, as the SDK collects them for dependencies). Synchronous: only the URNs
+ * are awaited, once per resource (`urns`).
+ */
+function unknownSources(props: unknown, inputs: unknown, at: string, out: [string, pulumi.Resource[]][]): void {
+    if (pulumi.Output.isInstance(props)) {
+        if (!containsUnknown(inputs)) return;
+        const from = (props as unknown as { resources(): Set<pulumi.Resource> }).resources();
+        if (from.size > 0) out.push([at || "(root)", [...from]]);
+        return;
+    }
+    if (inputs === null || typeof inputs !== "object") return;
+    if (Array.isArray(props) && Array.isArray(inputs)) {
+        for (let i = 0; i < props.length; i++) unknownSources(props[i], inputs[i], joinPath(at, i), out);
+    } else if (props && typeof props === "object" && !pulumi.Resource.isInstance(props)) {
+        for (const k of Object.keys(props))
+            unknownSources((props as Record<string, unknown>)[k], (inputs as Record<string, unknown>)[k], joinPath(at, k), out);
+    }
+}
+
+/** `unknownFrom` of a record: the paths unknownSources found, with their resources' URNs (sorted). */
+async function unknownFrom(props: Record<string, unknown>, inputs: Record<string, unknown>, urns: Map<pulumi.Resource, Promise<string>>) {
+    if (!containsUnknown(inputs)) return undefined;
+    const found: [string, pulumi.Resource[]][] = [];
+    unknownSources(props, inputs, "", found);
+    if (found.length === 0) return undefined;
+    const out: Record<string, string[]> = {};
+    for (const [at, from] of found) {
+        const list = await Promise.all(
+            from.map((r) => {
+                let u = urns.get(r);
+                if (!u) urns.set(r, (u = urnOf(r)));
+                return u;
+            }),
+        );
+        out[at] = [...new Set(list)].sort();
+    }
+    return out;
 }
 
 /** `urn:pulumi:<stack>::<project>` of a URN. */

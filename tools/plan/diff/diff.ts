@@ -3,8 +3,8 @@
 // matched by URN (or an alias), as the engine matches them; replacements follow ./rules.ts.
 import Module from "node:module";
 import * as path from "node:path";
-import { SECRET } from "../recorder";
-import { replacementReason, segments } from "./rules";
+import { SECRET, UNKNOWN } from "../recorder";
+import { isUnder, joinPath as join, replacementReason, segments } from "./rules";
 
 /** One resource of a plan, as `resources.json` stores it. */
 export interface PlanResource {
@@ -18,6 +18,8 @@ export interface PlanResource {
     retainOnDelete?: boolean;
     /** Earlier URNs the engine matches it by (`aliases`, own and inherited from its parent). */
     aliases?: string[];
+    /** Inputs known only after `up`, by path, with the resources whose outputs they are (recorder.ts). */
+    unknownFrom?: Record<string, string[]>;
 }
 
 /** What a diff compares: `resources.json` (+ `outputs.json`, and config fingerprints) of one revision. */
@@ -87,13 +89,6 @@ const SECRET_NAME = /(^|[_-])(password|passwd|token|secret|apikey|api[_-]?key|pr
 /** Kubernetes Secret payloads are masked even when the program did not mark them secret. */
 const SECRET_PAYLOAD_TYPES = new Set(["kubernetes:core/v1:Secret"]);
 const SECRET_PAYLOAD_KEYS = new Set(["data", "stringData"]);
-
-function join(prefix: string, key: string | number): string {
-    if (typeof key === "number") return `${prefix}[${key}]`;
-    const plain = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key);
-    if (!plain) return `${prefix}[${JSON.stringify(key)}]`;
-    return prefix ? `${prefix}.${key}` : key;
-}
 
 export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -257,27 +252,25 @@ export async function diffPlans(base: PlanSnapshot, head: PlanSnapshot): Promise
     for (const r of head.resources) for (const a of r.aliases ?? []) if (!after.has(a)) renamed.set(a, r.urn);
     const before = new Map(base.resources.map((r) => [renamed.get(r.urn) ?? r.urn, r]));
     const counts: PlanDiff["counts"] = { create: 0, update: 0, replace: 0, delete: 0, retain: 0, same: 0 };
-    const changes: ResourceChange[] = [];
+    const found = new Map<string, ResourceChange>();
+    const matched: [PlanResource, PlanResource][] = [];
     for (const urn of [...new Set([...before.keys(), ...after.keys()])].sort()) {
         const a = before.get(urn);
         const b = after.get(urn);
         const r = (b ?? a) as PlanResource;
         const base = { urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) };
         if (!a || !b) {
-            const op: Op = !a ? "create" : a.retainOnDelete ? "retain" : "delete";
-            counts[op]++;
-            changes.push({ ...base, op, changes: [] });
+            found.set(urn, { ...base, op: !a ? "create" : a.retainOnDelete ? "retain" : "delete", changes: [] });
             continue;
         }
+        matched.push([a, b]);
         const props = await resourceChanges(a, b);
-        if (props.length === 0) {
-            counts.same++;
-            continue;
-        }
-        const op: Op = props.some((c) => c.replaces) ? "replace" : "update";
-        counts[op]++;
-        changes.push({ ...base, op, changes: props });
+        if (props.length > 0) found.set(urn, { ...base, op: props.some((c) => c.replaces) ? "replace" : "update", changes: props });
     }
+    propagateUnknowns(matched, found);
+    const changes = [...found.values()];
+    for (const c of changes) counts[c.op]++;
+    counts.same = matched.length - changes.filter((c) => c.op === "update" || c.op === "replace").length;
     // Group by parent component; a component's own create/delete goes into its parent's group.
     const byUrn = new Map([...before, ...after]);
     const groups = new Map<string, ComponentGroup>();
@@ -304,6 +297,75 @@ export async function diffPlans(base: PlanSnapshot, head: PlanSnapshot): Promise
         outputs,
         config,
     };
+}
+
+/**
+ * Types whose outputs an update computes anew, so that inputs taken from them are unknown in the preview
+ * too: an Image rebuilt (a new digest), a Command run again (new stdout).
+ */
+const RECOMPUTED_ON_UPDATE = new Set(["docker:index/image:Image", "docker-build:index:Image", "command:local:Command"]);
+
+/**
+ * What `pulumi preview` shows beyond the input comparison: a resource created or replaced (or an image
+ * rebuilt) has outputs the engine does not know yet, so every input taken from them is unknown and
+ * reads as a change of the resources that take them, an update, or a replacement when a replacement
+ * rule covers the path (which then changes the outputs of that resource in turn, until nothing more
+ * changes). The plans hold `(known after up)` for such inputs on both sides; their `unknownFrom` says
+ * which resources they come from. Changes the comparison already found at or below a path stay as
+ * they are.
+ */
+function propagateUnknowns(matched: [PlanResource, PlanResource][], found: Map<string, ResourceChange>): void {
+    const recomputes = (c: ResourceChange | undefined) =>
+        c !== undefined && (c.op === "create" || c.op === "replace" || (c.op === "update" && RECOMPUTED_ON_UPDATE.has(c.type)));
+    for (let more = true; more;) {
+        more = false;
+        for (const [a, b] of matched) {
+            for (const [at, from] of Object.entries(b.unknownFrom ?? {})) {
+                const cause = from.map((u) => found.get(u)).find(recomputes);
+                if (!cause) continue;
+                const seen = found.get(b.urn);
+                if (seen?.changes.some((c) => isUnder(c.path, at) || isUnder(at, c.path))) continue;
+                const old = valueAt(a.inputs, at);
+                const why = replacementReason(b.type, at, a.inputs);
+                const change = mask(b.type, {
+                    path: at,
+                    ...(old !== undefined ? { old } : {}),
+                    new: `${UNKNOWN}: ${cause.type.split(":").pop()} ${cause.name} ${becomes(cause)}`,
+                    ...(why ? { replaces: why } : {}),
+                });
+                const wasRecomputing = recomputes(seen);
+                const entry = seen ?? {
+                    urn: b.urn,
+                    type: b.type,
+                    name: b.name,
+                    ...(b.parent ? { parent: b.parent } : {}),
+                    op: "update",
+                    changes: [],
+                };
+                entry.changes.push(change);
+                if (why) entry.op = "replace";
+                found.set(b.urn, entry);
+                if (!wasRecomputing && recomputes(entry)) more = true;
+            }
+        }
+    }
+}
+
+/** Why a resource's outputs are unknown in the preview: `is created`, `is replaced`, `is rebuilt`, `runs again`. */
+function becomes(c: ResourceChange): string {
+    if (c.op === "create") return "is created";
+    if (c.op === "replace") return "is replaced";
+    return c.type.startsWith("command:") ? "runs again" : "is rebuilt";
+}
+
+/** The value at a rendered path (`a.b[0]["c.d"]`), or undefined. */
+function valueAt(v: unknown, at: string): unknown {
+    let cur = v;
+    for (const s of segments(at)) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<string, unknown>)[s];
+    }
+    return cur;
 }
 
 function parseOr(text: string | undefined): unknown {

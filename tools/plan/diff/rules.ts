@@ -298,6 +298,14 @@ function typeMatches(pattern: string, type: string): boolean {
     return pattern.endsWith("*") ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
 }
 
+/** The rendered path of `key` under `prefix`: `a.b`, `a["c.d"]`, `a[0]` (what `segments` parses). */
+export function joinPath(prefix: string, key: string | number): string {
+    if (typeof key === "number") return `${prefix}[${key}]`;
+    const plain = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key);
+    if (!plain) return `${prefix}[${JSON.stringify(key)}]`;
+    return prefix ? `${prefix}.${key}` : key;
+}
+
 /** Path segments of a rendered path: `a.b["c.d"][0].e` -> [a, b, c.d, 0, e]. */
 export function segments(path: string): string[] {
     const out: string[] = [];
@@ -307,7 +315,8 @@ export function segments(path: string): string[] {
     return out;
 }
 
-function isUnder(path: string, prefix: string): boolean {
+/** True when `path` is `prefix` or below it. */
+export function isUnder(path: string, prefix: string): boolean {
     const p = segments(path);
     const q = segments(prefix);
     return q.length <= p.length && q.every((s, i) => s === p[i]);
