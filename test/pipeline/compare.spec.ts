@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { configFingerprints } from "../../tools/plan/compare";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { runCommand } from "../support/commands";
 
@@ -147,6 +148,58 @@ describe("plan --compare in a fresh clone @e2e", function () {
             assert.equal(diff.counts.update + diff.counts.delete + diff.counts.same, 0);
         } finally {
             fs.rmSync(path.join(repo, "Pulumi.qa.yaml"));
+        }
+    });
+});
+
+describe("plan diff: the configuration compared", () => {
+    // Review: the feature flags live in Pulumi.yaml (`value`), and a change there was missing from the diff's
+    // configuration list: only Pulumi.<stack>.yaml was read.
+    it("is Pulumi.yaml's project values under the stack file's keys, by full key, secure values fingerprinted", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-config-"));
+        try {
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.yaml"),
+                [
+                    "name: launchpad",
+                    "runtime: nodejs",
+                    "config:",
+                    "  launchpad:flags:",
+                    "    value: { rollout: 5 }",
+                    "  launchpad:images:",
+                    "    default: {}",
+                    "  launchpad:apps:",
+                    "    description: required, no value",
+                    "  aws:region: eu-west-1",
+                    "",
+                ].join("\n"),
+            );
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.prod.yaml"),
+                [
+                    "config:",
+                    "  launchpad:apps: { web: { port: 80 } }",
+                    "  aws:region: eu-west-2",
+                    "  launchpad:token:",
+                    "    secure: v1:abc",
+                    "",
+                ].join("\n"),
+            );
+            const config = configFingerprints(dir, "prod")!;
+            assert.deepEqual(Object.keys(config), [
+                "aws:region",
+                "launchpad:apps",
+                "launchpad:flags",
+                "launchpad:images",
+                "launchpad:token",
+            ]);
+            assert.equal(config["launchpad:flags"], '{"rollout":5}');
+            assert.equal(config["launchpad:images"], "{}");
+            assert.equal(config["aws:region"], '"eu-west-2"', "the stack's value wins");
+            assert.match(config["launchpad:token"], /^"\[secret\]:[0-9a-f]{12}"$/);
+            assert.equal(configFingerprints(dir, "staging"), undefined, "no stack file");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });

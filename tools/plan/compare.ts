@@ -12,6 +12,7 @@ import { Plan, planEntry, stableJson } from "./plan";
 import { ProgramRun, SECRET } from "./recorder";
 import { InputError, UsageError } from "../cli/run";
 import { checkTarget } from "./compareTarget";
+import { fullKey, projectConfigValues } from "./stackConfig";
 
 export { checkTarget };
 
@@ -34,15 +35,23 @@ function fingerprintSecure(v: unknown): unknown {
 }
 
 /**
- * The stack's configuration as compared between revisions: `Pulumi.<stack>.yaml` keys -> JSON text,
- * with every secure value replaced by its fingerprint. Undefined when the file is absent.
+ * The stack's configuration as compared between revisions, as the engine hands it to the program:
+ * `Pulumi.yaml`'s project-level values (`value`, or a declaration's `default`) under the keys of
+ * `Pulumi.<stack>.yaml`, full key (`launchpad:flags`) -> JSON text, every secure value replaced by its
+ * fingerprint. So a change made in either file shows (the feature flags live in Pulumi.yaml). Undefined
+ * when the stack file is absent.
  */
 export function configFingerprints(projectDir: string, stack: string): Record<string, string> | undefined {
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) return undefined;
+    const projectFile = path.join(projectDir, "Pulumi.yaml");
+    const project = (fs.existsSync(projectFile) ? (parse(fs.readFileSync(projectFile, "utf8")) ?? {}) : {}) as Record<string, unknown>;
+    const name = typeof project.name === "string" ? project.name : "";
+    const merged = projectConfigValues((project.config ?? {}) as Record<string, unknown>, name);
     const config = ((parse(fs.readFileSync(file, "utf8")) ?? {}).config ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(config)) merged[fullKey(key, name)] = value;
     const out: Record<string, string> = {};
-    for (const key of Object.keys(config).sort()) out[key] = JSON.stringify(fingerprintSecure(config[key]));
+    for (const key of Object.keys(merged).sort()) out[key] = JSON.stringify(fingerprintSecure(merged[key]));
     return out;
 }
 

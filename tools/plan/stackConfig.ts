@@ -94,30 +94,43 @@ export function schemaValues(cfg: StackConfig): Record<string, unknown> {
     return raw;
 }
 
+/** A config key as the engine names it: `apps` in project `launchpad` is `launchpad:apps`. */
+export function fullKey(key: string, projectName: string): string {
+    return key.includes(":") ? key : `${projectName}:${key}`;
+}
+
+/**
+ * The values `Pulumi.yaml`'s `config:` gives every stack, by full key: `key: value`, `key: {value: ...}`
+ * or a declaration's `default`.
+ */
+export function projectConfigValues(declared: Record<string, unknown>, projectName: string): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [key, decl] of Object.entries(declared)) {
+        const full = fullKey(key, projectName);
+        if (decl && typeof decl === "object" && !Array.isArray(decl)) {
+            const d = decl as Record<string, unknown>;
+            if ("value" in d) values[full] = d.value;
+            else if ("default" in d) values[full] = d.default;
+        } else {
+            values[full] = decl;
+        }
+    }
+    return values;
+}
+
 function stackConfigOf(dir: string, stack: string, stackValues: Record<string, unknown>): StackConfig {
     const projectFile = path.join(dir, "Pulumi.yaml");
     const project = readYaml(projectFile);
     const projectName = project.name;
     if (typeof projectName !== "string") throw new InputError(`${projectFile}: missing 'name'`);
-    const merged: Record<string, unknown> = {};
-    // Project-level config: `key: value`, `key: {value: ...}` or a declaration with `default`.
     const declared = (project.config ?? {}) as Record<string, unknown>;
-    for (const [key, decl] of Object.entries(declared)) {
-        const full = key.includes(":") ? key : `${projectName}:${key}`;
-        if (decl && typeof decl === "object" && !Array.isArray(decl)) {
-            const d = decl as Record<string, unknown>;
-            if ("value" in d) merged[full] = d.value;
-            else if ("default" in d) merged[full] = d.default;
-        } else {
-            merged[full] = decl;
-        }
-    }
+    const merged = projectConfigValues(declared, projectName);
     const stackConfig: Record<string, unknown> = {};
     const isMapping = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v);
     if (!isMapping(stackValues) || (stackValues.config !== undefined && stackValues.config !== null && !isMapping(stackValues.config)))
         throw new InputError(`Pulumi.${stack}.yaml: expected 'config:' to be a mapping of keys to values (as pulumi config set writes it)`);
     for (const [key, value] of Object.entries((stackValues.config ?? {}) as Record<string, unknown>)) {
-        stackConfig[key.includes(":") ? key : `${projectName}:${key}`] = value;
+        stackConfig[fullKey(key, projectName)] = value;
     }
     // The CLI's own checks need the config schema (and through it the SDK): loaded only when a stack is read,
     // so that commands that merely list stacks while checking their arguments stay light.
