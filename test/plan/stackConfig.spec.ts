@@ -9,7 +9,7 @@ import { parse, stringify } from "yaml";
 import { FIXTURE_DIR } from "../harness";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 import { StackConfigError } from "../../tools/plan/stackChecks";
-import { readStackConfig } from "../../tools/plan/stackConfig";
+import { listStacks, readStackConfig } from "../../tools/plan/stackConfig";
 import { ConfigError } from "../../config/errors";
 import { loadConfig } from "../../config/load";
 import { runProgram } from "../../tools/plan/recorder";
@@ -284,6 +284,27 @@ describe("stack config: the CLI's own checks", () => {
             e.message,
             /launchpad:apps\.api\.smoke\.checks\[0\]\.headers\.Authorization is encrypted in the stack file, but the program writes it in plain text \(into Kubernetes objects, the state and the plan\): secure values stay secret only at apps\.<app>\.secretEnv\.<NAME>/,
         );
+    });
+});
+
+describe("stack config: the stacks of a project", () => {
+    // Review: a Pulumi.qa.yml was listed (plan:ci planned it) and then refused: no Pulumi.qa.yaml.
+    it("are the Pulumi.<stack>.yaml files, as the CLI finds them next to Pulumi.yaml", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-stacks-"));
+        try {
+            for (const f of [
+                "Pulumi.yaml",
+                "Pulumi.prod.yaml",
+                "Pulumi.eu.prod.yaml",
+                "Pulumi.qa.yml",
+                "Pulumi.staging.yaml.bak",
+                "notes.yaml",
+            ])
+                fs.writeFileSync(path.join(dir, f), "");
+            assert.deepEqual(listStacks(dir), ["eu.prod", "prod"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

@@ -47,11 +47,14 @@ function unsecure(v: unknown): { value: unknown; secret: boolean } {
     return { value: v, secret: false };
 }
 
-/** Stacks that have a `Pulumi.<stack>.yaml` in `dir`. */
+/**
+ * Stacks that have a `Pulumi.<stack>.yaml` in `dir`. Only `.yaml`: the CLI looks for a stack's file with its
+ * project file's extension (Pulumi.yaml), so a `Pulumi.<stack>.yml` is no stack's configuration.
+ */
 export function listStacks(dir: string): string[] {
     return fs
         .readdirSync(dir)
-        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
 }
