@@ -11,6 +11,11 @@ interface ReplaceRule {
     why: string;
 }
 
+/** A rule of one AWS type whose `paths` are `ForceNew` in the provider; `detail` follows that in the reason. */
+function forceNew(type: string, paths: string[], detail = ""): ReplaceRule {
+    return { types: [type], paths, why: `ForceNew in the AWS provider${detail}` };
+}
+
 /**
  * Changes the providers perform as delete-and-recreate, from their documentation (Kubernetes API
  * field immutability as @pulumi/kubernetes applies it; `ForceNew` attributes of the AWS provider).
@@ -64,9 +69,9 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
         paths: ["region"],
         why: "a resource's region (AWS provider v7) forces a new resource",
     },
-    {
-        types: ["aws:rds/instance:Instance"],
-        paths: [
+    forceNew(
+        "aws:rds/instance:Instance",
+        [
             "availabilityZone",
             "backupTarget",
             "characterSetName",
@@ -81,73 +86,41 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
             "timezone",
             "username",
         ],
-        why: "ForceNew in the AWS provider (engine, encryption, placement, restore source; `identifier` renames in place)",
-    },
-    {
-        types: ["aws:rds/parameterGroup:ParameterGroup"],
-        paths: ["name", "namePrefix", "family", "description"],
-        why: "ForceNew in the AWS provider (a new family is a new parameter group)",
-    },
-    {
-        types: ["aws:rds/subnetGroup:SubnetGroup"],
-        paths: ["name", "namePrefix"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:rds/snapshot:Snapshot"],
-        paths: ["dbInstanceIdentifier", "dbSnapshotIdentifier"],
-        why: "ForceNew in the AWS provider: a snapshot is taken once",
-    },
-    {
-        types: ["aws:ecr/repository:Repository"],
-        paths: ["name", "encryptionConfigurations"],
-        why: "ForceNew in the AWS provider (a new repository: images do not move)",
-    },
-    {
-        types: ["aws:ecr/lifecyclePolicy:LifecyclePolicy"],
-        paths: ["repository", "policy"],
-        why: "ForceNew in the AWS provider (a changed policy is put again as a new one)",
-    },
-    {
-        types: ["aws:sns/topic:Topic"],
-        paths: ["name", "namePrefix", "fifoTopic"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:sns/topicSubscription:TopicSubscription"],
-        paths: ["topic", "protocol", "endpoint"],
-        why: "ForceNew in the AWS provider: a new endpoint is a new subscription (an email endpoint must confirm again)",
-    },
-    {
-        types: ["aws:sns/topicPolicy:TopicPolicy"],
-        paths: ["arn"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:backup/plan:Plan"],
-        paths: ["name"],
-        why: "ForceNew in the AWS provider",
-    },
+        " (engine, encryption, placement, restore source; `identifier` renames in place)",
+    ),
+    forceNew(
+        "aws:rds/parameterGroup:ParameterGroup",
+        ["name", "namePrefix", "family", "description"],
+        " (a new family is a new parameter group)",
+    ),
+    forceNew("aws:rds/subnetGroup:SubnetGroup", ["name", "namePrefix"]),
+    forceNew("aws:rds/snapshot:Snapshot", ["dbInstanceIdentifier", "dbSnapshotIdentifier"], ": a snapshot is taken once"),
+    forceNew("aws:ecr/repository:Repository", ["name", "encryptionConfigurations"], " (a new repository: images do not move)"),
+    forceNew("aws:ecr/lifecyclePolicy:LifecyclePolicy", ["repository", "policy"], " (a changed policy is put again as a new one)"),
+    forceNew("aws:sns/topic:Topic", ["name", "namePrefix", "fifoTopic"]),
+    forceNew(
+        "aws:sns/topicSubscription:TopicSubscription",
+        ["topic", "protocol", "endpoint"],
+        ": a new endpoint is a new subscription (an email endpoint must confirm again)",
+    ),
+    forceNew("aws:sns/topicPolicy:TopicPolicy", ["arn"]),
+    forceNew("aws:backup/plan:Plan", ["name"]),
     {
         types: ["aws:backup/selection:Selection"],
         paths: ["name", "planId", "iamRoleArn", "resources", "selectionTags", "conditions", "notResources"],
         why: "every argument of a backup selection is ForceNew in the AWS provider",
     },
-    {
-        types: ["aws:backup/vault:Vault"],
-        paths: ["name", "kmsKeyArn"],
-        why: "ForceNew in the AWS provider (a vault's encryption key is fixed at creation)",
-    },
+    forceNew("aws:backup/vault:Vault", ["name", "kmsKeyArn"], " (a vault's encryption key is fixed at creation)"),
     {
         types: ["aws:backup/vaultLockConfiguration:VaultLockConfiguration"],
         paths: ["backupVaultName", "changeableForDays", "maxRetentionDays", "minRetentionDays"],
         why: "every argument of a vault lock configuration forces a new one (replaced delete-first, so the vault ends locked)",
     },
-    {
-        types: ["aws:s3/bucket:Bucket"],
-        paths: ["bucket", "bucketPrefix", "objectLockEnabled"],
-        why: "ForceNew in the AWS provider (a bucket's name and object lock are fixed at creation)",
-    },
+    forceNew(
+        "aws:s3/bucket:Bucket",
+        ["bucket", "bucketPrefix", "objectLockEnabled"],
+        " (a bucket's name and object lock are fixed at creation)",
+    ),
     {
         types: [
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
@@ -167,54 +140,22 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
         paths: ["bucket"],
         why: "ForceNew in the AWS provider: the configuration belongs to one bucket",
     },
-    {
-        types: ["aws:kms/key:Key"],
-        paths: ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
-        why: "ForceNew in the AWS provider (a key's spec and usage are fixed at creation: a new key, and data encrypted with the old one still needs it)",
-    },
-    {
-        types: ["aws:kms/alias:Alias"],
-        paths: ["name", "namePrefix"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:kms/keyPolicy:KeyPolicy"],
-        paths: ["keyId"],
-        why: "ForceNew in the AWS provider: the policy belongs to one key",
-    },
-    {
-        types: ["aws:iam/role:Role"],
-        paths: ["name", "namePrefix", "path"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"],
-        paths: ["role", "policyArn"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
-        paths: ["name"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:cloudwatch/eventRule:EventRule"],
-        paths: ["name", "namePrefix", "eventBusName"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:cloudwatch/eventTarget:EventTarget"],
-        paths: ["rule", "targetId", "eventBusName"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:cloudwatch/logGroup:LogGroup"],
-        paths: ["name", "namePrefix", "logGroupClass"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:ec2/instance:Instance"],
-        paths: [
+    forceNew(
+        "aws:kms/key:Key",
+        ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+        " (a key's spec and usage are fixed at creation: a new key, and data encrypted with the old one still needs it)",
+    ),
+    forceNew("aws:kms/alias:Alias", ["name", "namePrefix"]),
+    forceNew("aws:kms/keyPolicy:KeyPolicy", ["keyId"], ": the policy belongs to one key"),
+    forceNew("aws:iam/role:Role", ["name", "namePrefix", "path"]),
+    forceNew("aws:iam/rolePolicyAttachment:RolePolicyAttachment", ["role", "policyArn"]),
+    forceNew("aws:cloudwatch/metricAlarm:MetricAlarm", ["name"]),
+    forceNew("aws:cloudwatch/eventRule:EventRule", ["name", "namePrefix", "eventBusName"]),
+    forceNew("aws:cloudwatch/eventTarget:EventTarget", ["rule", "targetId", "eventBusName"]),
+    forceNew("aws:cloudwatch/logGroup:LogGroup", ["name", "namePrefix", "logGroupClass"]),
+    forceNew(
+        "aws:ec2/instance:Instance",
+        [
             "ami",
             "associatePublicIpAddress",
             "availabilityZone",
@@ -234,28 +175,25 @@ export const REPLACE_RULES: readonly ReplaceRule[] = [
             "subnetId",
             "tenancy",
         ],
-        why: "ForceNew in the AWS provider (a new image, network placement or key is a new instance)",
-    },
-    {
-        types: ["aws:lb/loadBalancer:LoadBalancer"],
-        paths: ["name", "namePrefix", "internal", "loadBalancerType", "customerOwnedIpv4Pool"],
-        why: "ForceNew in the AWS provider (a new load balancer: a new DNS name)",
-    },
-    {
-        types: ["aws:lb/targetGroup:TargetGroup"],
-        paths: ["name", "namePrefix", "port", "protocol", "protocolVersion", "targetType", "vpcId", "ipAddressType"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:lb/listener:Listener"],
-        paths: ["loadBalancerArn"],
-        why: "ForceNew in the AWS provider",
-    },
-    {
-        types: ["aws:lb/targetGroupAttachment:TargetGroupAttachment"],
-        paths: ["targetGroupArn", "targetId", "port", "availabilityZone"],
-        why: "ForceNew in the AWS provider",
-    },
+        " (a new image, network placement or key is a new instance)",
+    ),
+    forceNew(
+        "aws:lb/loadBalancer:LoadBalancer",
+        ["name", "namePrefix", "internal", "loadBalancerType", "customerOwnedIpv4Pool"],
+        " (a new load balancer: a new DNS name)",
+    ),
+    forceNew("aws:lb/targetGroup:TargetGroup", [
+        "name",
+        "namePrefix",
+        "port",
+        "protocol",
+        "protocolVersion",
+        "targetType",
+        "vpcId",
+        "ipAddressType",
+    ]),
+    forceNew("aws:lb/listener:Listener", ["loadBalancerArn"]),
+    forceNew("aws:lb/targetGroupAttachment:TargetGroupAttachment", ["targetGroupArn", "targetId", "port", "availabilityZone"]),
     {
         types: ["random:index/randomId:RandomId"],
         paths: ["byteLength", "keepers", "prefix"],
