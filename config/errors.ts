@@ -8,6 +8,8 @@ export interface ConfigProblem {
     /** Full key path as a user writes it: `launchpad:apps.api.strategy.weight`. */
     path: string;
     message: string;
+    /** The same path as segments below the project (`["apps", "api", "talksTo", 0]`), when known: tools locate it in the files. */
+    at?: readonly PropertyKey[];
 }
 
 /**
@@ -116,7 +118,7 @@ export function toProblems(project: string, issues: readonly z.core.$ZodIssue[],
     const problems = issues.map((issue) => {
         // unrecognized_keys reports the containing object; point at the key itself when there is one.
         const path = issue.code === "unrecognized_keys" && issue.keys.length === 1 ? [...issue.path, issue.keys[0]] : issue.path;
-        return { path: keyPath(project, path), message: describe(issue, schema) };
+        return { path: keyPath(project, path), message: describe(issue, schema), at: path };
     });
     return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message.localeCompare(b.message)));
 }

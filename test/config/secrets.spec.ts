@@ -62,6 +62,7 @@ describe("nested secure config values", () => {
                 {
                     path: "launchpad:monitoring.channels.pager.url",
                     message: "expected an https:// URL or a secure value (value not shown: it may be a secret)",
+                    at: ["monitoring", "channels", "pager", "url"],
                 },
             ]);
             assert.doesNotMatch(e.message, /token-abc/);

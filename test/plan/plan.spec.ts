@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ConfigError } from "../../config";
+import { configLocator, locatedMessage } from "../../tools/plan/configLocation";
 import { PROJECT_DIR, planStack, writePlan } from "../../tools/plan/plan";
 import { validateObjects } from "../../tools/plan/schemas";
 import { FIXTURE_DIR, runConfig, fixtureRaw } from "../harness";
@@ -121,6 +122,37 @@ describe("offline plan", () => {
                 e instanceof ConfigError && /launchpad:apps\.api\.strategy\.weight: expected an integer 0-100, got 150/.test(e.message),
         );
         assert.equal(registered, 0);
+    });
+
+    it("locates each configuration problem: the stack file's line, Pulumi.yaml's for project values, the parent of a missing key", async () => {
+        const text = fs.readFileSync(path.join(FIXTURE_DIR, "Pulumi.prod.yaml"), "utf8");
+        const dir = tempProject(text.replace("weight: 10", "weight: 150").replace(/^ {4}version: .*\n/m, ""));
+        tmp.push(dir);
+        const project = fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            project.replace("prod: { rollout: { percentage: 5 } }", "prod: { rollout: { percentage: 500 } }"),
+        );
+        const error = await planStack({ stack: "bad", projectDir: dir }).then(
+            () => assert.fail("expected a ConfigError"),
+            (e: unknown) => e as ConfigError,
+        );
+        assert.ok(error instanceof ConfigError, String(error));
+        const locate = configLocator(dir, "bad");
+        const lineOf = (file: string, needle: string) =>
+            fs
+                .readFileSync(path.join(dir, file), "utf8")
+                .split("\n")
+                .findIndex((l) => l.includes(needle)) + 1;
+        const located = Object.fromEntries(error.problems.map((p) => [p.path, locate(p)]));
+        assert.equal(located["launchpad:apps.api.strategy.weight"], `Pulumi.bad.yaml:${lineOf("Pulumi.bad.yaml", "weight: 150")}`);
+        const flag = Object.keys(located).find((k) => k.startsWith("launchpad:flags."))!;
+        assert.equal(located[flag], `Pulumi.yaml:${lineOf("Pulumi.yaml", "percentage: 500")}`, flag);
+        assert.match(locatedMessage(error.problems, locate), /^invalid configuration \(\d+ problems\):\n {2}Pulumi\.\S+:\d+: launchpad:/);
+        // A missing key: the object it belongs in (the release's values start on the line after the key).
+        assert.equal(located["launchpad:release.version"], `Pulumi.bad.yaml:${lineOf("Pulumi.bad.yaml", "launchpad:release:") + 1}`);
+        assert.equal(locate({ path: "launchpad:nothing", message: "x", at: ["nothing"] }), undefined);
+        assert.equal(locate({ path: "launchpad:apps", message: "x" }), undefined, "no segments: not located");
     });
 
     describe("command line @e2e", function () {

@@ -98,6 +98,11 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         try {
             plan = await planStack({ stack: a.stack, projectDir: a.projectDir, policyConfig: a.policyConfig });
         } catch (e) {
+            if (e instanceof ConfigError && e.problems.some((p) => p.at)) {
+                // The plan read the files: each problem with the line it is written on.
+                const { configLocator, locatedMessage } = await import("./configLocation");
+                throw new InputError(locatedMessage(e.problems, configLocator(a.projectDir, a.stack)));
+            }
             if (e instanceof ConfigError || e instanceof PolicyConfigError) throw new InputError(e.message);
             throw e;
         }
