@@ -94,8 +94,14 @@ describe("plan --compare in a fresh clone @e2e", function () {
             assert.equal(policy.mandatory, 0);
             const section = md.slice(md.indexOf("#### Policies\n"));
             assert.ok(section.startsWith("#### Policies\n"), "the report has a Policies section");
-            const rows = section.split("\n").filter((l) => /^\| (advisory|mandatory|remediate) \|/.test(l));
+            // The base plan's policy.json is known too: each result says whether it is new.
+            const rows = section.split("\n").filter((l) => /^\| (unchanged|\*\*new\*\*) \| (advisory|mandatory|remediate) \|/.test(l));
             assert.equal(rows.length, policy.violations.length);
+            // Canary weight 10 -> 50 changes no release gate's result.
+            assert.ok(
+                rows.every((row) => row.startsWith("| unchanged |")),
+                rows.join("\n"),
+            );
             for (const v of policy.violations)
                 assert.ok(
                     rows.some((row) => row.includes(`\`${v.policy}\``)),

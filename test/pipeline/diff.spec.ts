@@ -599,4 +599,44 @@ describe("plan diff report: policies", () => {
         );
         assert.match(renderMarkdown("prod", d, { violations: [] }), /#### Policies\n\nall policies pass/);
     });
+
+    it("with the base plan's report: each result new or already on the base, and what the base reported that is gone", async () => {
+        const d = await diffPlans(plan("main"), plan("working tree"));
+        const v = (policyName: string, urn: string, message: string) => ({ policyName, enforcementLevel: "advisory", message, urn });
+        const kept = v("alerts-routed", "urn:x::api", "no route for severity info");
+        const added = v("rollback-path", "urn:x::web", "no previous slot to switch back to");
+        const fixed = v("backup-first", "urn:x::api-db", "no backup before the rollout");
+        const md = renderMarkdown("prod", d, { violations: [kept, added] }, { violations: [kept, fixed] });
+        const section = md.slice(md.indexOf("#### Policies"));
+        assert.equal(
+            section,
+            [
+                "#### Policies",
+                "",
+                "Against the base's results (`main`):",
+                "",
+                "| Change | Level | Policy | Resource | Message |",
+                "|---|---|---|---|---|",
+                "| unchanged | advisory | `alerts-routed` | `api` | no route for severity info |",
+                "| **new** | advisory | `rollback-path` | `web` | no previous slot to switch back to |",
+                "",
+                "No longer reported (on the base, `main`):",
+                "",
+                "| Level | Policy | Resource | Message |",
+                "|---|---|---|---|",
+                "| advisory | `backup-first` | `api-db` | no backup before the rollout |",
+                "",
+            ].join("\n"),
+        );
+        // All pass now: what the base reported is still listed as gone.
+        assert.match(
+            renderMarkdown("prod", d, { violations: [] }, { violations: [fixed] }),
+            /all policies pass\n\nNo longer reported \(on the base, `main`\):/,
+        );
+        // An unknown base report: the table without the column.
+        assert.match(
+            renderMarkdown("prod", d, { violations: [added] }),
+            /\| Level \| Policy \| Resource \| Message \|\n\|---\|---\|---\|---\|\n\| advisory/,
+        );
+    });
 });

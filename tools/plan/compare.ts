@@ -68,6 +68,7 @@ export function readPlanDir(dir: string, label = dir): PlanSnapshot {
         resources,
         outputs: opt("outputs.json") as Record<string, unknown> | undefined,
         config: opt("config.json") as Record<string, string> | undefined,
+        policy: opt("policy.json"),
     };
 }
 
@@ -154,12 +155,17 @@ export async function compare(opts: {
     const diff = await diffPlans(base, head);
     const policyFile = path.join(opts.out, "policy.json");
     const policy = fs.existsSync(policyFile) ? readJson(policyFile) : undefined;
-    const markdown = renderMarkdown(opts.stack, diff, policy);
+    const markdown = renderMarkdown(opts.stack, diff, policy, base.policy);
     fs.mkdirSync(opts.out, { recursive: true });
     fs.writeFileSync(path.join(opts.out, "diff.md"), markdown);
     fs.writeFileSync(
         path.join(opts.out, "diff.json"),
-        stableJson({ stack: opts.stack, ...diff, ...(policy !== undefined ? { policy } : {}) }),
+        stableJson({
+            stack: opts.stack,
+            ...diff,
+            ...(policy !== undefined ? { policy } : {}),
+            ...(base.policy !== undefined ? { basePolicy: base.policy } : {}),
+        }),
     );
     return { diff, markdown };
 }

@@ -33,6 +33,8 @@ export interface PlanSnapshot {
      * changed secret shows as changed without its value (see `configFingerprints`).
      */
     config?: Record<string, string>;
+    /** The plan's `policy.json` (its release gates' results), when it wrote one. */
+    policy?: unknown;
 }
 
 /**

@@ -105,11 +105,56 @@ function table(rows: PropertyChange[], withReason: boolean): string[] {
     return lines;
 }
 
+/** A policy result's identity across two plans: the same policy, resource and message. */
+const resultKey = (r: PolicyResult) => JSON.stringify([r.policy, r.resource ?? "", r.message]);
+
+const resultRow = (r: PolicyResult) =>
+    `| ${r.level} | \`${r.policy}\` | ${r.resource ? `\`${r.resource}\`` : ""} | ${r.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`;
+
+/**
+ * The Policies section: the head's results, each marked new or unchanged when the base's report is known
+ * (`basePolicy`), then what the base reported that the head no longer does.
+ */
+function policySection(d: PlanDiff, policy: unknown, basePolicy: unknown): string[] {
+    const results = policyResults(policy);
+    const out = ["#### Policies", ""];
+    if (!results) return [...out, "```json", JSON.stringify(policy, null, 2), "```", ""];
+    const before = basePolicy === undefined ? undefined : policyResults(basePolicy);
+    const seen = new Set((before ?? []).map(resultKey));
+    if (results.length === 0) out.push("all policies pass", "");
+    else if (!before) out.push("| Level | Policy | Resource | Message |", "|---|---|---|---|", ...results.map(resultRow), "");
+    else {
+        out.push(
+            `Against the base's results (\`${d.base}\`):`,
+            "",
+            "| Change | Level | Policy | Resource | Message |",
+            "|---|---|---|---|---|",
+        );
+        for (const r of results) out.push(`| ${seen.has(resultKey(r)) ? "unchanged" : "**new**"} ${resultRow(r)}`);
+        out.push("");
+    }
+    if (before) {
+        const now = new Set(results.map(resultKey));
+        const gone = before.filter((r) => !now.has(resultKey(r)));
+        if (gone.length > 0)
+            out.push(
+                `No longer reported (on the base, \`${d.base}\`):`,
+                "",
+                "| Level | Policy | Resource | Message |",
+                "|---|---|---|---|",
+                ...gone.map(resultRow),
+                "",
+            );
+    }
+    return out;
+}
+
 /**
  * The reviewer's report. `stack` names the stack; `policy` is the parsed `policy.json`, when the plan
- * wrote one.
+ * wrote one; `basePolicy` the base plan's, when it is known (each result is then marked new or not, and
+ * what the base reported that this plan does not is listed).
  */
-export function renderMarkdown(stack: string, d: PlanDiff, policy?: unknown): string {
+export function renderMarkdown(stack: string, d: PlanDiff, policy?: unknown, basePolicy?: unknown): string {
     const out: string[] = [`### Plan diff: \`${stack}\``, "", `\`${d.base}\` → \`${d.head}\``, ""];
     if (isEmpty(d)) {
         out.push(`**no changes** (${d.counts.same} resources unchanged)`, "");
@@ -141,20 +186,7 @@ export function renderMarkdown(stack: string, d: PlanDiff, policy?: unknown): st
     }
     if (d.config.length > 0) out.push("#### Configuration", "", ...table(d.config, false), "");
     if (d.outputs.length > 0) out.push("#### Stack outputs", "", ...table(d.outputs, false), "");
-    if (policy !== undefined) {
-        const results = policyResults(policy);
-        out.push("#### Policies", "");
-        if (!results) out.push("```json", JSON.stringify(policy, null, 2), "```");
-        else if (results.length === 0) out.push("all policies pass");
-        else {
-            out.push("| Level | Policy | Resource | Message |", "|---|---|---|---|");
-            for (const r of results)
-                out.push(
-                    `| ${r.level} | \`${r.policy}\` | ${r.resource ? `\`${r.resource}\`` : ""} | ${r.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
-                );
-        }
-        out.push("");
-    }
+    if (policy !== undefined) out.push(...policySection(d, policy, basePolicy));
     return (
         out
             .join("\n")
