@@ -194,7 +194,10 @@ export const volumeSchema = z.strictObject({
     size: quantity,
     /** Where the app's container mounts it. */
     mountPath: z.string().startsWith("/", { error: "expected an absolute path" }).default("/var/lib/app"),
-    /** StorageClass; the cluster's default when absent. */
+    /**
+     * StorageClass; the cluster's default when absent. Required in production, where it must be one that
+     * encrypts its volumes at rest (on EKS, the EBS CSI driver with `encrypted: "true"`).
+     */
     storageClassName: k8sName.optional(),
     /**
      * `ReadWriteOnce` volumes attach to one node: only a single pod that is stopped before its
@@ -293,6 +296,14 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
                 input: vol.accessMode,
                 message:
                     "a ReadWriteOnce volume attaches to one node: use it with replicas: 1 and strategy direct with rollout: recreate, or set ReadWriteMany (a StorageClass that supports it)",
+            });
+        if (vol && vol.storageClassName === undefined && cfg.environment.tier === "production")
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "data", "volume", "storageClassName"],
+                input: undefined,
+                message:
+                    "required in production: a StorageClass that encrypts its volumes at rest (the cluster's default may not, and Launchpad cannot read a class's parameters)",
             });
         if (vol && app.writablePaths.some((p) => unslashed(p) === unslashed(vol.mountPath)))
             ctx.addIssue({

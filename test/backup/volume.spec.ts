@@ -62,9 +62,26 @@ describe("app volume (data inside the cluster)", () => {
         assert.equal(runs.staging.options.get(one(runs.staging.run, PVC, "worker-data").urn), undefined);
     });
 
+    it("in production, needs a named StorageClass (one that encrypts at rest); elsewhere the cluster's default serves", () => {
+        const volume = { size: "1Gi", accessMode: "ReadWriteMany" };
+        const prod = fixtureRaw("prod");
+        prod.apps.api.data.volume = { ...volume };
+        assert.throws(
+            () => parseConfig(prod),
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                e.problems.length === 1 &&
+                e.problems[0].path === "launchpad:apps.api.data.volume.storageClassName" &&
+                /^required in production: a StorageClass that encrypts its volumes at rest/.test(e.problems[0].message),
+        );
+        const staging = fixtureRaw("staging");
+        staging.apps.api.data.volume = { ...volume };
+        assert.doesNotThrow(() => parseConfig(staging));
+    });
+
     it("refuses a ReadWriteOnce volume for pods that can run on two nodes at once, and a mount over an emptyDir", () => {
         const raw = fixtureRaw("prod");
-        raw.apps.api.data.volume = { size: "1Gi", mountPath: "/data" };
+        raw.apps.api.data.volume = { size: "1Gi", mountPath: "/data", storageClassName: "encrypted-gp3" };
         try {
             parseConfig(raw);
             assert.fail("expected a ConfigError");
@@ -78,10 +95,10 @@ describe("app volume (data inside the cluster)", () => {
                 ],
             );
         }
-        raw.apps.api.data.volume = { size: "1Gi", accessMode: "ReadWriteMany" };
+        raw.apps.api.data.volume = { size: "1Gi", accessMode: "ReadWriteMany", storageClassName: "efs-encrypted" };
         assert.doesNotThrow(() => parseConfig(raw));
         // A trailing slash names the same mount point.
-        raw.apps.api.data.volume = { size: "1Gi", accessMode: "ReadWriteMany", mountPath: "/data/" };
+        raw.apps.api.data.volume = { size: "1Gi", accessMode: "ReadWriteMany", mountPath: "/data/", storageClassName: "efs-encrypted" };
         assert.throws(() => parseConfig(raw), /launchpad:apps\.api\.data\.volume\.mountPath: expected a path not in writablePaths/);
     });
 });

@@ -194,7 +194,12 @@ describe("policies: backups", () => {
                 withVolume = await runStackWith("prod", (raw) => {
                     raw.apps.api.data = {
                         ...raw.apps.api.data,
-                        volume: { size: "1Gi", mountPath: "/var/cache/api", accessMode: "ReadWriteMany" },
+                        volume: {
+                            size: "1Gi",
+                            mountPath: "/var/cache/api",
+                            accessMode: "ReadWriteMany",
+                            storageClassName: "efs-encrypted",
+                        },
                     };
                 });
                 const claims = withVolume.resources.filter((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
