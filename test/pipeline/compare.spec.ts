@@ -186,6 +186,10 @@ describe("plan diff: the configuration compared", () => {
                     "config:",
                     "  launchpad:apps: { web: { port: 80 } }",
                     "  aws:region: eu-west-2",
+                    "  launchpad:monitoring:",
+                    "    channels:",
+                    "      pager: { type: webhook, url: https://hooks.example.com/T0KEN }",
+                    "      team: { type: email, address: team@example.com }",
                     "  launchpad:token:",
                     "    secure: v1:abc",
                     "",
@@ -197,12 +201,18 @@ describe("plan diff: the configuration compared", () => {
                 "launchpad:apps",
                 "launchpad:flags",
                 "launchpad:images",
+                "launchpad:monitoring",
                 "launchpad:token",
             ]);
             assert.equal(config["launchpad:flags"], '{"rollout":5}');
             assert.equal(config["launchpad:images"], "{}");
             assert.equal(config["aws:region"], '"eu-west-2"', "the stack's value wins");
             assert.match(config["launchpad:token"], /^"\[secret\]:[0-9a-f]{12}"$/);
+            // A webhook URL embeds its token: fingerprinted even when the stack wrote it plain. An address is not a secret.
+            const monitoring = JSON.parse(config["launchpad:monitoring"]);
+            assert.match(monitoring.channels.pager.url, /^\[secret\]:[0-9a-f]{12}$/);
+            assert.equal(monitoring.channels.team.address, "team@example.com");
+            assert.doesNotMatch(JSON.stringify(config), /T0KEN/);
             assert.equal(configFingerprints(dir, "staging"), undefined, "no stack file");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

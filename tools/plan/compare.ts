@@ -13,6 +13,7 @@ import { ProgramRun, SECRET } from "./recorder";
 import { InputError, UsageError } from "../cli/run";
 import { checkTarget } from "./compareTarget";
 import { fullKey, projectConfigValues } from "./stackConfig";
+import { ALWAYS_SECRET_PATHS } from "../../config/monitoring";
 
 export { checkTarget };
 
@@ -27,11 +28,21 @@ function fingerprintSecure(v: unknown): unknown {
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
         const keys = Object.keys(o);
-        if (keys.length === 1 && keys[0] === "secure")
-            return `${SECRET}:${createHash("sha256").update(String(o.secure)).digest("hex").slice(0, 12)}`;
+        if (keys.length === 1 && keys[0] === "secure") return fingerprint(String(o.secure));
         return Object.fromEntries(keys.sort().map((k) => [k, fingerprintSecure(o[k])]));
     }
     return v;
+}
+
+const fingerprint = (text: string) => `${SECRET}:${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
+
+/** `value` with the plain strings at `rest` (`*`: every key) fingerprinted, as secure values are. */
+function fingerprintAt(value: unknown, rest: readonly string[]): unknown {
+    if (rest.length === 0) return typeof value === "string" && !value.startsWith(`${SECRET}:`) ? fingerprint(value) : value;
+    if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+    const [seg, ...more] = rest;
+    const o = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(o).map((k) => [k, seg === "*" || seg === k ? fingerprintAt(o[k], more) : o[k]]));
 }
 
 /**
@@ -51,7 +62,11 @@ export function configFingerprints(projectDir: string, stack: string): Record<st
     const config = ((parse(fs.readFileSync(file, "utf8")) ?? {}).config ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(config)) merged[fullKey(key, name)] = value;
     const out: Record<string, string> = {};
-    for (const key of Object.keys(merged).sort()) out[key] = JSON.stringify(fingerprintSecure(merged[key]));
+    for (const key of Object.keys(merged).sort()) {
+        let value = fingerprintSecure(merged[key]);
+        for (const [top, ...rest] of ALWAYS_SECRET_PATHS) if (key === fullKey(top, name)) value = fingerprintAt(value, rest);
+        out[key] = JSON.stringify(value);
+    }
     return out;
 }
 
