@@ -51,8 +51,8 @@ function deepest(node: Node, rest: readonly PropertyKey[]): Node {
 
 /**
  * A locator for the problems of stack `stack` in `projectDir`: `file:line` of the value a problem is
- * about, in the stack file when it sets the top-level key, else in Pulumi.yaml's project value; undefined
- * when neither file writes it (a required key that is missing is reported by its path alone).
+ * about (of the object it belongs in, for a missing key), in the stack file when it sets the top-level
+ * key, else in Pulumi.yaml's project value; undefined when neither file sets the top-level key.
  */
 export function configLocator(projectDir: string, stack: string): (p: ConfigProblem) => string | undefined {
     const projectPath = path.join(projectDir, "Pulumi.yaml");

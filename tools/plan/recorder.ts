@@ -46,7 +46,7 @@ export interface ResourceRecord {
     /**
      * Inputs the engine knows only after `up` (recorded `(known after up)`), by path, with the URNs of the
      * resources whose outputs they are (present only when there are any): the plan diff shows them
-     * changing when one of those resources is created or replaced, as `pulumi preview` does.
+     * changing when one of those resources is created, replaced or rebuilt, as `pulumi preview` does.
      */
     unknownFrom?: Record<string, string[]>;
 }
