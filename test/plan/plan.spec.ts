@@ -213,6 +213,10 @@ describe("offline plan", () => {
                 [["--stack", "prod", "--out", "/dev/null"], /^error: --out: \/dev\/null is not a directory$/m],
                 [["--stack", "prod", "--out", "/proc/self/plan"], /^error: --out: \/proc\/self\/plan is on a kernel filesystem/m],
                 [["--stack", "prod", "--stack", "staging"], /^error: --stack given twice \(prod, staging\)/m],
+                [
+                    ["--stack", "my stack"],
+                    /^error: --stack my stack: not a stack name the Pulumi CLI accepts \(letters, digits, '-', '_' and '\.'; at most 100\)$/m,
+                ],
                 [["--stack", "prod", "--compare", "no-such-ref"], /^error: --compare: 'no-such-ref' is neither a plan folder/m],
                 [["--stack", "prod", "--crds", path.join(tmpDir(), "missing")], /^error: --crds: no such folder: .*missing$/m],
                 [

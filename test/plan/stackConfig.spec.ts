@@ -289,7 +289,7 @@ describe("stack config: the CLI's own checks", () => {
 
 describe("stack config: the stacks of a project", () => {
     // Review: a Pulumi.qa.yml was listed (plan:ci planned it) and then refused: no Pulumi.qa.yaml.
-    it("are the Pulumi.<stack>.yaml files, as the CLI finds them next to Pulumi.yaml", () => {
+    it("are the Pulumi.<stack>.yaml files of valid stack names, as the CLI finds them next to Pulumi.yaml", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-stacks-"));
         try {
             for (const f of [
@@ -299,6 +299,10 @@ describe("stack config: the stacks of a project", () => {
                 "Pulumi.qa.yml",
                 "Pulumi.staging.yaml.bak",
                 "notes.yaml",
+                // Names the CLI refuses (pulumi stack init "my stack" fails): no stack of the project.
+                "Pulumi.my stack.yaml",
+                "Pulumi.a+b.yaml",
+                `Pulumi.${"x".repeat(101)}.yaml`,
             ])
                 fs.writeFileSync(path.join(dir, f), "");
             assert.deepEqual(listStacks(dir), ["eu.prod", "prod"]);

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InputError, UsageError, existingDir, existingFile, main, optional, outputDir, required } from "../cli/run";
 import { checkTarget } from "./compareTarget";
-import { PROJECT_DIR, listStacks } from "./stackConfig";
+import { PROJECT_DIR, STACK_NAME, listStacks } from "./stackConfig";
 
 /**
  * Refuses an out folder that holds files but no plan (no resources.json): a plan prunes what an earlier
@@ -59,6 +59,10 @@ Exit codes: 0 clean, 1 problems found (schema, mandatory policy violation), 2 ba
         const projectDir = projectArg ? existingDir("--project", projectArg) : PROJECT_DIR;
         if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) throw new UsageError(`--project: no Pulumi.yaml in ${projectArg}`);
         const stack = required(args, "stack");
+        if (!STACK_NAME.test(stack))
+            throw new UsageError(
+                `--stack ${stack}: not a stack name the Pulumi CLI accepts (letters, digits, '-', '_' and '.'; at most 100)`,
+            );
         const stacks = listStacks(projectDir);
         if (!stacks.includes(stack))
             throw new UsageError(

@@ -47,15 +47,19 @@ function unsecure(v: unknown): { value: unknown; secret: boolean } {
     return { value: v, secret: false };
 }
 
+/** A name the Pulumi CLI accepts for a stack: letters, digits, `-`, `_` and `.`, at most 100 characters. */
+export const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
 /**
  * Stacks that have a `Pulumi.<stack>.yaml` in `dir`. Only `.yaml`: the CLI looks for a stack's file with its
- * project file's extension (Pulumi.yaml), so a `Pulumi.<stack>.yml` is no stack's configuration.
+ * project file's extension (Pulumi.yaml), so a `Pulumi.<stack>.yml` is no stack's configuration; and only
+ * names the CLI accepts (STACK_NAME): no stack could use another file.
  */
 export function listStacks(dir: string): string[] {
     return fs
         .readdirSync(dir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
+        .filter((s): s is string => s !== undefined && STACK_NAME.test(s))
         .sort();
 }
 
