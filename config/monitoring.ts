@@ -28,7 +28,6 @@ export const ALERT_GROUP_INTERVAL = "5m";
 
 const channelName = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, { error: "expected a lowercase channel name (a-z, 0-9, '-')" });
 
-/** One place a person (or a pager) receives alerts or release notices. */
 /**
  * Config paths below the project (`*`: any key) whose values are secrets whether or not the stack set them
  * `secure`: a webhook URL embeds its token. The program wraps them in pulumi.secret; the plan's config
@@ -36,6 +35,7 @@ const channelName = z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, { erro
  */
 export const ALWAYS_SECRET_PATHS: readonly (readonly string[])[] = [["monitoring", "channels", "*", "url"]];
 
+/** One place a person (or a pager) receives alerts or release notices. */
 export const channelSchema = z.discriminatedUnion(
     "type",
     [

@@ -40,7 +40,7 @@ const GiB = 1024 ** 3;
 
 /** The alarms of one primary instance. */
 export function databaseAlarms(db: DatabaseAlarmArgs): AlarmSpec[] {
-    const maxConnections = db.maxConnections;
+    const { maxConnections } = db;
     const share = db.storageAutoscaling ? 0.05 : 0.1;
     const freeStorage = db.allocatedStorageGiB !== undefined ? Math.round(db.allocatedStorageGiB * GiB * share) : 2 * GiB;
     return [

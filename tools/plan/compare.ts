@@ -6,13 +6,12 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { PlanDiff, PlanResource, PlanSnapshot, diffPlans, renderMarkdown } from "./diff";
 import { Plan, planEntry, stableJson } from "./plan";
 import { ProgramRun, SECRET } from "./recorder";
 import { InputError, UsageError } from "../cli/run";
 import { checkTarget } from "./compareTarget";
-import { fullKey, projectConfigValues } from "./stackConfig";
+import { fullKey, rawConfigValues } from "./stackConfig";
 import { ALWAYS_SECRET_PATHS } from "../../config/monitoring";
 
 export { checkTarget };
@@ -55,16 +54,11 @@ function fingerprintAt(value: unknown, rest: readonly string[]): unknown {
 export function configFingerprints(projectDir: string, stack: string): Record<string, string> | undefined {
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) return undefined;
-    const projectFile = path.join(projectDir, "Pulumi.yaml");
-    const project = (fs.existsSync(projectFile) ? (parse(fs.readFileSync(projectFile, "utf8")) ?? {}) : {}) as Record<string, unknown>;
-    const name = typeof project.name === "string" ? project.name : "";
-    const merged = projectConfigValues((project.config ?? {}) as Record<string, unknown>, name);
-    const config = ((parse(fs.readFileSync(file, "utf8")) ?? {}).config ?? {}) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(config)) merged[fullKey(key, name)] = value;
+    const { project, values: merged } = rawConfigValues(projectDir, stack);
     const out: Record<string, string> = {};
     for (const key of Object.keys(merged).sort()) {
         let value = fingerprintSecure(merged[key]);
-        for (const [top, ...rest] of ALWAYS_SECRET_PATHS) if (key === fullKey(top, name)) value = fingerprintAt(value, rest);
+        for (const [top, ...rest] of ALWAYS_SECRET_PATHS) if (key === fullKey(top, project)) value = fingerprintAt(value, rest);
         out[key] = JSON.stringify(value);
     }
     return out;

@@ -3,10 +3,10 @@
 // the engine hands it the merged values); the plan, which reads the files, adds it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isMap, isSeq, LineCounter, parse, parseDocument } from "yaml";
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Node } from "yaml";
 import type { ConfigProblem } from "../../config/errors";
-import { fullKey } from "./stackConfig";
+import { fullKey, readProject } from "./stackConfig";
 
 interface Source {
     file: string;
@@ -56,12 +56,12 @@ function deepest(node: Node, rest: readonly PropertyKey[]): Node {
  */
 export function configLocator(projectDir: string, stack: string): (p: ConfigProblem) => string | undefined {
     const projectPath = path.join(projectDir, "Pulumi.yaml");
+    // The plan read it already; a project without a name only loses the short keys' locations.
     let project = "";
     try {
-        const name = (parse(fs.readFileSync(projectPath, "utf8")) as { name?: unknown } | null)?.name;
-        if (typeof name === "string") project = name;
+        project = readProject(projectDir).name;
     } catch {
-        // No readable project file: keys are located by their full names only.
+        // located by full keys only
     }
     const stackFile = source(path.join(projectDir, `Pulumi.${stack}.yaml`), project, (n) => n);
     // Pulumi.yaml: `key: value`, or a declaration whose `value` (or `default`) every stack gets.

@@ -110,7 +110,7 @@ export function fullKey(key: string, projectName: string): string {
  * The values `Pulumi.yaml`'s `config:` gives every stack, by full key: `key: value`, `key: {value: ...}`
  * or a declaration's `default`.
  */
-export function projectConfigValues(declared: Record<string, unknown>, projectName: string): Record<string, unknown> {
+function projectConfigValues(declared: Record<string, unknown>, projectName: string): Record<string, unknown> {
     const values: Record<string, unknown> = {};
     for (const [key, decl] of Object.entries(declared)) {
         const full = fullKey(key, projectName);
@@ -125,20 +125,39 @@ export function projectConfigValues(declared: Record<string, unknown>, projectNa
     return values;
 }
 
-function stackConfigOf(dir: string, stack: string, stackValues: Record<string, unknown>): StackConfig {
+/** `dir`'s Pulumi.yaml: the project's name and its config declarations. */
+export function readProject(dir: string): { name: string; declared: Record<string, unknown> } {
     const projectFile = path.join(dir, "Pulumi.yaml");
     const project = readYaml(projectFile);
-    const projectName = project.name;
-    if (typeof projectName !== "string") throw new InputError(`${projectFile}: missing 'name'`);
-    const declared = (project.config ?? {}) as Record<string, unknown>;
-    const merged = projectConfigValues(declared, projectName);
-    const stackConfig: Record<string, unknown> = {};
+    if (typeof project.name !== "string") throw new InputError(`${projectFile}: missing 'name'`);
+    return { name: project.name, declared: (project.config ?? {}) as Record<string, unknown> };
+}
+
+/** A stack file's `config:` values by full key; an InputError when it is not a mapping. */
+function stackFileValues(stack: string, stackValues: Record<string, unknown>, projectName: string): Record<string, unknown> {
     const isMapping = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v);
     if (!isMapping(stackValues) || (stackValues.config !== undefined && stackValues.config !== null && !isMapping(stackValues.config)))
         throw new InputError(`Pulumi.${stack}.yaml: expected 'config:' to be a mapping of keys to values (as pulumi config set writes it)`);
-    for (const [key, value] of Object.entries((stackValues.config ?? {}) as Record<string, unknown>)) {
-        stackConfig[fullKey(key, projectName)] = value;
-    }
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries((stackValues.config ?? {}) as Record<string, unknown>))
+        values[fullKey(key, projectName)] = value;
+    return values;
+}
+
+/**
+ * The values of stack `stack` as the engine hands them to its program, before any check: Pulumi.yaml's
+ * project values under the stack file's, by full key, `secure:` values as written (encrypted).
+ */
+export function rawConfigValues(dir: string, stack: string): { project: string; values: Record<string, unknown> } {
+    const { name, declared } = readProject(dir);
+    const stackValues = stackFileValues(stack, readYaml(path.join(dir, `Pulumi.${stack}.yaml`)), name);
+    return { project: name, values: { ...projectConfigValues(declared, name), ...stackValues } };
+}
+
+function stackConfigOf(dir: string, stack: string, stackValues: Record<string, unknown>): StackConfig {
+    const { name: projectName, declared } = readProject(dir);
+    const merged = projectConfigValues(declared, projectName);
+    const stackConfig = stackFileValues(stack, stackValues, projectName);
     // The CLI's own checks need the config schema (and through it the SDK): loaded only when a stack is read,
     // so that commands that merely list stacks while checking their arguments stay light.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

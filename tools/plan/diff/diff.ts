@@ -230,11 +230,11 @@ async function resourceChanges(a: PlanResource, b: PlanResource): Promise<Proper
     if (b.type.startsWith(DYNAMIC)) {
         const verdict = await dynamicVerdict(a, b);
         if (verdict.changes === false) return [];
+        // The provider decided there are changes (its code alone may be what changed): list them all.
         providerReplaces = verdict.replaces;
         shown = all.map((c) =>
             c.path === PROVIDER_KEY ? { path: c.path, old: PROVIDER_CODE, new: "(dynamic provider code, changed)" } : c,
         );
-        // The provider decided there are changes: its code alone may be what changed.
     }
     return shown.map((c) => {
         const top = segments(c.path)[0];

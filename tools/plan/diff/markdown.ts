@@ -108,6 +108,7 @@ function table(rows: PropertyChange[], withReason: boolean): string[] {
 /** A policy result's identity across two plans: the same policy, resource and message. */
 const resultKey = (r: PolicyResult) => JSON.stringify([r.policy, r.resource ?? "", r.message]);
 
+const RESULTS_HEAD = ["| Level | Policy | Resource | Message |", "|---|---|---|---|"];
 const resultRow = (r: PolicyResult) =>
     `| ${r.level} | \`${r.policy}\` | ${r.resource ? `\`${r.resource}\`` : ""} | ${r.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`;
 
@@ -120,10 +121,10 @@ function policySection(d: PlanDiff, policy: unknown, basePolicy: unknown): strin
     const out = ["#### Policies", ""];
     if (!results) return [...out, "```json", JSON.stringify(policy, null, 2), "```", ""];
     const before = basePolicy === undefined ? undefined : policyResults(basePolicy);
-    const seen = new Set((before ?? []).map(resultKey));
     if (results.length === 0) out.push("all policies pass", "");
-    else if (!before) out.push("| Level | Policy | Resource | Message |", "|---|---|---|---|", ...results.map(resultRow), "");
+    else if (!before) out.push(...RESULTS_HEAD, ...results.map(resultRow), "");
     else {
+        const seen = new Set(before.map(resultKey));
         out.push(
             `Against the base's results (\`${d.base}\`):`,
             "",
@@ -136,15 +137,7 @@ function policySection(d: PlanDiff, policy: unknown, basePolicy: unknown): strin
     if (before) {
         const now = new Set(results.map(resultKey));
         const gone = before.filter((r) => !now.has(resultKey(r)));
-        if (gone.length > 0)
-            out.push(
-                `No longer reported (on the base, \`${d.base}\`):`,
-                "",
-                "| Level | Policy | Resource | Message |",
-                "|---|---|---|---|",
-                ...gone.map(resultRow),
-                "",
-            );
+        if (gone.length > 0) out.push(`No longer reported (on the base, \`${d.base}\`):`, "", ...RESULTS_HEAD, ...gone.map(resultRow), "");
     }
     return out;
 }
