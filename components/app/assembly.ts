@@ -8,7 +8,7 @@ import { gateFor } from "../../config/validation";
 import { appData } from "../backup";
 import type { AppDataContext, RecoveryPoints } from "../backup";
 import { appLabels } from "../common/labels";
-import { maxConnections } from "../data/connections";
+import { isBurstable, maxConnections } from "../data/connections";
 import { appSecretEnv, ArgoRollout, BlueGreenDeployment, CanaryDeployment, combineSeams, DirectDeployment } from "../deploy";
 import type { AppDeploymentArgs, ArgoAnalysisArgs } from "../deploy";
 import { isArgo } from "../../config/delivery";
@@ -199,7 +199,7 @@ export function assembleApp(name: string, app: AppConfig, ctx: EnvironmentContex
         outputs,
         recoveryPoints: data?.recoveryPoints,
         releaseBackups: data && env.tier === "production" ? data.backup.releaseBackups : [],
-        // Every database an app owns gets CloudWatch alarms (CPU, storage, connections) routed to on-call.
+        // Every database an app owns gets CloudWatch alarms (CPU, storage, connections, CPU credits of a burstable class) routed to on-call.
         database:
             data?.database && app.data?.postgres
                 ? {
@@ -208,6 +208,7 @@ export function assembleApp(name: string, app: AppConfig, ctx: EnvironmentContex
                       allocatedStorageGiB: app.data.postgres.allocatedStorage,
                       storageAutoscaling: app.data.postgres.maxAllocatedStorage !== undefined,
                       maxConnections: maxConnections(app.data.postgres),
+                      burstable: isBurstable(app.data.postgres.instanceClass),
                   }
                 : undefined,
         notice: {

@@ -43,6 +43,14 @@ const GIB_PER_VCPU: Readonly<Record<string, number>> = {
 const BURSTABLE_GIB: Readonly<Record<string, number>> = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, "2xlarge": 32 };
 const BURSTABLE = new Set(["t3", "t4g"]);
 
+/**
+ * A burstable class (db.t3, db.t4g): its CPU is a baseline plus credits, and RDS runs it in Unlimited mode,
+ * so sustained load above the baseline is not throttled but charged (the cpu-credits alarm).
+ */
+export function isBurstable(instanceClass: string): boolean {
+    return BURSTABLE.has(instanceClass.split(".")[1] ?? "");
+}
+
 /** The families whose memory this module knows, for error messages. */
 export const KNOWN_FAMILIES: readonly string[] = [...BURSTABLE, ...Object.keys(GIB_PER_VCPU)];
 

@@ -34,6 +34,11 @@ export interface DatabaseAlarmArgs {
     readonly storageAutoscaling?: boolean;
     /** `max_connections` of the instance (components/data/connections.ts); the alarm fires above 80% of it. */
     readonly maxConnections: number;
+    /**
+     * A burstable class (db.t3, db.t4g, components/data/connections.ts): adds the cpu-credits alarm, since
+     * the CPU alarm's 80% is far above such a class's baseline (10% to 40% of its vCPUs). @default false
+     */
+    readonly burstable?: boolean;
 }
 
 const GiB = 1024 ** 3;
@@ -86,7 +91,32 @@ export function databaseAlarms(db: DatabaseAlarmArgs): AlarmSpec[] {
             treatMissingData: "notBreaching",
             description: `More than 80% of max_connections (${maxConnections}) in 3 of the last 5 minutes`,
         },
+        ...(db.burstable ? [cpuCreditsAlarm()] : []),
     ];
+}
+
+/**
+ * Burstable classes run in Unlimited mode on RDS: once the credit balance is spent the instance borrows
+ * surplus credits, and surplus beyond what it can earn back in 24 hours is charged. Charges say the
+ * load has stayed above the class's baseline: a larger or a fixed-performance class is due. CPU credit
+ * metrics come every five minutes.
+ */
+function cpuCreditsAlarm(): AlarmSpec {
+    return {
+        suffix: "cpu-credits",
+        metricName: "CPUSurplusCreditsCharged",
+        namespace: "AWS/RDS",
+        statistic: "Maximum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        period: 300,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        // No datapoint means nothing was charged.
+        treatMissingData: "notBreaching",
+        description:
+            "Surplus CPU credits charged in 2 of the last 3 five-minute periods: sustained load above the burstable class's baseline",
+    };
 }
 
 /** The alarm of one read replica: it reports ReplicaLag itself. */

@@ -64,7 +64,11 @@ describe("monitoring AWS documents (awsPolicies.ts, alarms.ts)", () => {
             assert.equal(alarms[1].threshold, storage);
             assert.equal(alarms[2].threshold, connections);
         }
-        for (const a of [...databaseAlarms({ maxConnections: 100 }), replicaLagAlarm()]) {
+        assert.deepEqual(
+            databaseAlarms({ maxConnections: 100, burstable: true }).map((a) => a.suffix),
+            ["cpu", "free-storage", "connections", "cpu-credits"],
+        );
+        for (const a of [...databaseAlarms({ maxConnections: 100, burstable: true }), replicaLagAlarm()]) {
             assert.ok(a.datapointsToAlarm > 1 && a.datapointsToAlarm <= a.evaluationPeriods, `${a.suffix}: M of N`);
         }
     });
@@ -90,7 +94,7 @@ describe("monitoring AWS runbooks", () => {
                     .replace(/ /g, "-"),
             ),
         );
-        for (const a of [...databaseAlarms({ maxConnections: 100 }), replicaLagAlarm()])
+        for (const a of [...databaseAlarms({ maxConnections: 100, burstable: true }), replicaLagAlarm()])
             assert.ok(anchors.has(`rds-${a.suffix}`), `rds-${a.suffix}`);
         assert.match(backupFailureMessage("prod").inputTemplate, /#backupjobfailed/);
         assert.ok(anchors.has("backupjobfailed"));

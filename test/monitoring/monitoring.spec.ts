@@ -73,7 +73,13 @@ describe("Monitoring components (whole-program runs)", () => {
     it("staging: the same shape with staging's subscriptions", () => {
         assert.deepEqual(
             monitoringResources(staging),
-            expected("staging", STAGING_APPS, ["alerts-team-email", "releases-stakeholders"], ["Secret staging-alert-webhooks"]),
+            // The staging fixture's api database is a db.t4g.micro: burstable, so it has the cpu-credits alarm too.
+            expected(
+                "staging",
+                STAGING_APPS,
+                ["alerts-team-email", "releases-stakeholders"],
+                ["Secret staging-alert-webhooks", "MetricAlarm staging-api-db-cpu-credits"],
+            ),
         );
     });
 
@@ -293,6 +299,29 @@ describe("Monitoring components (whole-program runs)", () => {
         const run = await runConfig(raw, "prod");
         const alarm = one(run, M.Alarm, "prod-api-db-free-storage").inputs as any;
         assert.deepEqual([alarm.threshold, alarm.alarmDescription.split(".")[0]], [10737418240, "Free storage under 10"]);
+    });
+
+    it("a burstable class (db.t3, db.t4g) also gets the cpu-credits alarm on surplus credits charged", async () => {
+        const raw = fixtureRaw("prod");
+        raw.apps.api.data.postgres.instanceClass = "db.t4g.medium";
+        const run = await runConfig(raw, "prod");
+        assert.deepEqual((run.outputs.monitoring as any).alarms, [
+            "prod-api-db-cpu",
+            "prod-api-db-free-storage",
+            "prod-api-db-connections",
+            "prod-api-db-cpu-credits",
+        ]);
+        const x = one(run, M.Alarm, "prod-api-db-cpu-credits").inputs as any;
+        assert.deepEqual(
+            [x.namespace, x.metricName, x.statistic, x.comparisonOperator, x.threshold],
+            ["AWS/RDS", "CPUSurplusCreditsCharged", "Maximum", "GreaterThanThreshold", 0],
+        );
+        assert.deepEqual([x.datapointsToAlarm, x.evaluationPeriods, x.period, x.treatMissingData], [2, 3, 300, "notBreaching"]);
+        assert.deepEqual(x.dimensions, { DBInstanceIdentifier: "prod-api" });
+        assert.deepEqual(x.alarmActions, [UNKNOWN]);
+        assert.match(x.alarmDescription, /Runbook: https:\/\/.*monitoring\.md#rds-cpu-credits$/);
+        // db.t4g.medium: 4 GiB, RDS's formula gives 419 connections; the alarm is at 80%.
+        assert.equal((one(run, M.Alarm, "prod-api-db-connections").inputs as any).threshold, 335);
     });
 
     it("exports both topic ARNs and the rule names for the validation and release components", () => {
