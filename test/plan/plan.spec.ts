@@ -110,6 +110,15 @@ describe("offline plan", () => {
             listFiles(out).filter((f) => f.startsWith(path.join("manifests", "velero", "backup."))),
             [velero[1]],
         );
+        // A folder planned before manifests were named this way keeps no stale `backup.(known after up).yaml`.
+        const legacy = path.join(out, "manifests", "velero", "backup.(known after up).yaml");
+        fs.writeFileSync(legacy, "left by an older plan\n");
+        writePlan({ project: "launchpad", stack: "prod", run, schema: validateObjects(run.resources), timings: {} }, out);
+        assert.ok(!fs.existsSync(legacy));
+        assert.deepEqual(
+            listFiles(out).filter((f) => f.startsWith(path.join("manifests", "velero", "backup."))),
+            [velero[1]],
+        );
     });
 
     it("stops on bad configuration before registering any resource", async () => {

@@ -167,7 +167,14 @@ function previousManifests(out: string): string[] {
     const previous = JSON.parse(text) as { resources?: { type: string; name: string; inputs: Record<string, unknown> }[] };
     return (previous.resources ?? []).flatMap((r) => {
         const obj = kubernetesObject(r);
-        return obj ? [manifestPath(obj, r.name)] : [];
+        if (!obj) return [];
+        const file = manifestPath(obj, r.name);
+        // Plans before 17e5cc7 wrote an object named only at up to `<kind>.(known after up).yaml`: a folder
+        // re-planned since would otherwise keep that file for good.
+        const legacy = file.endsWith(`.(known after up).${r.name}.yaml`)
+            ? file.slice(0, -(r.name.length + ".yaml".length)) + "yaml"
+            : undefined;
+        return legacy ? [file, legacy] : [file];
     });
 }
 
