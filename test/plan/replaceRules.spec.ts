@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { REPLACE_RULES, replacementReason } from "../../tools/plan/diff/rules";
 import { fixtureRaw, runConfig } from "../harness";
 import { vmBlueGreenFixture, vmFixture } from "../vm/fixture";
@@ -15,11 +16,17 @@ function sdkArgs(type: string): Set<string> {
     const [pkg, mod, name] = type.split(":");
     const [dir, file] = mod.includes("/") ? mod.split("/") : [mod, name[0].toLowerCase() + name.slice(1)];
     const parts = pkg === "random" ? [file] : dir === "index" ? [file] : [dir, file];
-    const dts = fs.readFileSync(path.join(MODULES, pkg, ...parts) + ".d.ts", "utf8");
-    const start = dts.indexOf(`export interface ${name}Args {`);
-    assert.ok(start >= 0, `${name}Args in @pulumi/${pkg}/${parts.join("/")}.d.ts`);
-    const body = dts.slice(start, dts.indexOf("\n}", start));
-    return new Set([...body.matchAll(/^ {4}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1]));
+    const dts = path.join(MODULES, pkg, ...parts) + ".d.ts";
+    // Parsed by the TypeScript compiler, not matched as text: the declaration's layout may change.
+    const source = ts.createSourceFile(dts, fs.readFileSync(dts, "utf8"), ts.ScriptTarget.Latest, false);
+    const args = source.statements.find(
+        (s): s is ts.InterfaceDeclaration =>
+            ts.isInterfaceDeclaration(s) &&
+            s.name.text === `${name}Args` &&
+            !!s.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword),
+    );
+    assert.ok(args, `${name}Args in @pulumi/${pkg}/${parts.join("/")}.d.ts`);
+    return new Set(args.members.flatMap((m) => (ts.isPropertySignature(m) && ts.isIdentifier(m.name) ? [m.name.text] : [])));
 }
 
 describe("plan diff: replacement rules against the providers", () => {
@@ -30,6 +37,9 @@ describe("plan diff: replacement rules against the providers", () => {
                 const args = sdkArgs(type);
                 for (const p of rule.paths) assert.ok(args.has(p.split(".")[0]), `${type}: ${p} is not an input of the SDK`);
             }
+        // The inputs, not the state: arn is an output of a parameter group.
+        const pg = sdkArgs("aws:rds/parameterGroup:ParameterGroup");
+        assert.ok(pg.has("family") && pg.has("parameters") && !pg.has("arn"));
         // region, the rule for every AWS type: declared by each one the program creates (checked below).
         assert.ok(sdkArgs("aws:sns/topic:Topic").has("region"));
     });
