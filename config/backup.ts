@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { ENVIRONMENT_NAME_LIMIT } from "../components/backup/naming";
 import { KNOWN_FAMILIES, defaultMaxConnections } from "../components/data/connections";
-import { RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
-import { awsId, intRange, ipv4Cidr } from "./primitives";
+import { DATABASE_CA_DIR, RDS_IDENTIFIER, instanceIdentifier } from "../components/data/naming";
+import { awsId, dnsSubdomain, intRange, ipv4Cidr } from "./primitives";
 import { backupBlackout, cronStartSpans, dailySpans, describeSpan, maintenanceSpan, overlaps } from "./windows";
 import type { RefineHook } from "./primitives";
 
@@ -184,6 +184,20 @@ export const postgresSchema = z.strictObject({
      * `prod-api-release-2-4-0`, or any manual/automated one). Creates a new instance; see docs/backup.md.
      */
     restoreFromSnapshot: snapshotId.optional(),
+    /**
+     * The CA bundle the app verifies the database's certificate and host name with (libpq's
+     * `sslmode=verify-full`): a key of a ConfigMap in the environment's namespace holding AWS's RDS CA
+     * certificates, which the cluster provides (trust-manager, or a ConfigMap made from AWS's bundle).
+     * Unset: `sslmode=require`, encrypted but the server's certificate not verified.
+     */
+    caBundle: z
+        .strictObject({
+            /** The ConfigMap's name. */
+            configMap: dnsSubdomain,
+            /** Its key holding the PEM certificates, such as `global-bundle.pem`. */
+            key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "expected a ConfigMap key (A-Z, a-z, 0-9, '-', '_', '.')" }),
+        })
+        .optional(),
 });
 export type PostgresConfig = z.infer<typeof postgresSchema>;
 
@@ -313,6 +327,17 @@ export const refineBackup: RefineHook<Shape> = (cfg, ctx) => {
                 message: `expected a path not in writablePaths (${app.writablePaths.join(", ")}), which are emptyDirs`,
             });
         const pg = app.data.postgres;
+        if (pg?.caBundle) {
+            // Kubernetes refuses two mounts at one path; the CA bundle's directory is Launchpad's.
+            const taken = [...app.writablePaths, ...(vol ? [vol.mountPath] : [])].find((p) => unslashed(p) === DATABASE_CA_DIR);
+            if (taken !== undefined)
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["apps", name, "data", "postgres", "caBundle"],
+                    input: pg.caBundle,
+                    message: `the CA bundle is mounted at ${DATABASE_CA_DIR}, which writablePaths or data.volume.mountPath also name: choose another path there`,
+                });
+        }
         if (pg && typeof cfg.environment.name === "string") {
             const identifier = instanceIdentifier(cfg.environment.name, name, pg.restoreFromSnapshot);
             if (!RDS_IDENTIFIER.test(identifier))

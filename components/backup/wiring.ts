@@ -1,6 +1,7 @@
 // How a data-owning app is wired to its database, volume and backups, so that program.ts stays a few
-// lines: the app's Deployments get ANNOTATION.data, the connection Secret through `envFrom`, the volume
-// through `pod`, and (in production) `dependsOn` the release's backups through the `beforeRollout` seam.
+// lines: the app's Deployments get ANNOTATION.data, the connection Secret through `envFrom` (and the database's
+// CA bundle as a volume), the volume through `pod`, and (in production) `dependsOn` the release's backups
+// through the `beforeRollout` seam.
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../../config/backup";
 import { dataKinds } from "../../config/backup";
@@ -8,6 +9,7 @@ import type { AppConfig } from "../../config/schema";
 import { vmReleases } from "../../config/vm";
 import type { VmAppConfig } from "../../config/vm";
 import { ANNOTATION } from "../common/labels";
+import { combineSeams } from "../deploy/workload";
 import type { AppDeploymentArgs } from "../deploy/workload";
 import { AppVolume } from "../data/appVolume";
 import { PostgresDatabase } from "../data/postgresDatabase";
@@ -112,7 +114,7 @@ export function appData(
         recoveryPoints: backup.recoveryPoints,
         deployment: {
             deploymentAnnotations: { [ANNOTATION.data]: dataKinds(app.data).join(",") },
-            pod: { ...(database ? { envFrom: database.envFrom } : {}), ...(volume ? volume.pod : {}) },
+            pod: combineSeams(database && { pod: database.pod }, volume && { pod: volume.pod }).pod,
             podAnnotations: database ? database.podAnnotations : {},
             // Pods need the connection Secret everywhere; production also awaits the release backups. Not the
             // claim: with a WaitForFirstConsumer StorageClass it binds only once a pod uses it, and older

@@ -10,3 +10,10 @@ export function instanceIdentifier(environment: string, app: string, restoreFrom
     if (!restoreFromSnapshot) return base;
     return `${base}-restored-${crypto.createHash("sha256").update(restoreFromSnapshot).digest("hex").slice(0, 8)}`;
 }
+
+/**
+ * Where an app's containers find the database's CA bundle (`data.postgres.caBundle`): the ConfigMap's key is
+ * mounted read-only as `ca.pem` in this directory, which libpq reads as `sslrootcert`.
+ */
+export const DATABASE_CA_DIR = "/etc/launchpad/db-ca";
+export const DATABASE_CA_FILE = `${DATABASE_CA_DIR}/ca.pem`;

@@ -7,7 +7,8 @@ import type { PostgresConfig } from "../../config/backup";
 import { LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";
 import { maxConnections } from "./connections";
-import { instanceIdentifier } from "./naming";
+import { EXTRA_VOLUMES, type PodExtras } from "../deploy/podTemplate";
+import { DATABASE_CA_DIR, DATABASE_CA_FILE, instanceIdentifier } from "./naming";
 
 /** RDS refuses `/`, `@`, `"` and space in a master password; these marks are also URL-unreserved. */
 export const PASSWORD_SPECIALS = "-_.~";
@@ -45,7 +46,9 @@ export function defaultDatabaseName(app: string): string {
  * - the password: @pulumi/random RandomPassword `<name>-db-password` (32 characters, its `result` a
  *   secret output), never in plain text; see docs/backup.md for why not an RDS-managed password;
  * - Kubernetes Secret `<app>-db` (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE,
- *   DATABASE_URL) that the app receives through `envFrom`;
+ *   DATABASE_URL, and PGSSLROOTCERT with a CA bundle) that the app receives through `envFrom`: TLS is
+ *   required (`sslmode=require`); with `caBundle` the app also verifies the server's certificate and
+ *   host name (`verify-full`) against the bundle, mounted read-only at DATABASE_CA_FILE;
  * - NetworkPolicy `<app>-db-egress`: the app's pods may reach `networkCidr` on the database port (the
  *   environment denies all egress by default).
  */
@@ -56,8 +59,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     public readonly address: pulumi.Output<string>;
     /** Name of the Kubernetes Secret with the connection settings. */
     public readonly secretName: string;
-    /** What the app's container gets: `envFrom` the connection Secret. */
-    public readonly envFrom: k8s.types.input.core.v1.EnvFromSource[];
+    /** What the app's pods get: `envFrom` the connection Secret, and the CA bundle's volume and mount when one is set. */
+    public readonly pod: Required<Pick<PodExtras, "envFrom" | "volumes" | "volumeMounts">>;
     /** Pod annotations that roll the app's pods when the database instance changes (restore). */
     public readonly podAnnotations: Record<string, string>;
     /** The Secret: pods start only once it exists. */
@@ -160,7 +163,10 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         );
 
         const secretName = `${args.app}-db`;
-        const url = pulumi.interpolate`postgresql://${c.username}:${password.result}@${this.instance.address}:${c.port}/${dbName}?sslmode=require`;
+        const tls = c.caBundle
+            ? { PGSSLMODE: "verify-full", PGSSLROOTCERT: DATABASE_CA_FILE, query: `sslmode=verify-full&sslrootcert=${DATABASE_CA_FILE}` }
+            : { PGSSLMODE: "require", query: "sslmode=require" };
+        const url = pulumi.interpolate`postgresql://${c.username}:${password.result}@${this.instance.address}:${c.port}/${dbName}?${tls.query}`;
         this.secret = new k8s.core.v1.Secret(
             `${name}-db`,
             {
@@ -172,7 +178,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     PGDATABASE: dbName,
                     PGUSER: c.username,
                     PGPASSWORD: password.result,
-                    PGSSLMODE: "require",
+                    PGSSLMODE: tls.PGSSLMODE,
+                    ...(tls.PGSSLROOTCERT ? { PGSSLROOTCERT: tls.PGSSLROOTCERT } : {}),
                     DATABASE_URL: pulumi.secret(url),
                 },
             },
@@ -196,8 +203,17 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         this.identifier = identifier;
         this.address = this.instance.address;
         this.secretName = secretName;
-        this.envFrom = [{ secretRef: { name: secretName } }];
+        const ca = c.caBundle;
+        this.pod = {
+            envFrom: [{ secretRef: { name: secretName } }],
+            // The key alone, as ca.pem: the kubelet refreshes the file when the ConfigMap changes, and libpq
+            // reads it at every connection, so a rotated bundle needs no restart.
+            volumes: ca
+                ? [{ name: EXTRA_VOLUMES.databaseCa, configMap: { name: ca.configMap, items: [{ key: ca.key, path: "ca.pem" }] } }]
+                : [],
+            volumeMounts: ca ? [{ name: EXTRA_VOLUMES.databaseCa, mountPath: DATABASE_CA_DIR, readOnly: true }] : [],
+        };
         this.podAnnotations = { [DATABASE_ANNOTATION]: identifier };
-        this.registerOutputs({ identifier, address: this.address, secretName, envFrom: this.envFrom, podAnnotations: this.podAnnotations });
+        this.registerOutputs({ identifier, address: this.address, secretName, pod: this.pod, podAnnotations: this.podAnnotations });
     }
 }

@@ -48,7 +48,7 @@ export interface PodExtras {
  * The pod volumes other domains add through `PodExtras`, named here so that the writable paths' volumes
  * (`volumeName`) can never take their names (config/schema.ts refuses such a path).
  */
-export const EXTRA_VOLUMES = { data: "data-volume", flags: "flagd-config" } as const;
+export const EXTRA_VOLUMES = { data: "data-volume", flags: "flagd-config", databaseCa: "database-ca" } as const;
 
 /** `/tmp` -> `tmp`, `/var/cache/app` -> `var-cache-app`: stable volume names from mount paths. */
 export function volumeName(path: string): string {

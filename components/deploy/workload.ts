@@ -220,7 +220,7 @@ export type DeploymentSeams = Pick<
  * Combines what several components (flags, data, validation) add to one app's deployment: lists are
  * concatenated in order, annotations merged (a key set twice is a programming error, so it throws).
  */
-export function combineSeams(...parts: (DeploymentSeams | undefined)[]): DeploymentSeams {
+export function combineSeams(...parts: (DeploymentSeams | undefined)[]): Required<DeploymentSeams> {
     const present = parts.filter((p): p is DeploymentSeams => p !== undefined);
     const list = <T>(pick: (p: DeploymentSeams) => readonly T[] | undefined): T[] => present.flatMap((p) => [...(pick(p) ?? [])]);
     const merge = (field: "podAnnotations" | "deploymentAnnotations"): Record<string, string> => {

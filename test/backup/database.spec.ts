@@ -2,13 +2,18 @@ import * as assert from "node:assert/strict";
 import { instanceClassMemoryGiB } from "../../components/data/connections";
 import { instanceIdentifier } from "../../components/data/naming";
 import { PASSWORD_SPECIALS } from "../../components/data/postgresDatabase";
-import { ProgramRun } from "../../tools/plan/recorder";
+import { PROJECT, parseConfig } from "../../config/load";
+import { main } from "../../program";
+import { ProgramRun, echoMocks, runProgram } from "../../tools/plan/recorder";
+import { validateObjects } from "../../tools/plan/schemas";
 import { T, configProblems, ofType, one, runConfig, runFixture, fixtureRaw } from "../harness";
 import { DRAWN, runWithOptions } from "./support";
 
 const K8S_SECRET = "kubernetes:core/v1:Secret";
 const RDS = "aws:rds/instance:Instance";
 const COMPONENT = "launchpad:data:PostgresDatabase";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+const ADDRESS = "prod-api.c0ffee.eu-central-1.rds.amazonaws.com";
 
 describe("PostgresDatabase component", () => {
     const runs: Record<string, ProgramRun> = {};
@@ -182,6 +187,93 @@ describe("PostgresDatabase component", () => {
                 else assert.equal(c.envFrom, undefined, d.name);
             }
         }
+    });
+
+    /** The connection Secret's values as the provider receives them (the plan masks them), with the instance's address known. */
+    async function connectionValues(raw: Record<string, unknown>): Promise<Record<string, string>> {
+        const config = parseConfig(raw);
+        let values: Record<string, string> | undefined;
+        await runProgram({
+            project: PROJECT,
+            stack: "prod",
+            config: {},
+            mocks: {
+                ...echoMocks,
+                newResource: (args) => {
+                    // A secret as the mocks receive it: wrapped with Pulumi's secret signature.
+                    if (args.type === K8S_SECRET && args.name === "api-db") values = args.inputs.stringData.value;
+                    if (args.type === RDS) return { id: args.name, state: { ...args.inputs, address: ADDRESS } };
+                    if (args.type === PASSWORD) return { id: args.name, state: { ...args.inputs, result: "p".repeat(32) } };
+                    return echoMocks.newResource(args);
+                },
+            },
+            program: () => main(config),
+        });
+        assert.ok(values, "the api-db Secret");
+        return values;
+    }
+
+    it("requires TLS by default, without verifying the server: no CA bundle is mounted", async () => {
+        const v = await connectionValues(fixtureRaw("prod"));
+        assert.equal(v.PGSSLMODE, "require");
+        assert.ok(!("PGSSLROOTCERT" in v));
+        assert.match(
+            v.DATABASE_URL,
+            /^postgresql:\/\/app:p{32}@prod-api\.c0ffee\.eu-central-1\.rds\.amazonaws\.com:5432\/api\?sslmode=require$/,
+        );
+        for (const d of ofType(runs.prod, T.Deployment)) {
+            const pod = (d.inputs as any).spec.template.spec;
+            assert.ok(!(pod.volumes ?? []).some((x: any) => x.name === "database-ca"), d.name);
+        }
+    });
+
+    it("with caBundle: verify-full against the bundle, mounted read-only from the ConfigMap in every api pod", async () => {
+        const raw = fixtureRaw("prod");
+        raw.apps.api.data.postgres.caBundle = { configMap: "rds-ca", key: "global-bundle.pem" };
+        const v = await connectionValues(raw);
+        assert.equal(v.PGSSLMODE, "verify-full");
+        assert.equal(v.PGSSLROOTCERT, "/etc/launchpad/db-ca/ca.pem");
+        assert.match(
+            v.DATABASE_URL,
+            /^postgresql:\/\/app:p{32}@prod-api\.c0ffee\.eu-central-1\.rds\.amazonaws\.com:5432\/api\?sslmode=verify-full&sslrootcert=\/etc\/launchpad\/db-ca\/ca\.pem$/,
+        );
+        const run = await runConfig(raw, "prod");
+        const api = ofType(run, T.Deployment).filter((d) => d.name.startsWith("api"));
+        assert.deepEqual(
+            api.map((d) => d.name),
+            ["api-canary", "api-stable"],
+        );
+        for (const d of api) {
+            const pod = (d.inputs as any).spec.template.spec;
+            assert.deepEqual(
+                pod.volumes.filter((x: any) => x.name === "database-ca"),
+                [{ name: "database-ca", configMap: { name: "rds-ca", items: [{ key: "global-bundle.pem", path: "ca.pem" }] } }],
+                d.name,
+            );
+            assert.deepEqual(
+                pod.containers[0].volumeMounts.filter((x: any) => x.name === "database-ca"),
+                [{ name: "database-ca", mountPath: "/etc/launchpad/db-ca", readOnly: true }],
+                d.name,
+            );
+            assert.deepEqual(pod.containers[0].envFrom, [{ secretRef: { name: "api-db" } }], d.name);
+        }
+        for (const d of ofType(run, T.Deployment).filter((x) => !x.name.startsWith("api")))
+            assert.ok(!((d.inputs as any).spec.template.spec.volumes ?? []).some((x: any) => x.name === "database-ca"), d.name);
+        assert.deepEqual(validateObjects(run.resources).problems, []);
+    });
+
+    it("caBundle: a ConfigMap name and key Kubernetes accepts, at a path of its own", () => {
+        const raw = fixtureRaw("prod");
+        raw.apps.api.data.postgres.caBundle = { configMap: "RDS_CA", key: "bundle/pem" };
+        assert.deepEqual(configProblems(raw), [
+            "launchpad:apps.api.data.postgres.caBundle.configMap: expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters), got \"RDS_CA\"",
+            "launchpad:apps.api.data.postgres.caBundle.key: expected a ConfigMap key (A-Z, a-z, 0-9, '-', '_', '.'), got \"bundle/pem\"",
+        ]);
+        raw.apps.api.data.postgres.caBundle = { configMap: "rds-ca", key: "ca.pem" };
+        raw.apps.api.writablePaths = ["/tmp", "/etc/launchpad/db-ca/"];
+        assert.deepEqual(configProblems(raw), [
+            'launchpad:apps.api.data.postgres.caBundle: the CA bundle is mounted at /etc/launchpad/db-ca, which writablePaths or data.volume.mountPath also name: choose another path there, got {"configMap":"rds-ca","key":"ca.pem"}',
+        ]);
     });
 
     it("lets the api's pods (and only them) reach the database port", () => {
