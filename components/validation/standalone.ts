@@ -1,7 +1,7 @@
 // Code that runs outside this program, shipped as text: the smoke runner (in the smoke-test Job's
 // container) and the dynamic providers (in the engine's dynamic-provider host, from the `__provider`
 // input). Each is one self-contained TypeScript module, compiled here to CommonJS for Node 20 with SWC,
-// the transpiler ts-node already runs this program with (`"ts-node": {"swc": true}` in tsconfig.json):
+// the transpiler the program itself runs with (ts-node's `"swc": true` in tsconfig.json, tools/register.js):
 // milliseconds a module, where TypeScript's own emitter first has to be loaded and warmed up.
 // The text is a function of the source file and the pinned @swc/core only, so it is the same on every
 // machine and changes exactly when its source does.

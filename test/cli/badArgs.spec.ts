@@ -2,7 +2,7 @@
 // arguments the same way, through tools/cli/run.ts: exit 2, exactly one `error:` line naming what was
 // typed, the usage, no stack trace, and before any work. test/cli/forbidPulumi.ts is preloaded into every
 // process: loading @pulumi/pulumi (the program's SDK) exits 97, so a refusal that came after evaluation
-// began cannot pass. One case per command runs as `npm run` does (its own process: node with ts-node,
+// began cannot pass. One case per command runs as `npm run` does (its own process: node with tools/register.js,
 // the command's `main`, the exit code); all cases also run through the same runner in one process
 // (test/cli/refuseAll.ts), which spares about fifty Node start-ups without checking less.
 import * as assert from "node:assert/strict";
@@ -20,6 +20,7 @@ import { releaseCommand } from "../../tools/pipeline/release";
 import { verifyCommand } from "../../tools/pipeline/verify";
 import { planCommand } from "../../tools/plan/cli";
 import { PROJECT_DIR } from "../../tools/plan/stackConfig";
+import { typescriptLoader } from "../../tools/loader";
 
 const IMAGE = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
 const SCRIPTS: Record<string, string> = {
@@ -55,11 +56,10 @@ const run = (script: string, args: string[]) => runScript(SCRIPTS[script], args)
 function runScript(file: string, args: string[]): Promise<Result> {
     const t = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", "-r", "./test/cli/forbidPulumi.ts", file, ...args],
-            { cwd: PROJECT_DIR, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } },
-        );
+        const child = spawn(process.execPath, [...typescriptLoader(), "-r", "./test/cli/forbidPulumi.ts", file, ...args], {
+            cwd: PROJECT_DIR,
+            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
@@ -249,7 +249,7 @@ describe("every command refuses bad arguments: exit 2, one error line naming wha
         const ms = own.map((r) => r.ms).sort((x, y) => x - y);
         // Reported, not asserted: the machine is shared; the preload guard is what proves "before any work".
         console.log(
-            `      ${cases.length} refusals in one process and ${own.length} in their own (median ${ms[ms.length >> 1]} ms, Node + ts-node start-up included), none loaded @pulumi/pulumi`,
+            `      ${cases.length} refusals in one process and ${own.length} in their own (median ${ms[ms.length >> 1]} ms, Node and loader start-up included), none loaded @pulumi/pulumi`,
         );
     });
 

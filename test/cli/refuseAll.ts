@@ -2,7 +2,7 @@
 // command's `main` calls) in one process, for badArgs.spec.ts. Preloaded with forbidPulumi.ts like the
 // single-command processes, so a case that loads @pulumi/pulumi before refusing ends the whole run with
 // exit 97, and the last `case <n>` line on stderr names it.
-//   node -r ts-node/register/transpile-only -r ./test/cli/forbidPulumi.ts test/cli/refuseAll.ts <cases.json>
+//   node -r ./tools/register.js -r ./test/cli/forbidPulumi.ts test/cli/refuseAll.ts <cases.json>
 // cases.json: [[script, args], ...]; prints one JSON line: [{status, stdout, stderr}, ...].
 import * as fs from "node:fs";
 import * as path from "node:path";

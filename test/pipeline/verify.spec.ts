@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { InputError } from "../../tools/cli/run";
 import { stackOutputs } from "../../tools/pipeline/verify";
 import { PROJECT_DIR, readStackConfig } from "../../tools/plan/stackConfig";
+import { typescriptLoader } from "../../tools/loader";
 import { FIXTURE_DIR } from "../harness";
 
 const IMAGE = "ghcr.io/stefanprodan/podinfo@sha256:862ca45e61b32392f7941a1bdfdbe5ff8b6899070135f1bdca1c287d0057fc94";
@@ -92,7 +93,7 @@ describe("npm run verify on outputs that are not the stack's @e2e", function () 
         fs.rmSync(out, { force: true });
         // The fixture project the tests own, not the real stacks that releases change.
         const args = ["--stack", stack, "--outputs", file, "--out", out, "--base-url", base, "--project", FIXTURE_DIR];
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/pipeline/verify.ts", ...args], {
+        const child = spawn(process.execPath, [...typescriptLoader(), "tools/pipeline/verify.ts", ...args], {
             cwd: PROJECT_DIR,
         });
         let stdout = "";

@@ -1,6 +1,7 @@
 // plainStackTraces changes process-wide state, so it is tested in a process of its own.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { typescriptLoader } from "../../tools/loader";
 import { PROJECT_DIR } from "../../tools/plan/plan";
 
 const SCRIPT = `
@@ -53,7 +54,7 @@ const POSITION = (() => {
 describe("plainStackTraces", () => {
     it("keeps no stack frames while the program runs, the SDK's source positions unchanged, and restores the limit afterwards; LAUNCHPAD_SOURCE_MAPS=1 keeps them @e2e", () => {
         const run = (env: Record<string, string>) => {
-            const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", SCRIPT], {
+            const r = spawnSync(process.execPath, [...typescriptLoader(), "-e", SCRIPT], {
                 cwd: PROJECT_DIR,
                 encoding: "utf8",
                 env: { ...process.env, ...env },

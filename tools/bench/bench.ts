@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, integer, main, optional, outputFile } from "../cli/run";
 import { PROJECT_DIR } from "../plan/stackConfig";
+import { typescriptLoader } from "../loader";
 import type { Measurement } from "./measure";
 
 const MEASURE = path.join(__dirname, "measure.ts");
@@ -20,7 +21,7 @@ const DATA = /<!-- bench:data (.*) -->/;
 /** One measurement and the wall time of its whole process (start-up, module loading, exit): a cold run. */
 function once(args: string[]): Measurement & { processMs: number } {
     const t = performance.now();
-    const r = spawnSync(process.execPath, ["--max-old-space-size=12288", "-r", "ts-node/register/transpile-only", MEASURE, ...args], {
+    const r = spawnSync(process.execPath, ["--max-old-space-size=12288", ...typescriptLoader(), MEASURE, ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,

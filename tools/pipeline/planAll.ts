@@ -10,6 +10,7 @@ import { Command, UsageError, existingDir, main, optional, outputDir } from "../
 import { checkTarget } from "../plan/compareTarget";
 import { SECRET_CHANGED } from "../plan/masks";
 import { PROJECT_DIR, listStacks } from "../plan/stackConfig";
+import { typescriptLoader } from "../loader";
 
 /** First line of the PR comment: how CI finds the comment to update. */
 export const COMMENT_MARKER = "<!-- launchpad-plan-diff -->";
@@ -109,15 +110,7 @@ function planAll(a: PlanAllArgs): number {
     const reports: StackReport[] = [];
     for (const stack of listStacks(PROJECT_DIR)) {
         const dir = path.join(out, stack);
-        const args = [
-            "-r",
-            "ts-node/register/transpile-only",
-            path.join(PROJECT_DIR, "tools", "plan", "cli.ts"),
-            "--stack",
-            stack,
-            "--out",
-            dir,
-        ];
+        const args = [...typescriptLoader(), path.join(PROJECT_DIR, "tools", "plan", "cli.ts"), "--stack", stack, "--out", dir];
         if (a.compare) args.push("--compare", a.compareDir ? path.resolve(a.compare, stack) : a.compare);
         if (a.crds) args.push("--crds", a.crds);
         // A plan that stops early writes no diff: an old one must not be reported as this run's.

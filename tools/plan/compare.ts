@@ -12,6 +12,7 @@ import { ProgramRun, SECRET } from "./recorder";
 import { InputError, UsageError } from "../cli/run";
 import { checkTarget } from "./compareTarget";
 import { fullKey, rawConfigValues } from "./stackConfig";
+import { typescriptLoader } from "../loader";
 import { ALWAYS_SECRET_PATHS } from "../../config/monitoring";
 
 export { checkTarget };
@@ -113,7 +114,7 @@ export function planAtRevision(projectDir: string, stack: string, ref: string): 
         if (fs.existsSync(modules) && !fs.existsSync(path.join(baseDir, "node_modules")))
             fs.symlinkSync(fs.realpathSync(modules), path.join(baseDir, "node_modules"), "dir");
         const out = path.join(tmp, "plan");
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", cli, "--stack", stack, "--out", out], {
+        const r = spawnSync(process.execPath, [...typescriptLoader(baseDir), cli, "--stack", stack, "--out", out], {
             cwd: baseDir,
             encoding: "utf8",
             env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },

@@ -1,0 +1,131 @@
+// tools/register.js, the loader of the project's own tools and tests: the same JavaScript as ts-node
+// gives `pulumi preview`, and stand-ins for the SDK's function-serializer dependencies that are sound.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_DIR } from "../../tools/plan/stackConfig";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const register = require("../../tools/register.js") as {
+    transpile(source: string, filename: string, sourceMaps?: boolean): string;
+    serializerDependencies(): { typescriptShim: string; arborist: string };
+    ARBORIST_EXPORTS: string[];
+};
+
+/** The project's TypeScript files, as tsconfig.json includes them, and the policy pack's. */
+function projectFiles(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(p);
+        }
+    };
+    for (const d of ["config", "components", "tools", "test", "policies"]) walk(path.join(PROJECT_DIR, d));
+    return [path.join(PROJECT_DIR, "index.ts"), path.join(PROJECT_DIR, "program.ts"), ...out];
+}
+
+/** Runs `script` in a fresh Node process with the loader; its last line of output, parsed. */
+function fresh(script: string): Record<string, unknown> {
+    const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", script], { cwd: PROJECT_DIR, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+describe("tools/register.js", () => {
+    it("transpiles every project file exactly as ts-node with SWC does for pulumi preview (tsconfig.json)", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const tsNode = require("ts-node") as typeof import("ts-node");
+        const service = tsNode.create({ transpileOnly: true, project: path.join(PROJECT_DIR, "tsconfig.json") });
+        assert.equal(service.options.swc, true, "tsconfig.json's ts-node section asks for SWC");
+        const files = projectFiles();
+        assert.ok(files.length > 200, `${files.length} files`);
+        for (const file of files) {
+            const source = fs.readFileSync(file, "utf8");
+            // ts-node appends its own source map comment to what SWC returns.
+            const theirs = service.compile(source, file).replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "");
+            assert.equal(register.transpile(source, file, false), theirs, path.relative(PROJECT_DIR, file));
+        }
+    });
+
+    it("adds an inline source map when Node's source maps are on (LAUNCHPAD_SOURCE_MAPS=1, the tests)", () => {
+        const code = register.transpile("const x: number = 1;\n", "x.ts", true);
+        assert.match(code, /\n\/\/# sourceMappingURL=data:application\/json;base64,/);
+        assert.doesNotMatch(register.transpile("const x: number = 1;\n", "x.ts", false), /sourceMappingURL/);
+    });
+
+    it("@pulumi/pulumi loads without the TypeScript compiler and npm's Arborist; both load, for real, when the serializer runs", () => {
+        const seen = fresh(`
+            const M = require("module");
+            const loaded = (part) => Object.keys(M._cache).some((f) => f.includes(part));
+            const pulumi = require("@pulumi/pulumi");
+            const before = { typescript: loaded("/node_modules/typescript/"), arborist: loaded("/@npmcli/arborist/lib/arborist/") };
+            const { arborist: file } = require("./tools/register.js").serializerDependencies();
+            const tree = new (require(file).Arborist)({ path: __dirname });
+            pulumi.runtime.serializeFunction(() => 42).then((f) => {
+                console.log(JSON.stringify({
+                    before,
+                    after: { typescript: loaded("/node_modules/typescript/"), arborist: loaded("/@npmcli/arborist/lib/arborist/") },
+                    arborist: tree.constructor.name + " " + typeof tree.loadActual,
+                    serialized: f.text.includes("42"),
+                }));
+            });
+        `);
+        assert.deepEqual(seen, {
+            before: { typescript: false, arborist: false },
+            after: { typescript: true, arborist: true },
+            arborist: "Arborist function",
+            serialized: true,
+        });
+    });
+
+    it("the TypeScript compiler's stand-in answers as the compiler does, once loaded", () => {
+        const seen = fresh(`
+            const { typescriptShim } = require("./tools/register.js").serializerDependencies();
+            const ts = require(typescriptShim);
+            const real = require("typescript");
+            console.log(JSON.stringify({
+                keys: Object.keys(ts).length === Object.keys(real).length && Object.keys(real).length > 100,
+                has: "createSourceFile" in ts,
+                kind: ts.SyntaxKind.ClassDeclaration === real.SyntaxKind.ClassDeclaration,
+                parsed: ts.createSourceFile("x.ts", "class A {}", ts.ScriptTarget.Latest).statements.length,
+            }));
+        `);
+        assert.deepEqual(seen, { keys: true, has: true, kind: true, parsed: 1 });
+    });
+
+    it("Arborist's stand-in declares what the real module exports, and only codePaths.js requires it, to construct Arborist", () => {
+        const deps = register.serializerDependencies();
+        // What `__importStar` copies from the real module (its own enumerable members), read without the loader.
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-e",
+                `const m = require(${JSON.stringify(deps.arborist)}); const k = []; for (const x in m) if (Object.hasOwnProperty.call(m, x)) k.push(x); console.log(JSON.stringify(k))`,
+            ],
+            { encoding: "utf8" },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout).sort(), [...register.ARBORIST_EXPORTS].sort());
+        const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+        const requirers = (pattern: RegExp) => {
+            const out: string[] = [];
+            const walk = (dir: string) => {
+                for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                    const p = path.join(dir, e.name);
+                    if (e.isDirectory() && e.name !== "node_modules" && e.name !== "vendor") walk(p);
+                    else if (e.name.endsWith(".js") && pattern.test(fs.readFileSync(p, "utf8"))) out.push(path.relative(pulumiDir, p));
+                }
+            };
+            walk(pulumiDir);
+            return out.sort();
+        };
+        assert.deepEqual(requirers(/require\("@npmcli\/arborist"\)/), ["runtime/closure/codePaths.js"]);
+        // codePaths.js constructs Arborist and uses nothing else of the module.
+        const codePaths = fs.readFileSync(path.join(pulumiDir, "runtime", "closure", "codePaths.js"), "utf8");
+        assert.deepEqual([...new Set([...codePaths.matchAll(/\barborist\.(\w+)/g)].map((m) => m[1]))], ["Arborist"]);
+    });
+});

@@ -1,0 +1,133 @@
+// @ts-check
+// How Launchpad's own tools and tests load the project's TypeScript: `node -r ./tools/register.js <file.ts>`.
+//
+// 1. Each .ts file is transpiled by SWC with the options ts-node derives from tsconfig.json under
+//    `"ts-node": {"swc": true}`, which is how `pulumi preview` and `pulumi up` load the same files (the
+//    Pulumi Node.js host registers the project's ts-node): the same transpiled code, without ts-node's own
+//    start-up, which loads the whole TypeScript compiler to read tsconfig.json. test/plan/register.spec.ts
+//    transpiles every project file both ways and requires identical output.
+// 2. @pulumi/pulumi loads, with its index, the dependencies of its function serializer (closure
+//    serialization: the TypeScript compiler to parse functions, npm's Arborist to find the packages a
+//    serialized function needs), which Launchpad never calls: its dynamic providers ship compiled
+//    (components/validation/standalone.ts). They are replaced here by stand-ins that load the real module
+//    the first time anything uses it, so nothing is lost if a serializer runs; register.spec.ts checks
+//    that the stand-ins declare what the real modules export and that @pulumi/pulumi uses no more.
+//
+// LAUNCHPAD_SOURCE_MAPS=1 turns Node's source maps on, so stack traces show TypeScript positions.
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const Module = require("node:module");
+const swc = require("@swc/core");
+
+/**
+ * ts-node's SWC options (ts-node/dist/transpilers/swc.js createSwcOptions) for tsconfig.json's target ES2022,
+ * module commonjs, esModuleInterop, strict and useDefineForClassFields false.
+ * @type {import("@swc/core").Options}
+ */
+const OPTIONS = {
+    module: { type: "commonjs", noInterop: false, strictMode: true, ignoreDynamic: false },
+    swcrc: false,
+    jsc: {
+        parser: { syntax: "typescript", tsx: false, dynamicImport: true, importAssertions: true },
+        target: "es2022",
+        transform: { legacyDecorator: true, useDefineForClassFields: false },
+        keepClassNames: true,
+        experimental: { keepImportAttributes: true, emitAssertForImportAttributes: true },
+    },
+};
+
+/**
+ * The JavaScript a .ts file runs as; with an inline source map when Node's source maps are on.
+ * @param {string} source
+ * @param {string} filename
+ * @param {boolean} [sourceMaps]
+ * @returns {string}
+ */
+function transpile(source, filename, sourceMaps = process.sourceMapsEnabled) {
+    return swc.transformSync(source, { ...OPTIONS, filename, sourceMaps: sourceMaps ? "inline" : false }).code;
+}
+
+/**
+ * Puts `exports` in the module cache as `file`'s module; `load` (given to `make`) drops it and
+ * requires the real module, once.
+ * @param {string} file
+ * @param {(load: () => any) => unknown} make
+ */
+function standIn(file, make) {
+    const m = new Module(file);
+    m.filename = file;
+    m.loaded = true;
+    /** @type {any} */
+    let real;
+    const load = () => {
+        if (real === undefined) {
+            if (Module._cache[file] === m) delete Module._cache[file];
+            real = require(file);
+        }
+        return real;
+    };
+    m.exports = make(load);
+    Module._cache[file] = m;
+}
+
+/** What npm's Arborist module (@npmcli/arborist) exports: the Arborist class, with these classes as its members. */
+const ARBORIST_EXPORTS = ["Arborist", "Node", "Link", "Edge", "Shrinkwrap"];
+
+/**
+ * A class the real module defines, standing in until it is constructed, called or read.
+ * @param {() => any} load
+ * @param {string} name
+ */
+function lazyClass(load, name) {
+    return new Proxy(function () {}, {
+        construct: (_, args) => Reflect.construct(load()[name], args),
+        apply: (_, self, args) => Reflect.apply(load()[name], self, args),
+        get: (_, key) => Reflect.get(load()[name], key),
+    });
+}
+
+/**
+ * An object the real module is, standing in until anything reads, lists or looks for one of its members.
+ * @param {() => any} load
+ */
+function lazyObject(load) {
+    return new Proxy(
+        {},
+        {
+            get: (_, key) => Reflect.get(load(), key),
+            has: (_, key) => Reflect.has(load(), key),
+            ownKeys: () => Reflect.ownKeys(load()),
+            // Reported configurable: the (empty) target cannot hold a non-configurable member.
+            getOwnPropertyDescriptor: (_, key) => {
+                const d = Reflect.getOwnPropertyDescriptor(load(), key);
+                return d && { ...d, configurable: true };
+            },
+        },
+    );
+}
+
+/** Where @pulumi/pulumi's serializer finds its two dependencies, as `require` resolves them from it. */
+function serializerDependencies() {
+    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    return {
+        typescriptShim: path.join(pulumiDir, "typescript-shim.js"),
+        arborist: require.resolve("@npmcli/arborist", { paths: [path.join(pulumiDir, "runtime", "closure")] }),
+    };
+}
+
+function register() {
+    if (process.env.LAUNCHPAD_SOURCE_MAPS === "1") process.setSourceMapsEnabled(true);
+    Module._extensions[".ts"] = function (module, filename) {
+        /** @type {any} */ (module)._compile(transpile(fs.readFileSync(filename, "utf8"), filename), filename);
+    };
+    const deps = serializerDependencies();
+    // The serializer's modules read `ts.<member>` only while they parse a function; any use loads the compiler.
+    standIn(deps.typescriptShim, (load) => lazyObject(load));
+    // codePaths.js copies the module's members at import (`__importStar`) and only constructs `Arborist`.
+    standIn(deps.arborist, (load) => Object.fromEntries(ARBORIST_EXPORTS.map((name) => [name, lazyClass(load, name)])));
+}
+
+register();
+
+module.exports = { OPTIONS, transpile, serializerDependencies, ARBORIST_EXPORTS };
