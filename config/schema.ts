@@ -21,7 +21,18 @@ import { EXTRA_VOLUMES, volumeName } from "../components/deploy/podTemplate";
 import { previewHost } from "../components/deploy/traffic";
 import { derivedParts, nameClashes } from "../components/app/naming";
 
-import { DNS_NAME_MAX, dnsLabel, dnsName, dnsSubdomain, httpUrl, intRange, pinnedImage, secretKey, versionLabel } from "./primitives";
+import {
+    DNS_NAME_MAX,
+    dnsLabel,
+    dnsName,
+    dnsSubdomain,
+    httpUrl,
+    intRange,
+    ipv4Cidr,
+    pinnedImage,
+    secretKey,
+    versionLabel,
+} from "./primitives";
 
 export { dnsLabel, intRange, pinnedImage };
 
@@ -64,6 +75,16 @@ export const blueGreenStrategy = z.strictObject({
      * nothing but the Services' selectors.
      */
     idleReplicas: intRange(0, 100).optional(),
+    /**
+     * Client address ranges allowed on the preview host (`<app>-preview.<domain>`, with `host` only); any
+     * other client gets 403 from ingress-nginx (annotation `nginx.ingress.kubernetes.io/whitelist-source-range`,
+     * which needs the client's address to reach the controller: README, Configuration reference). Unset: the preview
+     * host is as public as the live one.
+     */
+    previewAllowFrom: z
+        .array(ipv4Cidr)
+        .min(1, { error: "expected at least one range (leave the key out for a public preview)" })
+        .optional(),
     /** Who runs the switch: Launchpad or Argo Rollouts (config/delivery.ts). @default environment.deliveryEngine */
     engine: deliveryEngine.optional(),
     /** Argo Rollouts settings (engine argoRollouts only). */
@@ -396,6 +417,13 @@ export const launchpadSchema = launchpadObject
 function refineHosts(apps: Record<string, AppConfig>, domain: string, ctx: z.RefinementCtx): void {
     const claims = new Map<string, string>();
     for (const [name, app] of Object.entries(apps)) {
+        if (app.strategy.type === "blueGreen" && app.strategy.previewAllowFrom && !app.host)
+            ctx.addIssue({
+                code: "custom",
+                path: ["apps", name, "strategy", "previewAllowFrom"],
+                input: app.strategy.previewAllowFrom,
+                message: "only with host: without one the app has no preview host (its preview Service is in-cluster only)",
+            });
         if (app.strategy.type !== "blueGreen" || !app.host) continue;
         const preview = previewHost(name, domain);
         // A domain already too long has its own message.

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenStrategy, Slot } from "../../config/schema";
 import { slotSelector } from "../common/labels";
 import { appPlan } from "../app/plan";
-import { blueGreenReplicas, previewHost } from "./traffic";
+import { blueGreenReplicas, previewAnnotations, previewHost } from "./traffic";
 import { AppDeploymentArgs, clusterUrl, ingress, service, slotWorkload, urlOf } from "./workload";
 
 export interface BlueGreenDeploymentArgs extends AppDeploymentArgs {
@@ -13,7 +13,8 @@ export interface BlueGreenDeploymentArgs extends AppDeploymentArgs {
 /**
  * Blue-green: two slot Deployments (`<name>-blue`, `<name>-green`), each running its own version.
  * Service `<name>` (live) selects the active slot; Service `<name>-preview` selects the idle one, on
- * host `<name>-preview.<domain>`, so the next version is tested before it takes traffic.
+ * host `<name>-preview.<domain>` (open to `previewAllowFrom` only, when set), so the next version is
+ * tested before it takes traffic.
  * A switch is a change of `activeSlot` alone: only the two Services' selectors change. Rolling back is
  * switching back: the previous version still runs in the other slot.
  */
@@ -56,7 +57,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         const previewAt = previewHost(name, args.domain);
         if (args.config.host) {
             ingress(this, name, args, name, args.config.host, name);
-            ingress(this, name, args, previewName, previewAt, previewName);
+            ingress(this, name, args, previewName, previewAt, previewName, previewAnnotations(s.previewAllowFrom));
         }
         this.url = args.config.host ? urlOf(args, args.config.host) : undefined;
         this.previewUrl = args.config.host ? urlOf(args, previewAt) : undefined;

@@ -10,6 +10,14 @@ export function previewHost(app: string, domain: string): string {
     return `${app}-preview.${domain}`;
 }
 
+/** ingress-nginx's client address allow-list, which the preview Ingress carries with `previewAllowFrom`. */
+export const SOURCE_RANGE_ANNOTATION = "nginx.ingress.kubernetes.io/whitelist-source-range";
+
+/** The preview Ingress's annotations: the allowed client ranges, when the strategy restricts them. */
+export function previewAnnotations(allowFrom: readonly string[] | undefined): Record<string, string> | undefined {
+    return allowFrom ? { [SOURCE_RANGE_ANNOTATION]: allowFrom.join(",") } : undefined;
+}
+
 /**
  * Replicas per blue-green slot. The idle slot defaults to full size (kept warm), so that a switch is
  * a change of Service selectors only.

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { applyOperation } from "../../tools/pipeline/releaseOps";
 import { schemaValues, stackConfigFromText } from "../../tools/plan/stackConfig";
-import { FIXTURE_DIR, T, diffRuns, one, runConfig, fixtureRaw } from "../harness";
+import { FIXTURE_DIR, T, configProblems, diffRuns, one, runConfig, fixtureRaw } from "../harness";
+import { validateObjects } from "../../tools/plan/schemas";
 import { NOTICE, noticeUpdate } from "../validation/noticeDiff";
 
 /** `kubernetes:core/v1:Service::web` from a URN: the resource's own type and name. */
@@ -142,6 +143,44 @@ describe("deployment strategies (whole program)", () => {
             const run = await runConfig(c, "prod");
             assert.equal((one(run, T.Deployment, "web-blue").inputs.spec as any).replicas, 3);
             assert.equal((one(run, T.Deployment, "web-green").inputs.spec as any).replicas, 0);
+        });
+
+        it("previewAllowFrom: only those client ranges reach the preview host (ingress-nginx), on either engine; the live host stays public", async () => {
+            for (const engine of ["launchpad", "argoRollouts"]) {
+                const c = fixtureRaw("prod");
+                c.apps.web.strategy.engine = engine;
+                c.apps.web.strategy.previewAllowFrom = ["203.0.113.0/24", "10.8.0.0/16"];
+                const run = await runConfig(c, "prod");
+                const ing = (n: string) => one(run, T.Ingress, n).inputs.metadata as any;
+                assert.deepEqual(
+                    ing("web-preview").annotations,
+                    { "nginx.ingress.kubernetes.io/whitelist-source-range": "203.0.113.0/24,10.8.0.0/16" },
+                    engine,
+                );
+                assert.equal(ing("web").annotations, undefined, engine);
+                assert.deepEqual(validateObjects(run.resources).problems, [], engine);
+            }
+            // Unset (the fixture): no annotation, as before.
+            const run = await runConfig(fixtureRaw("prod"), "prod");
+            assert.equal((one(run, T.Ingress, "web-preview").inputs.metadata as any).annotations, undefined);
+        });
+
+        it("previewAllowFrom: IPv4 ranges, at least one, and only for an app with a host", () => {
+            const c = fixtureRaw("prod");
+            c.apps.web.strategy.previewAllowFrom = ["203.0.113.0/33", "office"];
+            assert.deepEqual(configProblems(c), [
+                'launchpad:apps.web.strategy.previewAllowFrom[0]: expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32), got "203.0.113.0/33"',
+                'launchpad:apps.web.strategy.previewAllowFrom[1]: expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32), got "office"',
+            ]);
+            c.apps.web.strategy.previewAllowFrom = [];
+            assert.deepEqual(configProblems(c), [
+                "launchpad:apps.web.strategy.previewAllowFrom: expected at least one range (leave the key out for a public preview), got []",
+            ]);
+            c.apps.web.strategy.previewAllowFrom = ["10.0.0.0/8"];
+            delete c.apps.web.host;
+            assert.deepEqual(configProblems(c), [
+                'launchpad:apps.web.strategy.previewAllowFrom: only with host: without one the app has no preview host (its preview Service is in-cluster only), got ["10.0.0.0/8"]',
+            ]);
         });
     });
 

@@ -5,7 +5,7 @@ import type { GateConfig } from "../../../config/validation";
 import type { SmokeConfig } from "../../../config/validation";
 import { LABEL } from "../../common/labels";
 import { smokeJobSpec, smokeParts, smokeSupport } from "../../validation/smokeTest";
-import { previewHost } from "../traffic";
+import { previewAnnotations, previewHost } from "../traffic";
 import { AppDeploymentArgs, clusterUrl, httpRoute, ingress, urlOf } from "../workload";
 import { ANALYSIS_API_VERSION, gateMetrics, smokeMetric } from "./analysis";
 import type { AnalysisMetric } from "./analysis";
@@ -97,7 +97,7 @@ export class ArgoRollout extends pulumi.ComponentResource {
             const previewAt = previewHost(name, args.domain);
             if (host) {
                 ingress(this, name, args, name, host, name);
-                ingress(this, name, args, candidateService, previewAt, candidateService);
+                ingress(this, name, args, candidateService, previewAt, candidateService, previewAnnotations(s.previewAllowFrom));
             }
             strategy = blueGreenStrategySpec({
                 app: name,
