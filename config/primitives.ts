@@ -1,6 +1,6 @@
 // Value shapes shared by every config module. They live apart from schema.ts because schema.ts imports
 // the domain modules (flags, backup...), which would otherwise have to import them back circularly.
-import { isIPv4 } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 import * as semverLib from "semver";
 import { z } from "zod";
 import { DIGEST_REF } from "../policies/digest";
@@ -76,6 +76,15 @@ export const ipv4Cidr = z.string().refine(
         return m !== null && isIPv4(m[1]) && Number(m[2]) <= 32;
     },
     { error: "expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32)" },
+);
+
+/** An IPv4 or IPv6 CIDR (`203.0.113.0/24`, `2001:db8::/32`): a client range, which may be either. */
+export const ipCidr = z.string().refine(
+    (v) => {
+        const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+        return m !== null && ((isIPv4(m[1]) && Number(m[2]) <= 32) || (isIPv6(m[1]) && Number(m[2]) <= 128));
+    },
+    { error: "expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32" },
 );
 
 /** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */

@@ -28,7 +28,7 @@ import {
     dnsSubdomain,
     httpUrl,
     intRange,
-    ipv4Cidr,
+    ipCidr,
     pinnedImage,
     secretKey,
     versionLabel,
@@ -81,10 +81,7 @@ export const blueGreenStrategy = z.strictObject({
      * which needs the client's address to reach the controller: README, Configuration reference). Unset: the preview
      * host is as public as the live one.
      */
-    previewAllowFrom: z
-        .array(ipv4Cidr)
-        .min(1, { error: "expected at least one range (leave the key out for a public preview)" })
-        .optional(),
+    previewAllowFrom: z.array(ipCidr).min(1, { error: "expected at least one range (leave the key out for a public preview)" }).optional(),
     /** Who runs the switch: Launchpad or Argo Rollouts (config/delivery.ts). @default environment.deliveryEngine */
     engine: deliveryEngine.optional(),
     /** Argo Rollouts settings (engine argoRollouts only). */

@@ -149,12 +149,12 @@ describe("deployment strategies (whole program)", () => {
             for (const engine of ["launchpad", "argoRollouts"]) {
                 const c = fixtureRaw("prod");
                 c.apps.web.strategy.engine = engine;
-                c.apps.web.strategy.previewAllowFrom = ["203.0.113.0/24", "10.8.0.0/16"];
+                c.apps.web.strategy.previewAllowFrom = ["203.0.113.0/24", "10.8.0.0/16", "2001:db8::/32"];
                 const run = await runConfig(c, "prod");
                 const ing = (n: string) => one(run, T.Ingress, n).inputs.metadata as any;
                 assert.deepEqual(
                     ing("web-preview").annotations,
-                    { "nginx.ingress.kubernetes.io/whitelist-source-range": "203.0.113.0/24,10.8.0.0/16" },
+                    { "nginx.ingress.kubernetes.io/whitelist-source-range": "203.0.113.0/24,10.8.0.0/16,2001:db8::/32" },
                     engine,
                 );
                 assert.equal(ing("web").annotations, undefined, engine);
@@ -165,12 +165,13 @@ describe("deployment strategies (whole program)", () => {
             assert.equal((one(run, T.Ingress, "web-preview").inputs.metadata as any).annotations, undefined);
         });
 
-        it("previewAllowFrom: IPv4 ranges, at least one, and only for an app with a host", () => {
+        it("previewAllowFrom: IPv4 or IPv6 ranges, at least one, and only for an app with a host", () => {
             const c = fixtureRaw("prod");
-            c.apps.web.strategy.previewAllowFrom = ["203.0.113.0/33", "office"];
+            c.apps.web.strategy.previewAllowFrom = ["203.0.113.0/33", "office", "2001:db8::/129"];
             assert.deepEqual(configProblems(c), [
-                'launchpad:apps.web.strategy.previewAllowFrom[0]: expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32), got "203.0.113.0/33"',
-                'launchpad:apps.web.strategy.previewAllowFrom[1]: expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32), got "office"',
+                'launchpad:apps.web.strategy.previewAllowFrom[0]: expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32, got "203.0.113.0/33"',
+                'launchpad:apps.web.strategy.previewAllowFrom[1]: expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32, got "office"',
+                'launchpad:apps.web.strategy.previewAllowFrom[2]: expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32, got "2001:db8::/129"',
             ]);
             c.apps.web.strategy.previewAllowFrom = [];
             assert.deepEqual(configProblems(c), [
