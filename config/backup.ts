@@ -195,7 +195,9 @@ export const postgresSchema = z.strictObject({
             /** The ConfigMap's name. */
             configMap: dnsSubdomain,
             /** Its key holding the PEM certificates, such as `global-bundle.pem`. */
-            key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "expected a ConfigMap key (A-Z, a-z, 0-9, '-', '_', '.')" }),
+            key: z.string().regex(/^(?!\.$|\.\.)[-._a-zA-Z0-9]{1,253}$/, {
+                error: "expected a ConfigMap key (A-Z, a-z, 0-9, '-', '_', '.'; not '.' nor beginning with '..')",
+            }),
         })
         .optional(),
 });

@@ -267,8 +267,14 @@ describe("PostgresDatabase component", () => {
         raw.apps.api.data.postgres.caBundle = { configMap: "RDS_CA", key: "bundle/pem" };
         assert.deepEqual(configProblems(raw), [
             "launchpad:apps.api.data.postgres.caBundle.configMap: expected a DNS subdomain name (a-z, 0-9, '-', '.', at most 253 characters), got \"RDS_CA\"",
-            "launchpad:apps.api.data.postgres.caBundle.key: expected a ConfigMap key (A-Z, a-z, 0-9, '-', '_', '.'), got \"bundle/pem\"",
+            "launchpad:apps.api.data.postgres.caBundle.key: expected a ConfigMap key (A-Z, a-z, 0-9, '-', '_', '.'; not '.' nor beginning with '..'), got \"bundle/pem\"",
         ]);
+        for (const key of [".", "..", "..data"]) {
+            raw.apps.api.data.postgres.caBundle = { configMap: "rds-ca", key };
+            assert.match(configProblems(raw)[0], /^launchpad:apps\.api\.data\.postgres\.caBundle\.key: expected a ConfigMap key/, key);
+        }
+        raw.apps.api.data.postgres.caBundle = { configMap: "rds-ca", key: ".pem" };
+        assert.deepEqual(configProblems(raw), []);
         raw.apps.api.data.postgres.caBundle = { configMap: "rds-ca", key: "ca.pem" };
         raw.apps.api.writablePaths = ["/tmp", "/etc/launchpad/db-ca/"];
         assert.deepEqual(configProblems(raw), [
