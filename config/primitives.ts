@@ -69,23 +69,23 @@ export const awsId = (prefix: string, what: string, example: string) =>
         error: `expected ${what} such as ${example} (${prefix}- and 8 or 17 hex digits)`,
     });
 
+/** `<address>/<prefix length>` of one of `families`, the prefix no longer than the family's addresses. */
+function isCidr(v: string, families: readonly (4 | 6)[]): boolean {
+    const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+    if (m === null) return false;
+    const family = isIPv4(m[1]) ? 4 : isIPv6(m[1]) ? 6 : undefined;
+    return family !== undefined && families.includes(family) && Number(m[2]) <= (family === 4 ? 32 : 128);
+}
+
 /** An IPv4 CIDR (`10.0.0.0/16`): four octets 0-255 without leading zeros, a prefix length 0-32. */
-export const ipv4Cidr = z.string().refine(
-    (v) => {
-        const m = /^([^/]+)\/(\d{1,2})$/.exec(v);
-        return m !== null && isIPv4(m[1]) && Number(m[2]) <= 32;
-    },
-    { error: "expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32)" },
-);
+export const ipv4Cidr = z.string().refine((v) => isCidr(v, [4]), {
+    error: "expected an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255, prefix length 0-32)",
+});
 
 /** An IPv4 or IPv6 CIDR (`203.0.113.0/24`, `2001:db8::/32`): a client range, which may be either. */
-export const ipCidr = z.string().refine(
-    (v) => {
-        const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
-        return m !== null && ((isIPv4(m[1]) && Number(m[2]) <= 32) || (isIPv6(m[1]) && Number(m[2]) <= 128));
-    },
-    { error: "expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32" },
-);
+export const ipCidr = z.string().refine((v) => isCidr(v, [4, 6]), {
+    error: "expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32",
+});
 
 /** An OCI image reference pinned by digest: `<repository>@sha256:<64 hex>`. Tags are mutable, digests are not. */
 export const pinnedImage = z.string().regex(DIGEST_REF, {

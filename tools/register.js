@@ -130,4 +130,4 @@ function register() {
 
 register();
 
-module.exports = { OPTIONS, transpile, serializerDependencies, ARBORIST_EXPORTS };
+module.exports = { transpile, serializerDependencies, ARBORIST_EXPORTS };

@@ -163,10 +163,14 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         );
 
         const secretName = `${args.app}-db`;
-        const tls = c.caBundle
-            ? { PGSSLMODE: "verify-full", PGSSLROOTCERT: DATABASE_CA_FILE, query: `sslmode=verify-full&sslrootcert=${DATABASE_CA_FILE}` }
-            : { PGSSLMODE: "require", query: "sslmode=require" };
-        const url = pulumi.interpolate`postgresql://${c.username}:${password.result}@${this.instance.address}:${c.port}/${dbName}?${tls.query}`;
+        // libpq's TLS settings, given both as PG* variables and in the URL's query.
+        const ssl: { sslmode: string; sslrootcert?: string } = c.caBundle
+            ? { sslmode: "verify-full", sslrootcert: DATABASE_CA_FILE }
+            : { sslmode: "require" };
+        const query = Object.entries(ssl)
+            .map(([k, v]) => `${k}=${v}`)
+            .join("&");
+        const url = pulumi.interpolate`postgresql://${c.username}:${password.result}@${this.instance.address}:${c.port}/${dbName}?${query}`;
         this.secret = new k8s.core.v1.Secret(
             `${name}-db`,
             {
@@ -178,8 +182,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     PGDATABASE: dbName,
                     PGUSER: c.username,
                     PGPASSWORD: password.result,
-                    PGSSLMODE: tls.PGSSLMODE,
-                    ...(tls.PGSSLROOTCERT ? { PGSSLROOTCERT: tls.PGSSLROOTCERT } : {}),
+                    PGSSLMODE: ssl.sslmode,
+                    ...(ssl.sslrootcert ? { PGSSLROOTCERT: ssl.sslrootcert } : {}),
                     DATABASE_URL: pulumi.secret(url),
                 },
             },

@@ -13,19 +13,13 @@ const register = require("../../tools/register.js") as {
     ARBORIST_EXPORTS: string[];
 };
 
-/** The project's TypeScript files, as tsconfig.json includes them, and the policy pack's. */
-function projectFiles(): string[] {
-    const out: string[] = [];
-    const walk = (dir: string) => {
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            if (e.name === "node_modules" || e.name.startsWith(".")) continue;
-            const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(p);
-        }
-    };
-    for (const d of ["config", "components", "tools", "test", "policies"]) walk(path.join(PROJECT_DIR, d));
-    return [path.join(PROJECT_DIR, "index.ts"), path.join(PROJECT_DIR, "program.ts"), ...out];
+/** Files under `dir` whose names end with `ext`, dependencies (node_modules, vendor) and hidden folders left out. */
+function filesUnder(dir: string, ext: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) return e.name === "node_modules" || e.name === "vendor" || e.name.startsWith(".") ? [] : filesUnder(p, ext);
+        return e.name.endsWith(ext) && !e.name.endsWith(".d.ts") ? [p] : [];
+    });
 }
 
 /** Runs `script` in a fresh Node process with the loader; its last line of output, parsed. */
@@ -41,7 +35,8 @@ describe("tools/register.js", () => {
         const tsNode = require("ts-node") as typeof import("ts-node");
         const service = tsNode.create({ transpileOnly: true, project: path.join(PROJECT_DIR, "tsconfig.json") });
         assert.equal(service.options.swc, true, "tsconfig.json's ts-node section asks for SWC");
-        const files = projectFiles();
+        // The program, its tools and tests, and the policy pack.
+        const files = filesUnder(PROJECT_DIR, ".ts");
         assert.ok(files.length > 200, `${files.length} files`);
         for (const file of files) {
             const source = fs.readFileSync(file, "utf8");
@@ -111,18 +106,11 @@ describe("tools/register.js", () => {
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(JSON.parse(r.stdout).sort(), [...register.ARBORIST_EXPORTS].sort());
         const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-        const requirers = (pattern: RegExp) => {
-            const out: string[] = [];
-            const walk = (dir: string) => {
-                for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-                    const p = path.join(dir, e.name);
-                    if (e.isDirectory() && e.name !== "node_modules" && e.name !== "vendor") walk(p);
-                    else if (e.name.endsWith(".js") && pattern.test(fs.readFileSync(p, "utf8"))) out.push(path.relative(pulumiDir, p));
-                }
-            };
-            walk(pulumiDir);
-            return out.sort();
-        };
+        const requirers = (pattern: RegExp) =>
+            filesUnder(pulumiDir, ".js")
+                .filter((f) => pattern.test(fs.readFileSync(f, "utf8")))
+                .map((f) => path.relative(pulumiDir, f))
+                .sort();
         assert.deepEqual(requirers(/require\("@npmcli\/arborist"\)/), ["runtime/closure/codePaths.js"]);
         // codePaths.js constructs Arborist and uses nothing else of the module.
         const codePaths = fs.readFileSync(path.join(pulumiDir, "runtime", "closure", "codePaths.js"), "utf8");

@@ -117,7 +117,6 @@ export function planAtRevision(projectDir: string, stack: string, ref: string): 
         const r = spawnSync(process.execPath, [...typescriptLoader(baseDir), cli, "--stack", stack, "--out", out], {
             cwd: baseDir,
             encoding: "utf8",
-            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
             maxBuffer: 64 * 1024 * 1024,
         });
         // Exit 1 (the base plan found schema problems) still wrote the plan; anything else did not.

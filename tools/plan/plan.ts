@@ -172,7 +172,7 @@ function previousManifests(out: string): string[] {
         // Plans before 17e5cc7 wrote an object named only at up to `<kind>.(known after up).yaml`: a folder
         // re-planned since would otherwise keep that file for good.
         const legacy = file.endsWith(`.(known after up).${r.name}.yaml`)
-            ? file.slice(0, -(r.name.length + ".yaml".length)) + "yaml"
+            ? path.join(path.dirname(file), `${String(obj.kind).toLowerCase()}.(known after up).yaml`)
             : undefined;
         return legacy ? [file, legacy] : [file];
     });
