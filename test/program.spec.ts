@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateObjects } from "../tools/plan/schemas";
@@ -146,6 +147,28 @@ describe("the program's packages", () => {
         assert.ok(used.has("@pulumi/pulumi") && used.has("@swc/core"), [...used.keys()].join(", "));
         const missing = [...used].filter(([name]) => !(name in pkg.dependencies)).map(([name, f]) => `${name} (${f})`);
         assert.deepEqual(missing, [], "imported by the program but not in dependencies (`npm ci --omit=dev` would not install it)");
+    });
+
+    it("loading the program loads the AWS services it uses (components/common/aws.ts), not @pulumi/aws's index of all of them", () => {
+        // A fresh process: the specs themselves load the whole provider.
+        const script = `
+            require("./config/load"); require("./program");
+            const aws = "/node_modules/@pulumi/aws/";
+            const loaded = Object.keys(require.cache).filter((f) => f.includes(aws)).map((f) => f.slice(f.indexOf(aws) + aws.length));
+            console.log(JSON.stringify({ root: loaded.includes("index.js"), services: loaded.filter((f) => f.split("/").length === 2 && f.endsWith("/index.js")).sort() }));
+        `;
+        const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
+            cwd: path.join(__dirname, ".."),
+            encoding: "utf8",
+        });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), {
+            root: false,
+            // The services of components/common/aws.ts, and the two their callback mixins load (config, lambda).
+            services: ["backup", "cloudwatch", "config", "ec2", "ecr", "iam", "kms", "lambda", "lb", "rds", "s3", "sns"].map(
+                (s) => `${s}/index.js`,
+            ),
+        });
     });
 });
 

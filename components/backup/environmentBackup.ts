@@ -1,5 +1,5 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "../common/aws";
 import type { BackupConfig } from "../../config/backup";
 import { BACKUP_START_WINDOW_MINUTES } from "../../config/backup";
 import { TAG, awsTags } from "../common/tags";

@@ -1,6 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "../common/aws";
 import type { BuildConfig, ImagesConfig } from "../../config/images";
 import { TAG, awsTags } from "../common/tags";
 import { dockerfilePath, lifecycleRules, repositoryName } from "./lifecycle";
