@@ -154,18 +154,11 @@ export function manifestPath(obj: Record<string, unknown>, logicalName: string):
 }
 
 /**
- * The manifests the plan in `out` wrote, from its resources.json (empty when there is none): the only
- * files a new plan removes, so that anything else kept in the folder is never lost.
+ * The manifests a plan of `resources` wrote: the only files a new plan removes, so that anything else kept
+ * in the folder is never lost.
  */
-function previousManifests(out: string): string[] {
-    let text: string;
-    try {
-        text = fs.readFileSync(path.join(out, "resources.json"), "utf8");
-    } catch {
-        return [];
-    }
-    const previous = JSON.parse(text) as { resources?: { type: string; name: string; inputs: Record<string, unknown> }[] };
-    return (previous.resources ?? []).flatMap((r) => {
+function manifestsOf(resources: readonly { type: string; name: string; inputs: Record<string, unknown> }[]): string[] {
+    return resources.flatMap((r) => {
         const obj = kubernetesObject(r);
         if (!obj) return [];
         const file = manifestPath(obj, r.name);
@@ -176,6 +169,15 @@ function previousManifests(out: string): string[] {
             : undefined;
         return legacy ? [file, legacy] : [file];
     });
+}
+
+/** A file's text, or undefined when there is none. */
+function readIfAny(file: string): string | undefined {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined;
+    }
 }
 
 /**
@@ -202,7 +204,17 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
         // manifests: 535 ms against 1,861 ms), and its output parses back to the same objects.
         files.set(rel, dump(manifestOrder(obj), { lineWidth: -1, noRefs: true }));
     }
-    for (const rel of previousManifests(out)) if (!files.has(rel)) fs.rmSync(path.join(out, rel), { force: true });
+    // The previous plan's resources.json names the manifests it wrote. Read once (it is the largest file: 7 MB at
+    // 100 apps) and parsed only when it differs from this plan's: an unchanged one wrote this plan's manifests.
+    const resourcesText = files.get("resources.json")!;
+    const previousText = readIfAny(path.join(out, "resources.json"));
+    if (previousText !== undefined) {
+        const previous =
+            previousText === resourcesText
+                ? plan.run.resources
+                : ((JSON.parse(previousText) as { resources?: PlanResource[] }).resources ?? []);
+        for (const rel of manifestsOf(previous)) if (!files.has(rel)) fs.rmSync(path.join(out, rel), { force: true });
+    }
     const dirs = new Set<string>();
     for (const [rel, text] of files) {
         const file = path.join(out, rel);
@@ -211,13 +223,8 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
             fs.mkdirSync(dir, { recursive: true });
             dirs.add(dir);
         }
-        let same = false;
-        try {
-            same = fs.readFileSync(file, "utf8") === text;
-        } catch {
-            same = false;
-        }
-        if (!same) fs.writeFileSync(file, text);
+        const before = rel === "resources.json" ? previousText : readIfAny(file);
+        if (before !== text) fs.writeFileSync(file, text);
     }
     return [...files.keys()];
 }
