@@ -14,16 +14,24 @@ export default tseslint.config(
             "pulumi/no-output-in-template-literal": "error",
             "pulumi/no-output-instance-in-template-literal": "error",
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
-            // The root of @pulumi/aws loads every AWS service's module at start-up: components/common/aws.ts
-            // re-exports the services the program uses.
+            // The roots of @pulumi/aws and @pulumi/kubernetes load every AWS service's and API group's modules at
+            // start-up: components/common/aws.ts and kubernetes.ts re-export those the program uses.
             "no-restricted-imports": [
                 "error",
-                { paths: [{ name: "@pulumi/aws", message: "import the services from components/common/aws.ts (it says why)." }] },
+                {
+                    paths: [
+                        { name: "@pulumi/aws", message: "import the services from components/common/aws.ts (it says why)." },
+                        {
+                            name: "@pulumi/kubernetes",
+                            message: "import the API groups from components/common/kubernetes.ts (it says why).",
+                        },
+                    ],
+                },
             ],
         },
     },
     {
-        // The benchmark's floor and the tests register AWS resources of services the program does not use.
+        // The benchmark's floor and the tests register resources of services and API groups the program does not use.
         files: ["tools/bench/**/*.ts", "test/**/*.ts"],
         rules: { "no-restricted-imports": "off" },
     },

@@ -149,26 +149,31 @@ describe("the program's packages", () => {
         assert.deepEqual(missing, [], "imported by the program but not in dependencies (`npm ci --omit=dev` would not install it)");
     });
 
-    it("loading the program loads the AWS services it uses (components/common/aws.ts), not @pulumi/aws's index of all of them", () => {
-        // A fresh process: the specs themselves load the whole provider.
+    it("loading the program loads the AWS services and Kubernetes API groups it uses (components/common/), not the providers' roots", () => {
+        // A fresh process: the specs themselves load the whole providers.
         const script = `
             require("./config/load"); require("./program");
-            const aws = "/node_modules/@pulumi/aws/";
-            const loaded = Object.keys(require.cache).filter((f) => f.includes(aws)).map((f) => f.slice(f.indexOf(aws) + aws.length));
-            console.log(JSON.stringify({ root: loaded.includes("index.js"), services: loaded.filter((f) => f.split("/").length === 2 && f.endsWith("/index.js")).sort() }));
+            const modules = (pkg) => Object.keys(require.cache).filter((f) => f.includes(pkg)).map((f) => f.slice(f.indexOf(pkg) + pkg.length));
+            const indexes = (pkg) => modules(pkg).filter((f) => f.endsWith("index.js")).sort();
+            console.log(JSON.stringify({ aws: indexes("/node_modules/@pulumi/aws/"), kubernetes: indexes("/node_modules/@pulumi/kubernetes/") }));
         `;
         const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
             cwd: path.join(__dirname, ".."),
             encoding: "utf8",
         });
         assert.equal(r.status, 0, r.stderr);
-        assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), {
-            root: false,
-            // The services of components/common/aws.ts, and the two their callback mixins load (config, lambda).
-            services: ["backup", "cloudwatch", "config", "ec2", "ecr", "iam", "kms", "lambda", "lb", "rds", "s3", "sns"].map(
-                (s) => `${s}/index.js`,
-            ),
-        });
+        const loaded = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, string[]>;
+        const tops = (files: string[]) => files.filter((f) => f.split("/").length <= 2);
+        // The services of components/common/aws.ts, and the two their callback mixins load (config, lambda).
+        assert.deepEqual(
+            tops(loaded.aws),
+            ["backup", "cloudwatch", "config", "ec2", "ecr", "iam", "kms", "lambda", "lb", "rds", "s3", "sns"].map((s) => `${s}/index.js`),
+        );
+        // The API groups of components/common/kubernetes.ts (each loads its versions' index).
+        assert.deepEqual(
+            tops(loaded.kubernetes),
+            ["apiextensions", "apps", "batch", "core", "networking", "policy"].map((g) => `${g}/index.js`),
+        );
     });
 });
 

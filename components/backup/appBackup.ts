@@ -1,7 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as aws from "../common/aws";
+import * as k8s from "../common/kubernetes";
 import type { BackupConfig } from "../../config/backup";
 import { ANNOTATION, LABEL } from "../common/labels";
 import { TAG, awsTags } from "../common/tags";

@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import type { VolumeConfig } from "../../config/backup";
 import { EXTRA_VOLUMES, type PodExtras } from "../deploy/podTemplate";
 

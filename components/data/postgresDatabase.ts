@@ -1,7 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as aws from "../common/aws";
+import * as k8s from "../common/kubernetes";
 import { DEFAULT_VPC_CIDR } from "../../config/backup";
 import type { PostgresConfig } from "../../config/backup";
 import { LABEL } from "../common/labels";

@@ -1,5 +1,5 @@
-import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "../common/kubernetes";
 import type { BlueGreenStrategy, Slot } from "../../config/schema";
 import { slotSelector } from "../common/labels";
 import { appPlan } from "../app/plan";

@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import type { CanaryStrategy } from "../../config/schema";
 import { LABEL, slotSelector } from "../common/labels";
 import { appPlan } from "../app/plan";

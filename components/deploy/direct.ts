@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import type { DirectStrategy } from "../../config/schema";
 import { appPlan } from "../app/plan";
 import { slotSelector } from "../common/labels";

@@ -1,7 +1,7 @@
 // The one pod template every strategy runs: restricted security context, probes, resources, writable
 // emptyDirs for a read-only root filesystem, topology spread. Pure, so it is tested without mocks.
-import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "../common/kubernetes";
 import type { AppConfig, ProbeConfig, ReleaseSpec, SecretEnvValue } from "../../config/schema";
 import { LABEL, slotSelector } from "../common/labels";
 import { RESTRICTED_CONTAINER } from "../common/security";

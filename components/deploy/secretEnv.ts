@@ -1,7 +1,7 @@
 // The Secret behind an app's `secretEnv`: values set as Pulumi secrets reach the pods through this
 // Secret and `valueFrom.secretKeyRef` (podTemplate.ts), so no Deployment ever carries them in plaintext.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import type { SecretEnvValue } from "../../config/schema";
 import { LABEL } from "../common/labels";
 import { secretEnvName } from "./podTemplate";

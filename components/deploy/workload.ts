@@ -1,7 +1,7 @@
 // Kubernetes objects shared by every strategy: one Deployment (+ PodDisruptionBudget) per slot, Services,
 // Ingresses. Each function registers its children under the calling component.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import type { AppConfig, ReleaseSpec } from "../../config/schema";
 import { LABEL, slotName, slotSelector } from "../common/labels";
 import { podTemplate } from "./podTemplate";

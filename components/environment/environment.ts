@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import { CONTAINER_MAX, type EnvironmentConfig } from "../../config/schema";
 import { commonLabels } from "../common/labels";
 import { AppTraffic, allowDns, appEgress, appIngress, defaultDeny } from "./networkPolicies";

@@ -1,5 +1,5 @@
+import type * as k8s from "../common/kubernetes";
 // Pure builders for the environment's NetworkPolicies: default deny, then exactly the paths apps need.
-import type * as k8s from "@pulumi/kubernetes";
 import { LABEL } from "../common/labels";
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;

@@ -2,8 +2,8 @@
 // and a flagd sidecar added via the pod seam, or as OpenFeature Operator objects plus the pod
 // annotations that make the operator inject the sidecar.
 import { createHash } from "node:crypto";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import { FLAGD_CONTAINER, FLAGD_ENV, type Delivery, type FlagsConfig } from "../../config/flags";
 import { ANNOTATION, LABEL } from "../common/labels";
 import { RESTRICTED_CONTAINER } from "../common/security";

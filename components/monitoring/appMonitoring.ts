@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import type { MetricsConfig, SloConfig } from "../../config/monitoring";
 import type { Strategy } from "../../config/schema";
 import { isArgo } from "../../config/delivery";

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "../common/aws";
+import * as k8s from "../common/kubernetes";
 import type { MonitoringConfig, TopicKind } from "../../config/monitoring";
 import { topicKinds } from "../../config/monitoring";
 import { awsTags, TAG } from "../common/tags";

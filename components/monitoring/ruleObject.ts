@@ -1,6 +1,6 @@
 // The PrometheusRule object that carries an app's alert groups (Kubernetes apps and VM apps alike).
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 
 /** `<app>-alerts`: the name every app's rule object has (the observed gate and the outputs read it). */
 export const ruleName = (app: string): string => `${app}-alerts`;

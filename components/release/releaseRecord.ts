@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import type { ReleaseConfig } from "../../config/schema";
 import { ANNOTATION } from "../common/labels";
 import { RELEASE_CONFIGMAP, ReleaseFacts, releaseFacts } from "./facts";

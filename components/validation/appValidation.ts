@@ -6,8 +6,8 @@
 // - canary (nginx/gateway): canary Deployment -> smoke Job -> gate -> canary Ingress / HTTPRoute (weight);
 //   canary (replicas): gate -> canary Deployment (its replicas are the weight) -> smoke Job;
 // - direct: Deployment -> smoke Job; a failure fails `up` with the rollback runbook.
-import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "../common/kubernetes";
 import { isArgo } from "../../config/delivery";
 import type { AppConfig } from "../../config/schema";
 import type { GateConfig, ValidationConfig } from "../../config/validation";

@@ -1,8 +1,8 @@
 // One smoke test: a Job that runs the compiled runner against one Service, the ConfigMap that ships
 // the runner and its input, and the NetworkPolicies that let exactly this Job reach the app.
 import * as crypto from "node:crypto";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../common/kubernetes";
 import { VERSION_PLACEHOLDER } from "../../config/validation";
 import type { SmokeConfig } from "../../config/validation";
 import { ANNOTATION, LABEL, SMOKE_FOR_LABEL } from "../common/labels";

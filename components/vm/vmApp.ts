@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "../common/aws";
+import * as k8s from "../common/kubernetes";
 import type { VmAppConfig, VmGroup } from "../../config/vm";
 import { vmReleases } from "../../config/vm";
 import { LABEL } from "../common/labels";

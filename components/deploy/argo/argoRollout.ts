@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../../common/kubernetes";
 import type { BlueGreenStrategy, CanaryStrategy } from "../../../config/schema";
 import type { GateConfig } from "../../../config/validation";
 import type { SmokeConfig } from "../../../config/validation";
