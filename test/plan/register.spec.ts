@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../tools/plan/stackConfig";
 
@@ -50,6 +51,54 @@ describe("tools/register.js", () => {
         const code = register.transpile("const x: number = 1;\n", "x.ts", true);
         assert.match(code, /\n\/\/# sourceMappingURL=data:application\/json;base64,/);
         assert.doesNotMatch(register.transpile("const x: number = 1;\n", "x.ts", false), /sourceMappingURL/);
+    });
+
+    it("keeps what SWC returns in its cache, under the file's path and text, and then loads no SWC", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-register-"));
+        try {
+            const cache = path.join(dir, "cache");
+            const file = path.join(dir, "answer.ts");
+            const load = (env: string = cache) => {
+                const r = spawnSync(
+                    process.execPath,
+                    [
+                        "-r",
+                        "./tools/register.js",
+                        "-e",
+                        `const v = require(${JSON.stringify(file)}); console.log(JSON.stringify({ v, swc: Object.keys(require.cache).some((f) => f.includes("/@swc/core/")) }))`,
+                    ],
+                    {
+                        cwd: PROJECT_DIR,
+                        encoding: "utf8",
+                        // No source maps, whatever this process runs with: the entry is compared with transpile(..., false).
+                        env: { ...process.env, NODE_OPTIONS: "", LAUNCHPAD_SOURCE_MAPS: "0", LAUNCHPAD_TRANSPILE_CACHE: env },
+                    },
+                );
+                assert.equal(r.status, 0, r.stderr);
+                return JSON.parse(r.stdout.trim().split("\n").pop()!) as { v: unknown; swc: boolean };
+            };
+            const entries = () => (fs.existsSync(cache) ? fs.readdirSync(cache).sort() : []);
+            const source = "const answer: number = 42;\nexport = answer;\n";
+            fs.writeFileSync(file, source);
+            assert.deepEqual(load(), { v: 42, swc: true });
+            assert.equal(entries().length, 1);
+            const [entry] = entries();
+            assert.match(entry, /^[0-9a-f]{64}\.js$/);
+            assert.equal(fs.readFileSync(path.join(cache, entry), "utf8"), register.transpile(source, file, false));
+            // The next process reads the entry (changed here to tell), without SWC.
+            fs.writeFileSync(path.join(cache, entry), 'module.exports = "from the cache";\n');
+            assert.deepEqual(load(), { v: "from the cache", swc: false });
+            // A changed file is a new entry; the old one stays for the old text.
+            fs.writeFileSync(file, source.replace("42", "43"));
+            assert.deepEqual(load(), { v: 43, swc: true });
+            assert.equal(entries().length, 2);
+            // Off: transpiled afresh, nothing kept.
+            fs.writeFileSync(file, source.replace("42", "44"));
+            assert.deepEqual(load("off"), { v: 44, swc: true });
+            assert.equal(entries().length, 2);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("@pulumi/pulumi loads without the TypeScript compiler and npm's Arborist; both load, for real, when the serializer runs", () => {
