@@ -65,8 +65,8 @@ const CACHE_DIR =
 let cacheSalt;
 
 /**
- * transpile, through the cache: reading ~130 cached files instead of loading SWC and transpiling them took
- * about a tenth of a cold `npm run plan` (measured). Entries are named by their content's inputs, so none is
+ * transpile, through the cache: reading ~130 cached files instead of loading SWC and transpiling them saves
+ * about a twentieth of a cold `npm run plan` (measured: 1.57 s -> 1.49 s). Entries are named by their content's inputs, so none is
  * ever stale; a new entry is written whole (renamed into place), so parallel processes (mocha's jobs) never
  * read half of one. Where the folder cannot be written, each file is transpiled afresh.
  * @param {string} source
@@ -178,4 +178,4 @@ function register() {
 
 register();
 
-module.exports = { transpile, cachedTranspile, serializerDependencies, ARBORIST_EXPORTS };
+module.exports = { transpile, serializerDependencies, ARBORIST_EXPORTS };
