@@ -15,7 +15,8 @@
 //
 // 3. What SWC returns is kept in node_modules/.cache/launchpad-register, under a hash of everything it
 //    depends on (SWC's version, the options, source maps on or off, the file's path and text), so a process
-//    whose files are all cached reads them and loads no SWC at all (cachedTranspile).
+//    whose files are all cached reads them and loads SWC only to compile something else (cachedTranspile;
+//    the program itself compiles its dynamic providers' code with it, components/validation/standalone.ts).
 //
 // LAUNCHPAD_SOURCE_MAPS=1 turns Node's source maps on, so stack traces show TypeScript positions.
 // LAUNCHPAD_TRANSPILE_CACHE=off transpiles every file afresh; set to a folder, it keeps the cache there.
