@@ -2,8 +2,9 @@
 // `import * as aws from "@pulumi/aws"` loads the index of every one of the provider's services (about 300
 // modules, 150 ms of every start-up measured: each `pulumi preview` and `up`, each plan, each test process);
 // a service's own module registers its resource types with the SDK and loads its classes lazily, as the
-// root does. eslint.config.mjs refuses the root import elsewhere: add a service here when a component
-// needs one.
+// root does. What only the root does is register the provider itself for provider references in resource
+// outputs, which no Launchpad resource has (the SDK would read one as its URN). eslint.config.mjs refuses
+// the root import elsewhere: add a service here when a component needs one.
 export * as backup from "@pulumi/aws/backup";
 export * as cloudwatch from "@pulumi/aws/cloudwatch";
 export * as ec2 from "@pulumi/aws/ec2";
