@@ -1,6 +1,7 @@
 // A smoke test that keeps the benchmark working; its numbers are not asserted (speed is measured by
 // `npm run bench`, not by tests).
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -53,6 +54,22 @@ describe("benchmark (smoke, size 6) @e2e", function () {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("benchmark: A's process", () => {
+    it("loads neither provider's root, which only B and C use: the A process column is a cold plan's", () => {
+        const script = `
+            require("./tools/bench/measure.ts");
+            const roots = ["@pulumi/aws/index.js", "@pulumi/kubernetes/index.js"];
+            console.log(JSON.stringify(roots.filter((r) => Object.keys(require.cache).some((f) => f.endsWith("/node_modules/" + r)))));
+        `;
+        const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
+            cwd: path.join(__dirname, "..", ".."),
+            encoding: "utf8",
+        });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), []);
     });
 });
 

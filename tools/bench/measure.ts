@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
+import type * as Aws from "@pulumi/aws";
+import type * as K8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_DIR, planStack, writePlan } from "../plan/plan";
 import { plainStackTraces, runProgram } from "../plan/recorder";
@@ -96,6 +96,12 @@ type Make = (name: string, inputs: Record<string, unknown>, opts?: pulumi.Custom
  * resources) through the bare SDK class.
  */
 export function sdkConstructor(type: string): Make {
+    // The providers' roots (every AWS service, every API group) are loaded here, for B and C only: A's process
+    // is a cold plan, which loads only what the program imports (components/common/aws.ts, kubernetes.ts).
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const aws = require("@pulumi/aws") as typeof Aws;
+    const k8s = require("@pulumi/kubernetes") as typeof K8s;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const [pkg, mod, cls] = type.split(":");
     const lookup = (root: unknown, keys: string[]) =>
         keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], root) as Ctor | undefined;
@@ -103,7 +109,7 @@ export function sdkConstructor(type: string): Make {
         const [group, version] = mod.includes("/") ? mod.split("/") : ["core", mod];
         const ctor = lookup(k8s, [group.split(".")[0], version, cls]);
         if (ctor && !/\./.test(group.replace(/\.k8s\.io$/, ""))) return (n, i, o) => new ctor(n, i, o);
-        return (n, i, o) => new k8s.apiextensions.CustomResource(n, i as k8s.apiextensions.CustomResourceArgs, o);
+        return (n, i, o) => new k8s.apiextensions.CustomResource(n, i as K8s.apiextensions.CustomResourceArgs, o);
     }
     if (pkg === "aws") {
         const ctor = lookup(aws, [mod.split("/")[0], cls]);
