@@ -14,9 +14,10 @@
 //    that the stand-ins declare what the real modules export and that @pulumi/pulumi uses no more.
 //
 // 3. What SWC returns is kept in node_modules/.cache/launchpad-register, under a hash of everything it
-//    depends on (SWC's version, the options, source maps on or off, the file's path and text), so a process
-//    whose files are all cached reads them and loads SWC only to compile something else (cachedTranspile;
-//    the program itself compiles its dynamic providers' code with it, components/validation/standalone.ts).
+//    depends on (SWC's version, the options, the file's text, and with source maps the file's path, which
+//    the inline map names), so a process whose files are all cached reads them and loads SWC only to
+//    compile something else (cachedTranspile; the program itself compiles its dynamic providers' code with
+//    it, components/validation/standalone.ts).
 //
 // LAUNCHPAD_SOURCE_MAPS=1 turns Node's source maps on, so stack traces show TypeScript positions.
 // LAUNCHPAD_TRANSPILE_CACHE=off transpiles every file afresh; set to a folder, it keeps the cache there.
@@ -67,9 +68,12 @@ let cacheSalt;
 
 /**
  * transpile, through the cache: reading ~130 cached files instead of loading SWC and transpiling them saves
- * about a twentieth of a cold `npm run plan` (measured: 1.57 s -> 1.49 s). Entries are named by their content's inputs, so none is
- * ever stale; a new entry is written whole (renamed into place), so parallel processes (mocha's jobs) never
- * read half of one. Where the folder cannot be written, each file is transpiled afresh.
+ * about a twentieth of a cold `npm run plan` (measured: 1.57 s -> 1.49 s). Entries are named by what the
+ * output depends on, so none is ever stale. Without source maps that is the text alone, not the path
+ * (register.spec checks that a path changes nothing then): the same files in the temporary checkouts that
+ * `plan --compare` and the tests create share the checkout's entries instead of adding new ones each run.
+ * A new entry is written whole (renamed into place), so parallel processes (mocha's jobs) never read half
+ * of one. Where the folder cannot be written, each file is transpiled afresh.
  * @param {string} source
  * @param {string} filename
  * @param {boolean} [sourceMaps]
@@ -78,7 +82,8 @@ let cacheSalt;
 function cachedTranspile(source, filename, sourceMaps = process.sourceMapsEnabled) {
     if (!CACHE_DIR) return transpile(source, filename, sourceMaps);
     cacheSalt ??= JSON.stringify([JSON.parse(fs.readFileSync(require.resolve("@swc/core/package.json"), "utf8")).version, OPTIONS]);
-    const key = crypto.createHash("sha256").update(`${cacheSalt}\0${sourceMaps}\0${filename}\0`).update(source).digest("hex");
+    const named = sourceMaps ? filename : path.extname(filename);
+    const key = crypto.createHash("sha256").update(`${cacheSalt}\0${sourceMaps}\0${named}\0`).update(source).digest("hex");
     const file = path.join(CACHE_DIR, `${key}.js`);
     try {
         return fs.readFileSync(file, "utf8");

@@ -43,7 +43,10 @@ describe("tools/register.js", () => {
             const source = fs.readFileSync(file, "utf8");
             // ts-node appends its own source map comment to what SWC returns.
             const theirs = service.compile(source, file).replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "");
-            assert.equal(register.transpile(source, file, false), theirs, path.relative(PROJECT_DIR, file));
+            const ours = register.transpile(source, file, false);
+            assert.equal(ours, theirs, path.relative(PROJECT_DIR, file));
+            // Without source maps the path changes nothing, so the transpile cache names entries by the text alone.
+            assert.equal(register.transpile(source, path.join(os.tmpdir(), "elsewhere", `x${path.extname(file)}`), false), ours);
         }
     });
 
@@ -53,7 +56,7 @@ describe("tools/register.js", () => {
         assert.doesNotMatch(register.transpile("const x: number = 1;\n", "x.ts", false), /sourceMappingURL/);
     });
 
-    it("keeps what SWC returns in its cache, under the file's path and text, and then loads no SWC", () => {
+    it("keeps what SWC returns in its cache, under the file's text, and then loads no SWC", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-register-"));
         try {
             const cache = path.join(dir, "cache");
@@ -88,6 +91,17 @@ describe("tools/register.js", () => {
             // The next process reads the entry (changed here to tell), without SWC.
             fs.writeFileSync(path.join(cache, entry), 'module.exports = "from the cache";\n');
             assert.deepEqual(load(), { v: "from the cache", swc: false });
+            // The same text at another path (a temporary checkout's copy) is the same entry.
+            const copy = path.join(dir, "copy", "answer.ts");
+            fs.mkdirSync(path.dirname(copy));
+            fs.writeFileSync(copy, source);
+            const fromCopy = spawnSync(process.execPath, ["-r", "./tools/register.js", "-p", `require(${JSON.stringify(copy)})`], {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+                env: { ...process.env, NODE_OPTIONS: "", LAUNCHPAD_SOURCE_MAPS: "0", LAUNCHPAD_TRANSPILE_CACHE: cache },
+            });
+            assert.equal(fromCopy.stdout.trim(), "from the cache", fromCopy.stderr);
+            assert.equal(entries().length, 1);
             // A changed file is a new entry; the old one stays for the old text.
             fs.writeFileSync(file, source.replace("42", "43"));
             assert.deepEqual(load(), { v: 43, swc: true });
@@ -96,6 +110,17 @@ describe("tools/register.js", () => {
             fs.writeFileSync(file, source.replace("42", "44"));
             assert.deepEqual(load("off"), { v: 44, swc: true });
             assert.equal(entries().length, 2);
+            // With source maps the inline map names the file: the same text at two paths is two entries.
+            fs.writeFileSync(copy, source.replace("42", "44"));
+            for (const f of [file, copy]) {
+                const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-p", `require(${JSON.stringify(f)})`], {
+                    cwd: PROJECT_DIR,
+                    encoding: "utf8",
+                    env: { ...process.env, NODE_OPTIONS: "", LAUNCHPAD_SOURCE_MAPS: "1", LAUNCHPAD_TRANSPILE_CACHE: cache },
+                });
+                assert.equal(r.stdout.trim(), "44", r.stderr);
+            }
+            assert.equal(entries().length, 4);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
