@@ -3,8 +3,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateObjects } from "../tools/plan/schemas";
-import { ProgramRun } from "../tools/plan/recorder";
-import { runFixture } from "./harness";
+import { parseConfig, PROJECT } from "../config/load";
+import { main } from "../program";
+import { ProgramRun, runProgram } from "../tools/plan/recorder";
+import { runFixture, stackValues } from "./harness";
 
 const count = (run: ProgramRun) => {
     const c: Record<string, number> = {};
@@ -123,6 +125,23 @@ describe("whole program on the real stacks", () => {
                     "validation",
                 ]);
                 assert.equal(run.outputs.releaseNotes, "release/notes/2.4.0.md");
+            });
+
+            it("components register what a reader of the state looks up, not what they wire into their children", async () => {
+                // The rule groups (the PrometheusRule's spec) and the pod extras (in the Deployment's pod template)
+                // were registered too: a second copy of the children in the state, serialised by every preview.
+                const registered = new Map<string, string[]>();
+                await runProgram({
+                    project: PROJECT,
+                    stack,
+                    config: {},
+                    program: () => main(parseConfig(stackValues(stack))),
+                    onOutputs: (urn, outputs) => registered.set(urn.split("::")[2].split("$").pop()!, Object.keys(outputs).sort()),
+                });
+                assert.deepEqual(registered.get("launchpad:monitoring:AppMonitoring"), ["ruleName"]);
+                assert.deepEqual(registered.get("launchpad:flags:AppFlags"), ["checksum", "flags"]);
+                assert.deepEqual(registered.get("launchpad:data:PostgresDatabase"), ["address", "identifier", "secretName"]);
+                assert.equal(registered.size, new Set(run.resources.filter((r) => !r.custom).map((r) => r.type)).size);
             });
         });
     }

@@ -218,6 +218,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             volumeMounts: ca ? [{ name: EXTRA_VOLUMES.databaseCa, mountPath: DATABASE_CA_DIR, readOnly: true }] : [],
         };
         this.podAnnotations = { [DATABASE_ANNOTATION]: identifier };
-        this.registerOutputs({ identifier, address: this.address, secretName, pod: this.pod, podAnnotations: this.podAnnotations });
+        // `pod` and `podAnnotations` are wiring for the app's deployment: not registered again (see AppMonitoring).
+        this.registerOutputs({ identifier, address: this.address, secretName });
     }
 }

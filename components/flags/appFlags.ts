@@ -165,6 +165,8 @@ export class AppFlags extends pulumi.ComponentResource {
                 ...(delivery.rollOnChange.includes(app) ? { [ANNOTATION.configChecksum]: this.checksum } : {}),
             };
         }
-        this.registerOutputs({ pod: this.pod, podAnnotations: this.podAnnotations, checksum: this.checksum, flags: this.flags });
+        // `pod` and `podAnnotations` are wiring for the app's deployment, whose pod template carries them: not
+        // registered again in the state (see AppMonitoring).
+        this.registerOutputs({ checksum: this.checksum, flags: this.flags });
     }
 }

@@ -76,6 +76,8 @@ export interface RunOptions {
     mocks?: pulumi.runtime.Mocks;
     /** Called for every registered resource as it registers (progress, or counting on failure). */
     onRegister?: (urn: string, type: string) => void;
+    /** Called with what every component registers as its outputs (`registerOutputs`), as the engine receives it. */
+    onOutputs?: (urn: string, outputs: Record<string, unknown>) => void;
 }
 
 /** Replaces Pulumi's wire encodings (secrets, unknowns, resource references) by what a plan shows. */
@@ -204,6 +206,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
             stackOutputs = cleanValue(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
             outputsRegistered();
+        } else if (opts.onOutputs) {
+            opts.onOutputs(req.getUrn(), cleanValue(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
         }
         originalOutputs(req, cb);
     };
