@@ -51,8 +51,22 @@ export interface BackupOutputs {
     recoveryPoints: Record<string, RecoveryPoints>;
 }
 
-/** Builds every component of one environment from validated config and returns the stack outputs. */
-export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): LaunchpadOutputs {
+/**
+ * Lets the registrations started so far run before the next part of the stack is built. The SDK starts a
+ * chain of promises for every resource it is given, and a program that builds every resource before the event
+ * loop turns keeps all of those chains alive at once: the young generation's collector copies them at every
+ * scavenge, and the plan of a large stack spends much of its time doing so. Built a part at a time, each
+ * part's registrations finish (and their garbage dies young) before the next part is built. Order, names and
+ * URNs are unchanged; under the engine the turn also lets the registrations already sent be answered.
+ */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Builds every component of one environment from validated config and resolves to the stack outputs (the
+ * entry point exports the promise, which Pulumi awaits). The environment and its services first, then each
+ * app, then what spans the apps, with a turn of the event loop between them (`settle`).
+ */
+export async function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): Promise<LaunchpadOutputs> {
     // Every canary and blue-green strategy names its engine from here on (its own or the environment's).
     const config = withEngines(input);
     const env = config.environment;
@@ -89,13 +103,19 @@ export function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): L
             : undefined;
 
     const stack = pulumi.getStack();
-    const apps = names.map((name) => assembleApp(name, config.apps[name], { config, stack, environment, flags, data }));
+    await settle();
+    const apps: AssembledApp[] = [];
+    for (const name of names) {
+        apps.push(assembleApp(name, config.apps[name], { config, stack, environment, flags, data }));
+        await settle();
+    }
     // In production, VM deploys wait for every backup taken for this release (as data-owning Deployments do).
     const vms = assembleVmApps(
         config,
         environment,
         apps.flatMap((a) => a.releaseBackups),
     );
+    if (vms.length > 0) await settle();
 
     const monitoring = new Monitoring(
         env.name,

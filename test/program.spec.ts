@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { validateObjects } from "../tools/plan/schemas";
 import { parseConfig, PROJECT } from "../config/load";
 import { main } from "../program";
@@ -145,6 +146,35 @@ describe("whole program on the real stacks", () => {
             });
         });
     }
+});
+
+describe("the program's shape", () => {
+    it("builds the stack app by app: an app's resources are registered before the next app's are built", async () => {
+        // What the SDK keeps alive while it registers is every resource built and not yet registered: a program
+        // that built the whole stack first made the plan of a large stack spend much of its time collecting it.
+        const events: string[] = [];
+        await runProgram({
+            project: PROJECT,
+            stack: "prod",
+            config: {},
+            program: () => {
+                pulumi.runtime.registerStackTransformation((t) => {
+                    events.push(`built ${t.type}::${t.name}`);
+                    return undefined;
+                });
+                return main(parseConfig(stackValues("prod")));
+            },
+            onRegister: (urn) => events.push(`registered ${urn.split("::").slice(2).join("::")}`),
+        });
+        const at = (what: "built" | "registered", resource: string) => {
+            const i = events.findIndex((e) => e.startsWith(`${what} `) && e.endsWith(resource));
+            assert.ok(i >= 0, `${what} ${resource} in ${events.length} events`);
+            return i;
+        };
+        // The fixture's apps, built in name order: api (canary), web (blue-green), worker (direct).
+        assert.ok(at("registered", "kubernetes:apps/v1:Deployment::api-stable") < at("built", "launchpad:deploy:BlueGreenDeployment::web"));
+        assert.ok(at("registered", "kubernetes:apps/v1:Deployment::web-blue") < at("built", "launchpad:deploy:DirectDeployment::worker"));
+    });
 });
 
 describe("the program's packages", () => {
