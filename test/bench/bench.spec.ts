@@ -23,7 +23,7 @@ import { runCommand } from "../support/commands";
 describe("benchmark (smoke, size 6) @e2e", function () {
     // Fresh processes for the plan and the two floors, each loading the SDKs: minutes on a loaded 2-core machine.
     this.timeout(300000);
-    it("measures the plan (A), the SDK floor (B) over the same custom resources and the floor with the components (C), and writes results JSON", () => {
+    it("measures the plan (A), the SDK floor (B) over the same custom resources, the floor with the components (C) and the floor all at once (D), and writes results JSON", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-bench-test-"));
         try {
             const out = path.join(dir, "results.json");
@@ -31,23 +31,26 @@ describe("benchmark (smoke, size 6) @e2e", function () {
             assert.equal(r.status, 0, r.stderr);
             assert.match(
                 r.stdout,
-                /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \(rounds\) \| evaluate\/B \| checks\+write\/B \| C floor \(median\) \| A\/C \| A\/B CPU \|/,
+                /\| apps \| resources \| A plan \(median\) \| B floor \(median\) \| A\/B \(rounds\) \| evaluate\/B \| checks\+write\/B \| C floor \(median\) \| A\/C \| B at once \(median\) \| A\/B CPU \|/,
             );
             const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
             const { results } = report;
             assert.equal(results.length, 1);
-            const [a, b, c] = results[0].samples ?? [];
-            assert.deepEqual([a.mode, b.mode, c.mode], ["A", "B", "C"]);
+            const [a, b, c, d] = results[0].samples ?? [];
+            assert.deepEqual([a.mode, b.mode, c.mode, d.mode], ["A", "B", "C", "D"]);
             // B registers every custom resource A planned (A also has the components), and nothing else;
             // C registers all of A's resources, the components as bare ones.
             assert.ok(a.customResources > 0 && a.resources > a.customResources);
             assert.equal(b.resources, a.customResources);
             assert.equal(c.resources, a.resources);
             assert.equal(c.customResources, a.customResources);
+            assert.equal(d.resources, a.customResources);
+            assert.equal(results[0].dMs, d.totalMs);
             // One round: its A/B is the only one, so the range is that ratio.
             assert.deepEqual(results[0].ratioRange, [results[0].ratio, results[0].ratio]);
             for (const phase of ["evaluate", "validate"]) assert.ok(phase in a.phases, `phase ${phase} timed`);
-            for (const m of [a, b, c]) assert.ok(m.cpuMs > 0 && m.processMs > m.totalMs, "CPU time and the whole process's time measured");
+            for (const m of [a, b, c, d])
+                assert.ok(m.cpuMs > 0 && m.processMs > m.totalMs, "CPU time and the whole process's time measured");
             // Without --readme the README is left alone.
             assert.doesNotMatch(r.stdout, /README/);
             assert.deepEqual(report.sizes, [6]);
@@ -58,7 +61,7 @@ describe("benchmark (smoke, size 6) @e2e", function () {
 });
 
 describe("benchmark: A's process", () => {
-    it("loads neither provider's root, which only B and C use: the A process column is a cold plan's", () => {
+    it("loads neither provider's root, which only the floors (B, C, D) use: the A process column is a cold plan's", () => {
         const script = `
             require("./tools/bench/measure.ts");
             const roots = ["@pulumi/aws/index.js", "@pulumi/kubernetes/index.js"];
@@ -90,6 +93,7 @@ const sample: BenchReport = {
             ratioRange: [2.41, 2.9],
             cMs: 700,
             ratioC: 2.314,
+            dMs: 1100,
             cpuAMs: 1700,
             cpuBMs: 700,
             cpuRatio: 2.429,
@@ -124,7 +128,7 @@ describe("benchmark table in the README", () => {
         assert.ok(Math.abs(parts.evaluate - 2.1248) < 1e-9 && Math.abs(parts.after - 0.5312) < 1e-9, JSON.stringify(parts));
         assert.match(
             section,
-            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \(2\.41–2\.90\) \| 2\.12 \| 0\.53 \| 0\.70 s \| 2\.31 \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
+            /\| 10 \| 282 \| 1\.62 s \| 0\.61 s \| 2\.66 \(2\.41–2\.90\) \| 2\.12 \| 0\.53 \| 0\.70 s \| 2\.31 \| 1\.10 s \| 2\.43 \| 5\.75 \| 2\.70 \| 3\.30 s \| 258 MiB \| 228 MiB \| 80\.0% \| 11\.0% \| 5\.0% \| 4\.0% \|/,
         );
         assert.match(
             section,

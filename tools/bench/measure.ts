@@ -1,9 +1,12 @@
 // One measurement in a fresh process (so peak RSS is this run's own): prints one JSON line.
 //   A: the offline plan of a synthetic stack, phase by phase.
 //   B: the floor: the very same custom resources (from A's resources.json) registered directly through
-//      the SDK under the same mocks and recorder, with no components and no validation.
+//      the SDK under the same mocks and recorder, with no components and no validation, in as many batches
+//      as the program builds the stack in (one per app, program.ts `settle`), the event loop turning between.
 //   C: B plus A's components, each a bare ComponentResource (no inputs, empty outputs) parenting the same
 //      children as in A: what the SDK alone charges for every registration the program makes.
+//   D: B registered all at once, before the event loop turns: how programs usually register, and how
+//      Launchpad's did before it was built app by app.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -14,7 +17,7 @@ import { PROJECT_DIR, planStack, writePlan } from "../plan/plan";
 import { plainStackTraces, runProgram } from "../plan/recorder";
 
 export interface Measurement {
-    mode: "A" | "B" | "C";
+    mode: "A" | "B" | "C" | "D";
     size: number;
     resources: number;
     /** Resources that are not Launchpad components: what B registers. */
@@ -96,7 +99,7 @@ type Make = (name: string, inputs: Record<string, unknown>, opts?: pulumi.Custom
  * resources) through the bare SDK class.
  */
 export function sdkConstructor(type: string): Make {
-    // The providers' roots (every AWS service, every API group) are loaded here, for B and C only: A's process
+    // The providers' roots (every AWS service, every API group) are loaded here, for the floors only: A's process
     // is a cold plan, which loads only what the program imports (components/common/aws.ts, kubernetes.ts).
     /* eslint-disable @typescript-eslint/no-require-imports */
     const aws = require("@pulumi/aws") as typeof Aws;
@@ -126,13 +129,18 @@ interface Recorded {
     parent: string | null;
 }
 
+/** A turn of the event loop, as program.ts's `settle`: the registrations started so far run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
- * B registers A's custom resources with no parents; C registers A's components too, each parent before
- * its children, with the same parent options as in A.
+ * B and D register A's custom resources with no parents; C registers A's components too, each parent before
+ * its children, with the same parent options as in A. B and C do it in `size` batches (A's program builds a
+ * stack app by app, letting each app's registrations run before the next), D in one.
  */
-async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string): Promise<Measurement> {
+async function measureFloor(mode: "B" | "C" | "D", size: number, resourcesJson: string): Promise<Measurement> {
     const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as Recorded[];
-    const chosen = mode === "B" ? recorded.filter((r) => !isComponent(r)) : recorded;
+    const chosen = mode === "C" ? recorded : recorded.filter((r) => !isComponent(r));
+    const batch = mode === "D" ? chosen.length : Math.ceil(chosen.length / size);
     const ctors = chosen.map((r) => (isComponent(r) ? undefined : sdkConstructor(r.type)));
     const byUrn = new Map(chosen.map((r, i) => [r.urn, i]));
     const parentOf = (r: Recorded) => (mode === "C" && r.parent ? byUrn.get(r.parent) : undefined);
@@ -142,7 +150,7 @@ async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string
         project: "launchpad",
         stack: `bench-${size}`,
         config: {},
-        program: () => {
+        program: async () => {
             const made = new Map<number, pulumi.Resource>();
             const make = (i: number): pulumi.Resource => {
                 const done = made.get(i);
@@ -155,7 +163,10 @@ async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string
                 made.set(i, res);
                 return res;
             };
-            chosen.forEach((_, i) => make(i));
+            for (let i = 0; i < chosen.length; i++) {
+                make(i);
+                if ((i + 1) % batch === 0 && i + 1 < chosen.length) await settle();
+            }
             return {};
         },
     });
@@ -176,7 +187,7 @@ async function measureFloor(mode: "B" | "C", size: number, resourcesJson: string
 async function cli() {
     plainStackTraces();
     const [mode, size, a, b, c] = process.argv.slice(2);
-    if (mode !== "A" && mode !== "B" && mode !== "C") throw new Error(`measure: mode must be A, B or C, got ${mode}`);
+    if (mode !== "A" && mode !== "B" && mode !== "C" && mode !== "D") throw new Error(`measure: mode must be A, B, C or D, got ${mode}`);
     const m = mode === "A" ? await measureA(Number(size), a, b, c) : await measureFloor(mode, Number(size), path.resolve(a));
     process.stdout.write(JSON.stringify(m) + "\n");
 }
