@@ -61,20 +61,30 @@ describe("tools/register.js", () => {
         try {
             const cache = path.join(dir, "cache");
             const file = path.join(dir, "answer.ts");
-            const load = (env: string = cache) => {
+            // Loads `at` in a fresh process with the cache folder (or "off") and source maps as given.
+            const load = ({
+                at = file,
+                cacheDir = cache,
+                sourceMaps = false,
+            }: { at?: string; cacheDir?: string; sourceMaps?: boolean } = {}) => {
                 const r = spawnSync(
                     process.execPath,
                     [
                         "-r",
                         "./tools/register.js",
                         "-e",
-                        `const v = require(${JSON.stringify(file)}); console.log(JSON.stringify({ v, swc: Object.keys(require.cache).some((f) => f.includes("/@swc/core/")) }))`,
+                        `const v = require(${JSON.stringify(at)}); console.log(JSON.stringify({ v, swc: Object.keys(require.cache).some((f) => f.includes("/@swc/core/")) }))`,
                     ],
                     {
                         cwd: PROJECT_DIR,
                         encoding: "utf8",
-                        // No source maps, whatever this process runs with: the entry is compared with transpile(..., false).
-                        env: { ...process.env, NODE_OPTIONS: "", LAUNCHPAD_SOURCE_MAPS: "0", LAUNCHPAD_TRANSPILE_CACHE: env },
+                        // Source maps as asked, whatever this process runs with: without, the entry is compared with transpile(..., false).
+                        env: {
+                            ...process.env,
+                            NODE_OPTIONS: "",
+                            LAUNCHPAD_SOURCE_MAPS: sourceMaps ? "1" : "0",
+                            LAUNCHPAD_TRANSPILE_CACHE: cacheDir,
+                        },
                     },
                 );
                 assert.equal(r.status, 0, r.stderr);
@@ -95,12 +105,7 @@ describe("tools/register.js", () => {
             const copy = path.join(dir, "copy", "answer.ts");
             fs.mkdirSync(path.dirname(copy));
             fs.writeFileSync(copy, source);
-            const fromCopy = spawnSync(process.execPath, ["-r", "./tools/register.js", "-p", `require(${JSON.stringify(copy)})`], {
-                cwd: PROJECT_DIR,
-                encoding: "utf8",
-                env: { ...process.env, NODE_OPTIONS: "", LAUNCHPAD_SOURCE_MAPS: "0", LAUNCHPAD_TRANSPILE_CACHE: cache },
-            });
-            assert.equal(fromCopy.stdout.trim(), "from the cache", fromCopy.stderr);
+            assert.equal(load({ at: copy }).v, "from the cache");
             assert.equal(entries().length, 1);
             // A changed file is a new entry; the old one stays for the old text.
             fs.writeFileSync(file, source.replace("42", "43"));
@@ -108,18 +113,11 @@ describe("tools/register.js", () => {
             assert.equal(entries().length, 2);
             // Off: transpiled afresh, nothing kept.
             fs.writeFileSync(file, source.replace("42", "44"));
-            assert.deepEqual(load("off"), { v: 44, swc: true });
+            assert.deepEqual(load({ cacheDir: "off" }), { v: 44, swc: true });
             assert.equal(entries().length, 2);
             // With source maps the inline map names the file: the same text at two paths is two entries.
             fs.writeFileSync(copy, source.replace("42", "44"));
-            for (const f of [file, copy]) {
-                const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-p", `require(${JSON.stringify(f)})`], {
-                    cwd: PROJECT_DIR,
-                    encoding: "utf8",
-                    env: { ...process.env, NODE_OPTIONS: "", LAUNCHPAD_SOURCE_MAPS: "1", LAUNCHPAD_TRANSPILE_CACHE: cache },
-                });
-                assert.equal(r.stdout.trim(), "44", r.stderr);
-            }
+            for (const at of [file, copy]) assert.equal(load({ at, sourceMaps: true }).v, 44);
             assert.equal(entries().length, 4);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
