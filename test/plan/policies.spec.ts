@@ -199,6 +199,28 @@ describe("offline plan: policies adapter", () => {
             assert.equal(parentUrn, quota!.parent!.urn);
         });
 
+        it("policies are given the records' own values, and every policy leaves them as they were (staging and prod)", async () => {
+            // The adapter copies only what holds an unknown (deserialize): anything a policy changed through its
+            // props would change the plan's files.
+            for (const run of [prod, await runFixture("staging")]) {
+                const before = structuredClone(run.resources);
+                let given: unknown;
+                const probe: ResourceValidationPolicy = {
+                    name: "probe",
+                    description: "test",
+                    validateResource: (args) => {
+                        // The object behind the SDK's proxy (its own `__getSpecialProxyTarget` key).
+                        if (args.type === T.Namespace) given = (args.props as any).metadata.__getSpecialProxyTarget;
+                    },
+                };
+                const report = await checkPolicies(run.resources, { policies: [...policies, probe] });
+                assert.ok(report.violations.length > 0, "the policies ran and reported something");
+                assert.deepEqual(run.resources, before);
+                // Behind the SDK's proxy: the record's own object, not a copy.
+                assert.equal(given, run.resources.find((r) => r.type === T.Namespace)!.inputs.metadata);
+            }
+        });
+
         it("an unknown value read by a policy is an advisory 'can't run during preview', as in the engine", async () => {
             const run = structuredClone(prod);
             const d = run.resources.find((r) => r.type === T.Deployment && r.name === "worker")!;

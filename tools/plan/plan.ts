@@ -118,11 +118,34 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
 }
 
 const HEAD_KEYS = ["apiVersion", "kind", "metadata"];
+/**
+ * `v` with every object's keys in sorted order. What is in order already is returned as it is, not copied:
+ * the recorder's inputs mostly are (they come from protobuf Structs, whose fields are listed sorted), and
+ * planEntry lists its keys sorted, so writing a plan copies little (resources.json of a 100-app plan: ~65 ->
+ * ~52 ms, measured in one process, alternating).
+ */
 function sortKeys(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(sortKeys);
+    if (Array.isArray(v)) {
+        let out: unknown[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+            const s = sortKeys(v[i]);
+            if (s !== v[i]) (out ??= v.slice())[i] = s;
+        }
+        return out ?? v;
+    }
     if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        const keys = Object.keys(o);
+        let inOrder = true;
+        for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1] < keys[i];
+        let changed: Map<string, unknown> | undefined;
+        for (const k of keys) {
+            const s = sortKeys(o[k]);
+            if (s !== o[k]) (changed ??= new Map()).set(k, s);
+        }
+        if (inOrder && !changed) return o;
         const out: Record<string, unknown> = {};
-        for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+        for (const k of inOrder ? keys : keys.sort()) out[k] = changed?.has(k) ? changed.get(k) : o[k];
         return out;
     }
     return v;
@@ -231,16 +254,17 @@ export function writePlan(plan: Plan, out: string, extra: Record<string, unknown
 
 /** A resource as `resources.json` stores it (and as the plan diff compares it). */
 export function planEntry(r: ResourceRecord): PlanResource {
+    // Keys in sorted order, as stableJson writes them (it then copies no entry).
     return {
-        urn: r.urn,
-        type: r.type,
-        name: r.name,
-        parent: r.parent ?? null,
+        ...(r.aliases ? { aliases: r.aliases } : {}),
         dependsOn: r.dependsOn,
         inputs: r.inputs,
+        name: r.name,
+        parent: r.parent ?? null,
         ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
-        ...(r.aliases ? { aliases: r.aliases } : {}),
+        type: r.type,
         ...(r.unknownFrom ? { unknownFrom: r.unknownFrom } : {}),
+        urn: r.urn,
     };
 }
 

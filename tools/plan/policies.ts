@@ -193,14 +193,30 @@ const notApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
 };
 
-/** `"(known after up)"` back to the engine's unknown sentinel, so that policies reading it get UnknownValueError. */
+/**
+ * `"(known after up)"` back to the engine's unknown sentinel, so that policies reading it get UnknownValueError.
+ * Only what holds one is copied; the rest is the record's own value (policies only read what they are given,
+ * which test/plan/policies.spec.ts checks on a whole plan): a copy of every input was the policy phase's largest
+ * allocation.
+ */
 function deserialize(v: unknown): unknown {
     if (v === UNKNOWN) return UNKNOWN_STRING;
-    if (Array.isArray(v)) return v.map(deserialize);
+    if (Array.isArray(v)) {
+        let out: unknown[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+            const d = deserialize(v[i]);
+            if (d !== v[i]) (out ??= v.slice())[i] = d;
+        }
+        return out ?? v;
+    }
     if (v && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) out[k] = deserialize(x);
-        return out;
+        const o = v as Record<string, unknown>;
+        let out: Record<string, unknown> | undefined;
+        for (const k of Object.keys(o)) {
+            const d = deserialize(o[k]);
+            if (d !== o[k]) (out ??= { ...o })[k] = d;
+        }
+        return out ?? o;
     }
     return v;
 }

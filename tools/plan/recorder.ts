@@ -113,8 +113,9 @@ interface Pending {
     dependsOn: unknown;
 }
 
+/** A resource's URN, read from its Output's promise (an `apply` would build a new Output per call). */
 function urnOf(r: pulumi.Resource): Promise<string> {
-    return new Promise((resolve) => r.urn.apply((u) => resolve(u)));
+    return (r.urn as unknown as OutputInternals).promise() as Promise<string>;
 }
 
 /** Resolves `dependsOn` (a resource, an array, or a Promise/Output of either, as the SDK accepts) to resources. */
