@@ -64,7 +64,8 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 /**
  * Builds every component of one environment from validated config and resolves to the stack outputs (the
  * entry point exports the promise, which Pulumi awaits). The environment and its services first, then each
- * app, then what spans the apps, with a turn of the event loop between them (`settle`).
+ * app with its parts of those services (its NetworkPolicies, flags and database alarms), then what spans the
+ * apps, with a turn of the event loop between them (`settle`).
  */
 export async function main(input: LaunchpadConfig, secrets: ValidationSecrets = {}): Promise<LaunchpadOutputs> {
     // Every canary and blue-green strategy names its engine from here on (its own or the environment's).
@@ -102,11 +103,29 @@ export async function main(input: LaunchpadConfig, secrets: ValidationSecrets = 
               }
             : undefined;
 
+    const monitoring = new Monitoring(
+        env.name,
+        {
+            environment: env.name,
+            namespace: environment.namespace,
+            seriesNamespace: env.namespace ?? env.name,
+            monitoringNamespace: env.monitoringNamespace,
+            config: config.monitoring,
+            labels: environment.labels,
+        },
+        { parent: environment },
+    );
+
     const stack = pulumi.getStack();
     await settle();
+    // Each app with its parts of the environment's components: the NetworkPolicies that admit its traffic,
+    // its flags (built when assembleApp asks for them) and its database's alarms.
     const apps: AssembledApp[] = [];
     for (const name of names) {
-        apps.push(assembleApp(name, config.apps[name], { config, stack, environment, flags, data }));
+        environment.admitApp(name);
+        const app = assembleApp(name, config.apps[name], { config, stack, environment, flags, data });
+        if (app.database) monitoring.watchDatabase(app.database);
+        apps.push(app);
         await settle();
     }
     // In production, VM deploys wait for every backup taken for this release (as data-owning Deployments do).
@@ -117,22 +136,11 @@ export async function main(input: LaunchpadConfig, secrets: ValidationSecrets = 
     );
     if (vms.length > 0) await settle();
 
-    const monitoring = new Monitoring(
-        env.name,
-        {
-            environment: env.name,
-            namespace: environment.namespace,
-            seriesNamespace: env.namespace ?? env.name,
-            monitoringNamespace: env.monitoringNamespace,
-            config: config.monitoring,
-            labels: environment.labels,
-            apps: apps.map(({ name }) => {
-                const a = config.apps[name];
-                return { name, kind: a.kind, metrics: a.metrics, percentile: a.slo.latency.percentile };
-            }),
-            databases: apps.flatMap((a) => (a.database ? [a.database] : [])),
-        },
-        { parent: environment },
+    monitoring.complete(
+        apps.map(({ name }) => {
+            const a = config.apps[name];
+            return { name, kind: a.kind, metrics: a.metrics, percentile: a.slo.latency.percentile };
+        }),
     );
     const notice =
         (config.validation.notices.enabled ?? env.tier === "production")

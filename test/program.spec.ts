@@ -5,6 +5,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { validateObjects } from "../tools/plan/schemas";
 import { parseConfig, PROJECT } from "../config/load";
+import { Environment } from "../components/environment";
+import { Monitoring } from "../components/monitoring";
 import { main } from "../program";
 import { ProgramRun, runProgram } from "../tools/plan/recorder";
 import { runFixture, stackValues } from "./harness";
@@ -174,6 +176,56 @@ describe("the program's shape", () => {
         // The fixture's apps, built in name order: api (canary), web (blue-green), worker (direct).
         assert.ok(at("registered", "kubernetes:apps/v1:Deployment::api-stable") < at("built", "launchpad:deploy:BlueGreenDeployment::web"));
         assert.ok(at("registered", "kubernetes:apps/v1:Deployment::web-blue") < at("built", "launchpad:deploy:DirectDeployment::worker"));
+        // The environment-wide components' per-app parts are built with their app, not all before the first app
+        // or after the last: an app's NetworkPolicies, flags and database alarms.
+        const apiDone = at("registered", "kubernetes:apps/v1:Deployment::api-stable");
+        const webBuilt = at("built", "launchpad:deploy:BlueGreenDeployment::web");
+        for (const part of ["kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-web-ingress", "launchpad:flags:AppFlags::web-flags"]) {
+            assert.ok(apiDone < at("built", part) && at("built", part) < webBuilt, `${part} built between api and web`);
+        }
+        assert.ok(
+            at("built", "aws:cloudwatch/metricAlarm:MetricAlarm::prod-api-db-cpu") < webBuilt,
+            "api's database alarms built before web",
+        );
+        assert.ok(
+            at("built", "kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-default-deny") <
+                at("built", "launchpad:deploy:CanaryDeployment::api"),
+        );
+    });
+
+    it("the Environment admits each app once, and only its own apps; Monitoring takes no database once completed", () => {
+        // Programming errors, which the program's own loop never makes: a missing call would leave an app without
+        // its NetworkPolicies (the plan's goldens show them all).
+        return runProgram({
+            project: PROJECT,
+            stack: "prod",
+            config: {},
+            program: () => {
+                const cfg = parseConfig(stackValues("prod"));
+                const env = new Environment("e", {
+                    config: cfg.environment,
+                    apps: [{ name: "api", port: 8080, exposed: false, talksTo: [] }],
+                });
+                env.admitApp("api");
+                assert.throws(() => env.admitApp("api"), /programming error: api was admitted twice/);
+                assert.throws(() => env.admitApp("web"), /programming error: web is not an app of environment e/);
+                const m = new Monitoring("e", {
+                    environment: "e",
+                    namespace: "e",
+                    seriesNamespace: "e",
+                    monitoringNamespace: "monitoring",
+                    config: cfg.monitoring,
+                    labels: {},
+                });
+                m.complete([]);
+                assert.throws(
+                    () => m.watchDatabase({ app: "api", instanceIdentifier: "api-db", maxConnections: 100 }),
+                    /programming error: api's database is watched after monitoring was completed/,
+                );
+                assert.throws(() => m.complete([]), /programming error: monitoring was completed twice/);
+                return {};
+            },
+        });
     });
 });
 

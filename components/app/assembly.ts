@@ -13,7 +13,7 @@ import { appSecretEnv, ArgoRollout, BlueGreenDeployment, CanaryDeployment, combi
 import type { AppDeploymentArgs, ArgoAnalysisArgs } from "../deploy";
 import { isArgo } from "../../config/delivery";
 import type { Environment } from "../environment";
-import type { AppFlags } from "../flags";
+import type { EnvironmentFlags } from "../flags";
 import { AppImage } from "../images";
 import { AppMonitoring } from "../monitoring";
 import type { MonitoredDatabase } from "../monitoring";
@@ -41,8 +41,8 @@ export interface EnvironmentContext {
     readonly config: LaunchpadConfig;
     readonly stack: string;
     readonly environment: Environment;
-    /** Flags delivered to each app (built once per environment from the shared declaration). */
-    readonly flags: ReadonlyMap<string, AppFlags>;
+    /** Flags delivered to each app (declared once per environment; each app's built as the app is). */
+    readonly flags: EnvironmentFlags;
     /** Databases and backups; undefined without `launchpad:backup`. */
     readonly data?: AppDataContext;
 }
@@ -133,7 +133,7 @@ export function assembleApp(name: string, app: AppConfig, ctx: EnvironmentContex
             labels,
             ingress: env.ingress,
             ...combineSeams(
-                ctx.flags.get(name),
+                ctx.flags.forApp(name),
                 data?.deployment,
                 checks ? { beforeTraffic: checks.beforeTraffic } : undefined,
                 secretEnv ? { beforeRollout: [secretEnv] } : undefined,

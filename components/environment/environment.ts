@@ -13,21 +13,28 @@ export interface EnvironmentArgs {
 /**
  * One environment on a Kubernetes cluster: a namespace that enforces the "restricted" Pod Security
  * Standard, a ResourceQuota, a LimitRange with default requests and limits, a default-deny
- * NetworkPolicy and the allow rules for DNS, the ingress controller, Prometheus and declared
- * app-to-app calls.
+ * NetworkPolicy and the allow rule for DNS; and, through `admitApp` as each app is built, the allow rules
+ * for the ingress controller, Prometheus and declared app-to-app calls.
  */
 export class Environment extends pulumi.ComponentResource {
     /** Namespace every app of the environment runs in. */
     public readonly namespace: pulumi.Output<string>;
     /** Labels every object of the environment carries. */
     public readonly labels: Record<string, string>;
+    /** The component's name: its children's names start with it. */
+    private readonly baseName: string;
+    private readonly args: EnvironmentArgs;
+    private readonly inNamespace: pulumi.CustomResourceOptions;
+    private readonly admitted = new Set<string>();
 
     constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:environment:Environment", name, {}, opts);
+        this.baseName = name;
+        this.args = args;
         const cfg = args.config;
-        const nsName = cfg.namespace ?? cfg.name;
         this.labels = commonLabels(cfg.name);
-        const meta = (suffix: string) => ({ name: suffix, namespace: nsName, labels: this.labels });
+        const meta = (suffix: string) => this.meta(suffix);
+        const nsName = cfg.namespace ?? cfg.name;
 
         const ns = new k8s.core.v1.Namespace(
             name,
@@ -47,6 +54,7 @@ export class Environment extends pulumi.ComponentResource {
             { parent: this },
         );
         const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };
+        this.inNamespace = inNs;
 
         new k8s.core.v1.ResourceQuota(
             `${name}-quota`,
@@ -83,22 +91,41 @@ export class Environment extends pulumi.ComponentResource {
         );
         new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, { metadata: meta("default-deny"), spec: defaultDeny() }, inNs);
         new k8s.networking.v1.NetworkPolicy(`${name}-allow-dns`, { metadata: meta("allow-dns"), spec: allowDns() }, inNs);
-        for (const app of args.apps) {
-            new k8s.networking.v1.NetworkPolicy(
-                `${name}-${app.name}-ingress`,
-                { metadata: meta(`${app.name}-ingress`), spec: appIngress(app, args.apps, cfg.ingress.namespace, cfg.monitoringNamespace) },
-                inNs,
-            );
-            const egress = appEgress(app, args.apps);
-            if (egress)
-                new k8s.networking.v1.NetworkPolicy(
-                    `${name}-${app.name}-egress`,
-                    { metadata: meta(`${app.name}-egress`), spec: egress },
-                    inNs,
-                );
-        }
 
         this.namespace = ns.metadata.name;
         this.registerOutputs({ namespace: this.namespace, labels: this.labels });
+    }
+
+    private meta(name: string) {
+        const cfg = this.args.config;
+        return { name, namespace: cfg.namespace ?? cfg.name, labels: this.labels };
+    }
+
+    /**
+     * App `app`'s NetworkPolicies, the environment's children: `<env>-<app>-ingress` (from the ingress
+     * controller when exposed, from Prometheus, from the apps that call it) and `<env>-<app>-egress` (to the
+     * apps it calls). The program calls it once per app of `args.apps` as it builds that app, so that a
+     * stack's registrations are spread over its apps rather than all made before the first app: registered
+     * at once, the SDK keeps them all in flight, which slows every garbage collection after (see README,
+     * Performance).
+     */
+    admitApp(appName: string): void {
+        const { apps, config: cfg } = this.args;
+        const app = apps.find((a) => a.name === appName);
+        if (!app) throw new Error(`programming error: ${appName} is not an app of environment ${this.baseName}`);
+        if (this.admitted.has(appName)) throw new Error(`programming error: ${appName} was admitted twice`);
+        this.admitted.add(appName);
+        new k8s.networking.v1.NetworkPolicy(
+            `${this.baseName}-${app.name}-ingress`,
+            { metadata: this.meta(`${app.name}-ingress`), spec: appIngress(app, apps, cfg.ingress.namespace, cfg.monitoringNamespace) },
+            this.inNamespace,
+        );
+        const egress = appEgress(app, apps);
+        if (egress)
+            new k8s.networking.v1.NetworkPolicy(
+                `${this.baseName}-${app.name}-egress`,
+                { metadata: this.meta(`${app.name}-egress`), spec: egress },
+                this.inNamespace,
+            );
     }
 }

@@ -29,27 +29,30 @@ export interface MonitoringArgs {
     /** Namespace Grafana's sidecar watches (the dashboard ConfigMap goes there). */
     readonly monitoringNamespace: string;
     readonly config: MonitoringConfig;
-    /** Apps on the dashboard. */
-    readonly apps: readonly DashboardApp[];
     /** Labels of the environment's objects. */
     readonly labels: Record<string, string>;
-    /** RDS instances of the environment. @default [] */
-    readonly databases?: readonly MonitoredDatabase[];
 }
 
 /**
  * Monitoring of one environment: a KMS key and the SNS topics `<env>-alerts` (on-call) and
  * `<env>-releases` (stakeholders) with their policies and subscriptions, the AlertmanagerConfig
- * `<env>-routing`, CloudWatch alarms for each database, an EventBridge rule for failed AWS Backup jobs,
- * and the Grafana dashboard ConfigMap `<env>-dashboard` (unless dashboards are off).
+ * `<env>-routing` and an EventBridge rule for failed AWS Backup jobs; CloudWatch alarms for each database
+ * (`watchDatabase`, as the program builds the app that owns it), and, once every app is built
+ * (`complete`), the Grafana dashboard ConfigMap `<env>-dashboard` (unless dashboards are off). Per-app
+ * parts are built with their app rather than all at the end: a stack's registrations are spread over its
+ * apps (see README, Performance).
  */
 export class Monitoring extends pulumi.ComponentResource {
     public readonly alertsTopicArn: pulumi.Output<string>;
     public readonly releasesTopicArn: pulumi.Output<string>;
-    /** Names of the CloudWatch alarms. */
-    public readonly alarmNames: string[];
-    /** Name of the dashboard ConfigMap, or undefined when dashboards are off. */
-    public readonly dashboardName: string | undefined;
+    /** Names of the CloudWatch alarms, in the order their databases were watched. */
+    public readonly alarmNames: string[] = [];
+    /** Name of the dashboard ConfigMap, or undefined when dashboards are off (set by `complete`). */
+    public dashboardName: string | undefined;
+    private readonly baseName: string;
+    private readonly args: MonitoringArgs;
+    private readonly alarmActions: pulumi.Output<string>[];
+    private completed = false;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:monitoring:Monitoring", name, {}, opts);
@@ -123,43 +126,6 @@ export class Monitoring extends pulumi.ComponentResource {
             { ...child, ...(webhooks ? { dependsOn: [webhooks] } : {}) },
         );
 
-        const alarmActions = [topics.alerts.arn];
-        const alarm = (alarmName: string, spec: AlarmSpec, instance: pulumi.Input<string>, app: string) =>
-            new aws.cloudwatch.MetricAlarm(
-                alarmName,
-                {
-                    name: alarmName,
-                    alarmDescription: `${spec.description}. Runbook: ${cfg.runbookUrl}#rds-${spec.suffix}`,
-                    namespace: spec.namespace,
-                    metricName: spec.metricName,
-                    dimensions: { DBInstanceIdentifier: instance },
-                    statistic: spec.statistic,
-                    comparisonOperator: spec.comparisonOperator,
-                    threshold: spec.threshold,
-                    period: spec.period,
-                    evaluationPeriods: spec.evaluationPeriods,
-                    datapointsToAlarm: spec.datapointsToAlarm,
-                    treatMissingData: spec.treatMissingData,
-                    alarmActions,
-                    okActions: alarmActions,
-                    tags: awsTags(env, { [TAG.app]: app }),
-                },
-                child,
-            );
-        this.alarmNames = [];
-        for (const db of args.databases ?? []) {
-            for (const spec of databaseAlarms(db)) {
-                const alarmName = `${name}-${db.app}-db-${spec.suffix}`;
-                alarm(alarmName, spec, db.instanceIdentifier, db.app);
-                this.alarmNames.push(alarmName);
-            }
-            (db.replicaIdentifiers ?? []).forEach((replica, i) => {
-                const alarmName = `${name}-${db.app}-db-replica-${i + 1}-lag`;
-                alarm(alarmName, replicaLagAlarm(), replica, db.app);
-                this.alarmNames.push(alarmName);
-            });
-        }
-
         const backupRule = new aws.cloudwatch.EventRule(
             `${name}-backup-failed`,
             {
@@ -176,10 +142,60 @@ export class Monitoring extends pulumi.ComponentResource {
             child,
         );
 
-        if (cfg.dashboards) {
+        this.baseName = name;
+        this.args = args;
+        this.alarmActions = [topics.alerts.arn];
+        this.alertsTopicArn = topics.alerts.arn;
+        this.releasesTopicArn = topics.releases.arn;
+    }
+
+    private alarm(alarmName: string, spec: AlarmSpec, instance: pulumi.Input<string>, app: string): void {
+        const { environment: env, config: cfg } = this.args;
+        new aws.cloudwatch.MetricAlarm(
+            alarmName,
+            {
+                name: alarmName,
+                alarmDescription: `${spec.description}. Runbook: ${cfg.runbookUrl}#rds-${spec.suffix}`,
+                namespace: spec.namespace,
+                metricName: spec.metricName,
+                dimensions: { DBInstanceIdentifier: instance },
+                statistic: spec.statistic,
+                comparisonOperator: spec.comparisonOperator,
+                threshold: spec.threshold,
+                period: spec.period,
+                evaluationPeriods: spec.evaluationPeriods,
+                datapointsToAlarm: spec.datapointsToAlarm,
+                treatMissingData: spec.treatMissingData,
+                alarmActions: this.alarmActions,
+                okActions: this.alarmActions,
+                tags: awsTags(env, { [TAG.app]: app }),
+            },
+            { parent: this },
+        );
+        this.alarmNames.push(alarmName);
+    }
+
+    /** The CloudWatch alarms of an RDS instance (and of each of its read replicas' lag). */
+    watchDatabase(db: MonitoredDatabase): void {
+        if (this.completed) throw new Error(`programming error: ${db.app}'s database is watched after monitoring was completed`);
+        const name = this.baseName;
+        for (const spec of databaseAlarms(db)) this.alarm(`${name}-${db.app}-db-${spec.suffix}`, spec, db.instanceIdentifier, db.app);
+        (db.replicaIdentifiers ?? []).forEach((replica, i) =>
+            this.alarm(`${name}-${db.app}-db-replica-${i + 1}-lag`, replicaLagAlarm(), replica, db.app),
+        );
+    }
+
+    /** The dashboards of `apps` (every app of the environment), then the component's outputs: called once, last. */
+    complete(apps: readonly DashboardApp[]): void {
+        if (this.completed) throw new Error("programming error: monitoring was completed twice");
+        this.completed = true;
+        const args = this.args;
+        const env = args.environment;
+        const name = this.baseName;
+        if (args.config.dashboards) {
             this.dashboardName = `${name}-dashboard`;
             // One ConfigMap per dashboard: a single one unless the stack has several hundred apps (dashboardFiles).
-            for (const file of dashboardFiles({ environment: env, namespace: args.seriesNamespace, apps: args.apps }))
+            for (const file of dashboardFiles({ environment: env, namespace: args.seriesNamespace, apps }))
                 new k8s.core.v1.ConfigMap(
                     `${this.dashboardName}${file.suffix}`,
                     {
@@ -191,12 +207,9 @@ export class Monitoring extends pulumi.ComponentResource {
                         },
                         data: { [file.key]: file.json },
                     },
-                    child,
+                    { parent: this },
                 );
         }
-
-        this.alertsTopicArn = topics.alerts.arn;
-        this.releasesTopicArn = topics.releases.arn;
         this.registerOutputs({
             alertsTopicArn: this.alertsTopicArn,
             releasesTopicArn: this.releasesTopicArn,
