@@ -8,6 +8,7 @@ import type { PlanResource } from "./diff";
 import type { PolicyReport } from "./policies";
 import { ProgramRun, ResourceRecord, SECRET, UNKNOWN, runProgram } from "./recorder";
 import { SchemaReport, kubernetesObject, validateObjects } from "./schemas";
+import { mapItems } from "./sharing";
 import { PROJECT_DIR, readStackConfig } from "./stackConfig";
 
 export { PROJECT_DIR };
@@ -125,14 +126,7 @@ const HEAD_KEYS = ["apiVersion", "kind", "metadata"];
  * ~52 ms, measured in one process, alternating).
  */
 function sortKeys(v: unknown): unknown {
-    if (Array.isArray(v)) {
-        let out: unknown[] | undefined;
-        for (let i = 0; i < v.length; i++) {
-            const s = sortKeys(v[i]);
-            if (s !== v[i]) (out ??= v.slice())[i] = s;
-        }
-        return out ?? v;
-    }
+    if (Array.isArray(v)) return mapItems(v, sortKeys);
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
         const keys = Object.keys(o);

@@ -27,6 +27,7 @@ import { UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
 import type { Resource } from "@pulumi/pulumi";
 import { PACK_NAME, policies as allPolicies } from "../../policies/all";
 import { ResourceRecord, UNKNOWN } from "./recorder";
+import { mapItems } from "./sharing";
 
 /** What the engine sends for an unknown string during preview (the proxy throws on reading it). */
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -201,14 +202,7 @@ const notApplicable = (reason?: string): never => {
  */
 function deserialize(v: unknown): unknown {
     if (v === UNKNOWN) return UNKNOWN_STRING;
-    if (Array.isArray(v)) {
-        let out: unknown[] | undefined;
-        for (let i = 0; i < v.length; i++) {
-            const d = deserialize(v[i]);
-            if (d !== v[i]) (out ??= v.slice())[i] = d;
-        }
-        return out ?? v;
-    }
+    if (Array.isArray(v)) return mapItems(v, deserialize);
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
         let out: Record<string, unknown> | undefined;
