@@ -33,8 +33,8 @@ export class Environment extends pulumi.ComponentResource {
         this.args = args;
         const cfg = args.config;
         this.labels = commonLabels(cfg.name);
-        const meta = (suffix: string) => this.meta(suffix);
         const nsName = cfg.namespace ?? cfg.name;
+        const meta = (suffix: string) => this.meta(suffix);
 
         const ns = new k8s.core.v1.Namespace(
             name,
@@ -102,7 +102,7 @@ export class Environment extends pulumi.ComponentResource {
     }
 
     /**
-     * App `app`'s NetworkPolicies, the environment's children: `<env>-<app>-ingress` (from the ingress
+     * App `appName`'s NetworkPolicies, the environment's children: `<env>-<app>-ingress` (from the ingress
      * controller when exposed, from Prometheus, from the apps that call it) and `<env>-<app>-egress` (to the
      * apps it calls). The program calls it once per app of `args.apps` as it builds that app, so that a
      * stack's registrations are spread over its apps rather than all made before the first app: registered
