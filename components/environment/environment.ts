@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../common/kubernetes";
 import { CONTAINER_MAX, type EnvironmentConfig } from "../../config/schema";
 import { commonLabels } from "../common/labels";
-import { AppTraffic, allowDns, appEgress, appIngress, defaultDeny } from "./networkPolicies";
+import { AppTraffic, TrafficIndex, allowDns, appEgress, appIngress, defaultDeny, trafficIndex } from "./networkPolicies";
 
 export interface EnvironmentArgs {
     readonly config: EnvironmentConfig;
@@ -26,11 +26,13 @@ export class Environment extends pulumi.ComponentResource {
     private readonly args: EnvironmentArgs;
     private readonly inNamespace: pulumi.CustomResourceOptions;
     private readonly admitted = new Set<string>();
+    private readonly traffic: TrafficIndex;
 
     constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("launchpad:environment:Environment", name, {}, opts);
         this.baseName = name;
         this.args = args;
+        this.traffic = trafficIndex(args.apps);
         const cfg = args.config;
         this.labels = commonLabels(cfg.name);
         const nsName = cfg.namespace ?? cfg.name;
@@ -110,17 +112,20 @@ export class Environment extends pulumi.ComponentResource {
      * Performance).
      */
     admitApp(appName: string): void {
-        const { apps, config: cfg } = this.args;
-        const app = apps.find((a) => a.name === appName);
+        const cfg = this.args.config;
+        const app = this.traffic.byName.get(appName);
         if (!app) throw new Error(`programming error: ${appName} is not an app of environment ${this.baseName}`);
         if (this.admitted.has(appName)) throw new Error(`programming error: ${appName} was admitted twice`);
         this.admitted.add(appName);
         new k8s.networking.v1.NetworkPolicy(
             `${this.baseName}-${app.name}-ingress`,
-            { metadata: this.meta(`${app.name}-ingress`), spec: appIngress(app, apps, cfg.ingress.namespace, cfg.monitoringNamespace) },
+            {
+                metadata: this.meta(`${app.name}-ingress`),
+                spec: appIngress(app, this.traffic, cfg.ingress.namespace, cfg.monitoringNamespace),
+            },
             this.inNamespace,
         );
-        const egress = appEgress(app, apps);
+        const egress = appEgress(app, this.traffic);
         if (egress)
             new k8s.networking.v1.NetworkPolicy(
                 `${this.baseName}-${app.name}-egress`,

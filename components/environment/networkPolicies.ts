@@ -14,6 +14,23 @@ export interface AppTraffic {
     readonly talksTo: readonly string[];
 }
 
+/**
+ * An environment's apps by name, with the apps that call each (sorted): built once per environment, so that
+ * one app's rules take the same time however many apps the environment has.
+ */
+export interface TrafficIndex {
+    readonly byName: ReadonlyMap<string, AppTraffic>;
+    readonly callers: ReadonlyMap<string, readonly string[]>;
+}
+
+export function trafficIndex(all: readonly AppTraffic[]): TrafficIndex {
+    const byName = new Map(all.map((a) => [a.name, a]));
+    const callers = new Map<string, string[]>();
+    for (const a of all) for (const target of a.talksTo) callers.set(target, [...(callers.get(target) ?? []), a.name]);
+    for (const list of callers.values()) list.sort();
+    return { byName, callers };
+}
+
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 
 /** Deny all ingress and egress of every pod in the namespace; the allow rules below add back what is needed. */
@@ -42,18 +59,15 @@ export function allowDns(): PolicySpec {
  * Ingress to one app: from the ingress controller when exposed, from Prometheus (metrics share the
  * HTTP port, as podinfo's do), and from every app that declares `talksTo` this one.
  */
-export function appIngress(app: AppTraffic, all: readonly AppTraffic[], ingressNamespace: string, monitoringNamespace: string): PolicySpec {
+export function appIngress(app: AppTraffic, apps: TrafficIndex, ingressNamespace: string, monitoringNamespace: string): PolicySpec {
     const port = [{ protocol: "TCP", port: app.port }];
-    const callers = all
-        .filter((a) => a.talksTo.includes(app.name))
-        .map((a) => a.name)
-        .sort();
+    const callers = apps.callers.get(app.name) ?? [];
     const rules: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [];
     if (app.exposed) rules.push({ from: [{ namespaceSelector: nsSelector(ingressNamespace) }], ports: port });
     rules.push({ from: [{ namespaceSelector: nsSelector(monitoringNamespace) }], ports: port });
     if (callers.length > 0) {
         rules.push({
-            from: [{ podSelector: { matchExpressions: [{ key: LABEL.name, operator: "In", values: callers }] } }],
+            from: [{ podSelector: { matchExpressions: [{ key: LABEL.name, operator: "In", values: [...callers] }] } }],
             ports: port,
         });
     }
@@ -61,9 +75,9 @@ export function appIngress(app: AppTraffic, all: readonly AppTraffic[], ingressN
 }
 
 /** Egress from one app to the apps it calls, on their ports. Undefined when it calls none. */
-export function appEgress(app: AppTraffic, all: readonly AppTraffic[]): PolicySpec | undefined {
+export function appEgress(app: AppTraffic, apps: TrafficIndex): PolicySpec | undefined {
     const targets = [...app.talksTo].sort().map((name) => {
-        const target = all.find((a) => a.name === name);
+        const target = apps.byName.get(name);
         if (!target)
             throw new Error(`programming error: ${app.name} talks to unknown app ${name} (config validation should have caught it)`);
         return target;

@@ -367,10 +367,13 @@ function urnUnder(prefix: string, parent: string | undefined, type: string, name
  * left out: they never match a URN of this program's plans.
  */
 function aliasesOf(req: RegisterRequest, urn: string, registered: Map<string, Omit<ResourceRecord, "dependsOn">>): { aliases?: string[] } {
+    const aliasList = req.getAliasesList();
+    const parentAliases = registered.get(req.getParent())?.aliases ?? [];
+    if (aliasList.length === 0 && parentAliases.length === 0) return {};
     const prefix = urnPrefix(urn);
     const type = req.getType();
     const name = req.getName();
-    const own = req.getAliasesList().flatMap((a) => {
+    const own = aliasList.flatMap((a) => {
         if (a.getUrn()) return [a.getUrn()];
         const s = a.getSpec();
         const moved =
@@ -383,7 +386,7 @@ function aliasesOf(req: RegisterRequest, urn: string, registered: Map<string, Om
             urnUnder(prefix, s.getNoparent() ? undefined : s.getParenturn() || req.getParent(), s.getType() || type, s.getName() || name),
         ];
     });
-    const inherited = (registered.get(req.getParent())?.aliases ?? []).map((p) => urnUnder(prefix, p, type, name));
+    const inherited = parentAliases.map((p) => urnUnder(prefix, p, type, name));
     const aliases = [...new Set([...own, ...inherited])].filter((u) => u !== urn).sort();
     return aliases.length > 0 ? { aliases } : {};
 }
