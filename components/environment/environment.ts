@@ -36,7 +36,6 @@ export class Environment extends pulumi.ComponentResource {
         const cfg = args.config;
         this.labels = commonLabels(cfg.name);
         const nsName = cfg.namespace ?? cfg.name;
-        const meta = (suffix: string) => this.meta(suffix);
 
         const ns = new k8s.core.v1.Namespace(
             name,
@@ -61,7 +60,7 @@ export class Environment extends pulumi.ComponentResource {
         new k8s.core.v1.ResourceQuota(
             `${name}-quota`,
             {
-                metadata: meta("quota"),
+                metadata: this.meta("quota"),
                 spec: {
                     hard: {
                         "requests.cpu": cfg.quota.cpu,
@@ -77,7 +76,7 @@ export class Environment extends pulumi.ComponentResource {
         new k8s.core.v1.LimitRange(
             `${name}-limits`,
             {
-                metadata: meta("limits"),
+                metadata: this.meta("limits"),
                 spec: {
                     limits: [
                         {
@@ -91,13 +90,14 @@ export class Environment extends pulumi.ComponentResource {
             },
             inNs,
         );
-        new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, { metadata: meta("default-deny"), spec: defaultDeny() }, inNs);
-        new k8s.networking.v1.NetworkPolicy(`${name}-allow-dns`, { metadata: meta("allow-dns"), spec: allowDns() }, inNs);
+        new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, { metadata: this.meta("default-deny"), spec: defaultDeny() }, inNs);
+        new k8s.networking.v1.NetworkPolicy(`${name}-allow-dns`, { metadata: this.meta("allow-dns"), spec: allowDns() }, inNs);
 
         this.namespace = ns.metadata.name;
         this.registerOutputs({ namespace: this.namespace, labels: this.labels });
     }
 
+    /** The metadata of an object in the environment's namespace. */
     private meta(name: string) {
         const cfg = this.args.config;
         return { name, namespace: cfg.namespace ?? cfg.name, labels: this.labels };

@@ -26,7 +26,12 @@ export interface TrafficIndex {
 export function trafficIndex(all: readonly AppTraffic[]): TrafficIndex {
     const byName = new Map(all.map((a) => [a.name, a]));
     const callers = new Map<string, string[]>();
-    for (const a of all) for (const target of a.talksTo) callers.set(target, [...(callers.get(target) ?? []), a.name]);
+    for (const a of all)
+        for (const target of a.talksTo) {
+            const list = callers.get(target);
+            if (list) list.push(a.name);
+            else callers.set(target, [a.name]);
+        }
     for (const list of callers.values()) list.sort();
     return { byName, callers };
 }
