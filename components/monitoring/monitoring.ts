@@ -51,7 +51,6 @@ export class Monitoring extends pulumi.ComponentResource {
     public dashboardName: string | undefined;
     private readonly baseName: string;
     private readonly args: MonitoringArgs;
-    private readonly alarmActions: pulumi.Output<string>[];
     private completed = false;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -144,13 +143,13 @@ export class Monitoring extends pulumi.ComponentResource {
 
         this.baseName = name;
         this.args = args;
-        this.alarmActions = [topics.alerts.arn];
         this.alertsTopicArn = topics.alerts.arn;
         this.releasesTopicArn = topics.releases.arn;
     }
 
     private alarm(alarmName: string, spec: AlarmSpec, instance: pulumi.Input<string>, app: string): void {
         const { environment: env, config: cfg } = this.args;
+        const actions = [this.alertsTopicArn];
         new aws.cloudwatch.MetricAlarm(
             alarmName,
             {
@@ -166,8 +165,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 evaluationPeriods: spec.evaluationPeriods,
                 datapointsToAlarm: spec.datapointsToAlarm,
                 treatMissingData: spec.treatMissingData,
-                alarmActions: this.alarmActions,
-                okActions: this.alarmActions,
+                alarmActions: actions,
+                okActions: actions,
                 tags: awsTags(env, { [TAG.app]: app }),
             },
             { parent: this },
