@@ -8,10 +8,13 @@
 //    transpiles every project file both ways and requires identical output.
 // 2. @pulumi/pulumi loads, with its index, the dependencies of its function serializer (closure
 //    serialization: the TypeScript compiler to parse functions, npm's Arborist to find the packages a
-//    serialized function needs), which Launchpad never calls: its dynamic providers ship compiled
-//    (components/validation/standalone.ts). They are replaced here by stand-ins that load the real module
-//    the first time anything uses it, so nothing is lost if a serializer runs; register.spec.ts checks
-//    that the stand-ins declare what the real modules export and that @pulumi/pulumi uses no more.
+//    serialized function needs, normalize-package-data to read their package.json files), which Launchpad
+//    never calls: its dynamic providers ship compiled (components/validation/standalone.ts). zod loads
+//    every one of its 60-odd message locales for `z.locales`, which Launchpad never reads (zod loads the
+//    English messages it uses on its own). They are replaced here by stand-ins that load the real module
+//    the first time anything uses it, so nothing is lost if a serializer runs or a locale is asked for;
+//    register.spec.ts checks that the stand-ins declare what the real modules export and that their
+//    importers use no more.
 //
 // 3. What SWC returns is kept in node_modules/.cache/launchpad-register, under a hash of everything it
 //    depends on (SWC's version, the options, the file's text, and with source maps the file's path, which
@@ -142,14 +145,16 @@ function lazyClass(load, name) {
 }
 
 /**
- * An object the real module is, standing in until anything reads, lists or looks for one of its members.
+ * An object the real module is, standing in until anything reads, lists or looks for one of its members;
+ * reading one of `known`'s (which the real module has, with the same values) loads nothing.
  * @param {() => any} load
+ * @param {Record<string, unknown>} [known]
  */
-function lazyObject(load) {
+function lazyObject(load, known = {}) {
     return new Proxy(
         {},
         {
-            get: (_, key) => Reflect.get(load(), key),
+            get: (_, key) => (typeof key === "string" && Object.hasOwn(known, key) ? known[key] : Reflect.get(load(), key)),
             has: (_, key) => Reflect.has(load(), key),
             ownKeys: () => Reflect.ownKeys(load()),
             // Reported configurable: the (empty) target cannot hold a non-configurable member.
@@ -161,12 +166,46 @@ function lazyObject(load) {
     );
 }
 
-/** Where @pulumi/pulumi's serializer finds its two dependencies, as `require` resolves them from it. */
+/** What normalize-package-data exports: its `normalize` function, with these members. */
+const NORMALIZE_EXPORTS = ["fixer"];
+
+/**
+ * A module that is a function (`module.exports = fn`), standing in until it is called or one of its
+ * `members` is read.
+ * @param {() => any} load
+ * @param {string[]} members
+ */
+function lazyFunction(load, members) {
+    /** @this {unknown} @param {unknown[]} args */
+    const fn = function (...args) {
+        return Reflect.apply(load(), this, args);
+    };
+    for (const name of members) Object.defineProperty(fn, name, { enumerable: true, get: () => load()[name] });
+    return fn;
+}
+
+/**
+ * A module compiled from ES exports, standing in until anything reads, lists or looks for one of its
+ * members, except its `__esModule` mark: that is all an importer's `__importStar` reads of it (a marked
+ * module is used as it is, not copied).
+ * @param {() => any} load
+ */
+function lazyEsModule(load) {
+    return lazyObject(load, { __esModule: true });
+}
+
+/**
+ * Where the modules that stand in are, as `require` resolves them from their importers: @pulumi/pulumi's
+ * function serializer's dependencies, and zod's locales.
+ */
 function serializerDependencies() {
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const closure = { paths: [path.join(pulumiDir, "runtime", "closure")] };
     return {
         typescriptShim: path.join(pulumiDir, "typescript-shim.js"),
-        arborist: require.resolve("@npmcli/arborist", { paths: [path.join(pulumiDir, "runtime", "closure")] }),
+        arborist: require.resolve("@npmcli/arborist", closure),
+        normalizePackageData: require.resolve("normalize-package-data", closure),
+        zodLocales: require.resolve("zod/v4/locales"),
     };
 }
 
@@ -180,8 +219,12 @@ function register() {
     standIn(deps.typescriptShim, (load) => lazyObject(load));
     // codePaths.js copies the module's members at import (`__importStar`) and only constructs `Arborist`.
     standIn(deps.arborist, (load) => Object.fromEntries(ARBORIST_EXPORTS.map((name) => [name, lazyClass(load, name)])));
+    // codePaths.js calls it (`__importDefault(...).default(data)`) for each package a serialized function needs.
+    standIn(deps.normalizePackageData, (load) => lazyFunction(load, NORMALIZE_EXPORTS));
+    // zod's indexes export it as `locales` (`__importStar`); its own English messages come from locales/en.
+    standIn(deps.zodLocales, (load) => lazyEsModule(load));
 }
 
 register();
 
-module.exports = { transpile, serializerDependencies, ARBORIST_EXPORTS };
+module.exports = { transpile, serializerDependencies, ARBORIST_EXPORTS, NORMALIZE_EXPORTS };

@@ -1,5 +1,6 @@
 // tools/register.js, the loader of the project's own tools and tests: the same JavaScript as ts-node
-// gives `pulumi preview`, and stand-ins for the SDK's function-serializer dependencies that are sound.
+// gives `pulumi preview`, and stand-ins for modules loaded at import but never used (the SDK's
+// function-serializer dependencies, zod's locales) that are sound.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -10,8 +11,9 @@ import { PROJECT_DIR } from "../../tools/plan/stackConfig";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const register = require("../../tools/register.js") as {
     transpile(source: string, filename: string, sourceMaps?: boolean): string;
-    serializerDependencies(): { typescriptShim: string; arborist: string };
+    serializerDependencies(): { typescriptShim: string; arborist: string; normalizePackageData: string; zodLocales: string };
     ARBORIST_EXPORTS: string[];
+    NORMALIZE_EXPORTS: string[];
 };
 
 /** Files under `dir` whose names end with `ext`, dependencies (node_modules, vendor) and hidden folders left out. */
@@ -187,5 +189,92 @@ describe("tools/register.js", () => {
         // codePaths.js constructs Arborist and uses nothing else of the module.
         const codePaths = fs.readFileSync(path.join(pulumiDir, "runtime", "closure", "codePaths.js"), "utf8");
         assert.deepEqual([...new Set([...codePaths.matchAll(/\barborist\.(\w+)/g)].map((m) => m[1]))], ["Arborist"]);
+    });
+    it("normalize-package-data's stand-in declares what the real module exports and normalizes as it does; only codePaths.js calls it", () => {
+        const { normalizePackageData: file } = register.serializerDependencies();
+        const seen = fresh(`
+            const M = require("module");
+            const loaded = () => Object.keys(M._cache).some((f) => f.includes("/spdx-correct/"));
+            require("@pulumi/pulumi");
+            const before = loaded();
+            const normalize = require(${JSON.stringify(file)});
+            const data = { name: "x", version: "1.0.0", license: "apache 2.0", repository: "github:o/r" };
+            normalize(data);
+            console.log(JSON.stringify({ before, after: loaded(), members: Object.keys(normalize), data }));
+        `);
+        // The real module, in a process without the loader, on the same data.
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-e",
+                `const n = require(${JSON.stringify(file)}); const data = { name: "x", version: "1.0.0", license: "apache 2.0", repository: "github:o/r" }; n(data); console.log(JSON.stringify({ members: Object.keys(n), data }))`,
+            ],
+            { encoding: "utf8" },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        const real = JSON.parse(r.stdout) as { members: string[]; data: unknown };
+        assert.deepEqual(real.members, register.NORMALIZE_EXPORTS);
+        assert.deepEqual(seen, { before: false, after: true, members: register.NORMALIZE_EXPORTS, data: real.data });
+        const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+        const requirers = filesUnder(pulumiDir, ".js").filter((f) =>
+            /require\("normalize-package-data"\)/.test(fs.readFileSync(f, "utf8")),
+        );
+        assert.deepEqual(
+            requirers.map((f) => path.relative(pulumiDir, f)),
+            ["runtime/closure/codePaths.js"],
+        );
+        // codePaths.js takes it with `__importDefault` (which reads `__esModule`, absent from a function) and calls it.
+        const codePaths = fs.readFileSync(requirers[0], "utf8");
+        assert.deepEqual(
+            [...new Set([...codePaths.matchAll(/\bnormalize_package_data_1\b(\.\w+)*/g)].map((m) => m[0]))],
+            ["normalize_package_data_1", "normalize_package_data_1.default"],
+        );
+    });
+
+    it("zod loads without its locales; reading `z.locales` loads them, and zod's messages are unchanged", () => {
+        const script = (check: string) => `
+            const M = require("module");
+            const locales = () => Object.keys(M._cache).filter((f) => f.includes("/zod/v4/locales/")).length;
+            const z = require("zod");
+            const before = locales();
+            const message = z.object({ a: z.string() }).safeParse({ a: 1 }).error.issues[0].message;
+            ${check}
+        `;
+        const seen = fresh(
+            script(`
+            const names = Object.keys(z.locales);
+            const fr = z.locales.fr === z.core.locales.fr && z.mini === undefined;
+            z.config(z.locales.fr());
+            console.log(JSON.stringify({ before, message, names, after: locales() > 60, fr, french: z.string().safeParse(1).error.issues[0].message }));
+        `),
+        );
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-e",
+                script(`
+            z.config(z.locales.fr());
+            console.log(JSON.stringify({ message, names: Object.keys(z.locales), french: z.string().safeParse(1).error.issues[0].message }));
+        `),
+            ],
+            { cwd: PROJECT_DIR, encoding: "utf8" },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        const real = JSON.parse(r.stdout) as { message: string; names: string[]; french: string };
+        // Before: the index (standing in) and the English messages (locales/en), which zod loads on its own.
+        assert.deepEqual(seen, { before: 2, message: real.message, names: real.names, after: true, fr: true, french: real.french });
+        assert.ok(real.names.length > 60, `${real.names.length} locales`);
+        // zod's own importers of the index take it with `__importStar`, which reads only `__esModule` of a marked module.
+        const zodDir = path.dirname(require.resolve("zod/package.json"));
+        const importers = filesUnder(zodDir, ".cjs").filter((f) =>
+            /require\("\.\.\/locales\/index\.cjs"\)/.test(fs.readFileSync(f, "utf8")),
+        );
+        assert.ok(importers.length > 0);
+        for (const f of importers) {
+            const text = fs.readFileSync(f, "utf8");
+            const uses = [...text.matchAll(/(.{0,40})require\("\.\.\/locales\/index\.cjs"\)/g)].map((m) => m[1].trim());
+            assert.deepEqual(uses, ["exports.locales = __importStar("], path.relative(zodDir, f));
+            assert.match(text, /var __importStar = [^\n]*\n\s*if \(mod && mod\.__esModule\) return mod;/, path.relative(zodDir, f));
+        }
     });
 });
