@@ -45,6 +45,10 @@ describe("benchmark (smoke, size 6) @e2e", function () {
             assert.equal(c.resources, a.resources);
             assert.equal(c.customResources, a.customResources);
             assert.equal(d.resources, a.customResources);
+            // C registers them with A's options too; B and D with none.
+            assert.ok(a.options.dependsOn > 0 && a.options.retained > 0, JSON.stringify(a.options));
+            assert.deepEqual(c.options, a.options);
+            for (const m of [b, d]) assert.deepEqual(m.options, { dependsOn: 0, aliased: 0, retained: 0 });
             assert.equal(results[0].dMs, Number(d.totalMs.toPrecision(6)));
             // One round: its A/B is the only one, so the range is that ratio.
             assert.deepEqual(results[0].ratioRange, [results[0].ratio, results[0].ratio]);

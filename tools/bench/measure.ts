@@ -4,7 +4,8 @@
 //      the SDK under the same mocks and recorder, with no components and no validation, in as many batches
 //      as the program builds the stack in (one per app, program.ts `settle`), the event loop turning between.
 //   C: B plus A's components, each a bare ComponentResource (no inputs, empty outputs) parenting the same
-//      children as in A: what the SDK alone charges for every registration the program makes.
+//      children as in A, every resource with A's dependsOn, aliases and retainOnDelete: what the SDK alone
+//      charges for every registration the program makes, with the options it makes it with.
 //   D: B registered all at once, before the event loop turns: how programs usually register, and how
 //      Launchpad's did before it was built app by app.
 import * as fs from "node:fs";
@@ -22,6 +23,8 @@ export interface Measurement {
     resources: number;
     /** Resources that are not Launchpad components: what B registers. */
     customResources: number;
+    /** Options registered, over all resources: dependsOn entries, resources with aliases, with retainOnDelete. */
+    options: { dependsOn: number; aliased: number; retained: number };
     /** Milliseconds per phase. */
     phases: Record<string, number>;
     totalMs: number;
@@ -67,6 +70,7 @@ async function measureA(size: number, dir: string, stack: string, out: string): 
         size,
         resources: plan.run.resources.length,
         customResources: plan.run.resources.filter((r) => !isComponent(r)).length,
+        options: optionsOf(plan.run.resources),
         phases,
         totalMs,
         cpuMs,
@@ -127,14 +131,31 @@ interface Recorded {
     inputs: Record<string, unknown>;
     urn: string;
     parent: string | null;
+    dependsOn: string[];
+    aliases?: string[];
+    retainOnDelete?: true;
+}
+
+/** The options a run's records hold (`Measurement.options`). */
+function optionsOf(resources: readonly { dependsOn: string[]; aliases?: string[]; retainOnDelete?: true }[]): Measurement["options"] {
+    let dependsOn = 0;
+    let aliased = 0;
+    let retained = 0;
+    for (const r of resources) {
+        dependsOn += r.dependsOn.length;
+        if (r.aliases) aliased++;
+        if (r.retainOnDelete) retained++;
+    }
+    return { dependsOn, aliased, retained };
 }
 
 /** A turn of the event loop, as program.ts's `settle`: the registrations started so far run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * B and D register A's custom resources with no parents; C registers A's components too, each parent before
- * its children, with the same parent options as in A. B and C do it in `size` batches (A's program builds a
+ * B and D register A's custom resources with no options; C registers A's components too, each parent and
+ * each resource it depends on before it, with the same parent, dependsOn, aliases (as URNs, which the SDK
+ * takes as they are) and retainOnDelete as in A. B and C do it in `size` batches (A's program builds a
  * stack app by app, letting each app's registrations run before the next), D in one.
  */
 async function measureFloor(mode: "B" | "C" | "D", size: number, resourcesJson: string): Promise<Measurement> {
@@ -143,7 +164,11 @@ async function measureFloor(mode: "B" | "C" | "D", size: number, resourcesJson: 
     const batch = mode === "D" ? chosen.length : Math.ceil(chosen.length / size);
     const ctors = chosen.map((r) => (isComponent(r) ? undefined : sdkConstructor(r.type)));
     const byUrn = new Map(chosen.map((r, i) => [r.urn, i]));
-    const parentOf = (r: Recorded) => (mode === "C" && r.parent ? byUrn.get(r.parent) : undefined);
+    const at = (urn: string) => {
+        const i = byUrn.get(urn);
+        if (i === undefined) throw new Error(`measure: ${urn} is not in ${resourcesJson}`);
+        return i;
+    };
     const t = performance.now();
     const cpu = process.cpuUsage();
     const run = await runProgram({
@@ -156,8 +181,14 @@ async function measureFloor(mode: "B" | "C" | "D", size: number, resourcesJson: 
                 const done = made.get(i);
                 if (done) return done;
                 const r = chosen[i];
-                const p = parentOf(r);
-                const opts = p === undefined ? undefined : { parent: make(p) };
+                let opts: pulumi.CustomResourceOptions | undefined;
+                if (mode === "C") {
+                    opts = {};
+                    if (r.parent) opts.parent = make(at(r.parent));
+                    if (r.dependsOn.length > 0) opts.dependsOn = r.dependsOn.map((u) => make(at(u)));
+                    if (r.aliases) opts.aliases = r.aliases;
+                    if (r.retainOnDelete) opts.retainOnDelete = true;
+                }
                 const ctor = ctors[i];
                 const res = ctor ? ctor(r.name, r.inputs, opts) : new RawComponent(r.type, r.name, opts);
                 made.set(i, res);
@@ -177,6 +208,7 @@ async function measureFloor(mode: "B" | "C" | "D", size: number, resourcesJson: 
         size,
         resources: run.resources.length,
         customResources: run.resources.filter((r) => r.custom).length,
+        options: optionsOf(run.resources),
         phases: { register: evaluate },
         totalMs: evaluate,
         cpuMs,
