@@ -11,10 +11,13 @@
 //    serialized function needs, normalize-package-data to read their package.json files), which Launchpad
 //    never calls: its dynamic providers ship compiled (components/validation/standalone.ts). zod loads
 //    every one of its 60-odd message locales for `z.locales`, which Launchpad never reads (zod loads the
-//    English messages it uses on its own). They are replaced here by stand-ins that load the real module
-//    the first time anything uses it, so nothing is lost if a serializer runs or a locale is asked for;
-//    register.spec.ts checks that the stand-ins declare what the real modules export and that their
-//    importers use no more.
+//    English messages it uses on its own). The Prometheus Operator's schema models construct an RE2 (the
+//    re2-wasm package, whose WebAssembly module compiles as it loads) for a pattern as they load, which
+//    they test only when an object has the field (`partial_response_strategy`, which Launchpad never
+//    sets). They are replaced here by stand-ins that load the real module the first time anything uses it,
+//    so nothing is lost if a serializer runs, a locale is asked for or a pattern tested;
+//    register.spec.ts checks that the stand-ins declare what the real modules export, answer as they do,
+//    and that their importers use no more.
 //
 // 3. What SWC returns is kept in node_modules/.cache/launchpad-register, under a hash of everything it
 //    depends on (SWC's version, the options, the file's text, and with source maps the file's path, which
@@ -195,8 +198,31 @@ function lazyEsModule(load) {
 }
 
 /**
+ * RE2 as @kubernetes-models' schema modules use it (`runtime/re2`, an ES module whose default export is
+ * re2-wasm's RE2): they construct one per pattern as they load and only ever call its `test`. The stand-in
+ * compiles the real one the first time it is tested.
+ * @param {() => any} load
+ */
+function lazyRe2(load) {
+    class RE2 {
+        /** @type {[string, string | undefined]} */ #args;
+        /** @type {{ test(s: string): boolean } | undefined} */ #re;
+        /** @param {string} source @param {string} [flags] */
+        constructor(source, flags) {
+            this.#args = [source, flags];
+        }
+        /** @param {string} s */
+        test(s) {
+            this.#re ??= new (load().default)(...this.#args);
+            return /** @type {{ test(s: string): boolean }} */ (this.#re).test(s);
+        }
+    }
+    return { __esModule: true, default: RE2 };
+}
+
+/**
  * Where the modules that stand in are, as `require` resolves them from their importers: @pulumi/pulumi's
- * function serializer's dependencies, and zod's locales.
+ * function serializer's dependencies, zod's locales, and the RE2 of the Prometheus Operator's models.
  */
 function serializerDependencies() {
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -206,6 +232,9 @@ function serializerDependencies() {
         arborist: require.resolve("@npmcli/arborist", closure),
         normalizePackageData: require.resolve("normalize-package-data", closure),
         zodLocales: require.resolve("zod/v4/locales"),
+        re2: require.resolve("@kubernetes-models/validate/runtime/re2", {
+            paths: [path.dirname(require.resolve("@kubernetes-models/prometheus-operator/package.json"))],
+        }),
     };
 }
 
@@ -223,6 +252,9 @@ function register() {
     standIn(deps.normalizePackageData, (load) => lazyFunction(load, NORMALIZE_EXPORTS));
     // zod's indexes export it as `locales` (`__importStar`); its own English messages come from locales/en.
     standIn(deps.zodLocales, (load) => lazyEsModule(load));
+    // Each of the models' schema modules (`_interop_require_default(...)`, which keeps a module marked
+    // `__esModule` as it is) constructs `new re2.default(pattern, "u")` as it loads and calls `test`.
+    standIn(deps.re2, (load) => lazyRe2(load));
 }
 
 register();

@@ -1,6 +1,6 @@
 // tools/register.js, the loader of the project's own tools and tests: the same JavaScript as ts-node
 // gives `pulumi preview`, and stand-ins for modules loaded at import but never used (the SDK's
-// function-serializer dependencies, zod's locales) that are sound.
+// function-serializer dependencies, zod's locales, the RE2 of the Prometheus Operator's models) that are sound.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +11,7 @@ import { PROJECT_DIR } from "../../tools/plan/stackConfig";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const register = require("../../tools/register.js") as {
     transpile(source: string, filename: string, sourceMaps?: boolean): string;
-    serializerDependencies(): { typescriptShim: string; arborist: string; normalizePackageData: string; zodLocales: string };
+    serializerDependencies(): { typescriptShim: string; arborist: string; normalizePackageData: string; zodLocales: string; re2: string };
     ARBORIST_EXPORTS: string[];
     NORMALIZE_EXPORTS: string[];
 };
@@ -275,6 +275,56 @@ describe("tools/register.js", () => {
             const uses = [...text.matchAll(/(.{0,40})require\("\.\.\/locales\/index\.cjs"\)/g)].map((m) => m[1].trim());
             assert.deepEqual(uses, ["exports.locales = __importStar("], path.relative(zodDir, f));
             assert.match(text, /var __importStar = [^\n]*\n\s*if \(mod && mod\.__esModule\) return mod;/, path.relative(zodDir, f));
+        }
+    });
+    it("the Prometheus Operator's models load no RE2 until a pattern is tested, and validate as with the real one", () => {
+        // Rules without `partial_response_strategy` (as Launchpad writes them), then with values its pattern
+        // `^(?i)(abort|warn)?$` takes and refuses.
+        const script = `
+            const M = require("module");
+            const re2 = () => Object.keys(M._cache).some((f) => f.includes("/re2-wasm/"));
+            const { PrometheusRule } = require("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule");
+            const check = (group) => {
+                try {
+                    new PrometheusRule({ metadata: { name: "r" }, spec: { groups: [{ name: "g", rules: [{ alert: "A", expr: "up == 0" }], ...group }] } }).validate();
+                    return "valid";
+                } catch (e) {
+                    return e.message;
+                }
+            };
+            const plain = check({});
+            const before = re2();
+            const results = ["warn", "ABORT", "", "maybe", "warn\\n"].map((v) => check({ partial_response_strategy: v }));
+            console.log(JSON.stringify({ plain, before, results, after: re2() }));
+        `;
+        const seen = fresh(script);
+        const r = spawnSync(process.execPath, ["-e", script], { cwd: PROJECT_DIR, encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        const real = JSON.parse(r.stdout) as { plain: string; before: boolean; results: string[]; after: boolean };
+        assert.deepEqual(real.results.slice(0, 3), ["valid", "valid", "valid"]);
+        assert.match(real.results[3], /must match pattern/);
+        assert.deepEqual(seen, { ...real, before: false });
+        assert.equal(real.before, true, "the real models load RE2 as they load");
+        // Every schema module that uses RE2 is the Prometheus Operator's, takes it as `__importDefault` does and
+        // only calls `test` on what it constructs.
+        const { re2 } = register.serializerDependencies();
+        const operatorDir = path.dirname(require.resolve("@kubernetes-models/prometheus-operator/package.json"));
+        const nodeModules = path.join(PROJECT_DIR, "node_modules");
+        const users = filesUnder(path.join(nodeModules, "@kubernetes-models"), ".js")
+            .concat(filesUnder(path.join(nodeModules, "kubernetes-models"), ".js"))
+            .filter(
+                (f) => !f.includes("/validate/dist/") && fs.readFileSync(f, "utf8").includes("@kubernetes-models/validate/runtime/re2"),
+            );
+        assert.ok(users.length > 0);
+        for (const f of users) {
+            assert.ok(f.startsWith(operatorDir + path.sep), f);
+            assert.equal(require.resolve("@kubernetes-models/validate/runtime/re2", { paths: [path.dirname(f)] }), re2);
+            const text = fs.readFileSync(f, "utf8");
+            const names = [...text.matchAll(/\b(\w+)=new _re2\.default\(/g)].map((m) => m[1]);
+            assert.ok(names.length > 0, f);
+            const used = new Set(names.flatMap((n) => [...text.matchAll(new RegExp(`\\b${n}\\.(\\w+)`, "g"))].map((m) => m[1])));
+            assert.deepEqual([...used], ["test"], path.relative(operatorDir, f));
+            assert.match(text, /_re2=_interop_require_default\._\(require\("@kubernetes-models\/validate\/runtime\/re2"\)\)/);
         }
     });
 });
