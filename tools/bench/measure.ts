@@ -97,18 +97,24 @@ type Ctor = new (name: string, args: Record<string, unknown>, opts?: pulumi.Cust
 type Make = (name: string, inputs: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
 /**
+ * The providers' roots (every AWS service, every API group; each resource class's own module is loaded when
+ * first read), for the floors only: A's process is a cold plan, which loads only what the program imports
+ * (components/common/aws.ts, kubernetes.ts).
+ */
+function providerRoots(): { aws: typeof Aws; k8s: typeof K8s } {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    return { aws: require("@pulumi/aws") as typeof Aws, k8s: require("@pulumi/kubernetes") as typeof K8s };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/**
  * The provider SDK class of a type token (`kubernetes:apps/v1:Deployment` -> k8s.apps.v1.Deployment,
  * `aws:s3/bucket:Bucket` -> aws.s3.Bucket), so that the floor pays what any program using those SDKs
  * pays per object. Custom resources go through k8s.apiextensions.CustomResource; anything else (dynamic
  * resources) through the bare SDK class.
  */
 export function sdkConstructor(type: string): Make {
-    // The providers' roots (every AWS service, every API group) are loaded here, for the floors only: A's process
-    // is a cold plan, which loads only what the program imports (components/common/aws.ts, kubernetes.ts).
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const aws = require("@pulumi/aws") as typeof Aws;
-    const k8s = require("@pulumi/kubernetes") as typeof K8s;
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    const { aws, k8s } = providerRoots();
     const [pkg, mod, cls] = type.split(":");
     const lookup = (root: unknown, keys: string[]) =>
         keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], root) as Ctor | undefined;
@@ -162,7 +168,15 @@ async function measureFloor(mode: "B" | "C" | "D", size: number, resourcesJson: 
     const recorded = JSON.parse(fs.readFileSync(resourcesJson, "utf8")).resources as Recorded[];
     const chosen = mode === "C" ? recorded : recorded.filter((r) => !isComponent(r));
     const batch = mode === "D" ? chosen.length : Math.ceil(chosen.length / size);
-    const ctors = chosen.map((r) => (isComponent(r) ? undefined : sdkConstructor(r.type)));
+    // The providers' roots are loaded before the clock, as A's imports are; each SDK class's own module (the
+    // providers load them lazily) when first used, under the clock, as A's program loads them.
+    providerRoots();
+    const ctorOf = new Map<string, Make>();
+    const ctor = (type: string): Make => {
+        let make = ctorOf.get(type);
+        if (!make) ctorOf.set(type, (make = sdkConstructor(type)));
+        return make;
+    };
     const byUrn = new Map(chosen.map((r, i) => [r.urn, i]));
     const at = (urn: string) => {
         const i = byUrn.get(urn);
@@ -189,8 +203,7 @@ async function measureFloor(mode: "B" | "C" | "D", size: number, resourcesJson: 
                     if (r.aliases) opts.aliases = r.aliases;
                     if (r.retainOnDelete) opts.retainOnDelete = true;
                 }
-                const ctor = ctors[i];
-                const res = ctor ? ctor(r.name, r.inputs, opts) : new RawComponent(r.type, r.name, opts);
+                const res = isComponent(r) ? new RawComponent(r.type, r.name, opts) : ctor(r.type)(r.name, r.inputs, opts);
                 made.set(i, res);
                 return res;
             };
