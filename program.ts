@@ -128,6 +128,7 @@ export async function main(input: LaunchpadConfig, secrets: ValidationSecrets = 
         apps.push(app);
         await settle();
     }
+    environment.complete();
     // In production, VM deploys wait for every backup taken for this release (as data-owning Deployments do).
     const vms = assembleVmApps(
         config,

@@ -193,9 +193,9 @@ describe("the program's shape", () => {
         );
     });
 
-    it("the Environment admits each app once, and only its own apps; Monitoring takes no database once completed", () => {
+    it("the Environment admits each app once, only its own apps, and every one of them; Monitoring takes no database once completed", () => {
         // Programming errors, which the program's own loop never makes: a missing call would leave an app without
-        // its NetworkPolicies (the plan's goldens show them all).
+        // its NetworkPolicies, and `complete` refuses it.
         return runProgram({
             project: PROJECT,
             stack: "prod",
@@ -206,7 +206,9 @@ describe("the program's shape", () => {
                     config: cfg.environment,
                     apps: [{ name: "api", port: 8080, exposed: false, talksTo: [] }],
                 });
+                assert.throws(() => env.complete(), /programming error: never admitted to environment e: api$/);
                 env.admitApp("api");
+                env.complete();
                 assert.throws(() => env.admitApp("api"), /programming error: api was admitted twice/);
                 assert.throws(() => env.admitApp("web"), /programming error: web is not an app of environment e/);
                 const m = new Monitoring("e", {

@@ -133,4 +133,13 @@ export class Environment extends pulumi.ComponentResource {
                 this.inNamespace,
             );
     }
+
+    /**
+     * Called once, after the program has built every app: refuses an app of `args.apps` that was never
+     * admitted, which would run without its NetworkPolicies (the default-deny policy would cut it off).
+     */
+    complete(): void {
+        const missing = [...this.traffic.byName.keys()].filter((name) => !this.admitted.has(name));
+        if (missing.length > 0) throw new Error(`programming error: never admitted to environment ${this.baseName}: ${missing.join(", ")}`);
+    }
 }
