@@ -224,7 +224,7 @@ function lazyRe2(load) {
  * Where the modules that stand in are, as `require` resolves them from their importers: @pulumi/pulumi's
  * function serializer's dependencies, zod's locales, and the RE2 of the Prometheus Operator's models.
  */
-function serializerDependencies() {
+function standInModules() {
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
     const closure = { paths: [path.join(pulumiDir, "runtime", "closure")] };
     return {
@@ -243,7 +243,7 @@ function register() {
     Module._extensions[".ts"] = function (module, filename) {
         /** @type {any} */ (module)._compile(cachedTranspile(fs.readFileSync(filename, "utf8"), filename), filename);
     };
-    const deps = serializerDependencies();
+    const deps = standInModules();
     // The serializer's modules read `ts.<member>` only while they parse a function; any use loads the compiler.
     standIn(deps.typescriptShim, (load) => lazyObject(load));
     // codePaths.js copies the module's members at import (`__importStar`) and only constructs `Arborist`.
@@ -259,4 +259,4 @@ function register() {
 
 register();
 
-module.exports = { transpile, serializerDependencies, ARBORIST_EXPORTS, NORMALIZE_EXPORTS };
+module.exports = { transpile, standInModules, ARBORIST_EXPORTS, NORMALIZE_EXPORTS };

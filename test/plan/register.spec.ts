@@ -11,7 +11,7 @@ import { PROJECT_DIR } from "../../tools/plan/stackConfig";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const register = require("../../tools/register.js") as {
     transpile(source: string, filename: string, sourceMaps?: boolean): string;
-    serializerDependencies(): { typescriptShim: string; arborist: string; normalizePackageData: string; zodLocales: string; re2: string };
+    standInModules(): { typescriptShim: string; arborist: string; normalizePackageData: string; zodLocales: string; re2: string };
     ARBORIST_EXPORTS: string[];
     NORMALIZE_EXPORTS: string[];
 };
@@ -132,7 +132,7 @@ describe("tools/register.js", () => {
             const loaded = (part) => Object.keys(M._cache).some((f) => f.includes(part));
             const pulumi = require("@pulumi/pulumi");
             const before = { typescript: loaded("/node_modules/typescript/"), arborist: loaded("/@npmcli/arborist/lib/arborist/") };
-            const { arborist: file } = require("./tools/register.js").serializerDependencies();
+            const { arborist: file } = require("./tools/register.js").standInModules();
             const tree = new (require(file).Arborist)({ path: __dirname });
             pulumi.runtime.serializeFunction(() => 42).then((f) => {
                 console.log(JSON.stringify({
@@ -153,7 +153,7 @@ describe("tools/register.js", () => {
 
     it("the TypeScript compiler's stand-in answers as the compiler does, once loaded", () => {
         const seen = fresh(`
-            const { typescriptShim } = require("./tools/register.js").serializerDependencies();
+            const { typescriptShim } = require("./tools/register.js").standInModules();
             const ts = require(typescriptShim);
             const real = require("typescript");
             console.log(JSON.stringify({
@@ -167,7 +167,7 @@ describe("tools/register.js", () => {
     });
 
     it("Arborist's stand-in declares what the real module exports, and only codePaths.js requires it, to construct Arborist", () => {
-        const deps = register.serializerDependencies();
+        const deps = register.standInModules();
         // What `__importStar` copies from the real module (its own enumerable members), read without the loader.
         const r = spawnSync(
             process.execPath,
@@ -191,7 +191,7 @@ describe("tools/register.js", () => {
         assert.deepEqual([...new Set([...codePaths.matchAll(/\barborist\.(\w+)/g)].map((m) => m[1]))], ["Arborist"]);
     });
     it("normalize-package-data's stand-in declares what the real module exports and normalizes as it does; only codePaths.js calls it", () => {
-        const { normalizePackageData: file } = register.serializerDependencies();
+        const { normalizePackageData: file } = register.standInModules();
         const seen = fresh(`
             const M = require("module");
             const loaded = () => Object.keys(M._cache).some((f) => f.includes("/spdx-correct/"));
@@ -307,7 +307,7 @@ describe("tools/register.js", () => {
         assert.equal(real.before, true, "the real models load RE2 as they load");
         // Every schema module that uses RE2 is the Prometheus Operator's, takes it as `__importDefault` does and
         // only calls `test` on what it constructs.
-        const { re2 } = register.serializerDependencies();
+        const { re2 } = register.standInModules();
         const operatorDir = path.dirname(require.resolve("@kubernetes-models/prometheus-operator/package.json"));
         const nodeModules = path.join(PROJECT_DIR, "node_modules");
         const users = filesUnder(path.join(nodeModules, "@kubernetes-models"), ".js")
