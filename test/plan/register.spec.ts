@@ -309,7 +309,8 @@ describe("tools/register.js", () => {
         // only calls `test` on what it constructs.
         const { re2 } = register.standInModules();
         const operatorDir = path.dirname(require.resolve("@kubernetes-models/prometheus-operator/package.json"));
-        const nodeModules = path.join(PROJECT_DIR, "node_modules");
+        // Real paths, as require.resolve gives them (node_modules may be a link).
+        const nodeModules = fs.realpathSync(path.join(PROJECT_DIR, "node_modules"));
         const users = filesUnder(path.join(nodeModules, "@kubernetes-models"), ".js")
             .concat(filesUnder(path.join(nodeModules, "kubernetes-models"), ".js"))
             .filter(
