@@ -102,9 +102,8 @@ type Make = (name: string, inputs: Record<string, unknown>, opts?: pulumi.Custom
  * (components/common/aws.ts, kubernetes.ts).
  */
 function providerRoots(): { aws: typeof Aws; k8s: typeof K8s } {
-    /* eslint-disable @typescript-eslint/no-require-imports */
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { aws: require("@pulumi/aws") as typeof Aws, k8s: require("@pulumi/kubernetes") as typeof K8s };
-    /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 /**
