@@ -24,6 +24,8 @@ export class Environment extends pulumi.ComponentResource {
     /** The component's name: its children's names start with it. */
     private readonly baseName: string;
     private readonly args: EnvironmentArgs;
+    /** The namespace's name (`config.namespace`, else the environment's name). */
+    private readonly nsName: string;
     private readonly inNamespace: pulumi.CustomResourceOptions;
     private readonly admitted = new Set<string>();
     private readonly traffic: TrafficIndex;
@@ -35,7 +37,7 @@ export class Environment extends pulumi.ComponentResource {
         this.traffic = trafficIndex(args.apps);
         const cfg = args.config;
         this.labels = commonLabels(cfg.name);
-        const nsName = cfg.namespace ?? cfg.name;
+        const nsName = (this.nsName = cfg.namespace ?? cfg.name);
 
         const ns = new k8s.core.v1.Namespace(
             name,
@@ -99,8 +101,7 @@ export class Environment extends pulumi.ComponentResource {
 
     /** The metadata of an object in the environment's namespace. */
     private meta(name: string) {
-        const cfg = this.args.config;
-        return { name, namespace: cfg.namespace ?? cfg.name, labels: this.labels };
+        return { name, namespace: this.nsName, labels: this.labels };
     }
 
     /**
