@@ -102,10 +102,22 @@ export class AppValidation extends pulumi.ComponentResource {
         let subject: { name: string; version: string; image?: string } | undefined;
 
         // What the smoke test waits for: the subject's Deployment and, for blue-green, the preview Service it calls.
-        const smokeTargets = (track: Track) =>
-            args.targets.then((t) =>
-                [t.deployments[track], t.previewService].filter((r): r is k8s.apps.v1.Deployment | k8s.core.v1.Service => r !== undefined),
-            );
+        // One promise per resource, not a promise of the list: the SDK takes a list's elements as they are,
+        // but lifts a promised list into an Output, whose resolution walks every resource in it and all they
+        // reference (their parents, the components' fields), a thousand-odd objects per smoke test.
+        const smokeTargets = (track: Track, preview: boolean): Promise<pulumi.Resource>[] => {
+            const deployment = args.targets.then((t) => {
+                const d = t.deployments[track];
+                if (!d) throw new Error(`AppValidation ${name}: the deployment has no ${track} Deployment to smoke-test`);
+                return d;
+            });
+            if (!preview) return [deployment];
+            const service = args.targets.then((t) => {
+                if (!t.previewService) throw new Error(`AppValidation ${name}: the blue-green deployment has no preview Service`);
+                return t.previewService;
+            });
+            return [deployment, service];
+        };
         const under = plan.smokeSubject;
         if (s.type === "direct" && under) {
             subject = { name: under.workload, ...under.release };
@@ -119,7 +131,7 @@ export class AppValidation extends pulumi.ComponentResource {
                         service: app,
                         subject,
                         onFailure: directRollbackRunbook(target, under.release.version),
-                        dependsOn: smokeTargets(under.track),
+                        dependsOn: smokeTargets(under.track, false),
                     },
                     { parent: this },
                 );
@@ -136,7 +148,7 @@ export class AppValidation extends pulumi.ComponentResource {
                         service: `${app}-preview`,
                         subject,
                         onFailure: `The live Service of ${app} was not switched: users stay on ${live.workload} ${live.release.version}. Fix or replace ${subject.version} in slot ${under.track} (launchpad:apps.${app}.${under.path.join(".")}) and run pulumi up --stack ${stack} again.`,
-                        dependsOn: smokeTargets(under.track),
+                        dependsOn: smokeTargets(under.track, true),
                     },
                     { parent: this },
                 );
@@ -154,7 +166,7 @@ export class AppValidation extends pulumi.ComponentResource {
                         service: under.workload,
                         subject,
                         onFailure: `The canary weight of ${app} was not raised. Abort the canary: ${abort}`,
-                        dependsOn: smokeTargets(under.track),
+                        dependsOn: smokeTargets(under.track, false),
                     },
                     { parent: this },
                 );

@@ -30,8 +30,11 @@ export interface SmokeTestArgs {
     readonly subject: { readonly name: string; readonly version: string };
     /** Printed with a failure (summary log line and the pod's termination message, which `up` shows). */
     readonly onFailure: string;
-    /** Resources the Job waits for: the Deployment (and Service) it tests. */
-    readonly dependsOn: Promise<pulumi.Resource[]>;
+    /**
+     * Resources the Job waits for: the Deployment (and Service) it tests, each a promise (they are built after
+     * the smoke test). A list, not a promise of one: see appValidation.ts's `smokeTargets`.
+     */
+    readonly dependsOn: readonly pulumi.Input<pulumi.Resource>[];
 }
 
 /** `6.7.1` -> `6-7-1`: a version as part of a DNS label. */
@@ -208,7 +211,7 @@ export class SmokeTest extends pulumi.ComponentResource {
         super("launchpad:validation:SmokeTest", name, {}, opts);
         const parts = smokeParts(args);
         const config = smokeSupport(this, name, args, parts);
-        const after: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = args.dependsOn.then((d) => [...d, config]);
+        const after: pulumi.Input<pulumi.Resource>[] = [...args.dependsOn, config];
         this.job = new k8s.batch.v1.Job(
             `${name}-smoke`,
             {
