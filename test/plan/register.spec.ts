@@ -11,10 +11,19 @@ import { PROJECT_DIR } from "../../tools/plan/stackConfig";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const register = require("../../tools/register.js") as {
     transpile(source: string, filename: string, sourceMaps?: boolean): string;
+    codeCacheStats(): CodeCacheStats;
     standInModules(): { typescriptShim: string; arborist: string; normalizePackageData: string; zodLocales: string; re2: string };
     ARBORIST_EXPORTS: string[];
     NORMALIZE_EXPORTS: string[];
 };
+
+/** What a process did with the code cache: entries used, rejected by V8, missing, written at exit. */
+interface CodeCacheStats {
+    used: number;
+    rejected: number;
+    missing: number;
+    written: number;
+}
 
 /** Files under `dir` whose names end with `ext`, dependencies (node_modules, vendor) and hidden folders left out. */
 function filesUnder(dir: string, ext: string): string[] {
@@ -92,7 +101,14 @@ describe("tools/register.js", () => {
                 assert.equal(r.status, 0, r.stderr);
                 return JSON.parse(r.stdout.trim().split("\n").pop()!) as { v: unknown; swc: boolean };
             };
-            const entries = () => (fs.existsSync(cache) ? fs.readdirSync(cache).sort() : []);
+            // The transpile cache's entries (the code cache's, `v8-...`, are the next test's).
+            const entries = () =>
+                fs.existsSync(cache)
+                    ? fs
+                          .readdirSync(cache)
+                          .filter((f) => f.endsWith(".js"))
+                          .sort()
+                    : [];
             const source = "const answer: number = 42;\nexport = answer;\n";
             fs.writeFileSync(file, source);
             assert.deepEqual(load(), { v: 42, swc: true });
@@ -123,6 +139,112 @@ describe("tools/register.js", () => {
             assert.equal(entries().length, 4);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("compiles the checkout's modules with V8's code cache, written at exit, named by the file's text and V8's flags, as Node's loader runs them", () => {
+        // Only files in the checkout are cached: the module under test lives in its node_modules/.cache.
+        const dir = fs.mkdtempSync(path.join(PROJECT_DIR, "node_modules", ".cache", "register-spec-"));
+        const outside = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-register-"));
+        try {
+            const cache = path.join(dir, "cache");
+            const file = path.join(dir, "mod.js");
+            // What a module sees of its loader: its wrapper's arguments and `this`, `require` and its members,
+            // positions in a stack trace (first line and later), a function it runs; and a module it requires that
+            // imports dynamically.
+            fs.writeFileSync(
+                file,
+                [
+                    'const where = () => { try { null.x; } catch (e) { return e.stack.split("\\n")[1].trim(); } }; const sum = (a, b) => a + b;',
+                    "module.exports = {",
+                    "    sum: sum(1, 2), first: where(), file: __filename, dir: __dirname, self: this === module.exports, exportsArg: exports === module.exports,",
+                    '    resolved: require.resolve("./esm.mjs"), paths: require.resolve.paths("x").length > 0, main: require.main === process.mainModule,',
+                    "    cache: require.cache === require('module')._cache, extensions: Object.keys(require.extensions), path: require('node:path').sep,",
+                    "    later: (() => { try { undefined.y; } catch (e) { return e.stack.split('\\n')[1].trim(); } })(),",
+                    '    esm: require("./dynamic.js"),',
+                    "};",
+                    "",
+                ].join("\n"),
+            );
+            fs.writeFileSync(path.join(dir, "esm.mjs"), "export const value = 'imported';\n");
+            // A module that imports dynamically: compiled by Node (code read from a cache cannot import()), every time.
+            fs.writeFileSync(path.join(dir, "dynamic.js"), 'module.exports = import("./esm.mjs").then((m) => m.value);\n');
+            // An ES module in a .js file: Node's loader, not the cache, decides what requiring it does.
+            fs.writeFileSync(path.join(dir, "syntax.js"), "export const x = 1;\n");
+            const load = (at: string, env: Record<string, string> = {}, flags: string[] = []) => {
+                const r = spawnSync(
+                    process.execPath,
+                    [
+                        ...flags,
+                        "-r",
+                        "./tools/register.js",
+                        "-e",
+                        `let syntax; try { syntax = require(${JSON.stringify(path.join(dir, "syntax.js"))}).x; } catch (e) { syntax = e.code ?? e.name; }
+                         const m = require(${JSON.stringify(at)});
+                         Promise.resolve(m.esm).then((esm) => console.log(JSON.stringify({ m: { ...m, esm }, syntax, stats: require("./tools/register.js").codeCacheStats() })));
+                         process.on("exit", () => console.log(JSON.stringify(require("./tools/register.js").codeCacheStats())));`,
+                    ],
+                    {
+                        cwd: PROJECT_DIR,
+                        encoding: "utf8",
+                        env: { ...process.env, NODE_OPTIONS: "", LAUNCHPAD_SOURCE_MAPS: "0", LAUNCHPAD_TRANSPILE_CACHE: cache, ...env },
+                    },
+                );
+                assert.equal(r.status, 0, r.stderr);
+                const [result, atExit] = r.stdout.trim().split("\n").slice(-2);
+                return {
+                    ...(JSON.parse(result) as { m: Record<string, unknown>; syntax: unknown; stats: CodeCacheStats }),
+                    atExit: JSON.parse(atExit) as CodeCacheStats,
+                };
+            };
+            const v8Entries = () => (fs.existsSync(cache) ? fs.readdirSync(cache).filter((f) => f.startsWith("v8-")) : []);
+            // Node's own loader: what every run below must see.
+            const node = load(file, { LAUNCHPAD_CODE_CACHE: "off" });
+            assert.deepEqual(node.stats, { used: 0, rejected: 0, missing: 0, written: 0 });
+            assert.equal(v8Entries().length, 0);
+            assert.equal(node.m.sum, 3);
+            assert.equal(node.m.esm, "imported");
+            assert.match(String(node.m.first), /mod\.js:1:\d+\)$/);
+            // First run: compiled afresh and the entry written at exit; the module sees what it sees under Node's loader.
+            const first = load(file);
+            assert.deepEqual(first.m, node.m);
+            assert.equal(first.syntax, node.syntax);
+            assert.deepEqual(first.stats, { used: 0, rejected: 0, missing: 1, written: 0 });
+            assert.deepEqual(first.atExit, { used: 0, rejected: 0, missing: 1, written: 1 });
+            assert.equal(v8Entries().length, 1);
+            // Next: the entry is used, nothing written.
+            const second = load(file);
+            assert.deepEqual(second.m, node.m);
+            assert.deepEqual(second.atExit, { used: 1, rejected: 0, missing: 0, written: 0 });
+            // An edit of the same length (V8 itself checks only the length): a new entry, the new code runs.
+            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("sum(1, 2)", "sum(3, 4)"));
+            const edited = load(file);
+            assert.equal(edited.m.sum, 7);
+            assert.deepEqual(edited.atExit, { used: 0, rejected: 0, missing: 1, written: 1 });
+            assert.equal(v8Entries().length, 2);
+            // Other V8 flags (which V8 would reject the entry for): entries of their own, so neither set is rewritten.
+            assert.deepEqual(load(file, {}, ["--stack-size=900"]).atExit, { used: 0, rejected: 0, missing: 1, written: 1 });
+            assert.deepEqual(load(file, {}, ["--stack-size=900"]).atExit, { used: 1, rejected: 0, missing: 0, written: 0 });
+            assert.deepEqual(load(file).atExit, { used: 1, rejected: 0, missing: 0, written: 0 });
+            // An entry V8 rejects (damaged here): compiled afresh, correct, and rewritten.
+            for (const e of v8Entries()) fs.writeFileSync(path.join(cache, e), "not a code cache");
+            const damaged = load(file);
+            assert.equal(damaged.m.sum, 7);
+            assert.deepEqual(damaged.atExit, { used: 0, rejected: 1, missing: 0, written: 1 });
+            assert.deepEqual(load(file).atExit, { used: 1, rejected: 0, missing: 0, written: 0 });
+            // Left to Node: source maps on (Node records them as it compiles), files outside the checkout.
+            const before = v8Entries().length;
+            assert.deepEqual(load(file, { LAUNCHPAD_SOURCE_MAPS: "1" }).atExit, { used: 0, rejected: 0, missing: 0, written: 0 });
+            const copy = path.join(outside, "mod.js");
+            fs.copyFileSync(file, copy);
+            for (const f of ["esm.mjs", "dynamic.js"]) fs.copyFileSync(path.join(dir, f), path.join(outside, f));
+            const elsewhere = load(copy);
+            assert.equal(elsewhere.m.sum, 7);
+            assert.deepEqual(elsewhere.atExit, { used: 0, rejected: 0, missing: 0, written: 0 });
+            assert.equal(v8Entries().length, before);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+            fs.rmSync(outside, { recursive: true, force: true });
         }
     });
 
