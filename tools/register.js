@@ -116,8 +116,19 @@ function cachedTranspile(source, filename, sourceMaps = process.sourceMapsEnable
     return code;
 }
 
-/** The checkout's root: only its files and its node_modules are compiled through the code cache. */
-const ROOT = path.join(__dirname, "..") + path.sep;
+/**
+ * The checkout whose node_modules this is: only its files (and its node_modules) are compiled through the
+ * code cache. A temporary checkout that links this one's node_modules (`plan --compare`'s worktrees, a
+ * scratch clone) is not: its files' entries, named by their paths, would never be read again.
+ */
+const ROOT = (() => {
+    const checkout = path.join(__dirname, "..");
+    try {
+        return path.dirname(fs.realpathSync(path.join(checkout, "node_modules"))) + path.sep;
+    } catch {
+        return checkout + path.sep;
+    }
+})();
 
 /**
  * V8's code cache for the checkout's CommonJS modules: `Module.prototype._compile` as Node's own (the module

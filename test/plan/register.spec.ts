@@ -171,18 +171,24 @@ describe("tools/register.js", () => {
             fs.writeFileSync(path.join(dir, "dynamic.js"), 'module.exports = import("./esm.mjs").then((m) => m.value);\n');
             // An ES module in a .js file: Node's loader, not the cache, decides what requiring it does.
             fs.writeFileSync(path.join(dir, "syntax.js"), "export const x = 1;\n");
-            const load = (at: string, env: Record<string, string> = {}, flags: string[] = []) => {
+            const load = (
+                at: string,
+                env: Record<string, string> = {},
+                flags: string[] = [],
+                loader = path.join(PROJECT_DIR, "tools", "register.js"),
+            ) => {
                 const r = spawnSync(
                     process.execPath,
                     [
                         ...flags,
                         "-r",
-                        "./tools/register.js",
+                        loader,
                         "-e",
                         `let syntax; try { syntax = require(${JSON.stringify(path.join(dir, "syntax.js"))}).x; } catch (e) { syntax = e.code ?? e.name; }
                          const m = require(${JSON.stringify(at)});
-                         Promise.resolve(m.esm).then((esm) => console.log(JSON.stringify({ m: { ...m, esm }, syntax, stats: require("./tools/register.js").codeCacheStats() })));
-                         process.on("exit", () => console.log(JSON.stringify(require("./tools/register.js").codeCacheStats())));`,
+                         const stats = () => require(${JSON.stringify(loader)}).codeCacheStats();
+                         Promise.resolve(m.esm).then((esm) => console.log(JSON.stringify({ m: { ...m, esm }, syntax, stats: stats() })));
+                         process.on("exit", () => console.log(JSON.stringify(stats())));`,
                     ],
                     {
                         cwd: PROJECT_DIR,
@@ -241,6 +247,20 @@ describe("tools/register.js", () => {
             const elsewhere = load(copy);
             assert.equal(elsewhere.m.sum, 7);
             assert.deepEqual(elsewhere.atExit, { used: 0, rejected: 0, missing: 0, written: 0 });
+            // Nor a temporary checkout linking this one's node_modules (plan --compare's worktrees): its files are
+            // left to Node, the linked node_modules use this checkout's entries.
+            fs.mkdirSync(path.join(outside, "tools"));
+            fs.copyFileSync(path.join(PROJECT_DIR, "tools", "register.js"), path.join(outside, "tools", "register.js"));
+            fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(outside, "node_modules"));
+            const linked = load(copy, {}, [], path.join(outside, "tools", "register.js"));
+            assert.equal(linked.m.sum, 7);
+            assert.deepEqual(linked.atExit, { used: 0, rejected: 0, missing: 0, written: 0 });
+            assert.deepEqual(load(file, {}, [], path.join(outside, "tools", "register.js")).atExit, {
+                used: 1,
+                rejected: 0,
+                missing: 0,
+                written: 0,
+            });
             assert.equal(v8Entries().length, before);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
