@@ -265,8 +265,10 @@ function registerCodeCache() {
         /** @type {import("node:vm").Script} */
         let script;
         try {
-            // The wrapper's head moved back so that positions on the first line are the file's own.
-            script = new vm.Script(Module.wrap(content), { filename, columnOffset: -head.length, cachedData });
+            // The wrapper's head moved back so that positions on the first line are the file's own; a `#!` line
+            // (which V8 takes only at the very start of a script) made a comment of the same length, as Node does.
+            const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;
+            script = new vm.Script(Module.wrap(source), { filename, columnOffset: -head.length, cachedData });
         } catch {
             // Not CommonJS (Node loads it as an ES module) or not JavaScript: Node's loader says which.
             return nodeCompile.call(this, content, filename, format);

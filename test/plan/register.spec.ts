@@ -238,6 +238,19 @@ describe("tools/register.js", () => {
             assert.equal(damaged.m.sum, 7);
             assert.deepEqual(damaged.atExit, { used: 0, rejected: 1, missing: 0, written: 1 });
             assert.deepEqual(load(file).atExit, { used: 1, rejected: 0, missing: 0, written: 0 });
+            // A command's module, whose `#!` line V8 takes only at the start of a script: cached as well, and
+            // positions as Node gives them.
+            const command = path.join(dir, "command.js");
+            fs.writeFileSync(
+                command,
+                "#!/usr/bin/env node\nmodule.exports = { sum: 1, first: new Error().stack.split('\\n')[1].trim() };\n",
+            );
+            const commandByNode = load(command, { LAUNCHPAD_CODE_CACHE: "off" }).m;
+            assert.match(String(commandByNode.first), /command\.js:2:\d+\)$/);
+            assert.deepEqual(load(command).atExit, { used: 0, rejected: 0, missing: 1, written: 1 });
+            const commandCached = load(command);
+            assert.deepEqual(commandCached.m, commandByNode);
+            assert.deepEqual(commandCached.atExit, { used: 1, rejected: 0, missing: 0, written: 0 });
             // Left to Node: source maps on (Node records them as it compiles), files outside the checkout.
             const before = v8Entries().length;
             assert.deepEqual(load(file, { LAUNCHPAD_SOURCE_MAPS: "1" }).atExit, { used: 0, rejected: 0, missing: 0, written: 0 });
