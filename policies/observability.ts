@@ -222,16 +222,19 @@ export const observed: StackValidationPolicy = {
                 );
             else {
                 // Every alert, with the labels its rule gives it, must reach a receiver that notifies someone. Each
-                // config's routing is read once, and each set of labels (an app's alerts share a few) routed once:
-                // walking every config's routes through the SDK's proxy for every alert was a fifth of the phase.
-                const routings = routes.map(routingOf);
+                // config's routing is read once (when first needed, as before), and each set of labels (an app's
+                // alerts share a few) routed once: walking every config's routes through the SDK's proxy for every
+                // alert was a fifth of the phase.
+                const routings = routes.map((config) => ({ config, routing: undefined as Routing | undefined }));
+                const routedBySome = (labels: Record<string, string>) =>
+                    routings.some((r) => routesAlert((r.routing ??= routingOf(r.config)), labels));
                 const routed = new Map<string, boolean>();
                 const lost = new Map<string, string[]>();
                 for (const a of alerts) {
                     const labels = Object.fromEntries(Object.entries(a.labels ?? {}).map(([k, v]) => [k, String(v)]));
                     const key = JSON.stringify(Object.entries(labels).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
                     let ok = routed.get(key);
-                    if (ok === undefined) routed.set(key, (ok = routings.some((r) => routesAlert(r, labels))));
+                    if (ok === undefined) routed.set(key, (ok = routedBySome(labels)));
                     if (ok) continue;
                     const severity = labels.severity ?? "(none)";
                     lost.set(severity, [...(lost.get(severity) ?? []), a.alert]);
